@@ -1,0 +1,41 @@
+# GovShare: `make run` (app with SQLite + demo data on http://127.0.0.1:5000) and `make test` (whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DATABASE_URL ?= sqlite:///$(CURDIR)/instance/govshare.db
+
+.PHONY: run test setup lint format bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	mkdir -p instance
+	$(BIN)/govshare db upgrade
+	$(BIN)/govshare demo seed
+	$(BIN)/govshare run --host 127.0.0.1 --port 5000
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python bench/calendar_bench.py
+
+clean:
+	rm -rf $(VENV) instance/*.db* .pytest_cache .ruff_cache

@@ -1,0 +1,102 @@
+"""GovShare: the application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.db_types import render_item
+from app.extensions import babel, csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(config: type | str | None = None) -> Flask:
+    """Build the Flask application for `config` (a class, a name like "testing", or GOVSHARE_ENV)."""
+    from config import CONFIGS, config_from_env
+
+    if config is None:
+        config = config_from_env()
+    elif isinstance(config, str):
+        config = CONFIGS[config]
+
+    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    app.config.from_object(config)
+    if hasattr(config, "check"):
+        config.check()
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # Pool sizing is for PostgreSQL; SQLite uses SQLAlchemy's own pool choice.
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+        options.pop("pool_size", None)
+        options.pop("max_overflow", None)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    os.makedirs(app.instance_path, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, render_item=render_item)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    login_manager.login_message_category = "warning"
+
+    _import_models()
+    from app import access  # noqa: F401  (registers the foundation policies)
+    from app.auth.views import bp as auth_bp
+    from app.calendar.views import bp as calendar_bp
+    from app.errors import register_error_handlers
+    from app.main.views import bp as main_bp
+    from app.org.views import bp as org_bp
+    from app.templating import register_template_helpers
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(org_bp)
+    app.register_blueprint(calendar_bp)
+    from app.api import bp as api_bp
+
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+    register_error_handlers(app)
+    register_template_helpers(app)
+
+    from app.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _import_models() -> None:
+    """Import every model module so that metadata (and Alembic) sees all tables."""
+    from app.audit import models as _audit  # noqa: F401
+    from app.calendar import models as _calendar  # noqa: F401
+    from app.org import models as _org  # noqa: F401
+
+
+def _select_locale() -> str:
+    from flask import current_app, has_request_context
+
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    choice = request.args.get("lang") or request.cookies.get("lang")
+    if choice in current_app.config["LANGUAGES"]:
+        return choice
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite: WAL journal (readers do not block the writer) and enforced foreign keys."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

@@ -1,0 +1,115 @@
+"""The one authorization helper: "may this user do X on this object?".
+
+Each action is a named policy (a function of the user and the object) registered next to the area that owns
+it. Views, the API, the CLI and later the engine ask `can()` / `require()`; nothing checks URL prefixes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask_babel import gettext as _
+
+from app.errors import PermissionDenied
+from app.org.models import Department, Platform, User
+from app.org.roles import Role
+
+Policy = Callable[[User, Any], bool]
+_POLICIES: dict[str, Policy] = {}
+
+
+def policy(action: str) -> Callable[[Policy], Policy]:
+    """Register the function that decides `action`."""
+
+    def register(fn: Policy) -> Policy:
+        if action in _POLICIES:
+            raise RuntimeError(f"policy {action!r} registered twice")
+        _POLICIES[action] = fn
+        return fn
+
+    return register
+
+
+def can(user: User | None, action: str, obj: Any = None) -> bool:
+    """True when `user` may do `action` on `obj`. Unknown actions are refused, never allowed."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    try:
+        decide = _POLICIES[action]
+    except KeyError:
+        raise LookupError(f"no policy for action {action!r}") from None
+    return bool(decide(user, obj))
+
+
+def require(user: User | None, action: str, obj: Any = None) -> None:
+    """Raise PermissionDenied unless `user` may do `action` on `obj`."""
+    if not can(user, action, obj):
+        raise PermissionDenied(_("您没有权限执行此操作"))
+
+
+def known_actions() -> list[str]:
+    """All registered action names (for documentation and tests)."""
+    return sorted(_POLICIES)
+
+
+# --- facts the policies are built from --------------------------------------------------------------
+
+
+def operates_platform(user: User, platform: Platform | int | None) -> bool:
+    """True when the user is a platform operator of the department that runs `platform`."""
+    if platform is None or not user.has_role(Role.PLATFORM_OPERATOR):
+        return False
+    platform_id = platform if isinstance(platform, int) else platform.id
+    dept = user.department
+    return bool(dept.operates_platform and dept.platform_id == platform_id)
+
+
+def works_for(user: User, department: Department | int | None) -> bool:
+    """True when the user belongs to `department`."""
+    if department is None:
+        return False
+    department_id = department if isinstance(department, int) else department.id
+    return user.department_id == department_id
+
+
+def oversees_everything(user: User) -> bool:
+    """Supervisors (大数据管理机构), the leadership office and admins see every department (§26, §28)."""
+    return user.has_role(Role.SUPERVISOR, Role.LEADERSHIP_OFFICE, Role.ADMIN)
+
+
+# --- foundation policies -------------------------------------------------------------------------------
+
+
+@policy("department.view")
+def _view_department(user: User, department: Department) -> bool:
+    return (
+        works_for(user, department)
+        or oversees_everything(user)
+        or operates_platform(user, department.platform_id)
+    )
+
+
+@policy("department.list_all")
+def _list_all_departments(user: User, _obj: Any) -> bool:
+    return oversees_everything(user)
+
+
+@policy("user.manage")
+def _manage_users(user: User, _obj: Any) -> bool:
+    return user.has_role(Role.ADMIN)
+
+
+@policy("calendar.manage")
+def _manage_calendar(user: User, _obj: Any) -> bool:
+    return user.has_role(Role.ADMIN)
+
+
+@policy("calendar.view")
+def _view_calendar(user: User, _obj: Any) -> bool:
+    return True
+
+
+@policy("clock.set")
+def _set_clock(user: User, _obj: Any) -> bool:
+    return user.has_role(Role.ADMIN)

@@ -1,0 +1,35 @@
+"""The one audit writer: every audited change calls record() inside the same transaction as the change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app import clock
+from app.audit.models import AuditEvent
+from app.extensions import db
+from app.org.models import User
+
+SYSTEM_ACTOR = "system"
+
+
+def record(
+    action: str,
+    *,
+    actor: User | None = None,
+    object_type: str | None = None,
+    object_id: Any = None,
+    data: dict | None = None,
+) -> AuditEvent:
+    """Add an audit event to the current session; it commits or rolls back with the change it records."""
+    event = AuditEvent(
+        at=clock.now(),
+        actor_id=actor.id if actor is not None else None,
+        actor_name=actor.username if actor is not None else SYSTEM_ACTOR,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        department_id=actor.department_id if actor is not None else None,
+        data=data,
+    )
+    db.session.add(event)
+    return event

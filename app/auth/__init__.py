@@ -1,0 +1,1 @@
+"""Sign-in, sign-out, the profile page and API tokens."""

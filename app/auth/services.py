@@ -1,0 +1,104 @@
+"""Use cases of signing in and of API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from app import clock
+from app.audit.writer import record
+from app.auth.passwords import verify_password
+from app.errors import NotFound, ServiceError
+from app.extensions import db
+from app.org.models import ApiToken, User
+
+TOKEN_PREFIX = "gs_"
+
+
+class SignInFailed(ServiceError):
+    """Wrong credentials, an inactive account or a temporary lockout."""
+
+    status = 401
+    code = "sign_in_failed"
+
+
+def authenticate(username: str, password: str) -> User:
+    """The user whose credentials these are; counts failures and locks the account temporarily (config)."""
+    now = clock.now()
+    user = db.session.scalar(db.select(User).where(User.username == username.strip()))
+    if user is None:
+        # Same message as a wrong password: do not tell which usernames exist.
+        raise SignInFailed(_("用户名或密码错误"))
+    if user.locked_until is not None and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        raise SignInFailed(
+            _("登录失败次数过多，账户已临时锁定，请 %(n)d 分钟后再试", n=minutes), code="locked"
+        )
+    if not verify_password(user.password_hash, password):
+        user.failed_logins += 1
+        max_failures = current_app.config["LOGIN_MAX_FAILURES"]
+        if user.failed_logins >= max_failures:
+            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+            user.failed_logins = 0
+            record("user.locked", actor=user, object_type="user", object_id=user.id)
+        record("user.sign_in_failed", actor=user, object_type="user", object_id=user.id)
+        db.session.commit()
+        raise SignInFailed(_("用户名或密码错误"))
+    if not user.active:
+        raise SignInFailed(_("账户已停用，请联系系统管理员"), code="inactive")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    record("user.signed_in", actor=user, object_type="user", object_id=user.id)
+    db.session.commit()
+    return user
+
+
+def _digest(token: str) -> str:
+    # Tokens carry 256 random bits, so a fast hash is enough (unlike passwords).
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """A new token for `user`; the plain token is returned once and never stored."""
+    name = (name or "").strip() or _("未命名令牌")
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name[:64], prefix=plain[:10], token_hash=_digest(plain))
+    db.session.add(token)
+    db.session.flush()
+    record(
+        "token.created", actor=user, object_type="api_token", object_id=token.id, data={"name": token.name}
+    )
+    db.session.commit()
+    return token, plain
+
+
+def revoke_api_token(user: User, token_id: int) -> ApiToken:
+    """Revoke one of the user's own tokens."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound(_("令牌不存在"))
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        record("token.revoked", actor=user, object_type="api_token", object_id=token.id)
+        db.session.commit()
+    return token
+
+
+def user_for_token(plain: str) -> User | None:
+    """The active user a bearer token belongs to, or None for an unknown, revoked or inactive one."""
+    if not plain.startswith(TOKEN_PREFIX):
+        return None
+    token = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
+    if token is None or token.revoked or not token.user.active:
+        return None
+    now = clock.now()
+    # Write last-use at most once a minute: a busy client should not turn every read into a write.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
+        db.session.commit()
+    return token.user

@@ -1,0 +1,101 @@
+"""Sign-in, sign-out and the profile page with API tokens."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth.forms import EmptyForm, LoginForm, TokenForm
+from app.auth.services import SignInFailed, authenticate, create_api_token, revoke_api_token
+from app.extensions import db, login_manager
+from app.org.models import User
+
+bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Flask-Login: the signed-in user from the session."""
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site relative paths: an open redirect would help phishing.
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("main.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The sign-in page."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    error = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = authenticate(form.username.data, form.password.data)
+        except SignInFailed as exc:
+            error = exc.message
+            status = 401
+        else:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+    elif form.errors:
+        status = 400 if "csrf_token" in form.errors else 422
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Sign out (POST with CSRF token)."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash(_("您已退出登录"), "info")
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/profile")
+@login_required
+def profile():
+    """The user's profile: department, roles, API tokens."""
+    return render_template(
+        "auth/profile.html", token_form=TokenForm(), revoke_form=EmptyForm(), new_token=None
+    )
+
+
+@bp.post("/profile/tokens")
+@login_required
+def create_token():
+    """Create an API token and show it once."""
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "auth/profile.html", token_form=form, revoke_form=EmptyForm(), new_token=None
+        ), 422
+    token, plain = create_api_token(current_user, form.name.data)
+    flash(_("令牌已创建。请立即复制保存，它只显示这一次。"), "success")
+    return render_template(
+        "auth/profile.html", token_form=TokenForm(formdata=None), revoke_form=EmptyForm(), new_token=plain
+    )
+
+
+@bp.post("/profile/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    """Revoke one of the user's tokens."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        revoke_api_token(current_user, token_id)
+        flash(_("令牌已吊销"), "info")
+    return redirect(url_for("auth.profile"))

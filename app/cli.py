@@ -1,0 +1,244 @@
+"""The `govshare` command: the Flask CLI with GovShare's commands.
+
+govshare [--now ISO] db upgrade | users … | demo seed | calendar … | run
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from app import clock
+
+
+def _freeze_clock(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value:
+        from app.api.calendar import parse_moment
+
+        try:
+            clock.freeze(parse_moment(value))
+        except ValueError:
+            raise click.BadParameter("应为 ISO 8601 时间，例如 2026-09-30T10:00:00+08:00") from None
+
+
+_now_option = click.Option(
+    ["--now"],
+    metavar="ISO",
+    expose_value=False,
+    is_eager=True,
+    callback=_freeze_clock,
+    help="Run the command as if it were this time (the one clock). Naive times are Beijing time.",
+)
+
+
+def _create_app():
+    from app import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(create_app=_create_app, params=[_now_option], help=__doc__)
+
+
+def _fail(message: str, fields: dict[str, str] | None = None) -> None:
+    click.echo(f"错误：{message}", err=True)
+    for field, problem in (fields or {}).items():
+        click.echo(f"  {field}: {problem}", err=True)
+    sys.exit(1)
+
+
+# --- users --------------------------------------------------------------------------------------------
+
+users = click.Group("users", help="Manage users.")
+
+
+@users.command("create")
+@click.option("--username", required=True)
+@click.option("--name", "display_name", required=True, help="Display name (姓名).")
+@click.option("--department", required=True, help="Department 统一社会信用代码 or full name.")
+@click.option("--role", "roles", multiple=True, required=True, help="Role code; repeat for several.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def users_create(
+    username: str, display_name: str, department: str, roles: tuple[str, ...], password_stdin: bool
+):
+    """Create a user."""
+    from app.errors import ServiceError
+    from app.org.services import create_user
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    try:
+        user = create_user(
+            username=username,
+            display_name=display_name,
+            department_code=department,
+            roles=list(roles),
+            password=password,
+        )
+    except ServiceError as exc:
+        _fail(exc.message, exc.fields)
+    click.echo(f"created {user.username} ({', '.join(sorted(r.value for r in user.roles))})")
+
+
+@users.command("token")
+@click.argument("username")
+@click.option("--name", default="cli", help="A name for the token.")
+@with_appcontext
+def users_token(username: str, name: str):
+    """Create an API token for USERNAME and print it (shown only once)."""
+    from app.auth.services import create_api_token
+    from app.extensions import db
+    from app.org.models import User
+
+    user = db.session.scalar(db.select(User).where(User.username == username))
+    if user is None:
+        _fail(f"用户不存在：{username}")
+    _token, plain = create_api_token(user, name)
+    click.echo(plain)
+
+
+@users.command("list")
+@with_appcontext
+def users_list():
+    """List users with department and roles."""
+    from app.org.services import list_users
+
+    for user in list_users():
+        roles = ",".join(sorted(r.value for r in user.roles))
+        state = "" if user.active else "  [停用]"
+        click.echo(
+            f"{user.username:<20} {user.display_name:<8} {user.department.short_name:<16} {roles}{state}"
+        )
+
+
+# --- demo ---------------------------------------------------------------------------------------------
+
+demo = click.Group("demo", help="Demo data.")
+
+
+@demo.command("seed")
+@with_appcontext
+def demo_seed():
+    """Load the Hubei demo organisation and users (idempotent)."""
+    from app.demo import seed
+
+    summary = seed()
+    click.echo(json.dumps(summary, ensure_ascii=False))
+
+
+# --- calendar -----------------------------------------------------------------------------------------
+
+calendar_group = click.Group("calendar", help="The statutory working-day calendar.")
+
+
+@calendar_group.command("show")
+@click.argument("year", type=int)
+@with_appcontext
+def calendar_show(year: int):
+    """Print YEAR's rest days and make-up working days."""
+    from app.calendar.services import active_calendar
+    from app.errors import ServiceError
+
+    cal = active_calendar()
+    try:
+        arrangement = cal.arrangement(year)
+    except ValueError as exc:
+        _fail(str(exc))
+    except ServiceError as exc:
+        _fail(exc.message)
+    notice = arrangement.notice
+    click.echo(f"{year}年  日历版本 {cal.version}  {'预计（未导入）' if arrangement.provisional else '正式'}")
+    if arrangement.provisional:
+        click.echo(f"  说明：{arrangement.provisional_reason}")
+    else:
+        click.echo(
+            f"  依据：{notice.get('title') or ''} {notice.get('number') or ''} {notice.get('date') or ''}"
+        )
+    click.echo("放假：")
+    for day, label in cal.holidays(year):
+        click.echo(f"  {day.isoformat()} 周{'一二三四五六日'[day.weekday()]} {label}")
+    click.echo("调休上班：")
+    for day, label in cal.working_weekends(year):
+        click.echo(f"  {day.isoformat()} 周{'一二三四五六日'[day.weekday()]} {label}")
+    total = cal.get_working_days_delta(date(year - 1, 12, 31), date(year, 12, 31))
+    click.echo(f"全年工作日：{total}")
+
+
+@calendar_group.command("deadline")
+@click.option(
+    "--from", "from_", required=True, metavar="ISO_DATETIME", help="Event time; naive = Beijing time."
+)
+@click.option("--days", required=True, type=int, help="N working days.")
+@click.option("--rule", default="strict", help="strict | next-working-day-after-hours")
+@click.option(
+    "--close-time", default=None, metavar="HH:MM", help="Office close time for the after-hours rule."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_appcontext
+def calendar_deadline(from_: str, days: int, rule: str, close_time: str | None, as_json: bool):
+    """Compute a working-day deadline."""
+    from app.api.calendar import parse_moment
+    from app.calendar.services import deadline
+
+    try:
+        result = deadline(parse_moment(from_), days, rule, close_time)
+    except ValueError as exc:
+        _fail(str(exc))
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+        return
+    click.echo(f"期限：{result.due_date.isoformat()}（{result.expires_at.isoformat()} 届满）")
+    if result.provisional:
+        click.echo(f"预计：{result.provisional_reason}")
+
+
+@calendar_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--comment", default="", help="Why (recorded with the new calendar version).")
+@with_appcontext
+def calendar_import(file: Path, comment: str):
+    """Import a year's arrangement from a JSON FILE; recomputes provisional deadlines."""
+    from app.calendar.services import import_arrangement
+    from app.errors import ServiceError
+
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        _fail(f"{file}: 不是有效的 JSON（{exc}）")
+    try:
+        result = import_arrangement(document, comment=comment)
+    except ServiceError as exc:
+        click.echo(f"错误：{file}: {exc.message}", err=True)
+        for problem in exc.fields.get("arrangement", "").split("；"):
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    if result.version is None:
+        click.echo(f"{result.year}: unchanged, no new version")
+    else:
+        click.echo(
+            f"{result.year}: calendar version {result.version.id}; "
+            f"{len(result.recomputed)} provisional deadline(s) recomputed"
+        )
+
+
+@calendar_group.command("versions")
+@with_appcontext
+def calendar_versions():
+    """List calendar versions, newest first."""
+    from app.calendar.services import list_versions
+    from app.templating import local_datetime
+
+    for v in list_versions():
+        click.echo(f"{v.id:>4}  {local_datetime(v.created_at)}  {v.created_by_name:<12} {v.comment}")
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the command groups to the app's CLI."""
+    for group in (users, demo, calendar_group):
+        app.cli.add_command(group)

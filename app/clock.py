@@ -1,0 +1,80 @@
+"""The one clock: every "now" in GovShare comes from here.
+
+Tests freeze and advance it; the CLI's --now sets it for one command; with ALLOW_CLOCK_OVERRIDE a running
+demo server can be moved through the API. Times are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+_lock = threading.Lock()
+_frozen: datetime | None = None
+
+
+def now() -> datetime:
+    """The current time, UTC, aware; the frozen time when the clock is frozen."""
+    frozen = _frozen
+    return frozen if frozen is not None else datetime.now(UTC)
+
+
+def local_now() -> datetime:
+    """The current time in Asia/Shanghai."""
+    return now().astimezone(SHANGHAI)
+
+
+def as_utc(value: datetime) -> datetime:
+    """An aware UTC datetime; a naive value is read as UTC (how the database returns it)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def freeze(at: datetime) -> None:
+    """Stop the clock at `at` (a naive value is read as Asia/Shanghai, the users' zone)."""
+    global _frozen
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=SHANGHAI)
+    with _lock:
+        _frozen = at.astimezone(UTC)
+
+
+def advance(delta: timedelta) -> datetime:
+    """Move a frozen clock forward by `delta` and return the new time."""
+    global _frozen
+    with _lock:
+        if _frozen is None:
+            raise RuntimeError("the clock is not frozen")
+        _frozen = _frozen + delta
+        return _frozen
+
+
+def unfreeze() -> None:
+    """Let the clock follow the wall clock again."""
+    global _frozen
+    with _lock:
+        _frozen = None
+
+
+def is_frozen() -> bool:
+    """True while the clock is frozen."""
+    return _frozen is not None
+
+
+@contextmanager
+def frozen(at: datetime) -> Iterator[None]:
+    """Freeze the clock for the duration of a with-block, then restore what was there."""
+    global _frozen
+    previous = _frozen
+    freeze(at)
+    try:
+        yield
+    finally:
+        with _lock:
+            _frozen = previous

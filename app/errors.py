@@ -1,0 +1,129 @@
+"""Service-layer errors and the handlers that turn any error into a Chinese page or a JSON error body.
+
+Browsers get an HTML page in Chinese; callers of /api/ get {"error": {"code", "message", "fields"?}}.
+No request ends in an unhandled 500: unexpected exceptions are logged and answered with a generic error.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ServiceError(Exception):
+    """An expected failure of a use case, with a stable code and a message users can read."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.fields = fields or {}
+
+
+class ValidationFailed(ServiceError):
+    """Input that breaks a rule; `fields` maps each field to its Chinese message."""
+
+    status = 422
+    code = "validation_failed"
+
+
+class NotFound(ServiceError):
+    """The object does not exist (or the user may not know it exists)."""
+
+    status = 404
+    code = "not_found"
+
+
+class PermissionDenied(ServiceError):
+    """The user may not do this to this object."""
+
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(ServiceError):
+    """The object changed under the user (e.g. the task was completed by someone else)."""
+
+    status = 409
+    code = "conflict"
+
+
+HTTP_MESSAGES = {
+    400: "请求无效",
+    401: "请先登录",
+    403: "您没有权限执行此操作",
+    404: "页面或对象不存在",
+    405: "不支持该请求方法",
+    409: "数据已被他人修改，请刷新后重试",
+    413: "上传内容过大",
+    415: "不支持的内容类型",
+    422: "提交的数据不符合要求",
+    429: "请求过于频繁，请稍后再试",
+    500: "系统内部错误，已记录，请稍后重试",
+}
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "too_many_requests",
+    500: "internal_error",
+}
+
+
+def wants_json() -> bool:
+    """True for API callers: everything under /api/ and /healthz answers JSON."""
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None):
+    """The one error format: JSON for the API, a Chinese page for browsers."""
+    if wants_json():
+        body: dict = {"code": code, "message": message}
+        if fields:
+            body["fields"] = fields
+        response = jsonify(error=body)
+        response.status_code = status
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="govshare"'
+        return response
+    return render_template("errors/error.html", status=status, message=message, fields=fields or {}), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the handlers on the app."""
+
+    @app.errorhandler(ServiceError)
+    def handle_service_error(error: ServiceError):
+        return error_response(error.status, error.code, error.message, error.fields)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(error: CSRFError):
+        return error_response(400, "csrf_failed", _("表单已过期或缺少安全令牌，请刷新页面后重新提交"))
+
+    @app.errorhandler(HTTPException)
+    def handle_http(error: HTTPException):
+        status = error.code or 500
+        message = HTTP_MESSAGES.get(status, error.description or "")
+        return error_response(status, HTTP_CODES.get(status, "http_error"), _(message))
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", _(HTTP_MESSAGES[500]))

@@ -1,0 +1,1 @@
+"""Organisation: regions, sharing platforms, departments, users and their roles."""

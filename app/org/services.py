@@ -1,0 +1,140 @@
+"""Use cases of the organisation: departments and users."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import gettext as _
+
+from app.audit.writer import record
+from app.auth.passwords import hash_password
+from app.errors import NotFound, ValidationFailed
+from app.extensions import db
+from app.org.models import Department, DepartmentKind, Level, Platform, Region, User, UserRole
+from app.org.roles import Role, parse_role
+from app.org.uscc import uscc_error
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+MIN_PASSWORD_LENGTH = 8
+
+
+def department_by_code(code: str) -> Department:
+    """The department with this 统一社会信用代码 (or exact name)."""
+    dept = db.session.scalar(
+        db.select(Department).where((Department.uscc == code) | (Department.name == code))
+    )
+    if dept is None:
+        raise NotFound(_("部门不存在：%(code)s", code=code))
+    return dept
+
+
+def create_department(
+    *,
+    uscc: str,
+    name: str,
+    short_name: str,
+    region: Region,
+    platform: Platform,
+    level: Level,
+    kind: DepartmentKind = DepartmentKind.GOVERNMENT,
+    operates_platform: bool = False,
+) -> Department:
+    """Register a department after checking its code, its name and the one-operator-per-platform rule."""
+    errors: dict[str, str] = {}
+    if problem := uscc_error(uscc):
+        errors["uscc"] = problem
+    elif db.session.scalar(db.select(Department.id).where(Department.uscc == uscc)):
+        errors["uscc"] = _("统一社会信用代码已被其他部门使用")
+    if not name.strip():
+        errors["name"] = _("部门名称不能为空")
+    elif db.session.scalar(db.select(Department.id).where(Department.name == name)):
+        errors["name"] = _("部门名称已存在")
+    if operates_platform and platform.operator is not None:
+        errors["operates_platform"] = _("该平台已有运维管理部门")
+    if errors:
+        raise ValidationFailed(_("部门信息有误"), fields=errors)
+    dept = Department(
+        uscc=uscc,
+        name=name.strip(),
+        short_name=short_name.strip() or name.strip(),
+        level=level.value,
+        kind=kind.value,
+        region=region,
+        platform=platform,
+        operates_platform=operates_platform,
+    )
+    db.session.add(dept)
+    db.session.flush()
+    return dept
+
+
+def create_user(
+    *,
+    username: str,
+    display_name: str,
+    department_code: str,
+    roles: list[str],
+    password: str | None,
+    actor: User | None = None,
+) -> User:
+    """Create a user in a department with one or more roles; every problem is reported per field."""
+    errors: dict[str, str] = {}
+    username = username.strip().lower()
+    if not USERNAME_RE.match(username):
+        errors["username"] = _("用户名须为3–64位小写字母、数字、点、下划线或连字符")
+    elif db.session.scalar(db.select(User.id).where(User.username == username)):
+        errors["username"] = _("用户名已存在")
+    if not display_name.strip():
+        errors["display_name"] = _("姓名不能为空")
+    department = None
+    try:
+        department = department_by_code(department_code)
+    except NotFound as exc:
+        errors["department"] = exc.message
+    parsed: list[Role] = []
+    if not roles:
+        errors["roles"] = _("至少需要一个角色")
+    for value in roles:
+        try:
+            parsed.append(parse_role(value))
+        except ValueError as exc:
+            errors["roles"] = str(exc)
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = _("密码至少需要 %(n)d 个字符", n=MIN_PASSWORD_LENGTH)
+    if errors:
+        raise ValidationFailed(_("用户信息有误"), fields=errors)
+    user = User(
+        username=username,
+        display_name=display_name.strip(),
+        department=department,
+        password_hash=hash_password(password) if password else None,
+    )
+    user.role_rows = [UserRole(role=r.value) for r in dict.fromkeys(parsed)]
+    db.session.add(user)
+    db.session.flush()
+    record(
+        "user.created",
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        data={"username": username, "roles": [r.value for r in parsed], "department": department.uscc},
+    )
+    db.session.commit()
+    return user
+
+
+def list_users() -> list[User]:
+    """All users, by username."""
+    return list(db.session.scalars(db.select(User).order_by(User.username)))
+
+
+def visible_departments(user: User) -> list[Department]:
+    """The departments `user` may open: all for overseers, a platform's departments for its operators."""
+    from app.access import can
+
+    query = db.select(Department).order_by(Department.level, Department.id)
+    if can(user, "department.list_all"):
+        return list(db.session.scalars(query))
+    if user.has_role(Role.PLATFORM_OPERATOR) and user.department.operates_platform:
+        return list(db.session.scalars(query.where(Department.platform_id == user.department.platform_id)))
+    return [user.department]

@@ -1,0 +1,32 @@
+"""Template filters and globals: times shown in Asia/Shanghai, role labels, navigation."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask
+from flask_login import current_user
+
+from app.access import can
+from app.clock import SHANGHAI, as_utc
+from app.org.roles import Role
+
+
+def local_datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time as Beijing time text."""
+    if value is None:
+        return "—"
+    return as_utc(value).astimezone(SHANGHAI).strftime(fmt)
+
+
+def local_date(value: date | None) -> str:
+    """A date as YYYY-MM-DD."""
+    return "—" if value is None else value.isoformat()
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Install filters and globals."""
+    app.jinja_env.filters["local_dt"] = local_datetime
+    app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.globals["can"] = lambda action, obj=None: can(current_user, action, obj)
+    app.jinja_env.globals["Role"] = Role

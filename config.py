@@ -1,0 +1,101 @@
+"""Configuration classes, one per environment (select with GOVSHARE_ENV or create_app(config))."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _sqlite_url(name: str) -> str:
+    return f"sqlite:///{INSTANCE_DIR / name}"
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_url("govshare.db")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    # UI language and the zone every time is shown and reasoned about in.
+    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_Hans_CN", "en")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    # Temporary lockout after repeated failed sign-ins.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCKOUT_MINUTES = 15
+
+    # Working-day deadlines: office close time for the "next-working-day-after-hours" rule.
+    OFFICE_CLOSE_TIME = "17:30"
+
+    # Only testing and demo set this: lets tests and the API move the one clock.
+    ALLOW_CLOCK_OVERRIDE = False
+
+
+class DevelopmentConfig(Config):
+    """Local development and the demo: SQLite file under instance/."""
+
+    ENV_NAME = "development"
+    DEBUG = False
+    ALLOW_CLOCK_OVERRIDE = True
+
+
+class TestingConfig(Config):
+    """The test suite: TEST_DATABASE_URL selects PostgreSQL, otherwise a throw-away SQLite file."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite:///:memory:"
+    ALLOW_CLOCK_OVERRIDE = True
+    # Cheap hashing keeps the suite fast; production uses argon2's defaults.
+    ARGON2_FAST = True
+
+
+class ProductionConfig(Config):
+    """Production: PostgreSQL, a real secret, secure cookies."""
+
+    ENV_NAME = "production"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 5}
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start without a real secret key."""
+        key = cls.SECRET_KEY
+        if not key or len(key) < 32 or key == Config.SECRET_KEY:
+            raise RuntimeError(
+                "生产环境必须设置 SECRET_KEY（至少32个字符的随机值）/ "
+                "production requires SECRET_KEY (32+ random characters)"
+            )
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    """The configuration class named by GOVSHARE_ENV (default: development)."""
+    name = os.environ.get("GOVSHARE_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"unknown GOVSHARE_ENV {name!r}; use one of {', '.join(CONFIGS)}") from None

@@ -1,0 +1,122 @@
+"""Test fixtures: one app per session on the test database (SQLite file, or TEST_DATABASE_URL for
+PostgreSQL), schema built by the real migrations, every table emptied after each test."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from app import clock, create_app
+from app.calendar import services as calendar_services
+from app.extensions import db
+from config import TestingConfig
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """TEST_DATABASE_URL (PostgreSQL in CI) or a fresh SQLite file."""
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Flask]:
+    """The application, with the schema created by running every migration from an empty database."""
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+
+    application = create_app(Config)
+    with application.app_context():
+        _drop_everything()
+        upgrade()
+    # No app context stays pushed: each request and each test gets its own (and its own flask.g).
+    yield application
+
+
+def _empty_tables() -> None:
+    """Delete every row; ids start again at 1 on both databases (SQLite reuses them without AUTOINCREMENT)."""
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+def _drop_everything() -> None:
+    db.drop_all()
+    db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(app: Flask) -> Iterator[None]:
+    """Each test starts with empty tables, a running clock and no cached calendar."""
+    calendar_services._calendars.clear()
+    yield
+    clock.unfreeze()
+    with app.app_context():
+        _empty_tables()
+    calendar_services._calendars.clear()
+
+
+@pytest.fixture
+def ctx(app: Flask) -> Iterator[None]:
+    """A fresh app context per test, so flask.g (calendar version cache) starts empty."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def seeded(app: Flask) -> None:
+    """The demo organisation and users."""
+    from app.demo import seed
+
+    with app.app_context():
+        seed()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A browser-like client (CSRF protection is on, as in production)."""
+    return app.test_client()
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token of the form on `path`."""
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
+def login(client: FlaskClient, username: str, password: str = "govshare2026"):
+    """Sign in through the real sign-in form."""
+    token = csrf_token(client)
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+def api_token(app: Flask, username: str) -> str:
+    """A bearer token for `username`, made by the same service the profile page uses."""
+    from app.auth.services import create_api_token
+    from app.org.models import User
+
+    with app.app_context():
+        user = db.session.scalar(db.select(User).where(User.username == username))
+        return create_api_token(user, "test")[1]
+
+
+def bearer(token: str) -> dict[str, str]:
+    """Authorization header for `token`."""
+    return {"Authorization": f"Bearer {token}"}

@@ -1,0 +1,161 @@
+"""Sign-in, lockout, CSRF, sessions and API tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app import clock
+from app.extensions import db
+from app.org.models import ApiToken, User
+from tests.conftest import api_token, bearer, csrf_token, login
+
+
+def test_sign_in_page_is_chinese(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert "登录" in html and "用户名" in html and "密码" in html
+
+
+def test_demo_users_can_sign_in_and_see_their_roles(client, seeded):
+    response = login(client, "wh_applicant")
+    assert response.status_code == 302
+    html = client.get("/").get_data(as_text=True)
+    assert "武汉市人社局经办人" in html
+    assert "使用部门经办人" in html
+
+
+def test_wrong_password_shows_a_chinese_error_not_a_500(client, seeded):
+    response = login(client, "gat_provider", "wrong-password")
+    assert response.status_code == 401
+    assert "用户名或密码错误" in response.get_data(as_text=True)
+
+
+def test_unknown_user_gets_the_same_message_as_a_wrong_password(client, seeded):
+    response = login(client, "nobody", "whatever1")
+    assert response.status_code == 401
+    assert "用户名或密码错误" in response.get_data(as_text=True)
+
+
+def test_empty_fields_are_named_in_chinese(client, seeded):
+    token = csrf_token(client)
+    response = client.post("/login", data={"username": "", "password": "", "csrf_token": token})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "请输入用户名" in html and "请输入密码" in html
+
+
+def test_form_without_csrf_token_is_rejected_with_400(client, seeded):
+    response = client.post("/login", data={"username": "admin", "password": "govshare2026"})
+    assert response.status_code == 400
+    assert "表单已过期" in response.get_data(as_text=True)
+
+
+def test_repeated_failures_lock_the_account_temporarily(app, client, seeded):
+    clock.freeze(clock.now())
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        login(client, "hb_operator", "wrong-password")
+    response = login(client, "hb_operator")  # the right password, but locked
+    assert response.status_code == 401
+    assert "临时锁定" in response.get_data(as_text=True)
+    clock.advance(timedelta(minutes=app.config["LOGIN_LOCKOUT_MINUTES"] + 1))
+    assert login(client, "hb_operator").status_code == 302
+
+
+def test_inactive_user_cannot_sign_in(app, client, seeded):
+    with app.app_context():
+        user = db.session.scalar(db.select(User).where(User.username == "leader"))
+        user.active = False
+        db.session.commit()
+    response = login(client, "leader")
+    assert response.status_code == 401
+    assert "停用" in response.get_data(as_text=True)
+
+
+def test_pages_require_sign_in(client):
+    response = client.get("/profile")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_open_redirect_after_sign_in_is_refused(client, seeded):
+    token = csrf_token(client)
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={"username": "admin", "password": "govshare2026", "csrf_token": token},
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_passwords_are_stored_as_argon2_hashes(app, seeded):
+    with app.app_context():
+        user = db.session.scalar(db.select(User).where(User.username == "admin"))
+        assert user.password_hash.startswith("$argon2id$")
+        assert "govshare2026" not in user.password_hash
+
+
+def test_token_is_shown_once_stored_hashed_listed_and_revocable(app, client, seeded):
+    login(client, "rst_applicant")
+    token = csrf_token(client, "/profile")
+    response = client.post("/profile/tokens", data={"name": "业务系统", "csrf_token": token})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    start = html.index('id="new-token">') + len('id="new-token">')
+    plain = html[start : html.index("<", start)]
+    assert plain.startswith("gs_")
+    with app.app_context():
+        stored = db.session.scalar(db.select(ApiToken))
+        assert stored.token_hash != plain and plain not in stored.token_hash
+        token_id = stored.id
+    assert client.get("/api/v1/me", headers=bearer(plain)).status_code == 200
+    # Listed on the profile page, without the secret.
+    profile = client.get("/profile").get_data(as_text=True)
+    assert "业务系统" in profile and plain not in profile
+    client.post(f"/profile/tokens/{token_id}/revoke", data={"csrf_token": csrf_token(client, "/profile")})
+    assert client.get("/api/v1/me", headers=bearer(plain)).status_code == 401
+
+
+def test_a_user_cannot_revoke_someone_elses_token(app, client, seeded):
+    api_token(app, "admin")
+    with app.app_context():
+        token_id = db.session.scalar(db.select(ApiToken.id))
+    login(client, "rst_applicant")
+    response = client.post(
+        f"/profile/tokens/{token_id}/revoke", data={"csrf_token": csrf_token(client, "/profile")}
+    )
+    assert response.status_code == 404
+    with app.app_context():
+        assert db.session.get(ApiToken, token_id).revoked_at is None
+
+
+def test_api_without_token_is_401_json(client, seeded):
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401
+    body = response.get_json()
+    assert body["error"]["code"] == "unauthorized"
+    assert "令牌" in body["error"]["message"]
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_api_with_unknown_token_is_401_json(client, seeded):
+    response = client.get("/api/v1/me", headers=bearer("gs_not-a-real-token"))
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "invalid_token"
+
+
+def test_api_ignores_the_session_cookie(client, seeded):
+    login(client, "admin")
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_api_me_describes_the_caller(app, client, seeded):
+    response = client.get("/api/v1/me", headers=bearer(api_token(app, "wh_operator")))
+    body = response.get_json()
+    assert body["username"] == "wh_operator"
+    assert body["roles"] == ["platform_operator"]
+    assert body["department"]["platform"] == "HB-WH"
+
+
+def test_sign_out_needs_post_with_csrf(client, seeded):
+    login(client, "admin")
+    assert client.get("/logout").status_code == 405
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert client.get("/profile").status_code == 302

@@ -1,0 +1,55 @@
+"""Errors: a Chinese page for browsers, {"error": {code, message}} JSON for the API, never a 500."""
+
+from __future__ import annotations
+
+from tests.conftest import api_token, bearer, login
+
+
+def test_unknown_page_is_a_chinese_404(client, seeded):
+    login(client, "admin")
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "不存在" in response.get_data(as_text=True)
+
+
+def test_unknown_api_path_is_json_404(app, client, seeded):
+    response = client.get("/api/v1/no-such-thing", headers=bearer(api_token(app, "admin")))
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_wrong_method_on_api_is_json_405(app, client, seeded):
+    response = client.delete("/api/v1/me", headers=bearer(api_token(app, "admin")))
+    assert response.status_code == 405
+    assert response.get_json()["error"]["code"] == "method_not_allowed"
+
+
+def test_malformed_json_body_is_422_not_500(app, client, seeded):
+    response = client.post(
+        "/api/v1/admin/clock",
+        data="{not json",
+        headers={**bearer(api_token(app, "admin")), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"]["now"]
+
+
+def test_missing_department_id_on_page_is_404(client, seeded):
+    login(client, "admin")
+    assert client.get("/org/departments/999999").status_code == 404
+
+
+def test_unexpected_exception_becomes_a_json_500_for_the_api(app, client, seeded, monkeypatch):
+    from app.api import me
+
+    def explode():
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(app.view_functions, "api.me", lambda: explode())
+    response = client.get("/api/v1/me", headers=bearer(api_token(app, "admin")))
+    assert response.status_code == 500
+    assert response.get_json()["error"] == {
+        "code": "internal_error",
+        "message": "系统内部错误，已记录，请稍后重试",
+    }
+    assert me  # the real view is untouched by the patch

@@ -1,0 +1,147 @@
+"""The foundation: configuration, organisation model, migrations, health check."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import db
+from app.org.models import Department, Level, Platform
+from app.org.services import create_department
+from app.org.uscc import check_character, make_uscc, uscc_error
+from config import ProductionConfig
+
+
+def test_migrations_produce_exactly_the_models_schema(app):
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, db.metadata)
+    assert differences == []
+
+
+def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(ProductionConfig)
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "short")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(ProductionConfig)
+
+
+def test_production_uses_secure_cookies(monkeypatch):
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 48)
+    monkeypatch.setattr(ProductionConfig, "SQLALCHEMY_DATABASE_URI", "sqlite://")
+    app = create_app(ProductionConfig)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["ALLOW_CLOCK_OVERRIDE"] is False
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    from config import TestingConfig
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'wal.db'}"
+
+    app = create_app(Config)
+    with app.app_context():
+        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["91350100M000100Y43", "11420000MB0000017T", make_uscc("1", "1", "420100", "MB000013")],
+)
+def test_valid_unified_social_credit_codes_pass(code):
+    assert uscc_error(code) is None
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("91350100M000100Y4", "18位"),
+        ("91350100M000100Y44", "校验位错误（应为 3）"),
+        ("9135010OM000100Y43", "不允许的字符"),
+        ("91350100m000100y43", "大写"),
+        ("91A50100M000100Y43", "不允许的字符"),
+    ],
+)
+def test_invalid_unified_social_credit_codes_are_explained(code, message):
+    assert message in uscc_error(code)
+
+
+def test_check_character_follows_gb32100_weights():
+    # 3^i mod 31 weights; a change in any position changes the check character.
+    base = "91350100M000100Y4"
+    assert check_character(base) == "3"
+    assert check_character("81350100M000100Y4") != "3"
+
+
+def test_department_with_bad_code_is_rejected_per_field(app, seeded):
+    from app.errors import ValidationFailed
+
+    with app.app_context():
+        platform = db.session.scalar(db.select(Platform).where(Platform.code == "HB"))
+        with pytest.raises(ValidationFailed) as info:
+            create_department(
+                uscc="11420000MB0000017X",
+                name="湖北省测试厅",
+                short_name="测试厅",
+                region=platform.region,
+                platform=platform,
+                level=Level.PROVINCE,
+            )
+        assert "校验位" in info.value.fields["uscc"]
+
+
+def test_one_operator_per_platform(app, seeded):
+    from app.errors import ValidationFailed
+
+    with app.app_context():
+        platform = db.session.scalar(db.select(Platform).where(Platform.code == "HB-WH"))
+        assert platform.operator.name == "武汉市数据局"
+        with pytest.raises(ValidationFailed) as info:
+            create_department(
+                uscc=make_uscc("1", "1", "420100", "MB000099"),
+                name="武汉市另一个数据局",
+                short_name="另一个",
+                region=platform.region,
+                platform=platform,
+                level=Level.CITY,
+                operates_platform=True,
+            )
+        assert "operates_platform" in info.value.fields
+
+
+def test_demo_data_looks_like_hubei(app, seeded):
+    with app.app_context():
+        platforms = {p.code: p for p in db.session.scalars(db.select(Platform))}
+        assert platforms["HB-WH"].parent is platforms["HB"]
+        assert platforms["HB-XG"].parent is platforms["HB"]
+        assert platforms["HB"].operator.name == "湖北省数据局"
+        names = set(db.session.scalars(db.select(Department.name)))
+        for expected in (
+            "湖北省公安厅",
+            "湖北省市场监督管理局",
+            "湖北省数字政府建设领导小组办公室",
+            "孝感市数据局",
+        ):
+            assert expected in names
+        assert all(uscc_error(code) is None for code in db.session.scalars(db.select(Department.uscc)))
+
+
+def test_demo_seed_is_idempotent(app, seeded):
+    from app.demo import seed
+
+    with app.app_context():
+        assert seed() == {"regions": 0, "platforms": 0, "departments": 0, "users": 0}
+
+
+def test_healthz_checks_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json()["database"] == "ok"
