@@ -25,7 +25,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=1_000_000)
     parser.add_argument(
-        "--workalendar-calls", type=int, default=0, help="limit workalendar to a sample (0: every covered call)"
+        "--workalendar-calls",
+        type=int,
+        default=0,
+        help="limit workalendar to a sample (0: every covered call)",
     )
     args = parser.parse_args()
 
@@ -62,8 +65,12 @@ def main() -> None:
         f"workalendar China      x{len(covered):,} (2018-01 to 2023-11): {theirs_sample:.3f} s "
         f"({theirs_sample / len(covered) * 1e6:.1f} µs/call) → {theirs:.1f} s per {args.calls:,}"
     )
-    print(f"ratio: {theirs / ours:.0f}x faster; calls answered differently: {disagree} (workalendar lacks 2020's extension)")
-    print(f"target: < 1.5 s per million and ≥ 50x → {'OK' if ours < 1.5 and theirs / ours >= 50 else 'MISSED'}")
+    print(
+        f"ratio: {theirs / ours:.0f}x faster; calls answered differently: {disagree} (workalendar lacks 2020's extension)"
+    )
+    print(
+        f"target: < 1.5 s per million and ≥ 50x → {'OK' if ours < 1.5 and theirs / ours >= 50 else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":
