@@ -19,7 +19,7 @@ run: $(STAMP)
 	mkdir -p instance
 	$(BIN)/govshare db upgrade
 	$(BIN)/govshare demo seed
-	$(BIN)/govshare run --host 127.0.0.1 --port 5000
+	$(BIN)/govshare serve --host 127.0.0.1 --port 5000
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -44,6 +44,9 @@ class Config:
     # Only testing and demo set this: lets tests and the API move the one clock.
     ALLOW_CLOCK_OVERRIDE = False
 
+    # The timer sweep (APScheduler): `govshare serve` runs it in the web process, `govshare scheduler` alone.
+    TIMER_SWEEP_SECONDS = int(os.environ.get("TIMER_SWEEP_SECONDS", "30"))
+
 
 class DevelopmentConfig(Config):
     """Local development and the demo: SQLite file under instance/."""

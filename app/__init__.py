@@ -51,6 +51,9 @@ def create_app(config: type | str | None = None) -> Flask:
     from app import access  # noqa: F401  (registers the foundation policies)
     from app.auth.views import bp as auth_bp
     from app.calendar.views import bp as calendar_bp
+    from app.engine import policies as _engine_policies  # noqa: F401
+    from app.engine import runtime as _runtime  # noqa: F401  (re-arms timers when the calendar changes)
+    from app.engine.views import bp as engine_bp
     from app.errors import register_error_handlers
     from app.main.views import bp as main_bp
     from app.org.views import bp as org_bp
@@ -60,6 +63,7 @@ def create_app(config: type | str | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(org_bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(engine_bp)
     from app.api import bp as api_bp
 
     app.register_blueprint(api_bp)
@@ -77,6 +81,7 @@ def _import_models() -> None:
     """Import every model module so that metadata (and Alembic) sees all tables."""
     from app.audit import models as _audit  # noqa: F401
     from app.calendar import models as _calendar  # noqa: F401
+    from app.engine import models as _engine  # noqa: F401
     from app.org import models as _org  # noqa: F401
 
 
@@ -93,10 +98,12 @@ def _select_locale() -> str:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """SQLite: WAL journal (readers do not block the writer) and enforced foreign keys."""
+    """SQLite: WAL journal (readers do not block the writer), enforced foreign keys, a busy timeout."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL is safe against corruption; only a power cut can lose the last commits.
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()

@@ -240,5 +240,8 @@ def calendar_versions():
 
 def register_commands(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
+    from app.engine.cli import register as register_engine
+
     for group in (users, demo, calendar_group):
         app.cli.add_command(group)
+    register_engine(app)

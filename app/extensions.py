@@ -16,7 +16,10 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+# One session per request or command; objects stay usable after commit instead of reloading every attribute.
+db = SQLAlchemy(
+    metadata=MetaData(naming_convention=NAMING_CONVENTION), session_options={"expire_on_commit": False}
+)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

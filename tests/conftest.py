@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -15,6 +16,7 @@ from sqlalchemy import text
 
 from app import clock, create_app
 from app.calendar import services as calendar_services
+from app.engine import registry
 from app.extensions import db
 from config import TestingConfig
 
@@ -61,11 +63,13 @@ def _drop_everything() -> None:
 def _clean_state(app: Flask) -> Iterator[None]:
     """Each test starts with empty tables, a running clock and no cached calendar."""
     calendar_services._calendars.clear()
+    registry._parsed.clear()
     yield
     clock.unfreeze()
     with app.app_context():
         _empty_tables()
     calendar_services._calendars.clear()
+    registry._parsed.clear()
 
 
 @pytest.fixture
@@ -120,3 +124,22 @@ def api_token(app: Flask, username: str) -> str:
 def bearer(token: str) -> dict[str, str]:
     """Authorization header for `token`."""
     return {"Authorization": f"Bearer {token}"}
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def deploy_test_models(*names: str, comment: str = "test"):
+    """Deploy BPMN files from tests/data/bpmn with forms from tests/data/forms (inside an app context)."""
+    from app.engine.registry import deploy
+
+    result = deploy([DATA / "bpmn" / name for name in names], forms_dir=DATA / "forms", comment=comment)
+    assert result.problems == [], [str(p) for p in result.problems]
+    return result
+
+
+def user(username: str):
+    """The user called `username` (inside an app context)."""
+    from app.org.models import User
+
+    return db.session.scalar(db.select(User).where(User.username == username))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -38,7 +38,7 @@ def test_importing_a_year_turns_provisional_deadlines_into_final_ones(app):
             final_already = services.record_deadline("task", "t-2", at("2026-09-30T10:00:00+08:00"), 3)
             db.session.commit()
             assert stored.provisional and stored.due_date == date(2027, 2, 16)
-            assert stored.expires_at.isoformat() == "2027-02-16T16:00:00+00:00"
+            assert stored.expires_at == datetime(2027, 2, 16, 16, 0, tzinfo=UTC)
             stored_id, final_id = stored.id, final_already.id
 
         with app.app_context():

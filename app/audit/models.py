@@ -24,4 +24,6 @@ class AuditEvent(db.Model):
     object_type: Mapped[str | None] = mapped_column(String(32))
     object_id: Mapped[str | None] = mapped_column(String(64))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
     data: Mapped[dict | None] = mapped_column(JSON)

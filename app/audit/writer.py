@@ -19,17 +19,25 @@ def record(
     object_type: str | None = None,
     object_id: Any = None,
     data: dict | None = None,
-) -> AuditEvent:
-    """Add an audit event to the current session; it commits or rolls back with the change it records."""
-    event = AuditEvent(
-        at=clock.now(),
-        actor_id=actor.id if actor is not None else None,
-        actor_name=actor.username if actor is not None else SYSTEM_ACTOR,
-        action=action,
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        department_id=actor.department_id if actor is not None else None,
-        data=data,
+    instance_id: int | None = None,
+    task_id: str | None = None,
+) -> None:
+    """Add an audit event to the current transaction; it commits or rolls back with the change it records.
+
+    An ORM insert written at flush time with the rest of the change, so a transaction takes SQLite's write
+    lock only at its end, and a rolled-back savepoint drops its events too.
+    """
+    db.session.add(
+        AuditEvent(
+            at=clock.now(),
+            actor_id=actor.id if actor is not None else None,
+            actor_name=actor.username if actor is not None else SYSTEM_ACTOR,
+            action=action,
+            object_type=object_type,
+            object_id=None if object_id is None else str(object_id),
+            department_id=actor.department_id if actor is not None else None,
+            instance_id=instance_id,
+            task_id=task_id,
+            data=data,
+        )
     )
-    db.session.add(event)
-    return event

@@ -160,12 +160,44 @@ def record_deadline(
     close_time: str | None = None,
 ) -> StoredDeadline:
     """Compute a deadline and store it with the calendar version used (in the caller's transaction)."""
-    result = deadline(event_at, days, rule, close_time)
+    return store_deadline(subject_type, subject_id, deadline(event_at, days, rule, close_time))
+
+
+def store_deadlines(items: list[tuple[str, str, Deadline]]) -> None:
+    """Store already computed deadlines, (subject type, subject id, deadline), in one statement (in the
+    caller's transaction): the engine records every timer deadline this way."""
+    if not items:
+        return
+    now = clock.now()
+    db.session.connection().execute(
+        StoredDeadline.__table__.insert(),
+        [
+            {
+                "subject_type": subject_type,
+                "subject_id": str(subject_id),
+                "event_at": result.event_at,
+                "days": result.days,
+                "rule": result.rule,
+                "close_time": result.close_time.strftime("%H:%M"),
+                "due_date": result.due_date,
+                "expires_at": result.expires_at,
+                "provisional": result.provisional,
+                "provisional_reason": result.provisional_reason,
+                "calendar_version_id": int(result.calendar_version),
+                "created_at": now,
+            }
+            for subject_type, subject_id, result in items
+        ],
+    )
+
+
+def store_deadline(subject_type: str, subject_id: str, result: Deadline) -> StoredDeadline:
+    """Store an already computed deadline for `subject` (in the caller's transaction)."""
     row = StoredDeadline(
         subject_type=subject_type,
         subject_id=str(subject_id),
-        event_at=event_at,
-        days=days,
+        event_at=result.event_at,
+        days=result.days,
         rule=result.rule,
         close_time=result.close_time.strftime("%H:%M"),
     )

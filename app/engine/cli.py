@@ -1,0 +1,163 @@
+"""`govshare bpmn …`, `govshare timers fire`, `govshare scheduler`, `govshare incidents …`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+bpmn = click.Group("bpmn", help="Process models: validate, deploy, list versions.")
+
+
+@bpmn.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@with_appcontext
+def bpmn_validate(paths: tuple[Path, ...]):
+    """Check BPMN files (default: bpmn/*.bpmn); prints file:line element-id: message; exit 1 on problems."""
+    from app.engine.registry import validate
+
+    models = validate(list(paths) or None)
+    for problem in models.problems:
+        click.echo(str(problem), err=True)
+    if models.problems:
+        click.echo(f"{len(models.problems)} problem(s)", err=True)
+        sys.exit(1)
+    click.echo(f"OK: {len(models.trees)} file(s), processes: {', '.join(sorted(models.executable))}")
+
+
+@bpmn.command("deploy")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--comment", default="", help="Why this deployment (recorded with the version).")
+@click.option("--as", "as_user", default=None, help="Username recorded as the deployer (analyst or admin).")
+@with_appcontext
+def bpmn_deploy(paths: tuple[Path, ...], comment: str, as_user: str | None):
+    """Validate and deploy; only changed processes get a new version."""
+    from app.access import require
+    from app.engine.registry import deploy
+    from app.extensions import db
+    from app.org.models import User
+
+    actor = None
+    if as_user:
+        actor = db.session.scalar(db.select(User).where(User.username == as_user))
+        if actor is None:
+            click.echo(f"错误：用户不存在：{as_user}", err=True)
+            sys.exit(1)
+        require(actor, "process.deploy")
+    result = deploy(list(paths) or None, actor=actor, comment=comment)
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    if result.problems:
+        click.echo("not deployed", err=True)
+        sys.exit(1)
+    for version in result.created:
+        click.echo(f"deployed {version.process_id} v{version.version}")
+    for pid in result.unchanged:
+        click.echo(f"unchanged {pid}")
+
+
+@bpmn.command("versions")
+@click.argument("process_id", required=False)
+@with_appcontext
+def bpmn_versions(process_id: str | None):
+    """List deployed versions."""
+    from app.engine.registry import list_versions
+    from app.templating import local_datetime
+
+    for v in list_versions(process_id):
+        click.echo(
+            f"{v.process_id:<28} v{v.version:<3} {local_datetime(v.deployed_at)}  {v.deployed_by_name:<10} "
+            f"{v.content_hash[:12]}  {v.comment}"
+        )
+
+
+timers = click.Group("timers", help="Timer events.")
+
+
+@timers.command("fire")
+@with_appcontext
+def timers_fire():
+    """Run one timer sweep now (use the global --now to sweep as of another time)."""
+    from app.engine.runtime import fire_due_timers
+
+    result = fire_due_timers()
+    click.echo(
+        f"instances: {result.instances}, timers fired: {result.timers_fired}, "
+        f"incidents: {result.incidents}, skipped: {result.skipped}"
+    )
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """Run the timer scheduler alone, in the foreground."""
+    from app.engine.scheduler import run_blocking
+
+    run_blocking(current_app._get_current_object())
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@with_appcontext
+def serve_command(host: str, port: int):
+    """Development/demo server with the timer scheduler in the same process."""
+    from app.engine.scheduler import start_background
+
+    app = current_app._get_current_object()
+    start_background(app)
+    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+
+
+incidents = click.Group("incidents", help="Failed scripts and services.")
+
+
+@incidents.command("list")
+@with_appcontext
+def incidents_list():
+    """Open incidents."""
+    from app.engine.runtime import open_incidents
+    from app.templating import local_datetime
+
+    for incident in open_incidents():
+        click.echo(
+            f"#{incident.id} instance {incident.instance_id} ({incident.instance.business_key}) "
+            f"{local_datetime(incident.created_at)} {incident.task_name or '-'}: {incident.message}"
+        )
+
+
+def _admin(username: str):
+    from app.extensions import db
+    from app.org.models import User
+
+    user = db.session.scalar(db.select(User).where(User.username == username))
+    if user is None:
+        click.echo(f"错误：用户不存在：{username}", err=True)
+        sys.exit(1)
+    return user
+
+
+@incidents.command("retry")
+@click.argument("incident_id", type=int)
+@click.option("--as", "as_user", default="admin", help="Admin username recorded as the actor.")
+@with_appcontext
+def incidents_retry(incident_id: int, as_user: str):
+    """Retry the failed task of an incident."""
+    from app.engine.runtime import retry_incident
+    from app.errors import ServiceError
+
+    try:
+        again = retry_incident(incident_id, _admin(as_user))
+    except ServiceError as exc:
+        click.echo(f"错误：{exc.message}", err=True)
+        sys.exit(1)
+    click.echo(f"failed again: incident #{again.id}: {again.message}" if again else "retried")
+
+
+def register(app) -> None:
+    """Attach the engine's commands to the app's CLI."""
+    for command in (bpmn, timers, scheduler_command, serve_command, incidents):
+        app.cli.add_command(command)

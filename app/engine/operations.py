@@ -1,0 +1,59 @@
+"""Named service operations that BPMN service tasks call (`spiffworkflow:serviceTaskOperator id="notify"`).
+
+Each operation is app code, registered with @operation, called with the task and its evaluated parameters,
+and returns something JSON-serializable (stored in the task's result variable). Errors become incidents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from app.engine.scripting import current_run
+
+Operation = Callable[..., Any]
+_OPERATIONS: dict[str, Operation] = {}
+
+
+def operation(name: str) -> Callable[[Operation], Operation]:
+    """Register `fn` as the service operation `name`."""
+
+    def register(fn: Operation) -> Operation:
+        if name in _OPERATIONS:
+            raise RuntimeError(f"operation {name!r} registered twice")
+        _OPERATIONS[name] = fn
+        return fn
+
+    return register
+
+
+def known_operations() -> list[str]:
+    """Names of all registered operations (validation checks service tasks against them)."""
+    return sorted(_OPERATIONS)
+
+
+def run_operation(name: str, task, params: dict[str, Any]) -> Any:
+    """Call operation `name`; LookupError when it does not exist."""
+    try:
+        fn = _OPERATIONS[name]
+    except KeyError:
+        raise LookupError(f"未注册的服务操作 {name!r}") from None
+    return fn(task=task, **params)
+
+
+@operation("notify")
+def notify(task, message: str, user_id: int | None = None, role: str | None = None,
+           department_id: int | None = None, link: str | None = None) -> dict:  # fmt: skip
+    """An in-app notification to a user, a role, or a role within a department."""
+    from app.engine.notifications import send
+
+    run = current_run()
+    note = send(
+        message=message,
+        user_id=user_id,
+        role=role,
+        department_id=department_id,
+        link=link or (f"/cases/{run.business_key}" if run.business_key else None),
+        instance_id=run.instance_id,
+    )
+    return {"notification_id": note.id}

@@ -1,0 +1,64 @@
+"""Who may do what with a human task or an instance (registered with the one authorization helper)."""
+
+from __future__ import annotations
+
+from app.access import operates_platform, oversees_everything, policy
+from app.engine.models import HumanTask, TaskStatus
+from app.extensions import db
+from app.org.models import Department, User
+from app.org.roles import Role
+
+
+def is_candidate(user: User, task: HumanTask) -> bool:
+    """The task's candidate role is the user's, and so is its candidate department (when it has one)."""
+    if task.candidate_role and task.candidate_role not in {r.value for r in user.roles}:
+        return False
+    return task.candidate_department_id is None or task.candidate_department_id == user.department_id
+
+
+def _supervises(user: User, task: HumanTask) -> bool:
+    if user.has_role(Role.ADMIN, Role.SUPERVISOR):
+        return True
+    if task.candidate_department_id is None:
+        return False
+    dept = db.session.get(Department, task.candidate_department_id)
+    return dept is not None and operates_platform(user, dept.platform_id)
+
+
+@policy("task.view")
+def _view(user: User, task: HumanTask) -> bool:
+    return (
+        task.assignee_id == user.id
+        or is_candidate(user, task)
+        or oversees_everything(user)
+        or _supervises(user, task)
+    )
+
+
+@policy("task.claim")
+def _claim(user: User, task: HumanTask) -> bool:
+    return task.status == TaskStatus.OPEN and is_candidate(user, task)
+
+
+@policy("task.complete")
+def _complete(user: User, task: HumanTask) -> bool:
+    if task.status != TaskStatus.OPEN:
+        return False
+    if task.assignee_id is not None:
+        return task.assignee_id == user.id
+    return is_candidate(user, task)
+
+
+@policy("task.reassign")
+def _reassign(user: User, task: HumanTask) -> bool:
+    return task.status == TaskStatus.OPEN and _supervises(user, task)
+
+
+@policy("process.deploy")
+def _deploy(user: User, _obj) -> bool:
+    return user.has_role(Role.ANALYST, Role.ADMIN)
+
+
+@policy("incident.resolve")
+def _resolve_incident(user: User, _obj) -> bool:
+    return user.has_role(Role.ADMIN)

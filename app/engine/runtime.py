@@ -1,0 +1,592 @@
+"""Engine use cases: start, claim, unclaim, reassign, complete, timers, messages, incidents.
+
+Each use case is one transaction. The instance row is locked (FOR UPDATE on PostgreSQL) and version-checked
+(optimistic lock on every database) from load to save: BpmnWorkflow objects are not thread-safe, and two
+people completing the same task must end with one success and one clear conflict.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import clock
+from app.access import require
+from app.audit.writer import record
+from app.calendar.services import on_deadlines_recomputed
+from app.engine import store
+from app.engine.forms import validate_form
+from app.engine.models import HumanTask, Incident, InstanceStatus, ProcessInstance, TaskStatus
+from app.engine.registry import latest_version
+from app.engine.scripting import INJECTED, RunContext, begin_run, end_run
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.extensions import db
+from app.org.models import User
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def _run(row: ProcessInstance, actor: User | None) -> Iterator[RunContext]:
+    run = RunContext(instance_id=row.id, business_key=row.business_key, actor_id=actor.id if actor else None)
+    token = begin_run(run)
+    try:
+        yield run
+    finally:
+        end_run(token)
+
+
+def _attempt(step: Callable[[], None]) -> Exception | None:
+    """Run engine work and return the error instead of raising it (the caller turns it into an incident)."""
+    try:
+        step()
+    except Exception as err:
+        return err
+    return None
+
+
+def _record_incident(row: ProcessInstance, workflow, err: Exception, actor: User | None) -> Incident:
+    """Record a failure with the real error and the failed task. Nothing is lost: the state up to the failure
+    is saved with the instance and the failed task can be retried."""
+    failed = workflow.get_tasks(state=TaskState.ERROR)
+    task = failed[0] if failed else getattr(err, "task", None)
+    incident = Incident(
+        instance_id=row.id,
+        task_id=str(task.id) if task is not None else None,
+        task_name=(task.task_spec.bpmn_name or task.task_spec.bpmn_id) if task is not None else None,
+        error_type=type(err).__name__,
+        message=str(err)[:4000],
+        created_at=clock.now(),
+    )
+    db.session.add(incident)
+    db.session.flush()
+    record(
+        "incident.created",
+        actor=actor,
+        object_type="incident",
+        object_id=incident.id,
+        instance_id=row.id,
+        task_id=incident.task_id,
+        data={"error": incident.error_type, "message": incident.message},
+    )
+    log.warning("instance %s: incident %s: %s", row.id, incident.id, err)
+    return incident
+
+
+def _advance(row: ProcessInstance, workflow, step: Callable[[], None], actor: User | None) -> Incident | None:
+    """Run engine work; a failing script or service becomes an incident with the real error."""
+    err = _attempt(step)
+    return _record_incident(row, workflow, err, actor) if err is not None else None
+
+
+@contextmanager
+def _conflicts_as_409() -> Iterator[None]:
+    """Turn a lost race (another transaction changed the instance first) into a clear Conflict."""
+    try:
+        yield
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(_("该事项已被他人处理，请刷新后重试")) from None
+    except OperationalError as err:
+        # SQLite: a read transaction cannot upgrade to write after another writer committed.
+        if "locked" not in str(err).lower():
+            raise
+        db.session.rollback()
+        raise Conflict(_("该事项已被他人处理，请刷新后重试")) from None
+
+
+def _commit() -> None:
+    with _conflicts_as_409():
+        db.session.commit()
+
+
+def _locked_instance(instance_id: int) -> ProcessInstance:
+    row = db.session.scalar(
+        db.select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update()
+    )
+    if row is None:
+        raise NotFound(_("流程实例不存在"))
+    return row
+
+
+# --- start ----------------------------------------------------------------------------------------------
+
+
+def start_instance(
+    process_id: str, *, business_key: str, data: dict[str, Any] | None = None, actor: User | None = None
+) -> ProcessInstance:
+    """Start the latest deployed version of `process_id` with `data` as its initial task data."""
+    version = latest_version(process_id)
+    data = dict(data or {})
+    clash = set(data) & set(INJECTED)
+    if clash:
+        raise ValidationFailed(_("流程数据字段名与内置函数重名"), fields={name: "保留字" for name in clash})
+    workflow = store.new_workflow(version)
+    workflow.data.update(data)
+    workflow.task_tree.data.update(data)
+    now = clock.now()
+    row = ProcessInstance(
+        process_version_id=version.id,
+        process_version=version,
+        process_id=process_id,
+        business_key=business_key,
+        status=InstanceStatus.RUNNING,
+        serializer_version=store.SERIALIZER_VERSION,
+        started_at=now,
+        updated_at=now,
+        started_by_id=actor.id if actor else None,
+    )
+
+    # Run first, insert after: the row is written once, at the end of the transaction.
+    def started() -> None:
+        record(
+            "instance.started",
+            actor=actor,
+            object_type="instance",
+            object_id=row.id,
+            instance_id=row.id,
+            data={"process_id": process_id, "version": version.version, "business_key": business_key},
+        )
+
+    with _run(row, actor):
+        err = _attempt(workflow.do_engine_steps)
+        db.session.add(row)
+        store.save(row, workflow, new_instance=True, incident_open=err is not None, on_inserted=started)
+        if err is not None:
+            _record_incident(row, workflow, err, actor)
+    _commit()
+    return row
+
+
+# --- human tasks ------------------------------------------------------------------------------------------
+
+
+def get_task(task_id: str) -> HumanTask:
+    """A human task by id."""
+    task = db.session.get(HumanTask, str(task_id))
+    if task is None:
+        raise NotFound(_("任务不存在"))
+    return task
+
+
+def _open_task(task_id: str) -> HumanTask:
+    task = get_task(task_id)
+    if task.status != TaskStatus.OPEN:
+        raise Conflict(_("任务已经办结或已取消"))
+    return task
+
+
+def claim_task(task_id: str, user: User) -> HumanTask:
+    """Take an open task from the queue."""
+    task = _open_task(task_id)
+    if task.assignee_id == user.id:
+        return task
+    if task.assignee_id is not None:
+        raise Conflict(_("任务已被 %(name)s 认领", name=task.assignee.display_name))
+    require(user, "task.claim", task)
+    claimed = db.session.execute(
+        db.update(HumanTask)
+        .where(HumanTask.id == task.id, HumanTask.assignee_id.is_(None), HumanTask.status == TaskStatus.OPEN)
+        .values(assignee_id=user.id)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise Conflict(_("任务已被他人认领"))
+    db.session.refresh(task)
+    record(
+        "task.claimed",
+        actor=user,
+        object_type="task",
+        object_id=task.id,
+        instance_id=task.instance_id,
+        task_id=task.id,
+    )
+    _commit()
+    return task
+
+
+def unclaim_task(task_id: str, user: User) -> HumanTask:
+    """Put a task the user holds back in the queue."""
+    task = _open_task(task_id)
+    if task.assignee_id != user.id:
+        raise Conflict(_("只能退回自己认领的任务"))
+    task.assignee_id = None
+    record(
+        "task.unclaimed",
+        actor=user,
+        object_type="task",
+        object_id=task.id,
+        instance_id=task.instance_id,
+        task_id=task.id,
+    )
+    _commit()
+    return task
+
+
+def reassign_task(task_id: str, assignee: User, user: User) -> HumanTask:
+    """Give an open task to another candidate (supervisors, admins, the platform operator)."""
+    task = _open_task(task_id)
+    require(user, "task.reassign", task)
+    from app.engine.policies import is_candidate
+
+    if not is_candidate(assignee, task) or not assignee.active:
+        raise ValidationFailed(
+            _("被指派人不具备该任务的角色或部门"), fields={"assignee": _("不符合任务要求")}
+        )
+    previous = task.assignee_id
+    task.assignee_id = assignee.id
+    record(
+        "task.reassigned",
+        actor=user,
+        object_type="task",
+        object_id=task.id,
+        instance_id=task.instance_id,
+        task_id=task.id,
+        data={"from": previous, "to": assignee.id},
+    )
+    _commit()
+    return task
+
+
+def task_form(task: HumanTask) -> dict | None:
+    """The JSON Schema of the task's form, from the instance's own process version."""
+    if not task.form:
+        return None
+    return task.instance.process_version.forms.get(task.form)
+
+
+def complete_task(task_id: str, user: User, data: dict[str, Any] | None = None) -> HumanTask:
+    """Complete a task with form data (validated per field); the engine moves on and new tasks appear."""
+    task = _open_task(task_id)
+    require(user, "task.complete", task)
+    data = data or {}
+    with _conflicts_as_409():
+        row = _locked_instance(task.instance_id)
+        errors = validate_form(task_form(task), data)
+        clash = set(data) & set(INJECTED) if isinstance(data, dict) else set()
+        errors.update({name: "保留字，不能作为字段名" for name in clash})
+        if errors:
+            db.session.rollback()
+            raise ValidationFailed(_("表单填写有误"), fields=errors)
+        _complete_locked(row, task, user, data)
+    return task
+
+
+def _complete_locked(row: ProcessInstance, task: HumanTask, user: User, data: dict[str, Any]) -> None:
+    if db.engine.dialect.name == "postgresql":
+        db.session.refresh(task)  # re-read after the row lock: the other transaction may have finished it
+    if task.status != TaskStatus.OPEN:
+        raise Conflict(_("任务已被他人办结"))
+    if row.status not in (*InstanceStatus.OPEN, InstanceStatus.INCIDENT):
+        raise Conflict(_("流程已结束"))
+    workflow = store.load(row)
+    spiff_task = store.find_task(workflow, task.id)
+    if spiff_task is None or spiff_task.state != TaskState.READY:
+        raise Conflict(_("任务状态已变化，请刷新"))
+    now = clock.now()
+    with _run(row, user):
+        spiff_task.task_spec.add_data_from_form(spiff_task, data)
+
+        def step() -> None:
+            spiff_task.run()
+            workflow.do_engine_steps()
+
+        incident = _advance(row, workflow, step, user)
+        task.status = TaskStatus.COMPLETED
+        task.completed_at = now
+        task.completed_by_id = user.id
+        task.assignee_id = task.assignee_id or user.id
+        task.draft = None
+        record(
+            "task.completed",
+            actor=user,
+            object_type="task",
+            object_id=task.id,
+            instance_id=row.id,
+            task_id=task.id,
+            data={"label": task.label, "form": data},
+        )
+        store.save(row, workflow, incident_open=incident is not None or row.status == InstanceStatus.INCIDENT)
+    db.session.commit()
+
+
+# --- timers -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    """What one timer sweep did."""
+
+    instances: int = 0
+    timers_fired: int = 0
+    incidents: int = 0
+    skipped: int = 0
+    instance_ids: list[int] = field(default_factory=list)
+
+
+def due_instance_ids(now: datetime, limit: int) -> list[int]:
+    """Ids of open instances whose earliest timer is due (indexed; SKIP LOCKED on PostgreSQL)."""
+    query = (
+        db.select(ProcessInstance.id)
+        .where(ProcessInstance.next_timer_at <= now, ProcessInstance.status.in_(InstanceStatus.OPEN))
+        .order_by(ProcessInstance.next_timer_at)
+        .limit(limit)
+    )
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(db.session.scalars(query))
+
+
+def fire_due_timers(
+    now: datetime | None = None, *, batch: int = 100, max_instances: int = 10_000
+) -> SweepResult:
+    """Wake every instance whose timer is due, run it and save it. Cost depends on the due instances only;
+    after downtime one sweep catches up (every passed deadline fires). Safe with several processes."""
+    now = now or clock.now()
+    result = SweepResult()
+    while result.instances + result.skipped < max_instances:
+        ids = due_instance_ids(now, batch)
+        if not ids:
+            db.session.rollback()
+            break
+        for instance_id in ids:
+            try:
+                with db.session.begin_nested():
+                    fired = _fire_one(instance_id, now)
+            except StaleDataError:
+                result.skipped += 1  # another process handled it first
+                continue
+            result.instances += 1
+            result.timers_fired += fired[0]
+            result.incidents += fired[1]
+            result.instance_ids.append(instance_id)
+        try:
+            db.session.commit()
+        except (StaleDataError, OperationalError):
+            db.session.rollback()
+            result.skipped += len(ids)
+        if len(ids) < batch:
+            break
+    return result
+
+
+def _refresh_timers(row: ProcessInstance, workflow, now: datetime, actor: User | None) -> tuple[int, int]:
+    """Let due timers fire and the engine move on; audit each fired timer. Returns (fired, incidents)."""
+    before = {str(t.id): t for t in store.waiting_timer_tasks(workflow)}
+
+    def step() -> None:
+        workflow.refresh_timers()
+        workflow.do_engine_steps()
+
+    incidents = 1 if _advance(row, workflow, step, actor) is not None else 0
+    after = {str(t.id) for t in store.waiting_timer_tasks(workflow)}
+    fired = [t for task_id, t in before.items() if task_id not in after]
+    for timer in fired:
+        record(
+            "timer.fired",
+            object_type="timer",
+            object_id=str(timer.id),
+            instance_id=row.id,
+            task_id=str(timer.id),
+            data={"timer": timer.task_spec.bpmn_name or timer.task_spec.bpmn_id,
+                  "due": timer.internal_data.get("event_value"), "fired_at": now.isoformat()},
+        )  # fmt: skip
+    return len(fired), incidents
+
+
+def _fire_one(instance_id: int, now: datetime) -> tuple[int, int]:
+    row = db.session.get(ProcessInstance, instance_id)
+    workflow = store.load(row)
+    with _run(row, None):
+        fired, incidents = _refresh_timers(row, workflow, now, None)
+        store.save(row, workflow, incident_open=incidents > 0)
+    return fired, incidents
+
+
+@on_deadlines_recomputed
+def rearm_timers(changes) -> int:
+    """Re-evaluate waiting timers whose deadline was recomputed (the calendar imported a year).
+
+    The cached due time is cleared and the timer expression evaluated again on the new calendar (ENGINE-NOTES),
+    so reminders derived from a deadline move with it. Human tasks enforced by these timers get the new due.
+    """
+    by_instance: dict[int, set[str]] = {}
+    for change in changes:
+        if change.subject_type == "timer":
+            instance_id, _sep, task_id = change.subject_id.partition("/")
+            by_instance.setdefault(int(instance_id), set()).add(task_id)
+    moved = 0
+    now = clock.now()
+    for instance_id, task_ids in sorted(by_instance.items()):
+        row = db.session.get(ProcessInstance, instance_id)
+        if row is None or row.status not in InstanceStatus.OPEN:
+            continue
+        workflow = store.load(row)
+        timers = [t for t in (store.find_task(workflow, task_id) for task_id in task_ids) if t is not None]
+        timers = [t for t in timers if t.state == TaskState.WAITING]
+        if not timers:
+            continue
+        old = {str(t.id): t.internal_data.get("event_value") for t in timers}
+        for timer in timers:
+            timer.internal_data.pop("event_value", None)
+        with _run(row, None) as run:
+            _refresh_timers(row, workflow, now, None)
+            for timer in timers:
+                new_value = timer.internal_data.get("event_value")
+                record(
+                    "timer.rearmed",
+                    object_type="timer",
+                    object_id=str(timer.id),
+                    instance_id=row.id,
+                    task_id=str(timer.id),
+                    data={"from": old[str(timer.id)], "to": new_value},
+                )
+                moved += 1
+                deadline = run.deadlines.get(str(timer.id))
+                for human in db.session.scalars(
+                    db.select(HumanTask).where(HumanTask.timer_task_id == str(timer.id))
+                ):
+                    human.due_at = store.timer_due(new_value)
+                    if deadline is not None:
+                        human.due_date = deadline.due_date
+                        human.deadline_provisional = deadline.provisional
+                        human.calendar_version = int(deadline.calendar_version)
+            store.save(row, workflow)
+    return moved
+
+
+# --- messages -----------------------------------------------------------------------------------------------
+
+
+def deliver_message(
+    business_key: str, name: str, payload: dict | None = None, actor: User | None = None
+) -> list[int]:
+    """Deliver message `name` to the open instances of `business_key` that wait for it (routed in SQL)."""
+    ids = list(
+        db.session.scalars(
+            db.select(ProcessInstance.id).where(
+                ProcessInstance.business_key == business_key, ProcessInstance.status.in_(InstanceStatus.OPEN)
+            )
+        )
+    )
+    delivered = []
+    for instance_id in ids:
+        row = _locked_instance(instance_id)
+        workflow = store.load(row)
+        waiting = {e.name for e in workflow.waiting_events() if "Message" in e.event_type}
+        if name not in waiting:
+            continue
+        with _run(row, actor):
+
+            def step(workflow=workflow) -> None:
+                workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload or {}))
+                workflow.do_engine_steps()
+
+            incident = _advance(row, workflow, step, actor)
+            record(
+                "message.delivered",
+                actor=actor,
+                object_type="instance",
+                object_id=row.id,
+                instance_id=row.id,
+                data={"message": name, "payload": payload or {}},
+            )
+            store.save(row, workflow, incident_open=incident is not None)
+        delivered.append(row.id)
+    if not delivered:
+        db.session.rollback()
+        raise NotFound(_("没有等待消息 %(name)s 的流程（业务编号 %(key)s）", name=name, key=business_key))
+    _commit()
+    return delivered
+
+
+# --- incidents ----------------------------------------------------------------------------------------------
+
+
+def open_incidents() -> list[Incident]:
+    """Unresolved incidents, oldest first."""
+    return list(
+        db.session.scalars(
+            db.select(Incident).where(Incident.resolved_at.is_(None)).order_by(Incident.created_at)
+        )
+    )
+
+
+def _unresolved_incident(incident_id: int) -> Incident:
+    incident = db.session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound(_("故障记录不存在"))
+    if incident.resolved_at is not None:
+        raise Conflict(_("故障已处理"))
+    return incident
+
+
+def retry_incident(incident_id: int, user: User) -> Incident | None:
+    """Retry the failed task after its cause is fixed; returns the new incident if it fails again."""
+    require(user, "incident.resolve")
+    incident = _unresolved_incident(incident_id)
+    row = _locked_instance(incident.instance_id)
+    workflow = store.load(row)
+    now = clock.now()
+    incident.resolved_at = now
+    incident.resolution = "retried"
+    incident.resolved_by_id = user.id
+    record("incident.retried", actor=user, object_type="incident", object_id=incident.id, instance_id=row.id)
+    db.session.flush()
+    with _run(row, user):
+
+        def step() -> None:
+            for failed in workflow.get_tasks(state=TaskState.ERROR):
+                workflow.reset_from_task_id(failed.id)
+            workflow.do_engine_steps()
+
+        again = _advance(row, workflow, step, user)
+        still_open = db.session.scalar(
+            db.select(Incident.id)
+            .where(Incident.instance_id == row.id, Incident.resolved_at.is_(None))
+            .limit(1)
+        )
+        store.save(row, workflow, incident_open=still_open is not None)
+    _commit()
+    return again
+
+
+def cancel_instance(instance_id: int, user: User, reason: str) -> ProcessInstance:
+    """Cancel an instance (and its open tasks and incidents), with a reason."""
+    require(user, "incident.resolve")
+    if not (reason or "").strip():
+        raise ValidationFailed(_("请填写取消原因"), fields={"reason": _("请填写取消原因")})
+    row = _locked_instance(instance_id)
+    if row.status in (InstanceStatus.COMPLETED, InstanceStatus.CANCELLED):
+        raise Conflict(_("流程已结束"))
+    workflow = store.load(row)
+    workflow.cancel()
+    now = clock.now()
+    for incident in db.session.scalars(
+        db.select(Incident).where(Incident.instance_id == row.id, Incident.resolved_at.is_(None))
+    ):
+        incident.resolved_at, incident.resolution, incident.resolved_by_id = now, "cancelled", user.id
+    with _run(row, user):
+        store.save(row, workflow)
+    row.status = InstanceStatus.CANCELLED
+    row.next_timer_at = None
+    row.completed_at = now
+    for human in db.session.scalars(
+        db.select(HumanTask).where(HumanTask.instance_id == row.id, HumanTask.status == TaskStatus.OPEN)
+    ):
+        human.status, human.completed_at = TaskStatus.CANCELLED, now
+    record("instance.cancelled", actor=user, object_type="instance", object_id=row.id, instance_id=row.id,
+           data={"reason": reason})  # fmt: skip
+    _commit()
+    return row

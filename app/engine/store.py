@@ -1,0 +1,276 @@
+"""The one place that loads and saves a process instance. Nothing else touches the serializer.
+
+Saving serializes the workflow without its spec (stored once per version), derives the status and the
+earliest due timer, materializes human tasks (only the rows that changed), and stores the working-day
+deadlines that timers evaluated so they can be re-armed when the calendar changes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from uuid import UUID
+
+import SpiffWorkflow
+from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from app import clock
+from app.audit.writer import record
+from app.calendar.services import store_deadlines
+from app.engine.models import HumanTask, InstanceStatus, ProcessInstance, ProcessVersion, TaskStatus
+from app.engine.registry import parsed
+from app.engine.scripting import SCRIPT_ENGINE, current_run
+from app.engine.validation import DEADLINE_TIMER_PROPERTY, DEPARTMENT_PROPERTY, FORM_PROPERTY, ROLE_PROPERTY
+from app.extensions import db
+
+SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+# SpiffWorkflow's to_dict adds no version and from_dict never migrates: record both versions ourselves.
+SERIALIZER_VERSION = f"spiff-{SpiffWorkflow.__version__}/{SERIALIZER.VERSION}"
+
+
+def _converter():
+    """SpiffWorkflow's BpmnWorkflowConverter instance inside the serializer's registry."""
+    return SERIALIZER.registry.convert_from_dict["BpmnWorkflow"].args[0].__self__
+
+
+def new_workflow(version: ProcessVersion) -> BpmnWorkflow:
+    """A fresh workflow of `version`, attached to the script engine."""
+    parsed_version = parsed(version)
+    return BpmnWorkflow(parsed_version.spec, parsed_version.subprocess_specs, script_engine=SCRIPT_ENGINE)
+
+
+def load(row: ProcessInstance) -> BpmnWorkflow:
+    """The workflow of an instance, restored from its state onto its version's cached spec objects.
+
+    This is BpmnWorkflowConverter.from_dict (SpiffWorkflow 3.2.0, pinned) minus the spec restoration: the
+    spec is parsed once per version instead of being rebuilt from a dict on every load.
+    """
+    if row.serializer_version != SERIALIZER_VERSION:
+        raise RuntimeError(
+            f"instance {row.id} was saved by {row.serializer_version}, this engine is {SERIALIZER_VERSION}; "
+            "migrate saved instances before upgrading SpiffWorkflow"
+        )
+    parsed_version = parsed(row.process_version)
+    state = json.loads(row.state)
+    converter = _converter()
+    workflow = BpmnWorkflow(parsed_version.spec, parsed_version.subprocess_specs, deserializing=True)
+    workflow.tasks = converter.mapping_from_dict(state["tasks"], UUID, workflow=workflow)
+    workflow.task_tree = workflow.tasks.get(UUID(state["root"]))
+    converter.set_default_attributes(workflow, state)
+    converter.subprocesses_from_dict(state["subprocesses"], workflow)
+    workflow.bpmn_events = converter.registry.restore(state.pop("bpmn_events", []))
+    workflow.script_engine = SCRIPT_ENGINE  # re-attach after every load (ENGINE-NOTES)
+    return workflow
+
+
+def dump(workflow: BpmnWorkflow) -> str:
+    """The workflow's state as JSON, without the spec (BpmnWorkflowConverter.to_dict minus the specs)."""
+    converter = _converter()
+    state = WorkflowConverter.to_dict(converter, workflow)
+    state["subprocesses"] = converter.mapping_to_dict(workflow.subprocesses)
+    state["bpmn_events"] = converter.registry.convert(workflow.bpmn_events)
+    return json.dumps(state, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def timer_due(value) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, dict):  # cycle timers
+        value = value.get("next")
+        if value is None:
+            return None
+    try:
+        return TimerEventDefinition.get_datetime(str(value))
+    except ValueError:
+        return None
+
+
+def next_timer(workflow: BpmnWorkflow) -> datetime | None:
+    """The earliest due time among the workflow's waiting timers."""
+    dues = [
+        timer_due(event.value)
+        for event in workflow.waiting_events()
+        if "Timer" in event.event_type or "TimeDate" in event.event_type
+    ]
+    dues = [d for d in dues if d is not None]
+    return min(dues) if dues else None
+
+
+def all_tasks(workflow: BpmnWorkflow):
+    """Every task of the workflow and its subprocesses (a flat walk; cheaper than the tree iterator)."""
+    yield from workflow.tasks.values()
+    for sub in workflow.subprocesses.values():
+        yield from sub.tasks.values()
+
+
+def waiting_timer_tasks(workflow: BpmnWorkflow) -> list:
+    """Timer catch events currently waiting."""
+    return [
+        task
+        for task in all_tasks(workflow)
+        if task.state == TaskState.WAITING
+        and isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
+    ]
+
+
+def _deadline_timer(task):
+    """The boundary timer that enforces a user task's deadline (property deadlineTimer, or its only timer)."""
+    parent = task.parent
+    if parent is None:
+        return None
+    timers = [
+        sibling
+        for sibling in parent.children
+        if isinstance(sibling.task_spec, BoundaryEvent)
+        and isinstance(sibling.task_spec.event_definition, TimerEventDefinition)
+    ]
+    wanted = task.task_spec.extensions.get("properties", {}).get(DEADLINE_TIMER_PROPERTY)
+    if wanted:
+        timers = [t for t in timers if t.task_spec.bpmn_id == wanted]
+    return timers[0] if len(timers) == 1 else None
+
+
+def _materialize(row: ProcessInstance, task) -> HumanTask:
+    spec = task.task_spec
+    props = spec.extensions.get("properties", {})
+    department = props.get(DEPARTMENT_PROPERTY)
+    department_id = SCRIPT_ENGINE.evaluate(task, department) if department else None
+    human = HumanTask(
+        id=str(task.id),
+        instance_id=row.id,
+        business_key=row.business_key,
+        process_id=row.process_id,
+        spec_name=spec.bpmn_id or spec.name,
+        label=spec.bpmn_name or spec.bpmn_id or spec.name,
+        candidate_role=props.get(ROLE_PROPERTY) or spec.lane,
+        candidate_department_id=int(department_id) if department_id is not None else None,
+        status=TaskStatus.OPEN,
+        form=props.get(FORM_PROPERTY),
+        created_at=clock.now(),
+    )
+    timer = _deadline_timer(task)
+    if timer is not None:
+        due = timer_due(timer.internal_data.get("event_value"))
+        human.timer_task_id = str(timer.id)
+        human.due_at = due
+        deadline = current_run().deadlines.get(str(timer.id))
+        if deadline is not None:
+            human.due_date = deadline.due_date
+            human.deadline_days = deadline.days
+            human.deadline_provisional = deadline.provisional
+            human.calendar_version = int(deadline.calendar_version)
+    return human
+
+
+def _sync_human_tasks(row: ProcessInstance, workflow: BpmnWorkflow, new_instance: bool) -> list[HumanTask]:
+    """Insert rows for new ready user tasks, close rows whose task moved on; returns the new rows."""
+    ready = {str(t.id): t for t in all_tasks(workflow) if t.state == TaskState.READY and t.task_spec.manual}
+    open_rows: dict[str, HumanTask] = {}
+    if not new_instance:
+        query = db.select(HumanTask).where(
+            HumanTask.instance_id == row.id, HumanTask.status == TaskStatus.OPEN
+        )
+        with db.session.no_autoflush:
+            open_rows = {r.id: r for r in db.session.scalars(query)}
+    now = clock.now()
+    for task_id, human in open_rows.items():
+        if task_id in ready:
+            continue
+        task = find_task(workflow, task_id)
+        human.status = (
+            TaskStatus.COMPLETED
+            if task is not None and task.state == TaskState.COMPLETED
+            else TaskStatus.CANCELLED
+        )
+        human.completed_at = human.completed_at or now
+    created = []
+    for task_id, task in ready.items():
+        if task_id not in open_rows:  # task ids are UUIDs: a ready task never had a row before
+            human = _materialize(row, task)
+            db.session.add(human)
+            created.append(human)
+    return created
+
+
+def find_task(workflow: BpmnWorkflow, task_id: str):
+    """The task with this id in the workflow or any of its subprocesses, or None.
+
+    (BpmnWorkflow.get_task_from_id raises as soon as one subprocess lacks the id.)
+    """
+    key = UUID(task_id)
+    if key in workflow.tasks:
+        return workflow.tasks[key]
+    for sub in workflow.subprocesses.values():
+        if key in sub.tasks:
+            return sub.tasks[key]
+    return None
+
+
+def _store_timer_deadlines(row: ProcessInstance, workflow: BpmnWorkflow) -> None:
+    """Persist the deadlines that waiting timers evaluated in this run (subject "timer", "<instance>/<task>"),
+    so that they can be recomputed and re-armed when the calendar changes."""
+    waiting = {str(t.id) for t in waiting_timer_tasks(workflow)}
+    store_deadlines(
+        [
+            ("timer", f"{row.id}/{task_id}", deadline)
+            for task_id, deadline in current_run().deadlines.items()
+            if task_id in waiting
+        ]
+    )
+
+
+def save(
+    row: ProcessInstance,
+    workflow: BpmnWorkflow,
+    *,
+    incident_open: bool = False,
+    new_instance: bool = False,
+    on_inserted: Callable[[], None] | None = None,
+) -> list[HumanTask]:
+    """Write the workflow back to its row (in the caller's transaction); returns newly created human tasks.
+
+    `incident_open`: the instance has an unresolved incident (the runtime knows; no query needed).
+    `new_instance`: started in this transaction, so it has no human-task rows yet.
+    `on_inserted`: called once a new row has its id, before its tasks are written (audit order).
+    """
+    now = clock.now()
+    row.state = dump(workflow)
+    row.serializer_version = SERIALIZER_VERSION
+    row.updated_at = now
+    row.next_timer_at = None
+    if workflow.is_completed():
+        row.status = InstanceStatus.COMPLETED
+        row.completed_at = row.completed_at or now
+    else:
+        row.next_timer_at = next_timer(workflow)
+        if incident_open:
+            row.status = InstanceStatus.INCIDENT
+        elif any(t.state == TaskState.READY for t in all_tasks(workflow)):
+            row.status = InstanceStatus.RUNNING
+        else:
+            row.status = InstanceStatus.WAITING
+    if row.id is None:
+        db.session.flush()  # a new instance needs its id for its tasks and deadlines
+        if on_inserted is not None:
+            on_inserted()
+    created = _sync_human_tasks(row, workflow, new_instance)
+    for human in created:
+        record(
+            "task.created",
+            object_type="task",
+            object_id=human.id,
+            instance_id=row.id,
+            task_id=human.id,
+            data={"label": human.label, "role": human.candidate_role, "department_id": human.candidate_department_id,
+                  "due_at": human.due_at.isoformat() if human.due_at else None},
+        )  # fmt: skip
+    # Last: the first write statement of the transaction (SQLite's write lock is then held only briefly).
+    _store_timer_deadlines(row, workflow)
+    return created

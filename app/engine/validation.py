@@ -1,0 +1,312 @@
+"""What `govshare bpmn validate` checks, reported as `file:line element-id: message` for analysts.
+
+1. XML well-formed; valid against the BPMN 2.0 and spiffworkflow XSDs.
+2. Every script, gateway condition, timer expression, service parameter and property expression parses as
+   Python (SpiffWorkflow only finds these at run time).
+3. Every referenced form exists and is a valid JSON Schema.
+4. Every lane and candidate role is a known role; every user task has one.
+5. Call-activity targets, message references and service operations resolve.
+6. SpiffWorkflow can build an executable spec from the files together.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from app.org.roles import ROLE_VALUES
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+NS = {"bpmn": BPMN, "spiffworkflow": SPIFF}
+
+FORM_PROPERTY = "formJsonSchemaFilename"
+ROLE_PROPERTY = "candidateRole"
+DEPARTMENT_PROPERTY = "candidateDepartment"
+DEADLINE_TIMER_PROPERTY = "deadlineTimer"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a model, located for the analyst."""
+
+    file: str
+    line: int | None
+    element_id: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line or '?'} {self.element_id or '-'}: {self.message}"
+
+
+@dataclass
+class ModelSet:
+    """Parsed, checked models: which file defines which process, and which forms each file uses."""
+
+    trees: dict[str, etree._ElementTree] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    process_files: dict[str, str] = field(default_factory=dict)  # process id → file name
+    process_names: dict[str, str] = field(default_factory=dict)
+    executable: list[str] = field(default_factory=list)
+    calls: dict[str, set[str]] = field(default_factory=dict)  # process id → called process ids
+    forms_by_file: dict[str, set[str]] = field(default_factory=dict)
+    forms: dict[str, dict] = field(default_factory=dict)  # form file name → schema
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _element_id(element) -> str | None:
+    """The id of the nearest element an analyst sees in the diagram (an event, not its event definition)."""
+    node = element
+    while node is not None:
+        if isinstance(node.tag, str) and node.get("id") and not node.tag.endswith("EventDefinition"):
+            return node.get("id")
+        node = node.getparent()
+    return None
+
+
+def _element_at_line(tree, line: int) -> str | None:
+    best = None
+    for element in tree.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.sourceline == line and element.get("id"):
+            return element.get("id")
+        if element.sourceline and element.sourceline <= line and element.get("id"):
+            best = element.get("id")
+    return best
+
+
+def _check_python(
+    problems: list[Problem], file: str, element, code: str | None, mode: str, what: str
+) -> None:
+    if code is None or not code.strip():
+        if mode == "eval":
+            problems.append(Problem(file, element.sourceline, _element_id(element), f"{what}为空"))
+        return
+    try:
+        ast.parse(code.strip() if mode == "eval" else code, mode=mode)
+    except SyntaxError as err:
+        offset = (err.lineno or 1) - 1 if mode == "exec" else 0
+        problems.append(
+            Problem(
+                file,
+                (element.sourceline or 0) + offset,
+                _element_id(element),
+                f"{what}不是有效的 Python：{err.msg}（{code.strip().splitlines()[0][:60]!r}）",
+            )
+        )
+
+
+def load_form(forms_dir: Path, name: str) -> tuple[dict | None, str | None]:
+    """A form's JSON Schema, or the reason it cannot be used."""
+    path = forms_dir / name
+    if not path.is_file():
+        return None, f"表单文件 forms/{name} 不存在"
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        return None, f"表单文件 forms/{name} 不是有效的 JSON：{err}"
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as err:
+        return None, f"表单文件 forms/{name} 不是有效的 JSON Schema：{err.message}"
+    return schema, None
+
+
+def _properties(element) -> dict[str, tuple[str, object]]:
+    out = {}
+    for prop in element.findall("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS):
+        out[prop.get("name")] = (prop.get("value") or "", prop)
+    return out
+
+
+def _check_file(models: ModelSet, file: str, tree, forms_dir: Path) -> None:
+    from app.engine.operations import known_operations
+
+    problems = models.problems
+    root = tree.getroot()
+    message_ids = {m.get("id") for m in root.iter(f"{{{BPMN}}}message")}
+    models.forms_by_file[file] = set()
+    for process in root.iter(f"{{{BPMN}}}process"):
+        pid = process.get("id")
+        if pid in models.process_files:
+            problems.append(
+                Problem(
+                    file, process.sourceline, pid, f"流程 id {pid} 已在 {models.process_files[pid]} 中定义"
+                )
+            )
+            continue
+        models.process_files[pid] = file
+        models.process_names[pid] = process.get("name") or pid
+        if process.get("isExecutable") == "true":
+            models.executable.append(pid)
+        models.calls[pid] = {c.get("calledElement") for c in process.iter(f"{{{BPMN}}}callActivity")}
+        lanes: dict[str, str] = {}
+        for lane in process.iter(f"{{{BPMN}}}lane"):
+            name = (lane.get("name") or "").strip()
+            if name not in ROLE_VALUES:
+                problems.append(
+                    Problem(
+                        file,
+                        lane.sourceline,
+                        lane.get("id"),
+                        f"泳道名称 {name!r} 不是已知角色（{', '.join(ROLE_VALUES)}）",
+                    )
+                )
+            for ref in lane.findall("bpmn:flowNodeRef", NS):
+                lanes[(ref.text or "").strip()] = name
+        boundary = {}
+        for event in process.iter(f"{{{BPMN}}}boundaryEvent"):
+            boundary.setdefault(event.get("attachedToRef"), []).append(event.get("id"))
+        for task in process.iter(f"{{{BPMN}}}userTask"):
+            props = _properties(task)
+            role = props.get(ROLE_PROPERTY, (None, None))[0] or lanes.get(task.get("id"))
+            if role is None:
+                problems.append(
+                    Problem(
+                        file,
+                        task.sourceline,
+                        task.get("id"),
+                        "用户任务没有候选角色（放入角色泳道或设置 candidateRole 属性）",
+                    )
+                )
+            elif role not in ROLE_VALUES:
+                problems.append(
+                    Problem(file, task.sourceline, task.get("id"), f"候选角色 {role!r} 不是已知角色")
+                )
+            if FORM_PROPERTY in props:
+                name, element = props[FORM_PROPERTY]
+                schema, error = load_form(forms_dir, name)
+                if error:
+                    problems.append(Problem(file, element.sourceline, task.get("id"), error))
+                else:
+                    models.forms[name] = schema
+                    models.forms_by_file[file].add(name)
+            if DEPARTMENT_PROPERTY in props:
+                value, element = props[DEPARTMENT_PROPERTY]
+                _check_python(problems, file, element, value, "eval", "候选部门表达式")
+            if DEADLINE_TIMER_PROPERTY in props:
+                value, element = props[DEADLINE_TIMER_PROPERTY]
+                if value not in boundary.get(task.get("id"), []):
+                    problems.append(
+                        Problem(
+                            file,
+                            element.sourceline,
+                            task.get("id"),
+                            f"deadlineTimer {value!r} 不是附着在该任务上的边界事件",
+                        )
+                    )
+    for script in root.iter(f"{{{BPMN}}}script"):
+        _check_python(problems, file, script, script.text, "exec", "脚本")
+    for condition in root.iter(f"{{{BPMN}}}conditionExpression"):
+        _check_python(problems, file, condition, condition.text, "eval", "网关条件")
+    for tag in ("timeDate", "timeDuration", "timeCycle"):
+        for timer in root.iter(f"{{{BPMN}}}{tag}"):
+            _check_python(problems, file, timer, timer.text, "eval", "定时器表达式")
+    for tag in ("preScript", "postScript"):
+        for script in root.iter(f"{{{SPIFF}}}{tag}"):
+            _check_python(problems, file, script, script.text, "exec", "前置/后置脚本")
+    for operator in root.iter(f"{{{SPIFF}}}serviceTaskOperator"):
+        if operator.get("id") not in known_operations():
+            problems.append(
+                Problem(file, operator.sourceline, _element_id(operator.getparent()),
+                        f"服务操作 {operator.get('id')!r} 未注册（可用：{', '.join(known_operations())}）")
+            )  # fmt: skip
+        for param in operator.iter(f"{{{SPIFF}}}parameter"):
+            _check_python(problems, file, param, param.get("value"), "eval", f"服务参数 {param.get('id')} ")
+    for element in root.iter():
+        ref = element.get("messageRef") if isinstance(element.tag, str) else None
+        if ref and ref not in message_ids:
+            problems.append(
+                Problem(
+                    file,
+                    element.sourceline,
+                    _element_id(element),
+                    f"消息 {ref!r} 未定义（缺少 bpmn:message）",
+                )
+            )
+
+
+def check_models(paths: list[Path], forms_dir: Path) -> ModelSet:
+    """Run every check over `paths` together (call activities may cross files)."""
+    models = ModelSet()
+    for path in paths:
+        file = path.name
+        try:
+            data = path.read_bytes()
+            tree = etree.ElementTree(etree.fromstring(data, etree.XMLParser(remove_blank_text=False)))
+        except OSError as err:
+            models.problems.append(Problem(file, None, None, f"无法读取文件：{err.strerror}"))
+            continue
+        except etree.XMLSyntaxError as err:
+            models.problems.append(Problem(file, err.lineno, None, f"XML 格式错误：{err.msg}"))
+            continue
+        schema = VALIDATOR.validator
+        if not schema.validate(tree):
+            for error in schema.error_log:
+                models.problems.append(
+                    Problem(
+                        file,
+                        error.line,
+                        _element_at_line(tree, error.line),
+                        f"不符合 BPMN 2.0 规范：{error.message}",
+                    )
+                )
+            continue
+        models.trees[file] = tree
+        models.sources[file] = data.decode("utf-8")
+        _check_file(models, file, tree, forms_dir)
+
+    for pid, called in models.calls.items():
+        for target in called:
+            if target not in models.process_files:
+                file = models.process_files[pid]
+                tree = models.trees[file]
+                element = next(
+                    (
+                        c
+                        for c in tree.getroot().iter(f"{{{BPMN}}}callActivity")
+                        if c.get("calledElement") == target
+                    ),
+                    None,
+                )
+                models.problems.append(
+                    Problem(file, element.sourceline if element is not None else None,
+                            element.get("id") if element is not None else pid,
+                            f"调用活动的目标流程 {target!r} 不存在")
+                )  # fmt: skip
+    if models.problems:
+        return models
+
+    parser = SpiffBpmnParser()
+    for file, tree in models.trees.items():
+        try:
+            parser.add_bpmn_xml(tree, filename=file)
+        except ValidationException as err:
+            models.problems.append(_spiff_problem(err, file))
+    for pid in models.executable:
+        try:
+            parser.get_spec(pid)
+            parser.get_subprocess_specs(pid)
+        except ValidationException as err:
+            models.problems.append(_spiff_problem(err, models.process_files[pid]))
+        except Exception as err:  # SpiffWorkflow raises assorted errors for broken graphs
+            models.problems.append(Problem(models.process_files[pid], None, pid, f"流程无法构建：{err}"))
+    return models
+
+
+def _spiff_problem(err: ValidationException, file: str) -> Problem:
+    message = str(err).split("\n")[0]
+    if "found two items" in message or "could not find" in message.lower():
+        message = f"流程连接指向不存在的元素（{message}）"
+    else:
+        message = f"流程无法解析：{message}"
+    return Problem(err.file_name or file, err.line_number or None, err.id or None, message)

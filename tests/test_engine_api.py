@@ -1,0 +1,142 @@
+"""The engine over HTTP: task API (409 on a lost race), clock override, incident page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from app import clock
+from app.engine import runtime
+from app.extensions import db
+from config import ProductionConfig
+from tests.conftest import api_token, bearer, csrf_token, deploy_test_models, login, user
+from tests.test_engine_runtime import open_task, start_sample
+
+
+@pytest.fixture
+def case(app, seeded):
+    """A sample case waiting at the normative check; yields its instance id."""
+    with app.app_context():
+        deploy_test_models("engine_sample.bpmn")
+        clock.freeze(datetime.fromisoformat("2026-09-30T10:00:00+08:00"))
+        row = start_sample()
+        runtime.complete_task(open_task(row.id).id, user("rst_applicant"), {"purpose": "x"})
+        return row.id
+
+
+def _check_id(app, instance_id: int) -> str:
+    with app.app_context():
+        return open_task(instance_id).id
+
+
+def test_queue_lists_the_task_with_its_deadline_badge(app, client, case):
+    body = client.get("/api/v1/tasks?scope=queue", headers=bearer(api_token(app, "hb_operator"))).get_json()
+    (item,) = body["items"]
+    assert (item["label"], item["due_date"], item["deadline_badge"]) == (
+        "规范性检查",
+        "2026-10-10",
+        "剩余3个工作日",
+    )
+    assert (
+        client.get("/api/v1/tasks?scope=queue", headers=bearer(api_token(app, "wh_operator"))).get_json()[
+            "items"
+        ]
+        == []
+    )
+
+
+def test_claim_then_complete_over_the_api(app, client, case):
+    token = bearer(api_token(app, "hb_operator"))
+    task_id = _check_id(app, case)
+    assert (
+        client.post(f"/api/v1/tasks/{task_id}/claim", headers=token).get_json()["assignee"] == "hb_operator"
+    )
+    mine = client.get("/api/v1/tasks", headers=token).get_json()["items"]
+    assert [t["id"] for t in mine] == [task_id]
+    bad = client.post(f"/api/v1/tasks/{task_id}/complete", json={"data": {"accepted": False}}, headers=token)
+    assert bad.status_code == 422
+    assert bad.get_json()["error"]["fields"] == {"reasons": "请填写不予受理理由"}
+    ok = client.post(f"/api/v1/tasks/{task_id}/complete", json={"data": {"accepted": True}}, headers=token)
+    assert ok.status_code == 200 and ok.get_json()["status"] == "completed"
+    again = client.post(f"/api/v1/tasks/{task_id}/complete", json={"data": {"accepted": True}}, headers=token)
+    assert again.status_code == 409
+    assert again.get_json()["error"]["code"] == "conflict"
+
+
+def test_someone_elses_task_is_403_and_an_unknown_one_404(app, client, case):
+    task_id = _check_id(app, case)
+    response = client.post(f"/api/v1/tasks/{task_id}/claim", headers=bearer(api_token(app, "wh_operator")))
+    assert response.status_code == 403
+    assert client.get("/api/v1/tasks/nope", headers=bearer(api_token(app, "admin"))).status_code == 404
+
+
+@pytest.mark.parametrize("body", [None, "[]", '{"data": 3}', "{bad json"])
+def test_malformed_completion_bodies_are_422(app, client, case, body):
+    task_id = _check_id(app, case)
+    response = client.post(
+        f"/api/v1/tasks/{task_id}/complete",
+        data=body,
+        headers={**bearer(api_token(app, "hb_operator")), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+
+
+def test_bad_pagination_is_422(app, client, seeded):
+    response = client.get("/api/v1/tasks?limit=abc", headers=bearer(api_token(app, "admin")))
+    assert response.status_code == 422 and "limit" in response.get_json()["error"]["fields"]
+
+
+def test_admin_moves_the_clock_of_a_test_server(app, client, seeded):
+    response = client.post(
+        "/api/v1/admin/clock",
+        json={"now": "2026-10-11T00:00:01+08:00"},
+        headers=bearer(api_token(app, "admin")),
+    )
+    assert response.status_code == 200 and response.get_json()["frozen"] is True
+    assert clock.now().isoformat() == "2026-10-10T16:00:01+00:00"
+    forbidden = client.post(
+        "/api/v1/admin/clock", json={"now": None}, headers=bearer(api_token(app, "rst_applicant"))
+    )
+    assert forbidden.status_code == 403
+
+
+def test_the_clock_cannot_be_moved_in_production(monkeypatch, tmp_path):
+    from app import create_app
+    from app.auth.services import create_api_token
+    from app.demo import seed
+
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "p" * 40)
+    monkeypatch.setattr(ProductionConfig, "SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path / 'prod.db'}")
+    monkeypatch.setattr(ProductionConfig, "ARGON2_FAST", True, raising=False)
+    prod = create_app(ProductionConfig)
+    with prod.app_context():
+        db.create_all()
+        seed()
+        token = create_api_token(user("admin"), "t")[1]
+    response = prod.test_client().post("/api/v1/admin/clock", json={"now": None}, headers=bearer(token))
+    assert response.status_code == 404
+
+
+def test_incident_page_retries_after_the_cause_is_fixed(app, client, case):
+    from app.engine.models import Incident
+
+    with app.app_context():
+        incident = Incident(instance_id=case, error_type="ConnectionError", message="国家共享平台接口超时")
+        db.session.add(incident)
+        db.session.commit()
+        incident_id = incident.id
+    login(client, "admin")
+    html = client.get("/admin/incidents").get_data(as_text=True)
+    assert "国家共享平台接口超时" in html
+    response = client.post(
+        f"/admin/incidents/{incident_id}/retry", data={"csrf_token": csrf_token(client, "/admin/incidents")}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Incident, incident_id).resolution == "retried"
+
+
+def test_incident_page_is_for_admins(client, seeded):
+    login(client, "hb_operator")
+    assert client.get("/admin/incidents").status_code == 403

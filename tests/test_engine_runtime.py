@@ -1,0 +1,475 @@
+"""The engine through its service functions: deploy, start, tasks, deadlines, timers, messages, incidents."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import event
+
+from app import clock
+from app.audit.models import AuditEvent
+from app.engine import runtime
+from app.engine.models import HumanTask, Incident, InstanceStatus, Notification, ProcessInstance, TaskStatus
+from app.engine.notifications import notifications_for, unread_count
+from app.engine.operations import operation
+from app.engine.registry import latest_version, list_versions
+from app.errors import Conflict, PermissionDenied, ValidationFailed
+from app.extensions import db
+from tests.conftest import DATA, deploy_test_models, user
+from tests.test_cli import run
+
+SAMPLE = (DATA / "bpmn" / "engine_sample.bpmn").read_text(encoding="utf-8")
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def start_sample(key: str = "GS-2026-0001") -> ProcessInstance:
+    return runtime.start_instance(
+        "engine_sample",
+        business_key=key,
+        data={
+            "applicant_department_id": user("rst_applicant").department_id,
+            "provider_department_id": user("gat_provider").department_id,
+        },
+        actor=user("rst_applicant"),
+    )
+
+
+def open_task(instance_id: int) -> HumanTask:
+    return db.session.scalar(
+        db.select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == TaskStatus.OPEN)
+    )
+
+
+@pytest.fixture
+def engine_ready(app, seeded):
+    with app.app_context():
+        deploy_test_models("engine_sample.bpmn")
+    with app.app_context():
+        yield
+
+
+# --- deployment ------------------------------------------------------------------------------------------
+
+
+def test_deploy_creates_a_version_once_and_records_who_and_why(engine_ready):
+    version = latest_version("engine_sample")
+    assert (version.version, version.comment) == (1, "test")
+    assert set(version.forms) == {"sample_submit.json", "sample_check.json", "sample_decide.json"}
+    result = deploy_test_models("engine_sample.bpmn", comment="again")
+    assert result.created == [] and result.unchanged == ["engine_sample"]
+    assert len(list_versions("engine_sample")) == 1
+    assert (
+        db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "process.deployed")).data[
+            "version"
+        ]
+        == 1
+    )
+
+
+def test_running_instances_keep_their_version_new_ones_start_on_the_latest(engine_ready, tmp_path):
+    clock.freeze(at("2026-09-30T10:00:00+08:00"))
+    first = start_sample("GS-A")
+    runtime.complete_task(open_task(first.id).id, user("rst_applicant"), {"purpose": "社保待遇资格认证"})
+    changed = tmp_path / "engine_sample.bpmn"
+    changed.write_text(
+        SAMPLE.replace("deadline(received_at, 3)</bpmn:timeDate>", "deadline(received_at, 5)</bpmn:timeDate>")
+    )
+    from app.engine.registry import deploy
+
+    result = deploy([changed], forms_dir=DATA / "forms", comment="§19 改为5个工作日（测试）")
+    assert [v.version for v in result.created] == [2]
+    second = start_sample("GS-B")
+    runtime.complete_task(open_task(second.id).id, user("rst_applicant"), {"purpose": "社保待遇资格认证"})
+    assert open_task(first.id).due_date == date(2026, 10, 10)  # 3 working days, version 1
+    assert open_task(second.id).due_date == date(2026, 10, 13)  # 5 working days, version 2
+    assert db.session.get(ProcessInstance, first.id).process_version.version == 1
+    assert db.session.get(ProcessInstance, second.id).process_version.version == 2
+
+
+def test_starting_an_undeployed_process_is_a_clear_404(app, seeded):
+    from app.errors import NotFound
+
+    with app.app_context(), pytest.raises(NotFound, match="尚未部署"):
+        runtime.start_instance("nope", business_key="X")
+
+
+# --- human tasks and deadlines ------------------------------------------------------------------------------
+
+
+def test_start_materializes_the_first_human_task(engine_ready):
+    row = start_sample()
+    task = open_task(row.id)
+    assert (task.label, task.candidate_role, task.form) == (
+        "提交申请",
+        "applicant_clerk",
+        "sample_submit.json",
+    )
+    assert task.candidate_department_id == user("rst_applicant").department_id
+    assert row.status == InstanceStatus.RUNNING and row.business_key == "GS-2026-0001"
+    assert row.serializer_version.startswith("spiff-3.2.0/")
+    assert "task_specs" not in row.state  # the spec is stored once per version, not per instance
+
+
+def test_task_deadline_comes_from_the_calendar_and_equals_the_timer(engine_ready):
+    clock.freeze(at("2026-09-30T10:00:00+08:00"))
+    row = start_sample()
+    runtime.complete_task(open_task(row.id).id, user("rst_applicant"), {"purpose": "x"})
+    check = open_task(row.id)
+    assert check.label == "规范性检查"
+    # 办法§19: 3 working days after Wednesday 09-30 end on the make-up Saturday 10-10, at 24:00 Beijing time.
+    assert (check.due_date, check.deadline_days, check.deadline_provisional) == (date(2026, 10, 10), 3, False)
+    assert check.due_at.isoformat() == "2026-10-10T16:00:00+00:00"
+    state = json.loads(db.session.get(ProcessInstance, row.id).state)
+    timer_values = [
+        t["internal_data"].get("event_value")
+        for t in state["tasks"].values()
+        if t["task_spec"] == "check_overdue"
+    ]
+    assert timer_values == ["2026-10-11T00:00:00+08:00"]
+    # The platform operator of the applicant's platform is the candidate department.
+    assert check.candidate_department_id == user("hb_operator").department_id
+
+
+def test_form_errors_are_per_field_in_chinese_and_nothing_moves(engine_ready):
+    row = start_sample()
+    task = open_task(row.id)
+    with pytest.raises(ValidationFailed) as info:
+        runtime.complete_task(task.id, user("rst_applicant"), {"purpose": "", "extra": 1})
+    assert info.value.fields == {"purpose": "请填写用途", "extra": "表单中没有这个字段"}
+    assert open_task(row.id).id == task.id
+
+
+def test_refusal_reasons_are_required_when_not_accepted(engine_ready):
+    row = start_sample()
+    runtime.complete_task(open_task(row.id).id, user("rst_applicant"), {"purpose": "x"})
+    check = open_task(row.id)
+    with pytest.raises(ValidationFailed) as info:
+        runtime.complete_task(check.id, user("hb_operator"), {"accepted": False})
+    assert info.value.fields == {"reasons": "请填写不予受理理由"}
+    runtime.complete_task(check.id, user("hb_operator"), {"accepted": False, "reasons": "用途不明确"})
+    assert db.session.get(ProcessInstance, row.id).status == InstanceStatus.COMPLETED
+
+
+def test_only_candidates_may_claim_and_complete(engine_ready):
+    row = start_sample()
+    task = open_task(row.id)
+    with pytest.raises(PermissionDenied):
+        runtime.complete_task(task.id, user("wh_applicant"), {"purpose": "x"})  # same role, other department
+    with pytest.raises(PermissionDenied):
+        runtime.claim_task(task.id, user("gat_provider"))  # other role
+    runtime.claim_task(task.id, user("rst_applicant"))
+    assert open_task(row.id).assignee_id == user("rst_applicant").id
+    runtime.unclaim_task(task.id, user("rst_applicant"))
+    assert open_task(row.id).assignee_id is None
+
+
+def test_a_claimed_task_belongs_to_its_assignee_until_reassigned(engine_ready):
+    from app.org.services import create_user
+
+    create_user(username="rst2", display_name="二号", department_code="湖北省人力资源和社会保障厅",
+                roles=["applicant_clerk"], password="a-long-password")  # fmt: skip
+    row = start_sample()
+    task = open_task(row.id)
+    runtime.claim_task(task.id, user("rst_applicant"))
+    with pytest.raises(Conflict, match="已被"):
+        runtime.claim_task(task.id, user("rst2"))
+    with pytest.raises(PermissionDenied):
+        runtime.complete_task(task.id, user("rst2"), {"purpose": "x"})
+    with pytest.raises(PermissionDenied):
+        runtime.reassign_task(task.id, user("rst2"), user("rst_applicant"))  # clerks cannot reassign
+    runtime.reassign_task(task.id, user("rst2"), user("supervisor"))
+    with pytest.raises(ValidationFailed):
+        runtime.reassign_task(task.id, user("gat_provider"), user("supervisor"))  # not a candidate
+    runtime.complete_task(task.id, user("rst2"), {"purpose": "x"})
+    done = db.session.get(HumanTask, task.id)
+    assert (done.status, done.completed_by_id) == (TaskStatus.COMPLETED, user("rst2").id)
+
+
+def test_completing_a_finished_task_is_a_conflict(engine_ready):
+    row = start_sample()
+    task = open_task(row.id)
+    runtime.complete_task(task.id, user("rst_applicant"), {"purpose": "x"})
+    with pytest.raises(Conflict):
+        runtime.complete_task(task.id, user("rst_applicant"), {"purpose": "x"})
+
+
+# --- timers --------------------------------------------------------------------------------------------------
+
+
+def _at_check(key: str = "GS-T") -> ProcessInstance:
+    clock.freeze(at("2026-09-30T10:00:00+08:00"))
+    row = start_sample(key)
+    runtime.complete_task(open_task(row.id).id, user("rst_applicant"), {"purpose": "x"})
+    return row
+
+
+def test_deadline_timer_fires_exactly_at_expiry_across_the_holiday(engine_ready):
+    row = _at_check()
+    clock.freeze(at("2026-10-09T08:59:00+08:00"))
+    assert runtime.fire_due_timers().timers_fired == 0
+    clock.freeze(at("2026-10-09T09:00:01+08:00"))  # reminder: 09:00 one working day before 10-10
+    assert runtime.fire_due_timers().timers_fired == 1
+    assert "明天到期" in db.session.scalars(db.select(Notification)).one().message
+    clock.freeze(at("2026-10-10T23:59:59+08:00"))  # still the make-up working day: not yet overdue
+    assert runtime.fire_due_timers().timers_fired == 0
+    clock.freeze(at("2026-10-11T00:00:01+08:00"))
+    result = runtime.fire_due_timers()
+    assert (result.timers_fired, result.instance_ids) == (1, [row.id])
+    notes = [n.message for n in db.session.scalars(db.select(Notification).order_by(Notification.id))]
+    assert notes[-1] == "规范性检查已超期"
+    # Overdue marks and urges; nothing is auto-decided: the check is still open.
+    assert open_task(row.id).label == "规范性检查"
+    fired = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "timer.fired")).all()
+    assert [e.data["timer"] for e in fired] == ["到期提醒", "检查超期"]
+
+
+def test_a_server_down_past_two_deadlines_fires_both_on_the_next_sweep(engine_ready):
+    row = _at_check()
+    clock.freeze(at("2026-10-20T10:00:00+08:00"))
+    result = runtime.fire_due_timers()
+    assert (result.instances, result.timers_fired) == (1, 2)
+    assert db.session.get(ProcessInstance, row.id).next_timer_at is None
+    assert runtime.fire_due_timers().timers_fired == 0
+
+
+def test_a_sweep_touches_only_due_instances(engine_ready):
+    for n in range(3):
+        _at_check(f"GS-{n}")
+    statements: list[str] = []
+
+    def capture(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        clock.freeze(at("2026-10-01T10:00:00+08:00"))
+        assert runtime.fire_due_timers().instances == 0
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    assert len([s for s in statements if "process_instance" in s]) == 1  # one indexed query, no loading
+
+
+def test_timer_sweep_leaves_human_task_rows_alone(engine_ready):
+    _at_check()
+    statements: list[str] = []
+
+    def capture(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        clock.freeze(at("2026-10-09T10:00:00+08:00"))
+        assert runtime.fire_due_timers().timers_fired == 1
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    assert not [s for s in statements if s.startswith(("UPDATE human_task", "INSERT INTO human_task"))]
+
+
+def test_cli_timers_fire_with_now(app, engine_ready):
+    _at_check()
+    result = run(app, "--now", "2026-10-12T10:00:00+08:00", "timers", "fire")
+    assert "timers fired: 2" in result.output, result.output
+
+
+def test_importing_next_years_calendar_rearms_provisional_timers(engine_ready):
+    from app.calendar.services import import_arrangement
+
+    clock.freeze(at("2026-12-31T10:00:00+08:00"))
+    row2 = start_sample("GS-2027")
+    runtime.complete_task(open_task(row2.id).id, user("rst_applicant"), {"purpose": "x"})
+    check2 = open_task(row2.id)
+    # Provisional 2027: 01-01 元旦 off → 01-04, 01-05, 01-06.
+    assert (check2.due_date, check2.deadline_provisional) == (date(2027, 1, 6), True)
+    document = json.loads((DATA / "arrangement_2027_test.json").read_text())
+    document["holidays"][0]["end"] = "2027-01-04"  # this test's 2027 notice gives 01-04 off as well
+    import_arrangement(document, comment="test")
+    check2 = open_task(row2.id)
+    assert (check2.due_date, check2.deadline_provisional) == (date(2027, 1, 7), False)
+    assert check2.due_at.isoformat() == "2027-01-07T16:00:00+00:00"
+    state = json.loads(db.session.get(ProcessInstance, row2.id).state)
+    values = {t["task_spec"]: t["internal_data"].get("event_value") for t in state["tasks"].values()}
+    assert values["check_overdue"] == "2027-01-08T00:00:00+08:00"
+    rearmed = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "timer.rearmed")).all()
+    assert sorted((e.data["from"], e.data["to"]) for e in rearmed) == [
+        ("2027-01-05T09:00:00+08:00", "2027-01-06T09:00:00+08:00"),  # the reminder moved with its deadline
+        ("2027-01-07T00:00:00+08:00", "2027-01-08T00:00:00+08:00"),
+    ]
+    clock.freeze(at("2027-01-07T23:00:00+08:00"))
+    assert runtime.fire_due_timers().timers_fired == 1  # the reminder, not yet the deadline
+
+
+# --- incidents -----------------------------------------------------------------------------------------------
+
+FLAKY = {"fail": True}
+
+
+@operation("test_flaky")
+def _flaky(task, value: int) -> dict:
+    if FLAKY["fail"]:
+        raise ConnectionError("国家共享平台接口超时")
+    return {"echo": value}
+
+
+def test_a_failing_service_becomes_an_incident_with_the_real_error_and_can_be_retried(engine_ready, tmp_path):
+    flaky = tmp_path / "engine_sample.bpmn"
+    flaky.write_text(
+        SAMPLE.replace(
+            '<spiffworkflow:serviceTaskOperator id="notify" resultVariable="overdue_notice">',
+            '<spiffworkflow:serviceTaskOperator id="test_flaky" resultVariable="overdue_notice">',
+        )
+        .replace(
+            """<spiffworkflow:parameter id="message" type="str" value="'规范性检查已超期'" />""",
+            """<spiffworkflow:parameter id="value" type="int" value="42" />""",
+        )
+        .replace(
+            """<spiffworkflow:parameter id="role" type="str" value="'platform_operator'" />
+            <spiffworkflow:parameter id="department_id" type="int" value="platform_operator(applicant_department_id)" />
+            <spiffworkflow:parameter id="value\"""",
+            """<spiffworkflow:parameter id="value\"""",
+        )
+    )
+    from app.engine.registry import deploy
+
+    assert deploy([flaky], forms_dir=DATA / "forms").problems == []
+    FLAKY["fail"] = True
+    row = _at_check()
+    clock.freeze(at("2026-10-12T10:00:00+08:00"))
+    result = runtime.fire_due_timers()
+    assert result.incidents == 1
+    incident = db.session.scalars(db.select(Incident)).one()
+    assert "ConnectionError: 国家共享平台接口超时" in incident.message
+    assert "NameError" not in incident.message
+    assert incident.task_name == "标记超期并督促"
+    assert db.session.get(ProcessInstance, row.id).status == InstanceStatus.INCIDENT
+    # The human task is not lost: it is still open.
+    assert open_task(row.id).label == "规范性检查"
+    FLAKY["fail"] = False
+    assert runtime.retry_incident(incident.id, user("admin")) is None
+    assert db.session.get(Incident, incident.id).resolution == "retried"
+    instance = db.session.get(ProcessInstance, row.id)
+    assert instance.status == InstanceStatus.RUNNING
+    assert json.loads(instance.state)["tasks"]
+    runtime.complete_task(open_task(row.id).id, user("hb_operator"), {"accepted": True})
+    runtime.complete_task(open_task(row.id).id, user("gat_provider"), {"granted": True})
+    assert db.session.get(ProcessInstance, row.id).status == InstanceStatus.COMPLETED
+    actions = [e.action for e in db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id))]
+    assert "incident.created" in actions and "incident.retried" in actions
+
+
+def test_only_admins_retry_and_cancel_needs_a_reason(engine_ready):
+    row = start_sample()
+    with pytest.raises(PermissionDenied):
+        runtime.cancel_instance(row.id, user("rst_applicant"), "不需要了")
+    with pytest.raises(ValidationFailed):
+        runtime.cancel_instance(row.id, user("admin"), " ")
+    runtime.cancel_instance(row.id, user("admin"), "申请人撤回")
+    assert db.session.get(ProcessInstance, row.id).status == InstanceStatus.CANCELLED
+    assert db.session.scalars(db.select(HumanTask)).one().status == TaskStatus.CANCELLED
+
+
+# --- messages ------------------------------------------------------------------------------------------------
+
+
+def test_messages_are_routed_by_business_key(app, seeded):
+    with app.app_context():
+        deploy_test_models("message_sample.bpmn")
+        runtime.start_instance("message_sample", business_key="GS-M1", data={})
+        other = runtime.start_instance("message_sample", business_key="GS-M2", data={})
+        delivered = runtime.deliver_message("GS-M1", "provider_answered", {"answer": "同意"})
+        assert len(delivered) == 1
+        first = db.session.get(ProcessInstance, delivered[0])
+        assert first.status == InstanceStatus.COMPLETED
+        assert json.loads(first.state)["data"]["answer"] == "同意"
+        assert db.session.get(ProcessInstance, other.id).status == InstanceStatus.WAITING
+        from app.errors import NotFound
+
+        with pytest.raises(NotFound):
+            runtime.deliver_message("GS-M1", "provider_answered", {})
+        assert (
+            db.session.scalar(
+                db.select(AuditEvent).where(AuditEvent.action == "message.delivered")
+            ).instance_id
+            == first.id
+        )
+
+
+# --- notifications, audit ------------------------------------------------------------------------------------
+
+
+def test_notifications_reach_the_role_in_the_department(engine_ready):
+    _at_check()
+    clock.freeze(at("2026-10-12T10:00:00+08:00"))
+    runtime.fire_due_timers()
+    assert unread_count(user("hb_operator")) == 2
+    assert unread_count(user("wh_operator")) == 0  # another platform's operator
+    assert unread_count(user("rst_applicant")) == 0
+    from app.engine.notifications import mark_read
+
+    note = notifications_for(user("hb_operator"))[0]
+    assert note.link == "/cases/GS-T"
+    mark_read(user("hb_operator"), note.id)
+    assert unread_count(user("hb_operator")) == 1
+
+
+def test_every_step_is_audited_with_actor_instance_and_task(engine_ready):
+    row = _at_check()
+    check = open_task(row.id)
+    runtime.claim_task(check.id, user("hb_operator"))
+    runtime.complete_task(check.id, user("hb_operator"), {"accepted": True})
+    events = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.instance_id == row.id).order_by(AuditEvent.id)
+    ).all()
+    assert [e.action for e in events] == [
+        "instance.started", "task.created", "task.completed", "task.created",
+        "task.claimed", "task.completed", "task.created",
+    ]  # fmt: skip
+    completed = events[5]
+    assert (completed.actor_name, completed.task_id, completed.data["form"]) == (
+        "hb_operator",
+        check.id,
+        {"accepted": True},
+    )
+
+
+# --- concurrency ---------------------------------------------------------------------------------------------
+
+
+def test_two_people_completing_the_same_task_one_wins_one_gets_a_conflict(app, engine_ready):
+    from app.org.services import create_user
+
+    create_user(username="hb_operator2", display_name="省平台审核员二", department_code="湖北省数据局",
+                roles=["platform_operator"], password="a-long-password")  # fmt: skip
+    row = _at_check()
+    task_id = open_task(row.id).id
+    db.session.remove()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def worker(username: str) -> None:
+        with app.app_context():
+            actor = user(username)
+            barrier.wait()
+            try:
+                runtime.complete_task(task_id, actor, {"accepted": True})
+                outcomes.append("ok")
+            except Conflict:
+                outcomes.append("conflict")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(name,)) for name in ("hb_operator", "hb_operator2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["conflict", "ok"]
+    decided = db.session.scalars(
+        db.select(HumanTask).where(HumanTask.instance_id == row.id, HumanTask.label == "授权")
+    ).all()
+    assert len(decided) == 1  # the engine moved on exactly once

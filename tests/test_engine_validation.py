@@ -1,0 +1,123 @@
+"""Analysts' model checks: every problem located as file:line element-id, in words they understand."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.engine.registry import validate
+from tests.conftest import DATA
+from tests.test_cli import run
+
+SAMPLE = (DATA / "bpmn" / "engine_sample.bpmn").read_text(encoding="utf-8")
+
+
+def broken(tmp_path, old: str, new: str, name: str = "broken.bpmn"):
+    assert old in SAMPLE, old
+    path = tmp_path / name
+    path.write_text(SAMPLE.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def line_of(path, needle: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(needle)
+
+
+def test_the_sample_model_is_valid(app):
+    with app.app_context():
+        models = validate([DATA / "bpmn" / "engine_sample.bpmn"], forms_dir=DATA / "forms")
+    assert models.problems == []
+    assert models.executable == ["engine_sample"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "element", "message", "needle"),
+    [
+        ("received_at = now_iso()", "received_at = = now_iso()", "set_deadline", "脚本不是有效的 Python", "received_at = ="),
+        ("accepted == True", "accepted === True", "f_accept", "网关条件不是有效的 Python", "accepted ==="),
+        ("deadline(received_at, 3)</bpmn:timeDate>", "deadline(received_at, 3</bpmn:timeDate>", "check_overdue",
+         "定时器表达式不是有效的 Python", "deadline(received_at, 3<"),
+        ('name="provider_clerk"', 'name="provider_boss"', "lane_provider", "不是已知角色", "provider_boss"),
+        ('value="sample_decide.json"', 'value="missing_form.json"', "decide", "forms/missing_form.json 不存在",
+         "missing_form.json"),
+        ('serviceTaskOperator id="notify" resultVariable="overdue_notice"',
+         'serviceTaskOperator id="send_fax" resultVariable="overdue_notice"', "mark_overdue", "服务操作 'send_fax' 未注册",
+         "send_fax"),
+        ('value="check_overdue"', 'value="no_such_timer"', "check", "不是附着在该任务上的边界事件", "no_such_timer"),
+        ('value="platform_operator(applicant_department_id)" />\n        </spiffworkflow:properties>',
+         'value="platform_operator(applicant_department_id" />\n        </spiffworkflow:properties>', "check",
+         "候选部门表达式不是有效的 Python", "platform_operator(applicant_department_id\""),
+    ],
+)  # fmt: skip
+def test_broken_models_name_file_line_and_element(app, tmp_path, old, new, element, message, needle):
+    path = broken(tmp_path, old, new)
+    with app.app_context():
+        problems = validate([path], forms_dir=DATA / "forms").problems
+    assert any(
+        p.file == "broken.bpmn"
+        and p.element_id == element
+        and message in p.message
+        and p.line == line_of(path, needle)
+        for p in problems
+    ), [str(p) for p in problems]
+
+
+def test_malformed_xml_is_reported_with_its_line(app, tmp_path):
+    path = broken(tmp_path, '<bpmn:endEvent id="end_done" name="完成" />', '<bpmn:endEvent id="end_done">')
+    with app.app_context():
+        (problem,) = validate([path], forms_dir=DATA / "forms").problems
+    assert problem.file == "broken.bpmn" and "XML 格式错误" in problem.message and problem.line
+
+
+def test_schema_violation_is_reported_with_line_and_element(app, tmp_path):
+    path = broken(
+        tmp_path,
+        '<bpmn:userTask id="decide" name="授权">',
+        '<bpmn:userTask id="decide" name="授权" color="red">',
+    )
+    with app.app_context():
+        problems = validate([path], forms_dir=DATA / "forms").problems
+    assert any(p.element_id == "decide" and "不符合 BPMN 2.0 规范" in p.message and p.line == line_of(path, 'color="red"')
+               for p in problems), [str(p) for p in problems]  # fmt: skip
+
+
+def test_flow_to_a_missing_node_is_explained(app, tmp_path):
+    path = broken(tmp_path, '<bpmn:sequenceFlow id="f5" sourceRef="decide" targetRef="end_done" />',
+                  '<bpmn:sequenceFlow id="f5" sourceRef="decide" targetRef="nowhere" />')  # fmt: skip
+    with app.app_context():
+        problems = validate([path], forms_dir=DATA / "forms").problems
+    assert problems and problems[0].file == "broken.bpmn" and "nowhere" in str(problems[0])
+
+
+def test_invalid_form_schema_is_reported(app, tmp_path):
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    for form in (DATA / "forms").iterdir():
+        (forms / form.name).write_text(form.read_text(encoding="utf-8"), encoding="utf-8")
+    (forms / "sample_decide.json").write_text('{"type": "objekt"}', encoding="utf-8")
+    with app.app_context():
+        problems = validate([DATA / "bpmn" / "engine_sample.bpmn"], forms_dir=forms).problems
+    assert any(p.element_id == "decide" and "不是有效的 JSON Schema" in p.message for p in problems)
+
+
+def test_missing_call_activity_target_and_message_are_reported(app, tmp_path):
+    path = broken(
+        tmp_path,
+        '<bpmn:endEvent id="end_rejected" name="不予受理" />',
+        '<bpmn:callActivity id="call_x" calledElement="no_such_process" />'
+        '<bpmn:endEvent id="end_rejected" name="不予受理"><bpmn:messageEventDefinition id="m1" messageRef="ghost" />'
+        "</bpmn:endEvent>",
+    )
+    with app.app_context():
+        problems = [str(p) for p in validate([path], forms_dir=DATA / "forms").problems]
+    assert any("call_x" in p and "no_such_process" in p for p in problems), problems
+    assert any("end_rejected" in p and "消息 'ghost' 未定义" in p for p in problems), problems
+
+
+def test_cli_validate_prints_problems_and_fails(app, tmp_path):
+    path = broken(tmp_path, "accepted == True", "accepted === True")
+    result = run(app, "bpmn", "validate", str(path))
+    assert result.exit_code == 1
+    assert f"broken.bpmn:{line_of(path, 'accepted ===')} f_accept: 网关条件不是有效的 Python" in result.output
