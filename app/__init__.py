@@ -37,6 +37,9 @@ def create_app(config: type | str | None = None) -> Flask:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     os.makedirs(app.instance_path, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # SpiffWorkflow logs every task state change at INFO; our audit trail is the record.
+    for name in ("spiff", "spiff.task", "spiff.workflow", "spiff.metrics"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, render_item=render_item)
@@ -51,6 +54,7 @@ def create_app(config: type | str | None = None) -> Flask:
     from app import access  # noqa: F401  (registers the foundation policies)
     from app.auth.views import bp as auth_bp
     from app.calendar.views import bp as calendar_bp
+    from app.catalog import policies as _catalog_policies  # noqa: F401
     from app.engine import policies as _engine_policies  # noqa: F401
     from app.engine import runtime as _runtime  # noqa: F401  (re-arms timers when the calendar changes)
     from app.engine.views import bp as engine_bp
@@ -81,6 +85,7 @@ def _import_models() -> None:
     """Import every model module so that metadata (and Alembic) sees all tables."""
     from app.audit import models as _audit  # noqa: F401
     from app.calendar import models as _calendar  # noqa: F401
+    from app.catalog import models as _catalog  # noqa: F401
     from app.engine import models as _engine  # noqa: F401
     from app.org import models as _org  # noqa: F401
 

@@ -74,8 +74,18 @@ def works_for(user: User, department: Department | int | None) -> bool:
 
 
 def oversees_everything(user: User) -> bool:
-    """Supervisors (大数据管理机构), the leadership office and admins see every department (§26, §28)."""
-    return user.has_role(Role.SUPERVISOR, Role.LEADERSHIP_OFFICE, Role.ADMIN)
+    """The provincial 大数据管理机构, the leadership office and admins see every department (§26, §28)."""
+    if user.has_role(Role.LEADERSHIP_OFFICE, Role.ADMIN):
+        return True
+    return user.has_role(Role.SUPERVISOR) and user.department.level == "province"
+
+
+def supervises_platform(user: User, platform_id: int | None) -> bool:
+    """A supervisor of the 大数据管理机构 that runs this platform (a city data bureau for its city)."""
+    if platform_id is None or not user.has_role(Role.SUPERVISOR):
+        return False
+    dept = user.department
+    return oversees_everything(user) or (dept.operates_platform and dept.platform_id == platform_id)
 
 
 # --- foundation policies -------------------------------------------------------------------------------
@@ -87,6 +97,7 @@ def _view_department(user: User, department: Department) -> bool:
         works_for(user, department)
         or oversees_everything(user)
         or operates_platform(user, department.platform_id)
+        or supervises_platform(user, department.platform_id)
     )
 
 

@@ -125,10 +125,11 @@ demo = click.Group("demo", help="Demo data.")
 @demo.command("seed")
 @with_appcontext
 def demo_seed():
-    """Load the Hubei demo organisation and users (idempotent)."""
-    from app.demo import seed
+    """Load the Hubei demo organisation, users, procedures and catalog (idempotent)."""
+    from app.demo import seed, seed_content
 
     summary = seed()
+    summary.update(seed_content())
     click.echo(json.dumps(summary, ensure_ascii=False))
 
 

@@ -66,10 +66,10 @@ USERS = [
     ("scjg_provider", "省市场监管局审核人", "湖北省市场监督管理局", [Role.PROVIDER_CLERK]),
     ("rst_applicant", "省人社厅经办人", "湖北省人力资源和社会保障厅", [Role.APPLICANT_CLERK]),
     ("mz_clerk", "省民政厅经办人", "湖北省民政厅", [Role.APPLICANT_CLERK, Role.PROVIDER_CLERK]),
-    ("wh_operator", "武汉市平台审核员", "武汉市数据局", [Role.PLATFORM_OPERATOR]),
+    ("wh_operator", "武汉市平台审核员", "武汉市数据局", [Role.PLATFORM_OPERATOR, Role.SUPERVISOR]),
     ("wh_applicant", "武汉市人社局经办人", "武汉市人力资源和社会保障局", [Role.APPLICANT_CLERK]),
     ("wh_provider", "武汉市公安局审核人", "武汉市公安局", [Role.PROVIDER_CLERK]),
-    ("xg_operator", "孝感市平台审核员", "孝感市数据局", [Role.PLATFORM_OPERATOR]),
+    ("xg_operator", "孝感市平台审核员", "孝感市数据局", [Role.PLATFORM_OPERATOR, Role.SUPERVISOR]),
     ("xg_applicant", "孝感市市场监管局经办人", "孝感市市场监督管理局", [Role.APPLICANT_CLERK]),
 ]
 
@@ -80,7 +80,7 @@ def demo_uscc(region_code: str, index: int) -> str:
 
 
 def seed() -> dict[str, Any]:
-    """Create whatever demo data is missing; running it twice changes nothing."""
+    """Create whatever demo organisation, users and calendar are missing; running it twice changes nothing."""
     created = {"regions": 0, "platforms": 0, "departments": 0, "users": 0}
     regions: dict[str, Region] = {r.code: r for r in db.session.scalars(db.select(Region))}
     for code, name, level, parent in REGIONS:
@@ -129,3 +129,14 @@ def seed() -> dict[str, Any]:
     ensure_calendar()
     db.session.commit()
     return created
+
+
+def seed_content() -> dict[str, Any]:
+    """Deploy the procedures in bpmn/ and load the demo catalog (idempotent)."""
+    from app.catalog.demo import seed_catalog
+    from app.engine.registry import deploy
+
+    deployed = deploy(comment="演示数据：部署 bpmn/ 下的全部流程")
+    if deployed.problems:
+        raise RuntimeError("bpmn/ has problems: " + "; ".join(str(p) for p in deployed.problems))
+    return {"processes": len(deployed.created), **seed_catalog()}

@@ -150,7 +150,7 @@ def test_api_me_describes_the_caller(app, client, seeded):
     response = client.get("/api/v1/me", headers=bearer(api_token(app, "wh_operator")))
     body = response.get_json()
     assert body["username"] == "wh_operator"
-    assert body["roles"] == ["platform_operator"]
+    assert body["roles"] == ["platform_operator", "supervisor"]
     assert body["department"]["platform"] == "HB-WH"
 
 

@@ -57,3 +57,21 @@ def notify(task, message: str, user_id: int | None = None, role: str | None = No
         instance_id=run.instance_id,
     )
     return {"notification_id": note.id}
+
+
+@operation("catalog_publish")
+def catalog_publish(task, version_id: int, comment: str | None = None) -> dict:
+    """Put a reviewed catalog version in force (catalog_review.bpmn)."""
+    from app.catalog.services import publish_version
+
+    version = publish_version(version_id, current_run().actor_id, comment)
+    return {"resource_code": version.resource.code, "version": version.number}
+
+
+@operation("catalog_return")
+def catalog_return(task, version_id: int, comment: str) -> dict:
+    """Return a catalog version to its provider with the reviewer's reasons (catalog_review.bpmn)."""
+    from app.catalog.services import return_version
+
+    version = return_version(version_id, current_run().actor_id, comment)
+    return {"resource_code": version.resource.code, "version": version.number}

@@ -336,10 +336,14 @@ class SweepResult:
 
 
 def due_instance_ids(now: datetime, limit: int) -> list[int]:
-    """Ids of open instances whose earliest timer is due (indexed; SKIP LOCKED on PostgreSQL)."""
+    """Ids of instances whose earliest timer is due (SKIP LOCKED on PostgreSQL).
+
+    Only open instances have next_timer_at set (store.save clears it otherwise), so the one indexed range
+    condition finds them: the cost depends on the number due, not on the number waiting.
+    """
     query = (
         db.select(ProcessInstance.id)
-        .where(ProcessInstance.next_timer_at <= now, ProcessInstance.status.in_(InstanceStatus.OPEN))
+        .where(ProcessInstance.next_timer_at <= now)
         .order_by(ProcessInstance.next_timer_at)
         .limit(limit)
     )

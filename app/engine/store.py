@@ -249,13 +249,15 @@ def save(
         row.status = InstanceStatus.COMPLETED
         row.completed_at = row.completed_at or now
     else:
-        row.next_timer_at = next_timer(workflow)
         if incident_open:
+            # Timers wait while an admin looks at the incident; retry saves again and re-arms them.
             row.status = InstanceStatus.INCIDENT
         elif any(t.state == TaskState.READY for t in all_tasks(workflow)):
             row.status = InstanceStatus.RUNNING
         else:
             row.status = InstanceStatus.WAITING
+        if row.status != InstanceStatus.INCIDENT:
+            row.next_timer_at = next_timer(workflow)
     if row.id is None:
         db.session.flush()  # a new instance needs its id for its tasks and deadlines
         if on_inserted is not None:

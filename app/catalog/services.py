@@ -1,0 +1,592 @@
+"""Catalog use cases: drafts, submission for review (BPMN catalog_review), publication, withdrawal, data
+services, history with field-by-field differences, browse and search."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app import clock
+from app.access import require
+from app.audit.writer import record
+from app.catalog import search
+from app.catalog.models import DataItem, DataService, Resource, ResourceStatus, ResourceVersion, VersionStatus
+from app.catalog.rules import check_resource, code_error, code_prefix, may_authorize_directly
+from app.catalog.vocab import (
+    DATA_TYPES,
+    FORMATS,
+    LEGAL_BASIS_TYPES,
+    OPEN_ATTRIBUTES,
+    SERVICE_METHODS,
+    SHARE_METHODS,
+    SHARE_TYPES,
+    UPDATE_CYCLES,
+    label,
+)
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.extensions import db
+from app.org.models import Department, User
+
+REVIEW_PROCESS = "catalog_review"
+
+# Version fields in display order, with their labels and vocabularies (for forms, history and diffs).
+VERSION_FIELDS: list[tuple[str, str, dict | None]] = [
+    ("name", "资源名称", None),
+    ("summary", "摘要", None),
+    ("format", "资源格式", FORMATS),
+    ("share_type", "共享类型", SHARE_TYPES),
+    ("share_conditions", "共享条件", None),
+    ("share_method", "共享方式", SHARE_METHODS),
+    ("usage_requirements", "使用要求", None),
+    ("open_attribute", "开放属性", OPEN_ATTRIBUTES),
+    ("update_cycle", "更新周期", UPDATE_CYCLES),
+    ("published_on", "发布日期", None),
+    ("related_codes", "关联资源代码", None),
+    ("legal_basis_type", "不予共享依据类型", LEGAL_BASIS_TYPES),
+    ("legal_basis", "不予共享依据", None),
+]
+ITEM_FIELDS = ("name", "data_type", "length", "share_type", "description")
+
+
+# --- reading -------------------------------------------------------------------------------------------
+
+
+def get_resource(resource_id: int) -> Resource:
+    """A resource by id."""
+    resource = db.session.get(Resource, resource_id)
+    if resource is None:
+        raise NotFound(_("资源不存在"))
+    return resource
+
+
+def resource_by_code(code: str) -> Resource:
+    """A resource by its code."""
+    resource = db.session.scalar(select(Resource).where(Resource.code == code))
+    if resource is None:
+        raise NotFound(_("资源 %(code)s 不存在", code=code))
+    return resource
+
+
+def version_data(version: ResourceVersion) -> dict[str, Any]:
+    """A version as the plain dict the rules, forms and API use."""
+    data = {field: getattr(version, field) for field, _label, _vocab in VERSION_FIELDS}
+    data["published_on"] = version.published_on.isoformat() if version.published_on else None
+    data["resource_class"] = version.resource.resource_class
+    data["subcategory"] = version.resource.subcategory
+    data["items"] = [{f: getattr(item, f) for f in ITEM_FIELDS} for item in version.items]
+    return data
+
+
+def services_data(resource: Resource) -> list[dict[str, Any]]:
+    """Active data services as plain dicts."""
+    return [
+        {"id": s.id, "name": s.name, "method": s.method, "endpoint": s.endpoint, "description": s.description,
+         "parameters": s.parameters or []}
+        for s in resource.services
+        if s.active
+    ]  # fmt: skip
+
+
+def may_platform_authorize(resource: Resource) -> bool:
+    """Routing (办法§12, §21): may the platform authorize this resource directly? Only 无条件共享 resources
+    whose data services declare no 管控参数; everything else goes to the provider (§11, §20)."""
+    version = resource.current_version
+    if version is None:
+        return False
+    return may_authorize_directly(version.share_type or "", services_data(resource))
+
+
+# --- writing drafts --------------------------------------------------------------------------------------
+
+
+def _clean(data: dict[str, Any]) -> dict[str, Any]:
+    clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}
+    for key in ("share_conditions", "usage_requirements", "legal_basis", "legal_basis_type", "subcategory"):
+        if clean.get(key) == "":
+            clean[key] = None
+    related = clean.get("related_codes") or []
+    if isinstance(related, str):
+        related = [c for c in re.split(r"[,，;；\s]+", related) if c]
+    clean["related_codes"] = related
+    return clean
+
+
+def _apply_fields(version: ResourceVersion, data: dict[str, Any]) -> None:
+    for field, _label, _vocab in VERSION_FIELDS:
+        if field == "published_on":
+            value = data.get(field)
+            version.published_on = (
+                date.fromisoformat(value) if isinstance(value, str) and value else value or None
+            )
+        elif field in data:
+            setattr(version, field, data[field])
+    version.items = [
+        DataItem(
+            seq=index + 1,
+            name=(item.get("name") or "").strip(),
+            data_type=item.get("data_type") or "string",
+            length=int(item["length"]) if item.get("length") not in (None, "") else None,
+            share_type=item.get("share_type") or None,
+            description=(item.get("description") or "").strip() or None,
+        )
+        for index, item in enumerate(data.get("items") or [])
+    ]
+    version.updated_at = clock.now()
+
+
+def _check_draft(data: dict[str, Any], *, complete: bool) -> None:
+    """Drafts may be incomplete; the rules that make no sense to postpone (types of values) apply at once."""
+    errors = check_resource(data)
+    if not complete:
+        errors = {k: v for k, v in errors.items() if not v.startswith(("请填写", "请选择", "至少需要"))}
+    if data.get("published_on"):
+        try:
+            date.fromisoformat(str(data["published_on"]))
+        except ValueError:
+            errors["published_on"] = "发布日期格式应为 YYYY-MM-DD"
+    if errors:
+        raise ValidationFailed(_("资源信息有误"), fields=errors)
+
+
+def next_code(prefix: str) -> str:
+    """The next free code under a 前段码."""
+    codes = db.session.scalars(select(Resource.code).where(Resource.code.like(f"{prefix}/%")))
+    highest = max((int(c.split("/")[1]) for c in codes), default=0)
+    return f"{prefix}/{highest + 1:06d}"
+
+
+def create_resource(
+    actor: User, data: dict[str, Any], *, provider: Department | None = None, commit: bool = True
+) -> Resource:
+    """Create a resource with its first version as a draft (the provider's clerk, for their department).
+
+    `commit=False` leaves the transaction open (a spreadsheet import commits all rows or none).
+    """
+    provider = provider or actor.department
+    require(actor, "catalog.create", provider)
+    data = _clean(data)
+    _check_draft(data, complete=False)
+    resource_class, subcategory = data.get("resource_class"), data.get("subcategory")
+    prefix = code_prefix(resource_class, subcategory, provider.region.code)
+    code = data.get("code") or None
+    if code:
+        if problem := code_error(code, resource_class, subcategory, provider.region.code):
+            raise ValidationFailed(_("资源信息有误"), fields={"code": problem})
+        if db.session.scalar(select(Resource.id).where(Resource.code == code)):
+            raise ValidationFailed(_("资源信息有误"), fields={"code": "资源代码已被使用"})
+    resource = Resource(
+        code=code or next_code(prefix),
+        resource_class=resource_class,
+        subcategory=subcategory,
+        provider_department_id=provider.id,
+        status=ResourceStatus.DRAFT,
+        name=data.get("name") or "",
+        provider_level=provider.level,
+        created_at=clock.now(),
+    )
+    version = ResourceVersion(
+        number=1, status=VersionStatus.DRAFT, created_by_id=actor.id, created_at=clock.now()
+    )
+    resource.versions.append(version)
+    _apply_fields(version, data)
+    db.session.add(resource)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(_("资源代码冲突，请重试")) from None
+    record(
+        "catalog.created",
+        actor=actor,
+        object_type="resource",
+        object_id=resource.code,
+        data={"name": version.name},
+    )
+    if commit:
+        db.session.commit()
+    return resource
+
+
+def edit_resource(actor: User, resource: Resource, data: dict[str, Any]) -> ResourceVersion:
+    """Edit the open draft; editing a published resource starts a new version while the old stays in force."""
+    require(actor, "catalog.edit", resource)
+    if resource.status == ResourceStatus.WITHDRAWN:
+        raise Conflict(_("资源已撤销，不能修改"))
+    data = _clean(data)
+    data["resource_class"], data["subcategory"] = resource.resource_class, resource.subcategory
+    _check_draft(data, complete=False)
+    version = resource.open_version
+    if version is not None and version.status == VersionStatus.IN_REVIEW:
+        raise Conflict(_("该资源正在审核中，审核结束后才能修改"))
+    if version is None:
+        version = ResourceVersion(
+            number=len(resource.versions) + 1,
+            status=VersionStatus.DRAFT,
+            created_by_id=actor.id,
+            created_at=clock.now(),
+        )
+        resource.versions.append(version)
+    _apply_fields(version, data)
+    if resource.status == ResourceStatus.DRAFT:
+        resource.name = version.name
+    record(
+        "catalog.edited",
+        actor=actor,
+        object_type="resource",
+        object_id=resource.code,
+        data={"version": version.number},
+    )
+    db.session.commit()
+    return version
+
+
+def submit_for_review(actor: User, resource: Resource) -> ResourceVersion:
+    """Submit the open version; the rules must all hold; starts the catalog_review process (§6)."""
+    from app.engine.runtime import start_instance
+
+    require(actor, "catalog.edit", resource)
+    version = resource.open_version
+    if version is None or version.status not in VersionStatus.EDITABLE:
+        raise Conflict(_("没有可提交的草稿"))
+    errors = check_resource(version_data(version))
+    if errors:
+        raise ValidationFailed(_("资源信息不完整或不符合要求，不能提交"), fields=errors)
+    version.status = VersionStatus.IN_REVIEW
+    version.submitted_at = clock.now()
+    version.submitted_by_id = actor.id
+    version.review_business_key = f"CAT-{resource.code}-V{version.number}"
+    record("catalog.submitted", actor=actor, object_type="resource", object_id=resource.code,
+           data={"version": version.number})  # fmt: skip
+    db.session.flush()
+    start_instance(
+        REVIEW_PROCESS,
+        business_key=version.review_business_key,
+        data={
+            "resource_id": resource.id,
+            "version_id": version.id,
+            "resource_code": resource.code,
+            "resource_name": version.name,
+            "provider_department_id": resource.provider_department_id,
+            "submitted_at": clock.now().isoformat(),
+        },
+        actor=actor,
+    )
+    return version
+
+
+def _review_version(version_id: int) -> ResourceVersion:
+    version = db.session.get(ResourceVersion, int(version_id))
+    if version is None:
+        raise LookupError(f"resource version {version_id} does not exist")
+    if version.status != VersionStatus.IN_REVIEW:
+        raise RuntimeError(f"resource version {version_id} is {version.status}, not in review")
+    return version
+
+
+def publish_version(version_id: int, reviewer_id: int | None, comment: str | None = None) -> ResourceVersion:
+    """Put a reviewed version in force: the previous one is superseded; search is updated (in the caller's
+    transaction; called by the catalog_review process)."""
+    version = _review_version(version_id)
+    resource = version.resource
+    for other in resource.versions:
+        if other.status == VersionStatus.PUBLISHED:
+            other.status = VersionStatus.SUPERSEDED
+    version.status = VersionStatus.PUBLISHED
+    version.reviewed_at = clock.now()
+    version.reviewed_by_id = reviewer_id
+    version.review_comment = comment
+    version.published_on = version.published_on or clock.local_now().date()
+    resource.status = ResourceStatus.PUBLISHED
+    resource.name = version.name
+    resource.share_type = version.share_type
+    resource.update_cycle = version.update_cycle
+    search.reindex(
+        resource, search.search_text_of(version.name, version.summary, [i.name for i in version.items])
+    )
+    reviewer = db.session.get(User, reviewer_id) if reviewer_id else None
+    record("catalog.published", actor=reviewer, object_type="resource", object_id=resource.code,
+           data={"version": version.number, "comment": comment})  # fmt: skip
+    return version
+
+
+def return_version(version_id: int, reviewer_id: int | None, comment: str) -> ResourceVersion:
+    """Send a version back to its provider with the reviewer's reasons (called by catalog_review)."""
+    version = _review_version(version_id)
+    version.status = VersionStatus.RETURNED
+    version.reviewed_at = clock.now()
+    version.reviewed_by_id = reviewer_id
+    version.review_comment = comment
+    reviewer = db.session.get(User, reviewer_id) if reviewer_id else None
+    record("catalog.returned", actor=reviewer, object_type="resource", object_id=version.resource.code,
+           data={"version": version.number, "comment": comment})  # fmt: skip
+    return version
+
+
+def withdraw_resource(actor: User, resource: Resource, reason: str) -> Resource:
+    """Withdraw a resource from the catalog (it can no longer be found or requested)."""
+    require(actor, "catalog.withdraw", resource)
+    if not (reason or "").strip():
+        raise ValidationFailed(_("请填写撤销原因"), fields={"reason": _("请填写撤销原因")})
+    if resource.status == ResourceStatus.WITHDRAWN:
+        raise Conflict(_("资源已撤销"))
+    if any(v.status == VersionStatus.IN_REVIEW for v in resource.versions):
+        raise Conflict(_("该资源正在审核中，不能撤销"))
+    for version in resource.versions:
+        if version.status in (VersionStatus.PUBLISHED, *VersionStatus.EDITABLE):
+            version.status = VersionStatus.WITHDRAWN
+    resource.status = ResourceStatus.WITHDRAWN
+    resource.withdrawn_at = clock.now()
+    resource.withdrawn_reason = reason.strip()
+    search.reindex(resource, None)
+    record(
+        "catalog.withdrawn",
+        actor=actor,
+        object_type="resource",
+        object_id=resource.code,
+        data={"reason": reason},
+    )
+    db.session.commit()
+    return resource
+
+
+# --- data services (§11) -----------------------------------------------------------------------------------
+
+
+def check_service(data: dict[str, Any]) -> dict[str, str]:
+    """Per-field problems of a data service registration."""
+    errors: dict[str, str] = {}
+    if not (data.get("name") or "").strip():
+        errors["name"] = "请填写服务名称"
+    if data.get("method") not in SERVICE_METHODS:
+        errors["method"] = "服务方式应为：" + "、".join(SERVICE_METHODS.values())
+    if data.get("method") == "api" and not (data.get("endpoint") or "").strip():
+        errors["endpoint"] = "接口服务须填写地址"
+    elif (
+        data.get("method") in ("table", "file")
+        and not (data.get("endpoint") or data.get("description") or "").strip()
+    ):
+        errors["description"] = "请填写库表名或文件说明"
+    params = data.get("parameters") or []
+    if not isinstance(params, list):
+        errors["parameters"] = "参数格式不正确"
+        params = []
+    names: set[str] = set()
+    for index, param in enumerate(params):
+        name = (param.get("name") or "").strip() if isinstance(param, dict) else ""
+        if not name:
+            errors[f"parameters[{index}].name"] = f"第{index + 1}个参数缺少名称"
+        elif name in names:
+            errors[f"parameters[{index}].name"] = f"参数“{name}”重复"
+        names.add(name)
+    return errors
+
+
+def register_service(actor: User, resource: Resource, data: dict[str, Any]) -> DataService:
+    """Register a data service for a resource and link it to the catalog entry (§11)."""
+    require(actor, "catalog.edit", resource)
+    errors = check_service(data)
+    if errors:
+        raise ValidationFailed(_("数据服务信息有误"), fields=errors)
+    service = DataService(
+        name=data["name"].strip(),
+        method=data["method"],
+        endpoint=(data.get("endpoint") or "").strip() or None,
+        description=(data.get("description") or "").strip() or None,
+        parameters=[
+            {"name": p["name"].strip(), "description": (p.get("description") or "").strip(), "controlled": bool(p.get("controlled"))}
+            for p in data.get("parameters") or []
+        ],
+        created_at=clock.now(),
+        created_by_id=actor.id,
+    )  # fmt: skip
+    resource.services.append(service)
+    db.session.flush()
+    record("catalog.service_registered", actor=actor, object_type="resource", object_id=resource.code,
+           data={"service": service.name, "controlled": service.controlled_parameters})  # fmt: skip
+    db.session.commit()
+    return service
+
+
+# --- history -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field that differs between two versions."""
+
+    field: str
+    label: str
+    old: str
+    new: str
+
+
+def _shown(value: Any, vocab: dict | None) -> str:
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return label(vocab, value) if vocab else str(value)
+
+
+def _item_text(item: dict) -> str:
+    parts = [label(DATA_TYPES, item["data_type"])]
+    if item.get("length"):
+        parts.append(f"长度{item['length']}")
+    if item.get("share_type"):
+        parts.append(label(SHARE_TYPES, item["share_type"]))
+    return "，".join(parts)
+
+
+def diff_versions(old: ResourceVersion | None, new: ResourceVersion) -> list[Change]:
+    """Field-by-field differences from `old` to `new` (items compared by name)."""
+    before = version_data(old) if old else {}
+    after = version_data(new)
+    changes = [
+        Change(field, text, _shown(before.get(field), vocab), _shown(after.get(field), vocab))
+        for field, text, vocab in VERSION_FIELDS
+        if before.get(field) != after.get(field)
+    ]
+    old_items = {i["name"]: i for i in before.get("items", [])}
+    new_items = {i["name"]: i for i in after.get("items", [])}
+    for name in new_items.keys() - old_items.keys():
+        changes.append(Change("items", f"信息项“{name}”", "—", _item_text(new_items[name])))
+    for name in old_items.keys() - new_items.keys():
+        changes.append(Change("items", f"信息项“{name}”", _item_text(old_items[name]), "（删除）"))
+    for name in old_items.keys() & new_items.keys():
+        if _item_text(old_items[name]) != _item_text(new_items[name]):
+            changes.append(
+                Change("items", f"信息项“{name}”", _item_text(old_items[name]), _item_text(new_items[name]))
+            )
+    return changes
+
+
+def history(resource: Resource) -> list[tuple[ResourceVersion, list[Change]]]:
+    """Every version, newest first, with what changed from the one before."""
+    out = []
+    previous = None
+    for version in resource.versions:
+        out.append((version, diff_versions(previous, version)))
+        previous = version
+    return list(reversed(out))
+
+
+# --- browse and search -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of results."""
+
+    items: list[Resource]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """Number of pages."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def browse(
+    *,
+    query: str = "",
+    provider_id: int | None = None,
+    resource_class: str | None = None,
+    share_type: str | None = None,
+    level: str | None = None,
+    update_cycle: str | None = None,
+    page: int = 1,
+    per_page: int = 20,
+    count_limit: int = 10_000,
+) -> Page:
+    """Published resources matching the filters and the free-text query, by name."""
+    conditions = [Resource.status == ResourceStatus.PUBLISHED]
+    text_clause = search.matching_ids_clause(query)
+    if text_clause is not None:
+        conditions.append(text_clause)
+    for column, value in (
+        (Resource.provider_department_id, provider_id),
+        (Resource.resource_class, resource_class),
+        (Resource.share_type, share_type),
+        (Resource.provider_level, level),
+        (Resource.update_cycle, update_cycle),
+    ):
+        if value:
+            conditions.append(column == value)
+    total = db.session.scalar(
+        select(func.count()).select_from(select(Resource.id).where(*conditions).limit(count_limit).subquery())
+    )
+    rows = db.session.scalars(
+        select(Resource)
+        .where(*conditions)
+        .order_by(Resource.name, Resource.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return Page(list(rows), total or 0, page, per_page)
+
+
+def department_catalog(department_id: int) -> list[Resource]:
+    """All resources of a provider department, any status."""
+    return list(
+        db.session.scalars(
+            select(Resource).where(Resource.provider_department_id == department_id).order_by(Resource.code)
+        )
+    )
+
+
+def review_queue() -> list[ResourceVersion]:
+    """Versions waiting for review, oldest first."""
+    return list(
+        db.session.scalars(
+            select(ResourceVersion)
+            .where(ResourceVersion.status == VersionStatus.IN_REVIEW)
+            .order_by(ResourceVersion.submitted_at)
+        )
+    )
+
+
+def load_published(actor: User | None, data: dict[str, Any], provider: Department) -> Resource:
+    """Load an existing, already reviewed catalog entry as published (initial load of a platform's catalog
+    by an administrator: demo data, Excel import with publication). Every rule still applies."""
+    data = _clean(data)
+    errors = check_resource(data)
+    code = data.get("code")
+    if code and (
+        problem := code_error(code, data.get("resource_class"), data.get("subcategory"), provider.region.code)
+    ):
+        errors["code"] = problem
+    if errors:
+        raise ValidationFailed(_("资源信息有误"), fields=errors)
+    prefix = code_prefix(data["resource_class"], data.get("subcategory"), provider.region.code)
+    resource = Resource(
+        code=code or next_code(prefix),
+        resource_class=data["resource_class"],
+        subcategory=data.get("subcategory"),
+        provider_department_id=provider.id,
+        status=ResourceStatus.DRAFT,
+        name=data["name"],
+        provider_level=provider.level,
+        created_at=clock.now(),
+    )
+    version = ResourceVersion(
+        number=1,
+        status=VersionStatus.IN_REVIEW,
+        created_by_id=actor.id if actor else None,
+        created_at=clock.now(),
+    )
+    resource.versions.append(version)
+    _apply_fields(version, data)
+    db.session.add(resource)
+    db.session.flush()
+    publish_version(version.id, actor.id if actor else None, "存量目录导入")
+    return resource

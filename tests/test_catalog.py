@@ -1,0 +1,262 @@
+"""The catalog: rules (办法§7, §8, §11), lifecycle with BPMN review, versions and diffs, search, API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from app import clock
+from app.catalog import services
+from app.catalog.models import Resource, ResourceStatus, VersionStatus
+from app.catalog.rules import check_resource, code_error, may_authorize_directly
+from app.engine import runtime
+from app.engine.models import HumanTask, TaskStatus
+from app.errors import PermissionDenied, ValidationFailed
+from app.extensions import db
+from tests.conftest import api_token, bearer, user
+
+
+def valid(**overrides) -> dict:
+    data = {
+        "resource_class": "department",
+        "name": "殡葬服务机构信息",
+        "summary": "殡仪馆、公墓等殡葬服务机构的名称、地址与许可信息。",
+        "format": "database",
+        "share_type": "unconditional",
+        "share_method": "api",
+        "update_cycle": "monthly",
+        "open_attribute": "open",
+        "items": [
+            {"name": "机构名称", "data_type": "string", "length": 200},
+            {"name": "地址", "data_type": "string"},
+        ],
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def content(app, seeded):
+    from app.demo import seed_content
+
+    with app.app_context():
+        clock.freeze(datetime.fromisoformat("2026-11-02T10:00:00+08:00"))
+        seed_content()
+    with app.app_context():
+        yield
+
+
+# --- rules ----------------------------------------------------------------------------------------------
+
+
+def test_a_valid_resource_passes():
+    assert check_resource(valid()) == {}
+
+
+def test_not_shared_requires_a_legal_basis():
+    errors = check_resource(valid(share_type="not_shared"))
+    assert "法律、行政法规、部委规章或党中央国务院政策" in errors["legal_basis_type"]
+    assert "具体依据" in errors["legal_basis"]
+    assert (
+        check_resource(valid(share_type="not_shared", legal_basis_type="law", legal_basis="《某法》第十条"))
+        == {}
+    )
+    wrong_kind = check_resource(
+        valid(share_type="not_shared", legal_basis_type="local_rule", legal_basis="某办法")
+    )
+    assert "legal_basis_type" in wrong_kind
+
+
+def test_conditional_requires_its_conditions():
+    assert "共享条件" in check_resource(valid(share_type="conditional"))["share_conditions"]
+
+
+def test_base_resource_items_are_unconditional():
+    errors = check_resource(valid(resource_class="base", subcategory="01",
+                                  items=[{"name": "姓名", "data_type": "string", "share_type": "conditional"}]))  # fmt: skip
+    assert "必须无条件共享" in errors["items[0].share_type"]
+    assert "必须无条件共享" in check_resource(valid(resource_class="base", subcategory="01", share_type="conditional",
+                                                   share_conditions="x"))["share_type"]  # fmt: skip
+
+
+def test_format_must_agree_with_share_method():
+    errors = check_resource(valid(share_method="api", format="image"))
+    assert "共享方式为“接口”时" in errors["format"]
+
+
+def test_codes_are_well_formed_and_match_class_and_provider():
+    assert code_error("101/000001", "base", "01", "420000") is None
+    assert code_error("3420000/000012", "department", None, "420000") is None
+    assert "格式" in code_error("101-000001", "base", "01", "420000")
+    assert "前段码应为 102" in code_error("101/000001", "base", "02", "420000")
+    assert "前段码应为 3420100" in code_error("3420000/000001", "department", None, "420100")
+
+
+def test_routing_rule_direct_authorization_only_without_controlled_parameters():
+    assert may_authorize_directly("unconditional", [{"parameters": [{"name": "统一社会信用代码"}]}])
+    assert not may_authorize_directly(
+        "unconditional", [{"parameters": [{"name": "行政区划代码", "controlled": True}]}]
+    )
+    assert not may_authorize_directly("conditional", [])
+
+
+def test_demo_routes_as_the_regulation_says(content):
+    assert services.may_platform_authorize(services.resource_by_code(_code("法人单位基础信息")))
+    assert not services.may_platform_authorize(services.resource_by_code(_code("人口基础信息")))  # 管控参数
+    assert not services.may_platform_authorize(services.resource_by_code(_code("婚姻登记信息")))  # 有条件
+
+
+def _code(name: str) -> str:
+    return db.session.scalar(db.select(Resource.code).where(Resource.name == name))
+
+
+# --- lifecycle --------------------------------------------------------------------------------------------
+
+
+def _review_task(business_key: str) -> HumanTask:
+    return db.session.scalar(
+        db.select(HumanTask).where(
+            HumanTask.business_key == business_key, HumanTask.status == TaskStatus.OPEN
+        )
+    )
+
+
+def test_draft_submit_review_publish_then_a_new_version_returned(content):
+    clerk, reviewer = user("mz_clerk"), user("supervisor")
+    resource = services.create_resource(clerk, valid())
+    assert resource.code.startswith("3420000/") and resource.status == ResourceStatus.DRAFT
+    with pytest.raises(ValidationFailed):
+        services.submit_for_review(clerk, services.create_resource(clerk, valid(name="不完整", summary="")))
+    version = services.submit_for_review(clerk, resource)
+    task = _review_task(version.review_business_key)
+    assert (task.label, task.candidate_role) == ("目录审核", "supervisor")
+    assert (
+        task.candidate_department_id == user("hb_operator").department_id
+    )  # 省数据局 reviews provincial entries
+    assert task.due_date.isoformat() == "2026-11-09"  # 5 working days after Monday 11-02
+    runtime.complete_task(task.id, reviewer, {"approved": True, "comment": "符合编制要求"})
+    resource = services.get_resource(resource.id)
+    assert resource.status == ResourceStatus.PUBLISHED and resource.current_version.number == 1
+    assert [r.code for r in services.browse(query="殡葬").items] == [resource.code]
+
+    # A change to a published resource is a new version under review; the old one stays in force.
+    services.edit_resource(clerk, resource, valid(share_type="conditional", share_conditions="仅限民政部门",
+                                                  items=[{"name": "机构名称", "data_type": "string", "length": 100}]))  # fmt: skip
+    v2 = services.submit_for_review(clerk, resource)
+    assert resource.current_version.number == 1 and v2.number == 2
+    with pytest.raises(ValidationFailed) as info:
+        runtime.complete_task(_review_task(v2.review_business_key).id, reviewer, {"approved": False})
+    assert info.value.fields == {"comment": "请填写审核意见"}
+    runtime.complete_task(
+        _review_task(v2.review_business_key).id, reviewer, {"approved": False, "comment": "共享条件过窄"}
+    )
+    resource = services.get_resource(resource.id)
+    assert resource.current_version.number == 1 and resource.share_type == "unconditional"
+    assert resource.versions[1].status == VersionStatus.RETURNED
+    changes = {c.label: (c.old, c.new) for c in services.history(resource)[0][1]}
+    assert changes["共享类型"] == ("无条件共享", "有条件共享")
+    assert changes["信息项“地址”"] == ("字符型", "（删除）")
+    assert changes["信息项“机构名称”"] == ("字符型，长度200", "字符型，长度100")
+
+
+def test_only_the_providers_clerk_may_edit_and_drafts_stay_private(app, client, content):
+    resource = services.create_resource(user("mz_clerk"), valid())
+    with pytest.raises(PermissionDenied):
+        services.edit_resource(user("gat_provider"), resource, valid())
+    with pytest.raises(PermissionDenied):
+        services.create_resource(user("rst_applicant"), valid())  # not a provider clerk
+    response = client.get(
+        f"/api/v1/catalog/resources/{resource.code}", headers=bearer(api_token(app, "wh_applicant"))
+    )
+    assert response.status_code == 404
+    own = client.get(f"/api/v1/catalog/resources/{resource.code}", headers=bearer(api_token(app, "mz_clerk")))
+    assert own.status_code == 200 and own.get_json()["open_version"]["name"] == "殡葬服务机构信息"
+
+
+def test_withdrawn_resources_disappear_from_search(content):
+    resource = services.resource_by_code(_code("社会组织登记信息"))
+    with pytest.raises(ValidationFailed):
+        services.withdraw_resource(user("mz_clerk"), resource, "")
+    services.withdraw_resource(user("mz_clerk"), resource, "职能调整，已划转")
+    assert services.browse(query="社会组织").items == []
+
+
+def test_data_services_declare_controlled_parameters(content):
+    resource = services.resource_by_code(_code("法人单位基础信息"))
+    assert services.may_platform_authorize(resource)
+    with pytest.raises(ValidationFailed) as info:
+        services.register_service(user("scjg_provider"), resource, {"name": "", "method": "fax"})
+    assert set(info.value.fields) == {"name", "method"}
+    services.register_service(user("scjg_provider"), resource, {
+        "name": "按区域查询接口", "method": "api", "endpoint": "https://share.hubei.gov.cn/api/x",
+        "parameters": [{"name": "行政区划代码", "controlled": True}]})  # fmt: skip
+    assert not services.may_platform_authorize(services.resource_by_code(resource.code))
+
+
+# --- search ------------------------------------------------------------------------------------------------
+
+
+def test_two_character_words_find_resources(content):
+    names = {r.name for r in services.browse(query="人口", per_page=50).items}
+    assert {"人口基础信息", "武汉市户籍人口信息"} <= names
+    # 社保 finds nothing: no resource text contains the word 社保 (社会保险 is not 社保).
+    assert services.browse(query="社保").items == []
+    assert "社会保险参保信息" in {r.name for r in services.browse(query="社会保险").items}
+
+
+def test_search_covers_summaries_and_item_names_and_filters(content):
+    by_item = {r.name for r in services.browse(query="缴存基数").items}
+    assert by_item == {"住房公积金缴存信息"}
+    by_summary = {r.name for r in services.browse(query="图斑").items}
+    assert by_summary == {"土地利用现状信息"}
+    conditional = services.browse(share_type="conditional", per_page=100)
+    assert conditional.total >= 5 and all(r.share_type == "conditional" for r in conditional.items)
+    city = services.browse(level="city", per_page=100)
+    assert all(r.provider_level == "city" for r in city.items) and city.total >= 5
+    assert services.browse(query="人口基础").total == 1  # the whole phrase, not its bigrams anywhere
+
+
+# --- API ---------------------------------------------------------------------------------------------------
+
+
+def test_api_rejects_held_out_style_bad_resources_per_field(app, client, content):
+    token = bearer(api_token(app, "mz_clerk"))
+    cases = [
+        (valid(share_type="not_shared"), {"legal_basis_type", "legal_basis"}),
+        (valid(share_type="conditional"), {"share_conditions"}),
+        (valid(resource_class="base", subcategory="01", items=[{"name": "姓名", "data_type": "string", "share_type": "conditional"}]),
+         {"items[0].share_type"}),
+        (valid(code="3420000-1"), {"code"}),
+        (valid(color="red"), {"color"}),
+        (valid(items=[{"name": "x", "data_type": "string", "length": "long"}]), {"items[0].length"}),
+    ]  # fmt: skip
+    for body, fields in cases:
+        response = client.post("/api/v1/catalog/resources", json=body, headers=token)
+        assert response.status_code == 422, body
+        assert fields <= set(response.get_json()["error"]["fields"]), response.get_json()
+
+
+def test_api_create_submit_and_read(app, client, content):
+    token = bearer(api_token(app, "mz_clerk"))
+    created = client.post("/api/v1/catalog/resources", json=valid(), headers=token)
+    assert created.status_code == 201
+    code = created.get_json()["code"]
+    submitted = client.post(f"/api/v1/catalog/resources/{code}/submit", headers=token).get_json()
+    assert submitted["status"] == "in_review"
+    search = client.get(
+        "/api/v1/catalog/resources?q=人口&class=base", headers=bearer(api_token(app, "wh_applicant"))
+    )
+    assert "人口基础信息" in [r["name"] for r in search.get_json()["items"]]
+    detail = client.get(f"/api/v1/catalog/resources/{_code('人口基础信息')}", headers=token).get_json()
+    assert detail["may_platform_authorize"] is False
+    assert [p["name"] for p in detail["services"][0]["parameters"] if p["controlled"]] == ["行政区划代码"]
+    items = client.get(f"/api/v1/catalog/resources/{_code('人口基础信息')}/items", headers=token).get_json()[
+        "items"
+    ]
+    assert items[0]["name"] == "公民身份号码"
+
+
+def test_api_search_rejects_bad_paging(app, client, seeded):
+    response = client.get("/api/v1/catalog/resources?page=0", headers=bearer(api_token(app, "admin")))
+    assert response.status_code == 422
