@@ -55,10 +55,12 @@ def create_app(config: type | str | None = None) -> Flask:
     from app.auth.views import bp as auth_bp
     from app.calendar.views import bp as calendar_bp
     from app.catalog import policies as _catalog_policies  # noqa: F401
+    from app.catalog.views import bp as catalog_bp
     from app.engine import policies as _engine_policies  # noqa: F401
     from app.engine import runtime as _runtime  # noqa: F401  (re-arms timers when the calendar changes)
     from app.engine.views import bp as engine_bp
     from app.errors import register_error_handlers
+    from app.inbox.views import bp as inbox_bp
     from app.main.views import bp as main_bp
     from app.org.views import bp as org_bp
     from app.templating import register_template_helpers
@@ -67,6 +69,8 @@ def create_app(config: type | str | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(org_bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(catalog_bp)
+    app.register_blueprint(inbox_bp)
     app.register_blueprint(engine_bp)
     from app.api import bp as api_bp
 

@@ -89,6 +89,26 @@ def seeded(app: Flask) -> None:
 
 
 @pytest.fixture
+def demo_content(app: Flask, seeded) -> None:
+    """The deployed procedures and the demo catalog, as of Monday 2026-11-02 10:00 (clock frozen there).
+    No app context stays pushed: use it with HTTP clients."""
+    from datetime import datetime
+
+    from app.demo import seed_content
+
+    clock.freeze(datetime.fromisoformat("2026-11-02T10:00:00+08:00"))
+    with app.app_context():
+        seed_content()
+
+
+@pytest.fixture
+def content(app: Flask, demo_content) -> Iterator[None]:
+    """demo_content inside an app context, for tests that call service functions directly."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     """A browser-like client (CSRF protection is on, as in production)."""
     return app.test_client()

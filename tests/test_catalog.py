@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 
-from app import clock
 from app.catalog import services
 from app.catalog.models import Resource, ResourceStatus, VersionStatus
 from app.catalog.rules import check_resource, code_error, may_authorize_directly
@@ -34,17 +31,6 @@ def valid(**overrides) -> dict:
     }
     data.update(overrides)
     return data
-
-
-@pytest.fixture
-def content(app, seeded):
-    from app.demo import seed_content
-
-    with app.app_context():
-        clock.freeze(datetime.fromisoformat("2026-11-02T10:00:00+08:00"))
-        seed_content()
-    with app.app_context():
-        yield
 
 
 # --- rules ----------------------------------------------------------------------------------------------

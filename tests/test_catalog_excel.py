@@ -11,7 +11,6 @@ from app.catalog import excel, services
 from app.catalog.models import Resource
 from app.extensions import db
 from tests.conftest import user
-from tests.test_catalog import content  # noqa: F401  (fixture)
 
 
 def _without_rows(data: dict) -> dict:
@@ -19,7 +18,7 @@ def _without_rows(data: dict) -> dict:
     return {**data, "items": items}
 
 
-def test_export_round_trips(content):  # noqa: F811
+def test_export_round_trips(content):
     resources = excel.resources_for_export()
     parsed, errors = excel.parse_workbook(excel.export_workbook(resources))
     assert errors == []
@@ -56,7 +55,7 @@ def _row(name: str, share: str = "无条件共享", **overrides) -> list:
     return [values[header] for header, _f, _v in excel.RESOURCE_COLUMNS]
 
 
-def test_one_bad_row_among_good_ones_imports_nothing_and_names_the_row(content):  # noqa: F811
+def test_one_bad_row_among_good_ones_imports_nothing_and_names_the_row(content):
     before = db.session.scalar(db.select(db.func.count(Resource.id)))
     content_bytes = _workbook_with(
         [_row("殡葬服务机构信息"), _row("流浪乞讨救助信息", share="有条件共享"), _row("地名信息")],
@@ -73,7 +72,7 @@ def test_one_bad_row_among_good_ones_imports_nothing_and_names_the_row(content):
     assert db.session.scalar(db.select(db.func.count(Resource.id))) == before
 
 
-def test_import_checks_every_rule_and_vocabulary(content):  # noqa: F811
+def test_import_checks_every_rule_and_vocabulary(content):
     content_bytes = _workbook_with(
         [_row("人口信息（测试）", 资源分类="基础信息资源", 子类="人口信息", 提供方名称="湖北省民政厅"),
          _row("某资源", 共享方式="传真")],
@@ -91,7 +90,7 @@ def test_import_checks_every_rule_and_vocabulary(content):  # noqa: F811
     assert any(m.startswith("信息项 第4行 资源代码：找不到对应的资源") for m in messages), messages
 
 
-def test_a_clean_workbook_imports_drafts_for_the_providers_department(content):  # noqa: F811
+def test_a_clean_workbook_imports_drafts_for_the_providers_department(content):
     content_bytes = _workbook_with(
         [_row("殡葬服务机构信息")], [[None, "殡葬服务机构信息", 1, "机构名称", "字符型", 200, None, None]]
     )
@@ -100,7 +99,7 @@ def test_a_clean_workbook_imports_drafts_for_the_providers_department(content): 
     assert created.open_version.items[0].name == "机构名称"
 
 
-def test_clerks_cannot_import_for_other_departments_or_publish(content):  # noqa: F811
+def test_clerks_cannot_import_for_other_departments_or_publish(content):
     content_bytes = _workbook_with(
         [_row("殡葬服务机构信息")], [[None, "殡葬服务机构信息", 1, "机构名称", "字符型", 200, None, None]]
     )
@@ -110,7 +109,7 @@ def test_clerks_cannot_import_for_other_departments_or_publish(content):  # noqa
     assert any("只能导入本部门" in m for m in messages) and any("只有系统管理员" in m for m in messages)
 
 
-def test_not_a_workbook_is_a_clear_error(content):  # noqa: F811
+def test_not_a_workbook_is_a_clear_error(content):
     with pytest.raises(excel.ImportFailed) as info:
         excel.import_workbook(b"not a spreadsheet", user("mz_clerk"))
     assert "不是有效的 .xlsx 文件" in str(info.value.errors[0])

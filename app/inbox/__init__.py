@@ -1,0 +1,1 @@
+"""Task inbox, task pages and notifications: where clerks, operators and reviewers work every day."""

@@ -1,0 +1,68 @@
+"""Turn a posted HTML form into the JSON a task's JSON-Schema form expects, and describe fields for templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Field:
+    """One form field as the template renders it."""
+
+    name: str
+    title: str
+    kind: str  # "boolean", "select", "textarea", "text", "number"
+    required: bool
+    options: list[tuple[str, str]]
+    description: str = ""
+
+
+def fields_of(schema: dict | None) -> list[Field]:
+    """The fields of a JSON Schema object form, in declaration order."""
+    if not schema:
+        return []
+    required = set(schema.get("required", []))
+    out = []
+    for name, prop in schema.get("properties", {}).items():
+        kind, options = "text", []
+        if prop.get("type") == "boolean":
+            labels = prop.get("x-labels", {})
+            kind, options = (
+                "boolean",
+                [("true", labels.get("true", "是")), ("false", labels.get("false", "否"))],
+            )
+        elif "enum" in prop:
+            labels = prop.get("x-labels", {})
+            kind, options = "select", [(str(v), labels.get(str(v), str(v))) for v in prop["enum"]]
+        elif prop.get("type") in ("integer", "number"):
+            kind = "number"
+        elif prop.get("x-widget") == "textarea" or prop.get("maxLength", 0) > 200:
+            kind = "textarea"
+        out.append(
+            Field(name, prop.get("title", name), kind, name in required, options, prop.get("description", ""))
+        )
+    return out
+
+
+def from_form(schema: dict | None, form) -> dict[str, Any]:
+    """Posted values converted to the schema's types; empty inputs are left out (so "required" reports them)."""
+    data: dict[str, Any] = {}
+    for name, prop in (schema or {}).get("properties", {}).items():
+        raw = form.get(name)
+        if raw is None or str(raw).strip() == "":
+            continue
+        raw = str(raw).strip()
+        kind = prop.get("type")
+        if kind == "boolean":
+            data[name] = {"true": True, "false": False}.get(raw, raw)
+        elif kind == "integer":
+            data[name] = int(raw) if raw.lstrip("-").isdigit() else raw
+        elif kind == "number":
+            try:
+                data[name] = float(raw)
+            except ValueError:
+                data[name] = raw
+        else:
+            data[name] = raw
+    return data

@@ -1,0 +1,138 @@
+"""The inbox: my tasks and my queue, the task page with its form and deadline, notifications."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.access import require
+from app.calendar.services import status_of
+from app.engine import queries, runtime
+from app.engine.models import HumanTask, ProcessInstance
+from app.engine.notifications import mark_read, notifications_for, unread_count
+from app.errors import ServiceError, ValidationFailed
+from app.extensions import db
+from app.inbox.formdata import fields_of, from_form
+
+bp = Blueprint("inbox", __name__)
+
+
+def badge(task: HumanTask):
+    """The deadline badge of a task, or None."""
+    return status_of(task.due_date, task.deadline_provisional) if task.due_date else None
+
+
+def case_summary(instance: ProcessInstance) -> list[tuple[str, str, str | None]]:
+    """(label, value, link) rows describing the case a task belongs to."""
+    data = json.loads(instance.state).get("data", {})
+    rows = [(_("业务编号"), instance.business_key, None), (_("流程"), instance.process_version.name, None)]
+    if instance.process_id == "catalog_review":
+        code = data.get("resource_code")
+        rows.append(
+            (_("资源"), f"{data.get('resource_name')}（{code}）", url_for("catalog.resource", code=code))
+        )
+    return rows
+
+
+@bp.app_context_processor
+def inject_counts():
+    """Unread notifications and open tasks for the navigation bar (once per request)."""
+    if not getattr(current_user, "is_authenticated", False):
+        return {}
+    if "nav_counts" not in g:
+        g.nav_counts = {
+            "unread": unread_count(current_user),
+            "tasks": db.session.scalar(
+                db.select(db.func.count(HumanTask.id)).where(
+                    (HumanTask.assignee_id == current_user.id) & (HumanTask.status == "open")
+                    | queries.candidate_filter(current_user)
+                )
+            ),
+        }
+    return {"nav_counts": g.nav_counts}
+
+
+@bp.route("/tasks")
+@login_required
+def tasks():
+    """My tasks and the queue of my roles and department, by due date."""
+    mine = queries.my_tasks(current_user, limit=200)
+    queue = queries.queue_tasks(current_user, limit=200)
+    return render_template("inbox/tasks.html", mine=mine, queue=queue, badge=badge)
+
+
+@bp.route("/tasks/<task_id>")
+@login_required
+def task(task_id: str):
+    """One task: the case, the deadline, the form."""
+    item = runtime.get_task(task_id)
+    require(current_user, "task.view", item)
+    schema = runtime.task_form(item)
+    return render_template(
+        "inbox/task.html", task=item, summary=case_summary(item.instance), fields=fields_of(schema),
+        schema=schema, badge=badge(item), values=item.draft or {}, errors={},
+    )  # fmt: skip
+
+
+@bp.post("/tasks/<task_id>/claim")
+@login_required
+def claim(task_id: str):
+    """Claim a task from the queue."""
+    try:
+        runtime.claim_task(task_id, current_user)
+        flash(_("已认领"), "success")
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("inbox.task", task_id=task_id))
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+@login_required
+def unclaim(task_id: str):
+    """Put a task back in the queue."""
+    try:
+        runtime.unclaim_task(task_id, current_user)
+        flash(_("已退回待认领"), "info")
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("inbox.tasks"))
+
+
+@bp.post("/tasks/<task_id>/complete")
+@login_required
+def complete(task_id: str):
+    """Submit the task's form; errors are shown on the fields and nothing is lost."""
+    item = runtime.get_task(task_id)
+    require(current_user, "task.view", item)
+    schema = runtime.task_form(item)
+    data = from_form(schema, request.form)
+    try:
+        runtime.complete_task(task_id, current_user, data)
+    except ValidationFailed as exc:
+        return render_template(
+            "inbox/task.html", task=item, summary=case_summary(item.instance), fields=fields_of(schema),
+            schema=schema, badge=badge(item), values=request.form, errors=exc.fields,
+        ), 422  # fmt: skip
+    flash(_("已办结：%(label)s", label=item.label), "success")
+    return redirect(url_for("inbox.tasks"))
+
+
+@bp.route("/notifications")
+@login_required
+def notifications():
+    """The user's notifications, newest first."""
+    return render_template("inbox/notifications.html", items=notifications_for(current_user, limit=100))
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@login_required
+def read(notification_id: int):
+    """Mark one notification read and follow its link."""
+    mark_read(current_user, notification_id)
+    target = request.form.get("next") or ""
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(url_for("inbox.notifications"))
