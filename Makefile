@@ -36,6 +36,8 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/calendar_bench.py
+	$(BIN)/python bench/engine_bench.py
+	$(BIN)/python bench/catalog_search_bench.py
 
 clean:
 	rm -rf $(VENV) instance/*.db* .pytest_cache .ruff_cache

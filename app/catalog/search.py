@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 
 from app.catalog.models import Resource, ResourceStatus, SearchTerm
 from app.extensions import db
@@ -47,21 +47,48 @@ def reindex(resource: Resource, text: str | None) -> None:
         )
 
 
+# Below this many holders a term's resource ids are collected first; above it, resources are walked newest
+# first and each is checked against the index, which stops as soon as a page (and the capped count) is full.
+COMMON_TERM = 15_000
+
+
+def rarest_term(terms: list[str]) -> tuple[str, int] | None:
+    """The query bigram held by the fewest resources, with that number (None: some bigram is held by none,
+    so nothing can match)."""
+    counts = dict(
+        db.session.execute(
+            select(SearchTerm.term, func.count()).where(SearchTerm.term.in_(terms)).group_by(SearchTerm.term)
+        ).all()
+    )
+    if len(counts) < len(terms):
+        return None
+    term = min(terms, key=lambda t: counts[t])
+    return term, counts[term]
+
+
 def matching_ids_clause(query: str):
-    """A SQL condition on Resource for the free-text query (None when the query is empty)."""
+    """A SQL condition on Resource for the free-text query (None when the query is empty).
+
+    Candidates come from the query's rarest bigram; the substring test on the indexed text then keeps only
+    true matches (it also covers the other bigrams, which the text necessarily contains).
+    """
     text = normalize(query)
     if not text:
         return None
-    terms = sorted(bigrams(text))
     like = Resource.search_text.contains(text, autoescape=True)
+    terms = sorted(bigrams(text))
     if not terms:
         return like
-    ids = (
-        select(SearchTerm.resource_id)
-        .where(SearchTerm.term.in_(terms))
-        .group_by(SearchTerm.resource_id)
-        .having(func.count() == len(terms))
-    )
-    if len(terms) == 1:
-        ids = select(SearchTerm.resource_id).where(SearchTerm.term == terms[0])
-    return Resource.id.in_(ids) & like & (Resource.status == ResourceStatus.PUBLISHED)
+    rarest = rarest_term(terms)
+    if rarest is None:
+        return false()
+    driver, holders = rarest
+    if holders > COMMON_TERM:
+        held = (
+            select(SearchTerm.resource_id)
+            .where(SearchTerm.term == driver, SearchTerm.resource_id == Resource.id)
+            .exists()
+        )
+    else:
+        held = Resource.id.in_(select(SearchTerm.resource_id).where(SearchTerm.term == driver))
+    return held & like & (Resource.status == ResourceStatus.PUBLISHED)

@@ -489,6 +489,12 @@ class Page:
     total: int
     page: int
     per_page: int
+    count_limit: int = 1_000
+
+    @property
+    def total_text(self) -> str:
+        """ "35" or "1000+"."""
+        return f"{self.total}+" if self.total >= self.count_limit else str(self.total)
 
     @property
     def pages(self) -> int:
@@ -506,9 +512,13 @@ def browse(
     update_cycle: str | None = None,
     page: int = 1,
     per_page: int = 20,
-    count_limit: int = 10_000,
+    count_limit: int = 1_000,
 ) -> Page:
-    """Published resources matching the filters and the free-text query, by name."""
+    """Published resources matching the filters and the free-text query, newest first.
+
+    The total is counted up to `count_limit` (pages show "1000+"): counting every match of a common word
+    would cost more than the page itself.
+    """
     conditions = [Resource.status == ResourceStatus.PUBLISHED]
     text_clause = search.matching_ids_clause(query)
     if text_clause is not None:
@@ -532,7 +542,7 @@ def browse(
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    return Page(list(rows), total or 0, page, per_page)
+    return Page(list(rows), total or 0, page, per_page, count_limit)
 
 
 def department_catalog(department_id: int) -> list[Resource]:

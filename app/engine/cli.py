@@ -107,9 +107,12 @@ def serve_command(host: str, port: int):
     """Development/demo server with the timer scheduler in the same process."""
     from app.engine.scheduler import start_background
 
+    from werkzeug.serving import run_simple
+
     app = current_app._get_current_object()
     start_background(app)
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    click.echo(f"GovShare on http://{host}:{port}/ (timer sweep every {app.config['TIMER_SWEEP_SECONDS']} s)")
+    run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
 
 
 incidents = click.Group("incidents", help="Failed scripts and services.")
