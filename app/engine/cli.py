@@ -105,9 +105,9 @@ def scheduler_command():
 @with_appcontext
 def serve_command(host: str, port: int):
     """Development/demo server with the timer scheduler in the same process."""
-    from app.engine.scheduler import start_background
-
     from werkzeug.serving import run_simple
+
+    from app.engine.scheduler import start_background
 
     app = current_app._get_current_object()
     start_background(app)
