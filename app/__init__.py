@@ -63,6 +63,7 @@ def create_app(config: type | str | None = None) -> Flask:
     from app.inbox.views import bp as inbox_bp
     from app.main.views import bp as main_bp
     from app.org.views import bp as org_bp
+    from app.sharing import policies as _sharing_policies  # noqa: F401
     from app.templating import register_template_helpers
 
     app.register_blueprint(main_bp)
@@ -92,6 +93,7 @@ def _import_models() -> None:
     from app.catalog import models as _catalog  # noqa: F401
     from app.engine import models as _engine  # noqa: F401
     from app.org import models as _org  # noqa: F401
+    from app.sharing import models as _sharing  # noqa: F401
 
 
 def _select_locale() -> str:

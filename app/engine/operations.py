@@ -75,3 +75,32 @@ def catalog_return(task, version_id: int, comment: str) -> dict:
 
     version = return_version(version_id, current_run().actor_id, comment)
     return {"resource_code": version.resource.code, "version": version.number}
+
+
+@operation("sharing_check_result")
+def sharing_check_result(task, application_id: int, accepted: bool, reasons: str | None = None) -> dict:
+    """Record the normative check (share_application.bpmn, 办法§19)."""
+    from app.sharing.services import record_check
+
+    application = record_check(application_id, current_run().actor_id, bool(accepted), reasons)
+    return {"status": application.status}
+
+
+@operation("sharing_decision")
+def sharing_decision(
+    task, line_id: int, decision: str, reasons: str | None = None, basis: str | None = None
+) -> dict:
+    """Record one resource's decision (resource_authorization.bpmn, 办法§20, §21)."""
+    from app.sharing.services import record_decision
+
+    line = record_decision(line_id, current_run().actor_id, decision, reasons, basis)
+    return {"decision": line.decision}
+
+
+@operation("sharing_applicant_told")
+def sharing_applicant_told(task, line_id: int) -> dict:
+    """The platform told the applicant (办法§20)."""
+    from app.sharing.services import record_applicant_told
+
+    line = record_applicant_told(line_id)
+    return {"told_at": line.applicant_told_at.isoformat()}

@@ -1,0 +1,125 @@
+"""Sharing tables: applications, their per-resource lines, authorization records."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app import clock
+from app.db_types import UTCDateTime
+from app.extensions import db
+
+
+class ApplicationStatus:
+    """Values of ShareApplication.status."""
+
+    SUBMITTED = "submitted"  # waiting for the normative check (§19)
+    NOT_ACCEPTED = "not_accepted"
+    IN_PROGRESS = "in_progress"  # accepted; resources being authorized
+    DECIDED = "decided"  # every resource has a decision
+
+
+class Decision:
+    """Values of ApplicationLine.decision."""
+
+    PENDING = "pending"
+    GRANTED = "granted"
+    REFUSED = "refused"
+    NOT_ACCEPTED = "not_accepted"  # the application (or the upper platform's check) did not accept it
+
+
+class ShareApplication(db.Model):
+    """A 使用申请 (§13): one applicant department asking for one or more resources, one case number."""
+
+    __tablename__ = "share_application"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    applicant_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    applicant_user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    purpose: Mapped[str] = mapped_column(Text)  # 用途
+    reason: Mapped[str] = mapped_column(Text)  # 申请理由
+    business_system: Mapped[str] = mapped_column(String(200))  # the system that will use the data
+    scope: Mapped[str] = mapped_column(Text)  # 使用范围
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    check_reasons: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    applicant_department = relationship("Department")
+    applicant = relationship("User", foreign_keys=[applicant_user_id])
+    lines: Mapped[list[ApplicationLine]] = relationship(
+        back_populates="application", order_by="ApplicationLine.id"
+    )
+
+
+class ApplicationLine(db.Model):
+    """One requested resource of an application, with its route, its own clock and its own decision."""
+
+    __tablename__ = "application_line"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("share_application.id"), index=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"), index=True)
+    resource_version_id: Mapped[int] = mapped_column(ForeignKey("resource_version.id"))
+    items: Mapped[list] = mapped_column(JSON)  # requested data item names
+    route: Mapped[str] = mapped_column(String(16))  # "direct" (§21) or "provider" (§20)
+    via_upper_platform: Mapped[bool] = mapped_column(default=False)  # §12: forwarded to the upper platform
+    provider_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(16), default=Decision.PENDING)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decision_reasons: Mapped[str | None] = mapped_column(Text)
+    decision_basis: Mapped[str | None] = mapped_column(Text)
+    applicant_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    application: Mapped[ShareApplication] = relationship(back_populates="lines")
+    resource = relationship("Resource")
+    resource_version = relationship("ResourceVersion")
+    provider = relationship("Department", foreign_keys=[provider_department_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+
+class Authorization(db.Model):
+    """An authorization (§13, §24): who may use which items of which resource, for what, in which system and
+    scope, from when to when. Revocable with a reason; later checks and data gateways enforce it."""
+
+    __tablename__ = "share_authorization"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("application_line.id"), unique=True)
+    applicant_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"), index=True)
+    items: Mapped[list] = mapped_column(JSON)
+    purpose: Mapped[str] = mapped_column(Text)
+    business_system: Mapped[str] = mapped_column(String(200))
+    scope: Mapped[str] = mapped_column(Text)
+    conditions: Mapped[str | None] = mapped_column(Text)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+
+    line: Mapped[ApplicationLine] = relationship()
+    resource = relationship("Resource")
+    applicant_department = relationship("Department")
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+    def state_on(self, day: date) -> str:
+        """ "revoked", "not_yet", "expired" or "valid" on `day`."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if day < self.valid_from:
+            return "not_yet"
+        if day > self.valid_to:
+            return "expired"
+        return "valid"

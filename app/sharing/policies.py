@@ -1,0 +1,35 @@
+"""Who may apply, see a case, and revoke an authorization."""
+
+from __future__ import annotations
+
+from app.access import operates_platform, oversees_everything, policy, supervises_platform, works_for
+from app.org.models import User
+from app.org.roles import Role
+from app.sharing.models import Authorization, ShareApplication
+
+
+@policy("sharing.apply")
+def _apply(user: User, _obj) -> bool:
+    return user.has_role(Role.APPLICANT_CLERK)
+
+
+@policy("application.view")
+def _view(user: User, application: ShareApplication) -> bool:
+    if works_for(user, application.applicant_department_id) or oversees_everything(user):
+        return True
+    if operates_platform(user, application.applicant_department.platform_id):
+        return True
+    return any(
+        works_for(user, line.provider_department_id) or operates_platform(user, line.provider.platform_id)
+        for line in application.lines
+    )
+
+
+@policy("authorization.revoke")
+def _revoke(user: User, authorization: Authorization) -> bool:
+    provider = authorization.resource.provider
+    return (
+        (user.has_role(Role.PROVIDER_CLERK) and works_for(user, provider.id))
+        or operates_platform(user, provider.platform_id)
+        or supervises_platform(user, provider.platform_id)
+    )

@@ -1,0 +1,298 @@
+"""Share application use cases: submit (§13, §18), the normative check's result (§19), per-resource decisions
+(§20, §21), authorization records and their revocation (§24)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app import clock
+from app.access import require
+from app.audit.writer import record
+from app.catalog.models import Resource, ResourceStatus
+from app.catalog.rules import requestable_items
+from app.catalog.services import may_platform_authorize, resource_by_code
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.extensions import db
+from app.org.models import User
+from app.sharing.models import ApplicationLine, ApplicationStatus, Authorization, Decision, ShareApplication
+
+PROCESS = "share_application"
+MAX_PERIOD_DAYS = 5 * 366
+
+
+def next_number() -> str:
+    """The next case number of this year: SQ-2026-000001."""
+    prefix = f"SQ-{clock.local_now().year}-"
+    numbers = db.session.scalars(
+        select(ShareApplication.number).where(ShareApplication.number.like(f"{prefix}%"))
+    )
+    highest = max((int(n.rsplit("-", 1)[1]) for n in numbers), default=0)
+    return f"{prefix}{highest + 1:06d}"
+
+
+def _route(resource: Resource, applicant_platform_id: int) -> tuple[str, bool]:
+    """(route, via upper platform): direct by the platform for unconditional resources without 管控参数 (§21),
+    otherwise the provider (§20); a resource of the upper level goes through the upper platform (§12)."""
+    route = "direct" if may_platform_authorize(resource) else "provider"
+    return route, resource.provider.platform_id != applicant_platform_id
+
+
+def _parse_date(value: Any, field: str, errors: dict[str, str]) -> date | None:
+    try:
+        return date.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        errors[field] = "日期格式应为 YYYY-MM-DD"
+        return None
+
+
+def validate_application(
+    actor: User, data: dict[str, Any]
+) -> tuple[dict[str, str], list[tuple[Resource, list[str]]]]:
+    """Per-field problems and the (resource, items) requested. Only online (§18); 不予共享 resources and items
+    cannot be requested (§8(一)); the period must be sensible."""
+    errors: dict[str, str] = {}
+    for field, title in (("purpose", "用途"), ("reason", "申请理由"), ("business_system", "使用数据的业务系统"),
+                         ("scope", "使用范围")):  # fmt: skip
+        if not str(data.get(field) or "").strip():
+            errors[field] = f"请填写{title}"
+    start = _parse_date(data.get("valid_from"), "valid_from", errors)
+    end = _parse_date(data.get("valid_to"), "valid_to", errors)
+    if start and end:
+        if end < start:
+            errors["valid_to"] = "使用期限的结束日期早于开始日期"
+        elif (end - start).days > MAX_PERIOD_DAYS:
+            errors["valid_to"] = "使用期限最长5年"
+    requested: list[tuple[Resource, list[str]]] = []
+    lines = data.get("resources") or []
+    if not isinstance(lines, list) or not lines:
+        errors["resources"] = "至少申请一个资源"
+        lines = []
+    seen = set()
+    for index, line in enumerate(lines):
+        where = f"resources[{index}]"
+        code = (line or {}).get("code") if isinstance(line, dict) else None
+        try:
+            resource = resource_by_code(code or "")
+        except NotFound:
+            errors[where] = f"资源 {code} 不存在"
+            continue
+        if resource.status != ResourceStatus.PUBLISHED:
+            errors[where] = f"资源“{resource.name}”未发布或已撤销，不能申请"
+            continue
+        if resource.id in seen:
+            errors[where] = f"资源“{resource.name}”重复申请"
+            continue
+        seen.add(resource.id)
+        if resource.provider_department_id == actor.department_id:
+            errors[where] = f"资源“{resource.name}”是本部门的资源，无需申请"
+            continue
+        version = resource.current_version
+        allowed = {i["name"] for i in requestable_items(version.share_type, [
+            {"name": i.name, "share_type": i.share_type} for i in version.items])}  # fmt: skip
+        if not allowed:
+            errors[where] = f"资源“{resource.name}”不予共享（办法§8(一)），不能申请"
+            continue
+        wanted = line.get("items") or sorted(allowed)
+        refused = [name for name in wanted if name not in allowed]
+        if refused:
+            errors[f"{where}.items"] = f"信息项“{'、'.join(refused)}”不予共享或不存在，不能申请"
+            continue
+        requested.append((resource, list(wanted)))
+    return errors, requested
+
+
+def submit_application(actor: User, data: dict[str, Any]) -> ShareApplication:
+    """The applicant clerk submits an application online (§13, §18); the share_application process starts and
+    the platform of the applicant's region checks it (§19)."""
+    from app.engine.runtime import start_instance
+
+    require(actor, "sharing.apply")
+    errors, requested = validate_application(actor, data)
+    if errors:
+        raise ValidationFailed(_("申请填写有误"), fields=errors)
+    now = clock.now()
+    application = ShareApplication(
+        number=next_number(),
+        applicant_department_id=actor.department_id,
+        applicant_user_id=actor.id,
+        purpose=data["purpose"].strip(),
+        reason=data["reason"].strip(),
+        business_system=data["business_system"].strip(),
+        scope=data["scope"].strip(),
+        valid_from=date.fromisoformat(str(data["valid_from"])),
+        valid_to=date.fromisoformat(str(data["valid_to"])),
+        status=ApplicationStatus.SUBMITTED,
+        submitted_at=now,
+    )
+    platform_id = actor.department.platform_id
+    for resource, items in requested:
+        route, via_upper = _route(resource, platform_id)
+        application.lines.append(
+            ApplicationLine(
+                resource_id=resource.id,
+                resource_version_id=resource.current_version.id,
+                items=items,
+                route=route,
+                via_upper_platform=via_upper,
+                provider_department_id=resource.provider_department_id,
+            )
+        )
+    db.session.add(application)
+    db.session.flush()
+    record("application.submitted", actor=actor, object_type="application", object_id=application.number,
+           data={"resources": [r.code for r, _i in requested]})  # fmt: skip
+    start_instance(PROCESS, business_key=application.number, data=process_data(application), actor=actor)
+    return application
+
+
+def process_data(application: ShareApplication) -> dict[str, Any]:
+    """The small values the procedure needs (ids, not documents)."""
+    from app.engine.scripting import bpmn_platform_operator
+
+    return {
+        "application_id": application.id,
+        "application_number": application.number,
+        "applicant_department_id": application.applicant_department_id,
+        "received_at": application.submitted_at.isoformat(),
+        "resource_requests": [
+            {
+                "line_id": line.id,
+                "resource_code": line.resource.code,
+                "resource_name": line.resource.name,
+                "provider_department_id": line.provider_department_id,
+                "direct": line.route == "direct",
+                "via_upper": line.via_upper_platform,
+                # §21: the platform holding the resource authorizes directly; §12: its operator checks forwards.
+                "resource_platform_operator_id": bpmn_platform_operator(line.provider_department_id),
+            }
+            for line in application.lines
+        ],
+    }
+
+
+# --- called by the procedure (service operations) ------------------------------------------------------------
+
+
+def record_check(
+    application_id: int, checker_id: int | None, accepted: bool, reasons: str | None
+) -> ShareApplication:
+    """The normative check's result (§19): accepted, or not accepted with reasons."""
+    application = db.session.get(ShareApplication, int(application_id))
+    if application is None:
+        raise LookupError(f"application {application_id} does not exist")
+    if application.status != ApplicationStatus.SUBMITTED:
+        raise RuntimeError(f"application {application.number} was already checked")
+    application.checked_at = clock.now()
+    application.checked_by_id = checker_id
+    application.check_reasons = reasons
+    if accepted:
+        application.status = ApplicationStatus.IN_PROGRESS
+    else:
+        application.status = ApplicationStatus.NOT_ACCEPTED
+        application.decided_at = clock.now()
+        for line in application.lines:
+            line.decision = Decision.NOT_ACCEPTED
+            line.decided_at = clock.now()
+            line.decision_reasons = reasons
+    checker = db.session.get(User, checker_id) if checker_id else None
+    record("application.checked", actor=checker, object_type="application", object_id=application.number,
+           data={"accepted": accepted, "reasons": reasons})  # fmt: skip
+    return application
+
+
+def record_decision(
+    line_id: int, decider_id: int | None, decision: str, reasons: str | None = None, basis: str | None = None
+) -> ApplicationLine:
+    """One resource's decision (§20, §21); a grant creates the authorization record (§13, §24)."""
+    line = db.session.get(ApplicationLine, int(line_id))
+    if line is None:
+        raise LookupError(f"application line {line_id} does not exist")
+    if line.decision != Decision.PENDING:
+        raise RuntimeError(f"line {line_id} already decided: {line.decision}")
+    now = clock.now()
+    line.decision, line.decided_at, line.decided_by_id = decision, now, decider_id
+    line.decision_reasons, line.decision_basis = reasons, basis
+    application = line.application
+    if decision == Decision.GRANTED:
+        version = line.resource_version
+        db.session.add(
+            Authorization(
+                line=line,
+                applicant_department_id=application.applicant_department_id,
+                resource_id=line.resource_id,
+                items=line.items,
+                purpose=application.purpose,
+                business_system=application.business_system,
+                scope=application.scope,
+                conditions=version.share_conditions,
+                valid_from=application.valid_from,
+                valid_to=application.valid_to,
+                decided_by_id=decider_id,
+                decided_at=now,
+            )
+        )
+    decider = db.session.get(User, decider_id) if decider_id else None
+    record("application.decided", actor=decider, object_type="application", object_id=application.number,
+           data={"resource": line.resource.code, "decision": decision, "reasons": reasons, "basis": basis})  # fmt: skip
+    return line
+
+
+def record_applicant_told(line_id: int) -> ApplicationLine:
+    """The platform told the applicant the answer (§20: within 1 working day); closes the application when
+    every resource is answered."""
+    line = db.session.get(ApplicationLine, int(line_id))
+    line.applicant_told_at = clock.now()
+    application = line.application
+    if all(item.decision != Decision.PENDING for item in application.lines):
+        application.status = ApplicationStatus.DECIDED
+        application.decided_at = clock.now()
+    return line
+
+
+# --- authorizations ------------------------------------------------------------------------------------------
+
+
+def revoke_authorization(actor: User, authorization: Authorization, reason: str) -> Authorization:
+    """Revoke an authorization with a reason (provider or platform)."""
+    require(actor, "authorization.revoke", authorization)
+    if not (reason or "").strip():
+        raise ValidationFailed(_("请填写撤销原因"), fields={"reason": _("请填写撤销原因")})
+    if authorization.revoked_at is not None:
+        raise Conflict(_("授权已撤销"))
+    authorization.revoked_at = clock.now()
+    authorization.revoked_by_id = actor.id
+    authorization.revoked_reason = reason.strip()
+    record("authorization.revoked", actor=actor, object_type="authorization", object_id=authorization.id,
+           data={"reason": reason})  # fmt: skip
+    db.session.commit()
+    return authorization
+
+
+def authorizations_of(department_id: int) -> list[Authorization]:
+    """Authorizations held by (or granted on resources of) a department, newest first."""
+    return list(
+        db.session.scalars(
+            select(Authorization)
+            .join(Resource, Resource.id == Authorization.resource_id)
+            .where(
+                (Authorization.applicant_department_id == department_id)
+                | (Resource.provider_department_id == department_id)
+            )
+            .order_by(Authorization.id.desc())
+        )
+    )
+
+
+def applications_of(department_id: int) -> list[ShareApplication]:
+    """A department's applications, newest first."""
+    return list(
+        db.session.scalars(
+            select(ShareApplication)
+            .where(ShareApplication.applicant_department_id == department_id)
+            .order_by(ShareApplication.id.desc())
+        )
+    )
