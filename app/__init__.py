@@ -64,6 +64,7 @@ def create_app(config: type | str | None = None) -> Flask:
     from app.main.views import bp as main_bp
     from app.org.views import bp as org_bp
     from app.sharing import policies as _sharing_policies  # noqa: F401
+    from app.sharing.views import bp as sharing_bp
     from app.templating import register_template_helpers
 
     app.register_blueprint(main_bp)
@@ -72,6 +73,7 @@ def create_app(config: type | str | None = None) -> Flask:
     app.register_blueprint(calendar_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(inbox_bp)
+    app.register_blueprint(sharing_bp)
     app.register_blueprint(engine_bp)
     from app.api import bp as api_bp
 

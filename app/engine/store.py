@@ -27,7 +27,13 @@ from app.calendar.services import store_deadlines
 from app.engine.models import HumanTask, InstanceStatus, ProcessInstance, ProcessVersion, TaskStatus
 from app.engine.registry import parsed
 from app.engine.scripting import SCRIPT_ENGINE, current_run
-from app.engine.validation import DEADLINE_TIMER_PROPERTY, DEPARTMENT_PROPERTY, FORM_PROPERTY, ROLE_PROPERTY
+from app.engine.validation import (
+    DEADLINE_TIMER_PROPERTY,
+    DEPARTMENT_PROPERTY,
+    FORM_PROPERTY,
+    LABEL_SUFFIX_PROPERTY,
+    ROLE_PROPERTY,
+)
 from app.extensions import db
 
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
@@ -142,13 +148,16 @@ def _materialize(row: ProcessInstance, task) -> HumanTask:
     props = spec.extensions.get("properties", {})
     department = props.get(DEPARTMENT_PROPERTY)
     department_id = SCRIPT_ENGINE.evaluate(task, department) if department else None
+    label = spec.bpmn_name or spec.bpmn_id or spec.name
+    if props.get(LABEL_SUFFIX_PROPERTY):
+        label = f"{label}：{SCRIPT_ENGINE.evaluate(task, props[LABEL_SUFFIX_PROPERTY])}"
     human = HumanTask(
         id=str(task.id),
         instance_id=row.id,
         business_key=row.business_key,
         process_id=row.process_id,
         spec_name=spec.bpmn_id or spec.name,
-        label=spec.bpmn_name or spec.bpmn_id or spec.name,
+        label=label[:200],
         candidate_role=props.get(ROLE_PROPERTY) or spec.lane,
         candidate_department_id=int(department_id) if department_id is not None else None,
         status=TaskStatus.OPEN,

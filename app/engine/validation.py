@@ -32,6 +32,7 @@ FORM_PROPERTY = "formJsonSchemaFilename"
 ROLE_PROPERTY = "candidateRole"
 DEPARTMENT_PROPERTY = "candidateDepartment"
 DEADLINE_TIMER_PROPERTY = "deadlineTimer"
+LABEL_SUFFIX_PROPERTY = "labelSuffix"  # an expression shown after the task name, e.g. the resource's name
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,9 @@ def _check_file(models: ModelSet, file: str, tree, forms_dir: Path) -> None:
             if DEPARTMENT_PROPERTY in props:
                 value, element = props[DEPARTMENT_PROPERTY]
                 _check_python(problems, file, element, value, "eval", "候选部门表达式")
+            if LABEL_SUFFIX_PROPERTY in props:
+                value, element = props[LABEL_SUFFIX_PROPERTY]
+                _check_python(problems, file, element, value, "eval", "任务名称后缀表达式")
             if DEADLINE_TIMER_PROPERTY in props:
                 value, element = props[DEADLINE_TIMER_PROPERTY]
                 if value not in boundary.get(task.get("id"), []):

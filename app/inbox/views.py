@@ -34,6 +34,25 @@ def case_summary(instance: ProcessInstance) -> list[tuple[str, str, str | None]]
         rows.append(
             (_("资源"), f"{data.get('resource_name')}（{code}）", url_for("catalog.resource", code=code))
         )
+    if instance.process_id == "share_application":
+        from app.sharing.models import ShareApplication
+
+        application = db.session.get(ShareApplication, data.get("application_id"))
+        if application is not None:
+            rows[0] = (
+                _("业务编号"),
+                instance.business_key,
+                url_for("sharing.case", number=instance.business_key),
+            )
+            rows += [
+                (_("申请部门"), application.applicant_department.name, None),
+                (_("用途"), application.purpose, None),
+                (_("申请理由"), application.reason, None),
+                (_("使用系统"), application.business_system, None),
+                (_("使用范围"), application.scope, None),
+                (_("使用期限"), f"{application.valid_from} — {application.valid_to}", None),
+                (_("申请资源"), "、".join(line.resource.name for line in application.lines), None),
+            ]
     return rows
 
 

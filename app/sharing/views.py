@@ -1,0 +1,156 @@
+"""Applicant pages: apply from the catalog, my applications, the case page; authorizations with revocation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app import clock
+from app.access import can, require
+from app.audit.models import AuditEvent
+from app.catalog.rules import requestable_items
+from app.catalog.services import resource_by_code
+from app.engine.models import HumanTask, ProcessInstance
+from app.errors import NotFound, ServiceError, ValidationFailed
+from app.extensions import db
+from app.inbox.views import badge
+from app.sharing import services
+from app.sharing.models import Authorization, ShareApplication
+
+bp = Blueprint("sharing", __name__)
+
+ACTION_LABELS = {
+    "application.submitted": "提交申请",
+    "application.checked": "规范性检查",
+    "application.decided": "作出授权决定",
+    "task.created": "待办生成",
+    "task.claimed": "认领",
+    "task.completed": "办结",
+    "timer.fired": "期限事件",
+    "instance.started": "流程启动",
+}
+
+
+def _application(number: str) -> ShareApplication:
+    application = db.session.scalar(select(ShareApplication).where(ShareApplication.number == number))
+    if application is None:
+        raise NotFound(_("申请不存在"))
+    require(current_user, "application.view", application)
+    return application
+
+
+@bp.route("/applications/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Apply for a resource (prefilled from the catalog); more resources may be added by code."""
+    require(current_user, "sharing.apply")
+    codes = [c for c in request.values.getlist("resource") if c]
+    if not codes:
+        flash(_("请先在资源目录中选择要申请的资源"), "info")
+        return redirect(url_for("catalog.browse"))
+    resources = []
+    for code in codes:
+        resource = resource_by_code(code)
+        version = resource.current_version
+        if version is None:
+            raise NotFound(_("资源未发布"))
+        allowed = {i["name"] for i in requestable_items(version.share_type, [
+            {"name": i.name, "share_type": i.share_type} for i in version.items])}  # fmt: skip
+        resources.append((resource, version, allowed))
+    errors: dict[str, str] = {}
+    today = clock.local_now().date()
+    values = request.form if request.method == "POST" else {
+        "valid_from": today.isoformat(), "valid_to": (today + timedelta(days=364)).isoformat()}  # fmt: skip
+    if request.method == "POST":
+        data = {
+            key: request.form.get(key, "")
+            for key in ("purpose", "reason", "business_system", "scope", "valid_from", "valid_to")
+        }
+        data["resources"] = [
+            {"code": resource.code, "items": request.form.getlist(f"items-{resource.code}")}
+            for resource, _v, _a in resources
+        ]
+        try:
+            application = services.submit_application(current_user, data)
+        except ValidationFailed as exc:
+            errors = exc.fields
+        else:
+            flash(
+                _("申请已提交：%(n)s。共享平台将在3个工作日内完成规范性检查。", n=application.number),
+                "success",
+            )
+            return redirect(url_for("sharing.case", number=application.number))
+    return render_template("sharing/new.html", resources=resources, values=values, errors=errors), (
+        422 if errors else 200
+    )
+
+
+@bp.route("/applications")
+@login_required
+def mine():
+    """My department's applications."""
+    return render_template(
+        "sharing/mine.html", applications=services.applications_of(current_user.department_id)
+    )
+
+
+@bp.route("/applications/<number>")
+@login_required
+def case(number: str):
+    """The case page: every resource's route and decision, open steps with deadlines, the timeline."""
+    application = _application(number)
+    instance = db.session.scalar(select(ProcessInstance).where(ProcessInstance.business_key == number))
+    tasks = list(
+        db.session.scalars(
+            select(HumanTask).where(HumanTask.business_key == number).order_by(HumanTask.created_at)
+        )
+    )
+    events = []
+    if instance is not None:
+        events = list(
+            db.session.scalars(
+                select(AuditEvent)
+                .where((AuditEvent.instance_id == instance.id) | (AuditEvent.object_id == number))
+                .order_by(AuditEvent.at, AuditEvent.id)
+            )
+        )
+    authorizations = {a.line_id: a for a in db.session.scalars(
+        select(Authorization).where(Authorization.line_id.in_([line.id for line in application.lines])))}  # fmt: skip
+    return render_template("sharing/case.html", application=application, tasks=tasks, events=events,
+                           labels=ACTION_LABELS, authorizations=authorizations, badge=badge)  # fmt: skip
+
+
+@bp.route("/authorizations")
+@login_required
+def authorizations():
+    """Authorizations my department holds or granted, with validity and expiry warnings."""
+    today = clock.local_now().date()
+    return render_template(
+        "sharing/authorizations.html", items=services.authorizations_of(current_user.department_id), today=today,
+        soon=today + timedelta(days=30),
+    )  # fmt: skip
+
+
+@bp.post("/authorizations/<int:authorization_id>/revoke")
+@login_required
+def revoke(authorization_id: int):
+    """Revoke an authorization with a reason."""
+    authorization = db.session.get(Authorization, authorization_id)
+    if authorization is None:
+        raise NotFound(_("授权不存在"))
+    try:
+        services.revoke_authorization(current_user, authorization, request.form.get("reason", ""))
+    except ServiceError as exc:
+        flash(exc.fields.get("reason") or exc.message, "error")
+    else:
+        flash(_("授权已撤销"), "info")
+    return redirect(url_for("sharing.authorizations"))
+
+
+def can_apply() -> bool:
+    """For templates: may the current user apply?"""
+    return can(current_user, "sharing.apply")

@@ -1,0 +1,125 @@
+"""The share application through the pages and the API, driven by several users with a frozen clock."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from app import clock
+from app.catalog.models import Resource
+from app.extensions import db
+from tests.conftest import api_token, bearer, csrf_token, login
+
+
+def _code(app, name: str) -> str:
+    with app.app_context():
+        return db.session.scalar(db.select(Resource.code).where(Resource.name == name))
+
+
+def _body(app, *names: str) -> dict:
+    return {
+        "purpose": "低保家庭经济状况核对", "reason": "依据《社会救助暂行办法》审核", "business_system": "社会救助系统",
+        "scope": "全省低保申请人", "valid_from": "2026-12-01", "valid_to": "2027-11-30",
+        "resources": [{"code": _code(app, n)} for n in names],
+    }  # fmt: skip
+
+
+def test_api_scenario_with_several_users(app, client, demo_content):
+    clock.freeze(datetime.fromisoformat("2026-09-30T10:00:00+08:00"))
+    applicant = bearer(api_token(app, "rst_applicant"))
+    created = client.post("/api/v1/applications", json=_body(app, "婚姻登记信息"), headers=applicant)
+    assert created.status_code == 201
+    number = created.get_json()["number"]
+    operator = bearer(api_token(app, "hb_operator"))
+    (check,) = client.get("/api/v1/tasks?scope=queue", headers=operator).get_json()["items"]
+    assert (check["business_key"], check["due_date"], check["deadline_badge"]) == (
+        number,
+        "2026-10-10",
+        "剩余3个工作日",
+    )
+    clock.freeze(datetime.fromisoformat("2026-10-09T09:00:00+08:00"))
+    assert (
+        client.post(
+            f"/api/v1/tasks/{check['id']}/complete", json={"data": {"accepted": True}}, headers=operator
+        ).status_code
+        == 200
+    )
+    provider = bearer(api_token(app, "mz_clerk"))
+    (decide,) = client.get("/api/v1/tasks?scope=queue", headers=provider).get_json()["items"]
+    assert (decide["label"], decide["due_date"]) == ("提供部门授权：婚姻登记信息", "2026-10-22")
+    refused = client.post(
+        f"/api/v1/tasks/{decide['id']}/complete", json={"data": {"granted": False}}, headers=provider
+    )
+    assert refused.status_code == 422 and set(refused.get_json()["error"]["fields"]) == {"reasons", "basis"}
+    assert (
+        client.post(
+            f"/api/v1/tasks/{decide['id']}/complete", json={"data": {"granted": True}}, headers=provider
+        ).status_code
+        == 200
+    )
+    case = client.get(f"/api/v1/applications/{number}", headers=applicant).get_json()
+    assert case["status"] == "decided" and case["resources"][0]["decision"] == "granted"
+    (record,) = client.get("/api/v1/authorizations", headers=applicant).get_json()["items"]
+    assert (record["valid_from"], record["valid_to"], record["business_system"]) == (
+        "2026-12-01",
+        "2027-11-30",
+        "社会救助系统",
+    )
+    assert (
+        client.get(
+            f"/api/v1/applications/{number}", headers=bearer(api_token(app, "wh_applicant"))
+        ).status_code
+        == 403
+    )
+    bad = client.post(f"/api/v1/authorizations/{record['id']}/revoke", json={}, headers=provider)
+    assert bad.status_code == 422
+    revoked = client.post(
+        f"/api/v1/authorizations/{record['id']}/revoke", json={"reason": "超范围使用"}, headers=provider
+    )
+    assert revoked.get_json()["revoked_reason"] == "超范围使用"
+
+
+def test_api_rejects_malformed_applications(app, client, demo_content):
+    applicant = bearer(api_token(app, "rst_applicant"))
+    assert client.post("/api/v1/applications", json={"purpose": "x"}, headers=applicant).status_code == 422
+    body = _body(app, "刑事案件侦查信息")
+    response = client.post("/api/v1/applications", json=body, headers=applicant)
+    assert (
+        response.status_code == 422 and "不予共享" in response.get_json()["error"]["fields"]["resources[0]"]
+    )
+    assert (
+        client.post(
+            "/api/v1/applications", data="[", headers={**applicant, "Content-Type": "application/json"}
+        ).status_code
+        == 422
+    )
+
+
+def test_apply_from_the_catalog_page_and_follow_the_case(app, client, demo_content):
+    clock.freeze(datetime.fromisoformat("2026-11-02T10:00:00+08:00"))
+    login(client, "rst_applicant")
+    code = _code(app, "最低生活保障对象信息")
+    page = client.get(f"/catalog/resources/{code}").get_data(as_text=True)
+    assert (
+        f"/applications/new?resource={code.replace('/', '%2F')}" in page
+        or f"/applications/new?resource={code}" in page
+    )
+    form_page = client.get(f"/applications/new?resource={code}").get_data(as_text=True)
+    assert "不予共享" in form_page and 'value="户籍地址" disabled' in form_page
+    token = csrf_token(client, f"/applications/new?resource={code}")
+    data = {"csrf_token": token, "resource": code, f"items-{code}": ["姓名", "保障金额"], "purpose": "", "reason": "审核",
+            "business_system": "救助系统", "scope": "全省", "valid_from": "2026-12-01", "valid_to": "2026-11-01"}  # fmt: skip
+    response = client.post("/applications/new", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "请填写用途" in html and "结束日期早于开始日期" in html
+    data.update(purpose="临时救助审核", valid_to="2027-11-30")
+    response = client.post("/applications/new", data=data)
+    assert response.status_code == 302
+    case = client.get(response.headers["Location"]).get_data(as_text=True)
+    number = re.search(r"SQ-2026-\d{6}", case).group(0)
+    assert "规范性检查" in case and "2026-11-05" in case and "待检查" in case
+    operator = app.test_client()
+    login(operator, "hb_operator")
+    task_id = re.search(r'/tasks/([0-9a-f-]{36})"', operator.get("/tasks").get_data(as_text=True)).group(1)
+    task_page = operator.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert number in task_page and "临时救助审核" in task_page and "最低生活保障对象信息" in task_page
