@@ -131,12 +131,17 @@ def seed() -> dict[str, Any]:
     return created
 
 
-def seed_content() -> dict[str, Any]:
-    """Deploy the procedures in bpmn/ and load the demo catalog (idempotent)."""
+def seed_content(*, applications: bool = True) -> dict[str, Any]:
+    """Deploy the procedures in bpmn/, load the demo catalog and (optionally) demo applications (idempotent)."""
     from app.catalog.demo import seed_catalog
     from app.engine.registry import deploy
 
     deployed = deploy(comment="演示数据：部署 bpmn/ 下的全部流程")
     if deployed.problems:
         raise RuntimeError("bpmn/ has problems: " + "; ".join(str(p) for p in deployed.problems))
-    return {"processes": len(deployed.created), **seed_catalog()}
+    from app.sharing.demo import seed_applications
+
+    summary = {"processes": len(deployed.created), **seed_catalog()}
+    if applications:
+        summary.update(seed_applications())
+    return summary

@@ -98,7 +98,7 @@ def demo_content(app: Flask, seeded) -> None:
 
     clock.freeze(datetime.fromisoformat("2026-11-02T10:00:00+08:00"))
     with app.app_context():
-        seed_content()
+        seed_content(applications=False)
 
 
 @pytest.fixture

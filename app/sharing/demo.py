@@ -1,0 +1,43 @@
+"""Demo applications: one waiting for the provincial normative check, one forwarded from 武汉 to the province."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app import clock
+from app.catalog.models import Resource
+from app.engine import runtime
+from app.engine.models import HumanTask, TaskStatus
+from app.extensions import db
+from app.org.models import User
+from app.sharing.models import ShareApplication
+from app.sharing.services import submit_application
+
+
+def _user(name: str) -> User:
+    return db.session.scalar(db.select(User).where(User.username == name))
+
+
+def _code(name: str) -> str:
+    return db.session.scalar(db.select(Resource.code).where(Resource.name == name))
+
+
+def seed_applications() -> dict[str, int]:
+    """Submit two applications through the real procedure (idempotent)."""
+    if db.session.scalar(db.select(ShareApplication.id).limit(1)) is not None:
+        return {"applications": 0}
+    today = clock.local_now().date()
+    period = {"valid_from": today.isoformat(), "valid_to": (today + timedelta(days=364)).isoformat()}
+    submit_application(_user("rst_applicant"), {
+        "purpose": "社会保险待遇资格认证", "reason": "核验参保人婚姻状况及所在单位登记状态，防止冒领",
+        "business_system": "湖北省社会保险信息系统", "scope": "全省养老保险待遇领取人员",
+        "resources": [{"code": _code("婚姻登记信息")}, {"code": _code("法人单位基础信息")}], **period})  # fmt: skip
+    city = submit_application(_user("wh_applicant"), {
+        "purpose": "就业补贴申领人身份核验", "reason": "落实就业补贴“免申即享”，核验申领人户籍与身份信息",
+        "business_system": "武汉市就业服务平台", "scope": "武汉市就业补贴申领人",
+        "resources": [{"code": _code("人口基础信息")}], **period})  # fmt: skip
+    check = db.session.scalar(
+        db.select(HumanTask).where(HumanTask.business_key == city.number, HumanTask.status == TaskStatus.OPEN)
+    )
+    runtime.complete_task(check.id, _user("wh_operator"), {"accepted": True})
+    return {"applications": 2}
