@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from app import clock, create_app
 from app.calendar import services as calendar_services
@@ -156,6 +157,21 @@ def deploy_test_models(*names: str, comment: str = "test"):
     result = deploy([DATA / "bpmn" / name for name in names], forms_dir=DATA / "forms", comment=comment)
     assert result.problems == [], [str(p) for p in result.problems]
     return result
+
+
+@contextmanager
+def captured_sql() -> Iterator[list[str]]:
+    """The SQL statements executed inside the with-block (inside an app context)."""
+    statements: list[str] = []
+
+    def capture(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
 
 
 def user(username: str):

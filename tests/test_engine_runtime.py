@@ -7,7 +7,6 @@ import threading
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import event
 
 from app import clock
 from app.audit.models import AuditEvent
@@ -18,7 +17,7 @@ from app.engine.operations import operation
 from app.engine.registry import latest_version, list_versions
 from app.errors import Conflict, PermissionDenied, ValidationFailed
 from app.extensions import db
-from tests.conftest import DATA, deploy_test_models, user
+from tests.conftest import DATA, captured_sql, deploy_test_models, user
 from tests.test_cli import run
 
 SAMPLE = (DATA / "bpmn" / "engine_sample.bpmn").read_text(encoding="utf-8")
@@ -241,33 +240,17 @@ def test_a_server_down_past_two_deadlines_fires_both_on_the_next_sweep(engine_re
 def test_a_sweep_touches_only_due_instances(engine_ready):
     for n in range(3):
         _at_check(f"GS-{n}")
-    statements: list[str] = []
-
-    def capture(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
+    with captured_sql() as statements:
         clock.freeze(at("2026-10-01T10:00:00+08:00"))
         assert runtime.fire_due_timers().instances == 0
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
     assert len([s for s in statements if "process_instance" in s]) == 1  # one indexed query, no loading
 
 
 def test_timer_sweep_leaves_human_task_rows_alone(engine_ready):
     _at_check()
-    statements: list[str] = []
-
-    def capture(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
+    with captured_sql() as statements:
         clock.freeze(at("2026-10-09T10:00:00+08:00"))
         assert runtime.fire_due_timers().timers_fired == 1
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
     assert not [s for s in statements if s.startswith(("UPDATE human_task", "INSERT INTO human_task"))]
 
 

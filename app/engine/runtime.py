@@ -172,6 +172,11 @@ def start_instance(
 # --- human tasks ------------------------------------------------------------------------------------------
 
 
+def _task_event(action: str, task: HumanTask, user: User, data: dict | None = None) -> None:
+    record(action, actor=user, object_type="task", object_id=task.id, instance_id=task.instance_id,
+           task_id=task.id, data=data)  # fmt: skip
+
+
 def get_task(task_id: str) -> HumanTask:
     """A human task by id."""
     task = db.session.get(HumanTask, str(task_id))
@@ -204,14 +209,7 @@ def claim_task(task_id: str, user: User) -> HumanTask:
         db.session.rollback()
         raise Conflict(_("任务已被他人认领"))
     db.session.refresh(task)
-    record(
-        "task.claimed",
-        actor=user,
-        object_type="task",
-        object_id=task.id,
-        instance_id=task.instance_id,
-        task_id=task.id,
-    )
+    _task_event("task.claimed", task, user)
     _commit()
     return task
 
@@ -222,14 +220,7 @@ def unclaim_task(task_id: str, user: User) -> HumanTask:
     if task.assignee_id != user.id:
         raise Conflict(_("只能退回自己认领的任务"))
     task.assignee_id = None
-    record(
-        "task.unclaimed",
-        actor=user,
-        object_type="task",
-        object_id=task.id,
-        instance_id=task.instance_id,
-        task_id=task.id,
-    )
+    _task_event("task.unclaimed", task, user)
     _commit()
     return task
 
@@ -246,15 +237,7 @@ def reassign_task(task_id: str, assignee: User, user: User) -> HumanTask:
         )
     previous = task.assignee_id
     task.assignee_id = assignee.id
-    record(
-        "task.reassigned",
-        actor=user,
-        object_type="task",
-        object_id=task.id,
-        instance_id=task.instance_id,
-        task_id=task.id,
-        data={"from": previous, "to": assignee.id},
-    )
+    _task_event("task.reassigned", task, user, {"from": previous, "to": assignee.id})
     _commit()
     return task
 
@@ -308,15 +291,7 @@ def _complete_locked(row: ProcessInstance, task: HumanTask, user: User, data: di
         task.completed_by_id = user.id
         task.assignee_id = task.assignee_id or user.id
         task.draft = None
-        record(
-            "task.completed",
-            actor=user,
-            object_type="task",
-            object_id=task.id,
-            instance_id=row.id,
-            task_id=task.id,
-            data={"label": task.label, "form": data},
-        )
+        _task_event("task.completed", task, user, {"label": task.label, "form": data})
         store.save(row, workflow, incident_open=incident is not None or row.status == InstanceStatus.INCIDENT)
     db.session.commit()
 
