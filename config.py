@@ -44,6 +44,10 @@ class Config:
     # Only testing and demo set this: lets tests and the API move the one clock.
     ALLOW_CLOCK_OVERRIDE = False
 
+    # 国家共享平台 (§18): where cross-province requests are forwarded; empty = the operator forwards by hand.
+    NATIONAL_PLATFORM_ENDPOINT = os.environ.get("NATIONAL_PLATFORM_ENDPOINT", "")
+    NATIONAL_PLATFORM_TIMEOUT = 10
+
     # The timer sweep (APScheduler): `govshare serve` runs it in the web process, `govshare scheduler` alone.
     TIMER_SWEEP_SECONDS = int(os.environ.get("TIMER_SWEEP_SECONDS", "30"))
 

@@ -14,13 +14,15 @@ from app.org.uscc import make_uscc
 DEMO_PASSWORD = "govshare2026"
 
 REGIONS = [
-    ("420000", "湖北省", Level.PROVINCE, None),
+    ("100000", "全国", Level.NATIONAL, None),
+    ("420000", "湖北省", Level.PROVINCE, "100000"),
     ("420100", "武汉市", Level.CITY, "420000"),
     ("420900", "孝感市", Level.CITY, "420000"),
 ]
 
 PLATFORMS = [
-    ("HB", "湖北省政务信息资源共享平台", Level.PROVINCE, "420000", None),
+    ("CN", "国家数据共享交换平台", Level.NATIONAL, "100000", None),
+    ("HB", "湖北省政务信息资源共享平台", Level.PROVINCE, "420000", "CN"),
     ("HB-WH", "武汉市政务信息资源共享平台", Level.CITY, "420100", "HB"),
     ("HB-XG", "孝感市政务信息资源共享平台", Level.CITY, "420900", "HB"),
 ]
@@ -53,6 +55,8 @@ DEPARTMENTS = [
     ("孝感市数据局", "孝感市数据局", "420900", "HB-XG", DepartmentKind.DATA_AUTHORITY, True),
     ("孝感市市场监督管理局", "孝感市市场监管局", "420900", "HB-XG", DepartmentKind.GOVERNMENT, False),
     ("孝感市民政局", "孝感市民政局", "420900", "HB-XG", DepartmentKind.GOVERNMENT, False),
+    # A national department whose data reaches Hubei only through the national platform (§18).
+    ("公安部", "公安部", "100000", "CN", DepartmentKind.GOVERNMENT, False),
 ]
 
 # (username, display name, department, roles)
@@ -101,7 +105,7 @@ def seed() -> dict[str, Any]:
     for index, (name, short, region, platform, kind, operates) in enumerate(DEPARTMENTS, start=1):
         if name in existing:
             continue
-        level = Level.PROVINCE if region == "420000" else Level.CITY
+        level = {"100000": Level.NATIONAL, "420000": Level.PROVINCE}.get(region, Level.CITY)
         create_department(
             uscc=demo_uscc(region, index),
             name=name,

@@ -200,7 +200,11 @@ def test_search_covers_summaries_and_item_names_and_filters(content):
     assert conditional.total >= 5 and all(r.share_type == "conditional" for r in conditional.items)
     city = services.browse(level="city", per_page=100)
     assert all(r.provider_level == "city" for r in city.items) and city.total >= 5
-    assert services.browse(query="人口基础").total == 1  # the whole phrase, not its bigrams anywhere
+    # The whole phrase, not its bigrams anywhere in the text.
+    assert {r.name for r in services.browse(query="人口基础").items} == {
+        "人口基础信息",
+        "全国人口基础信息（跨省核验）",
+    }
 
 
 # --- API ---------------------------------------------------------------------------------------------------

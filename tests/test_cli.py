@@ -79,7 +79,7 @@ def test_demo_seed_twice_creates_nothing_the_second_time(app):
     first = run(app, "demo", "seed")
     second = run(app, "demo", "seed")
     assert json.loads(first.output)["users"] == 14
-    assert json.loads(first.output)["resources"] == 30
+    assert json.loads(first.output)["resources"] == 31
     assert json.loads(first.output)["applications"] == 2
     assert json.loads(second.output) == {
         "regions": 0, "platforms": 0, "departments": 0, "users": 0, "processes": 0, "resources": 0, "services": 0,

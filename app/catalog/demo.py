@@ -93,6 +93,8 @@ RESOURCES = [
      "统一社会信用代码:string:18;名称:string:200;经营者:string:50;经营场所:string:200", {}),
     ("孝感市市场监督管理局", "department", None, "孝感市市场主体登记信息", "孝感市各类市场主体登记信息。", U, TABLE, "database", "daily",
      "统一社会信用代码:string:18;名称:string:200;类型:string:50;成立日期:date:", {}),
+    ("公安部", "base", "01", "全国人口基础信息（跨省核验）", "国家人口基础信息库的跨省身份核验服务，经国家共享平台申请（办法§18）。", U, API, "database", "realtime",
+     "公民身份号码:string:18;姓名:string:50;户籍所在省份:string:20", {}),
     ("孝感市民政局", "department", None, "孝感市临时救助信息", "孝感市临时救助对象、救助金额与发放日期。", C, API, "database", "monthly",
      "公民身份号码:string:18;姓名:string:50;救助金额:number:;发放日期:date:",
      {"share_conditions": "仅限孝感市社会救助相关部门使用"}),

@@ -218,7 +218,15 @@ def _check_file(models: ModelSet, file: str, tree, forms_dir: Path) -> None:
     for tag in ("preScript", "postScript"):
         for script in root.iter(f"{{{SPIFF}}}{tag}"):
             _check_python(problems, file, script, script.text, "exec", "前置/后置脚本")
+    element_ids = {
+        e.get("id") for e in root.iter() if isinstance(e.tag, str) and e.tag.startswith(f"{{{BPMN}}}")
+    }
     for operator in root.iter(f"{{{SPIFF}}}serviceTaskOperator"):
+        if operator.get("id") in element_ids:
+            problems.append(
+                Problem(file, operator.sourceline, _element_id(operator.getparent()),
+                        f"服务操作名 {operator.get('id')!r} 与某个流程元素的 id 相同，请给元素换一个 id")
+            )  # fmt: skip
         if operator.get("id") not in known_operations():
             problems.append(
                 Problem(file, operator.sourceline, _element_id(operator.getparent()),

@@ -19,6 +19,7 @@ from app.org.roles import Role
 class Level(StrEnum):
     """Administrative level of a region, platform or department."""
 
+    NATIONAL = "national"  # the 国家共享平台 and its departments: external parties (§18)
     PROVINCE = "province"
     CITY = "city"
     COUNTY = "county"
@@ -29,7 +30,12 @@ class Level(StrEnum):
         return str(LEVEL_LABELS[self])
 
 
-LEVEL_LABELS = {Level.PROVINCE: _l("省"), Level.CITY: _l("市（州）"), Level.COUNTY: _l("县（市、区）")}
+LEVEL_LABELS = {
+    Level.NATIONAL: _l("国家"),
+    Level.PROVINCE: _l("省"),
+    Level.CITY: _l("市（州）"),
+    Level.COUNTY: _l("县（市、区）"),
+}
 
 
 class DepartmentKind(StrEnum):

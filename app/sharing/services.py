@@ -17,7 +17,7 @@ from app.catalog.rules import requestable_items
 from app.catalog.services import may_platform_authorize, resource_by_code
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
-from app.org.models import User
+from app.org.models import Level, User
 from app.sharing.models import ApplicationLine, ApplicationStatus, Authorization, Decision, ShareApplication
 
 PROCESS = "share_application"
@@ -34,11 +34,35 @@ def next_number() -> str:
     return f"{prefix}{highest + 1:06d}"
 
 
-def _route(resource: Resource, applicant_platform_id: int) -> tuple[str, bool]:
-    """(route, via upper platform): direct by the platform for unconditional resources without 管控参数 (§21),
-    otherwise the provider (§20); a resource of the upper level goes through the upper platform (§12)."""
+def _route(resource: Resource, applicant: User) -> tuple[str, bool]:
+    """(route, via upper platform).
+
+    - "national": cross-province data, requested from the 国家共享平台 by the provincial platform (§18);
+    - "direct": unconditional without 管控参数, authorized by the platform holding it (§21);
+    - "provider": authorized by the provider (§20).
+    A resource held above the applicant's platform goes through the upper platform first (§12).
+    """
+    provider_platform = resource.provider.platform
+    applicant_platform = applicant.department.platform
+    if provider_platform.level == Level.NATIONAL:
+        return (
+            "national",
+            applicant_platform.parent_id is not None and applicant_platform.parent_id != provider_platform.id,
+        )
     route = "direct" if may_platform_authorize(resource) else "provider"
-    return route, resource.provider.platform_id != applicant_platform_id
+    return route, provider_platform.id != applicant_platform.id
+
+
+def forwarding_operator_id(line: ApplicationLine) -> int | None:
+    """The operator department that handles a line beyond the applicant's platform: the operator of the
+    platform holding the resource, or, for national resources, of the provincial platform (§12, §18)."""
+    platform = line.provider.platform
+    if platform.level == Level.NATIONAL:
+        platform = line.application.applicant_department.platform
+        while platform.parent is not None and platform.parent.level != Level.NATIONAL:
+            platform = platform.parent
+    operator = platform.operator
+    return operator.id if operator else None
 
 
 def _parse_date(value: Any, field: str, errors: dict[str, str]) -> date | None:
@@ -128,9 +152,8 @@ def submit_application(actor: User, data: dict[str, Any]) -> ShareApplication:
         status=ApplicationStatus.SUBMITTED,
         submitted_at=now,
     )
-    platform_id = actor.department.platform_id
     for resource, items in requested:
-        route, via_upper = _route(resource, platform_id)
+        route, via_upper = _route(resource, actor)
         application.lines.append(
             ApplicationLine(
                 resource_id=resource.id,
@@ -151,8 +174,6 @@ def submit_application(actor: User, data: dict[str, Any]) -> ShareApplication:
 
 def process_data(application: ShareApplication) -> dict[str, Any]:
     """The small values the procedure needs (ids, not documents)."""
-    from app.engine.scripting import bpmn_platform_operator
-
     return {
         "application_id": application.id,
         "application_number": application.number,
@@ -164,10 +185,11 @@ def process_data(application: ShareApplication) -> dict[str, Any]:
                 "resource_code": line.resource.code,
                 "resource_name": line.resource.name,
                 "provider_department_id": line.provider_department_id,
+                "route": line.route,
                 "direct": line.route == "direct",
                 "via_upper": line.via_upper_platform,
                 # §21: the platform holding the resource authorizes directly; §12: its operator checks forwards.
-                "resource_platform_operator_id": bpmn_platform_operator(line.provider_department_id),
+                "resource_platform_operator_id": forwarding_operator_id(line),
             }
             for line in application.lines
         ],
