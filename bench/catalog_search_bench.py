@@ -57,6 +57,9 @@ def main() -> None:
     parser.add_argument("--resources", type=int, default=100_000)
     parser.add_argument("--items-per-resource", type=int, default=10)
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep an already loaded DATABASE_URL (skip loading)"
+    )
     args = parser.parse_args()
 
     import logging
@@ -82,18 +85,24 @@ def main() -> None:
     app = create_app(Config)
     rng = random.Random(2026)
     with app.app_context():
-        if url.startswith("postgresql"):
+        reuse = (
+            args.reuse
+            and db.inspect(db.engine).has_table("resource")
+            and (db.session.scalar(text("SELECT count(*) FROM resource")) >= args.resources)
+        )
+        if url.startswith("postgresql") and not reuse:
             db.drop_all()
             db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
             db.session.commit()
-        upgrade()
-        seed()
+        if not reuse:
+            upgrade()
+            seed()
         departments = list(db.session.scalars(db.select(Department)))
         started = time.perf_counter()
         connection = db.session.connection()
         batch = 5_000
         item_count = term_count = 0
-        for first in range(0, args.resources, batch):
+        for first in range(0, 0 if reuse else args.resources, batch):
             resources, versions, items, terms = [], [], [], []
             for n in range(first, min(args.resources, first + batch)):
                 rid = n + 1
@@ -122,7 +131,9 @@ def main() -> None:
             item_count += len(items)
             term_count += len(terms)
         db.session.commit()
-        if url.startswith("postgresql"):
+        if reuse:
+            pass
+        elif url.startswith("postgresql"):
             # What autovacuum does in production: statistics, and a visibility map for index-only scans.
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as autocommit:
                 autocommit.execute(text("VACUUM ANALYZE"))

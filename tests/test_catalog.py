@@ -191,6 +191,15 @@ def test_two_character_words_find_resources(content):
     assert "社会保险参保信息" in {r.name for r in services.browse(query="社会保险").items}
 
 
+def test_common_terms_take_the_other_plan_with_the_same_answers(content, monkeypatch):
+    from app.catalog import search
+
+    expected = [r.code for r in services.browse(query="人口", per_page=50).items]
+    monkeypatch.setattr(search, "COMMON_TERM", 0)  # every term counts as common: the newest-first walk
+    assert [r.code for r in services.browse(query="人口", per_page=50).items] == expected
+    assert services.browse(query="人口", share_type="unconditional").total == len(expected)
+
+
 def test_search_covers_summaries_and_item_names_and_filters(content):
     by_item = {r.name for r in services.browse(query="缴存基数").items}
     assert by_item == {"住房公积金缴存信息"}

@@ -9,8 +9,10 @@ one-character query falls back to a substring scan.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import false, func, select
+from sqlalchemy import any_, false, func, select
 
 from app.catalog.models import Resource, ResourceStatus, SearchTerm
 from app.extensions import db
@@ -66,7 +68,15 @@ def rarest_term(terms: list[str]) -> tuple[str, int] | None:
     return term, counts[term]
 
 
-def matching_ids_clause(query: str):
+@dataclass(frozen=True)
+class TextMatch:
+    """The SQL condition for a free-text query, and whether it is driven by a common term."""
+
+    clause: Any
+    common: bool = False
+
+
+def matching_ids_clause(query: str) -> TextMatch | None:
     """A SQL condition on Resource for the free-text query (None when the query is empty).
 
     Candidates come from the query's rarest bigram; the substring test on the indexed text then keeps only
@@ -78,10 +88,10 @@ def matching_ids_clause(query: str):
     like = Resource.search_text.contains(text, autoescape=True)
     terms = sorted(bigrams(text))
     if not terms:
-        return like
+        return TextMatch(like)
     rarest = rarest_term(terms)
     if rarest is None:
-        return false()
+        return TextMatch(false())
     driver, holders = rarest
     if holders > COMMON_TERM:
         held = (
@@ -89,6 +99,14 @@ def matching_ids_clause(query: str):
             .where(SearchTerm.term == driver, SearchTerm.resource_id == Resource.id)
             .exists()
         )
+    elif db.engine.dialect.name == "postgresql":
+        # = ANY(ARRAY(subquery)): PostgreSQL collects the ids first and fetches those rows by primary key,
+        # instead of testing the substring on every resource (its estimate for LIKE '%…%' is blind).
+        held = Resource.id == any_(
+            func.array(select(SearchTerm.resource_id).where(SearchTerm.term == driver).scalar_subquery())
+        )
     else:
         held = Resource.id.in_(select(SearchTerm.resource_id).where(SearchTerm.term == driver))
-    return held & like & (Resource.status == ResourceStatus.PUBLISHED)
+    return TextMatch(
+        held & like & (Resource.status == ResourceStatus.PUBLISHED), common=holders > COMMON_TERM
+    )

@@ -4,12 +4,13 @@ services, history with field-by-field differences, browse and search."""
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
@@ -520,9 +521,9 @@ def browse(
     would cost more than the page itself.
     """
     conditions = [Resource.status == ResourceStatus.PUBLISHED]
-    text_clause = search.matching_ids_clause(query)
-    if text_clause is not None:
-        conditions.append(text_clause)
+    match = search.matching_ids_clause(query)
+    if match is not None:
+        conditions.append(match.clause)
     for column, value in (
         (Resource.provider_department_id, provider_id),
         (Resource.resource_class, resource_class),
@@ -532,17 +533,31 @@ def browse(
     ):
         if value:
             conditions.append(column == value)
-    total = db.session.scalar(
-        select(func.count()).select_from(select(Resource.id).where(*conditions).limit(count_limit).subquery())
-    )
-    rows = db.session.scalars(
-        select(Resource)
-        .where(*conditions)
-        .order_by(Resource.name, Resource.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return Page(list(rows), total or 0, page, per_page, count_limit)
+    newest_first = select(Resource.id).where(*conditions).order_by(Resource.id.desc())
+    with _walk_newest_first(match is not None and match.common):
+        # Ordered like the page: walking the newest resources stops at the cap.
+        total = db.session.scalar(
+            select(func.count()).select_from(newest_first.limit(count_limit).subquery())
+        )
+        page_query = select(Resource).where(*conditions).order_by(Resource.id.desc())
+        rows = list(db.session.scalars(page_query.limit(per_page).offset((page - 1) * per_page)))
+    return Page(rows, total or 0, page, per_page, count_limit)
+
+
+@contextmanager
+def _walk_newest_first(common_term: bool):
+    """PostgreSQL: for a term most resources hold, walk the primary key newest first with index probes
+    instead of hashing every match (its LIKE '%…%' estimates are blind); SQLite plans this by itself."""
+    if not common_term or db.engine.dialect.name != "postgresql":
+        yield
+        return
+    db.session.execute(text("SET LOCAL enable_hashjoin = off"))
+    db.session.execute(text("SET LOCAL enable_mergejoin = off"))
+    try:
+        yield
+    finally:
+        db.session.execute(text("SET LOCAL enable_hashjoin = on"))
+        db.session.execute(text("SET LOCAL enable_mergejoin = on"))
 
 
 def department_catalog(department_id: int) -> list[Resource]:
