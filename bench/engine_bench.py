@@ -156,7 +156,7 @@ def main() -> None:
         finished = db.session.scalars(
             db.select(ProcessInstance.state).where(ProcessInstance.status == "completed")
         ).all()
-        sizes = [len(state.encode()) for state in finished]
+        sizes = [len(state) for state in finished]
 
         # --- waiting instances and timer sweeps ----------------------------------------------------------
         def create_waiting(count: int, received: str, prefix: str) -> None:

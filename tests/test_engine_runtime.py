@@ -10,7 +10,7 @@ import pytest
 
 from app import clock
 from app.audit.models import AuditEvent
-from app.engine import runtime
+from app.engine import runtime, store
 from app.engine.models import HumanTask, Incident, InstanceStatus, Notification, ProcessInstance, TaskStatus
 from app.engine.notifications import notifications_for, unread_count
 from app.engine.operations import operation
@@ -112,7 +112,9 @@ def test_start_materializes_the_first_human_task(engine_ready):
     assert task.candidate_department_id == user("rst_applicant").department_id
     assert row.status == InstanceStatus.RUNNING and row.business_key == "GS-2026-0001"
     assert row.serializer_version.startswith("spiff-3.2.0/")
-    assert "task_specs" not in row.state  # the spec is stored once per version, not per instance
+    assert "task_specs" not in store.decode_state(
+        row.state
+    )  # the spec is stored once per version, not per instance
 
 
 def test_task_deadline_comes_from_the_calendar_and_equals_the_timer(engine_ready):
@@ -124,7 +126,7 @@ def test_task_deadline_comes_from_the_calendar_and_equals_the_timer(engine_ready
     # 办法§19: 3 working days after Wednesday 09-30 end on the make-up Saturday 10-10, at 24:00 Beijing time.
     assert (check.due_date, check.deadline_days, check.deadline_provisional) == (date(2026, 10, 10), 3, False)
     assert check.due_at.isoformat() == "2026-10-10T16:00:00+00:00"
-    state = json.loads(db.session.get(ProcessInstance, row.id).state)
+    state = store.decode_state(db.session.get(ProcessInstance, row.id).state)
     timer_values = [
         t["internal_data"].get("event_value")
         for t in state["tasks"].values()
@@ -275,7 +277,7 @@ def test_importing_next_years_calendar_rearms_provisional_timers(engine_ready):
     check2 = open_task(row2.id)
     assert (check2.due_date, check2.deadline_provisional) == (date(2027, 1, 7), False)
     assert check2.due_at.isoformat() == "2027-01-07T16:00:00+00:00"
-    state = json.loads(db.session.get(ProcessInstance, row2.id).state)
+    state = store.decode_state(db.session.get(ProcessInstance, row2.id).state)
     values = {t["task_spec"]: t["internal_data"].get("event_value") for t in state["tasks"].values()}
     assert values["check_overdue"] == "2027-01-08T00:00:00+08:00"
     rearmed = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "timer.rearmed")).all()
@@ -337,7 +339,7 @@ def test_a_failing_service_becomes_an_incident_with_the_real_error_and_can_be_re
     assert db.session.get(Incident, incident.id).resolution == "retried"
     instance = db.session.get(ProcessInstance, row.id)
     assert instance.status == InstanceStatus.RUNNING
-    assert json.loads(instance.state)["tasks"]
+    assert store.decode_state(instance.state)["tasks"]
     runtime.complete_task(open_task(row.id).id, user("hb_operator"), {"accepted": True})
     runtime.complete_task(open_task(row.id).id, user("gat_provider"), {"granted": True})
     assert db.session.get(ProcessInstance, row.id).status == InstanceStatus.COMPLETED
@@ -368,7 +370,7 @@ def test_messages_are_routed_by_business_key(app, seeded):
         assert len(delivered) == 1
         first = db.session.get(ProcessInstance, delivered[0])
         assert first.status == InstanceStatus.COMPLETED
-        assert json.loads(first.state)["data"]["answer"] == "同意"
+        assert store.instance_data(first)["answer"] == "同意"
         assert db.session.get(ProcessInstance, other.id).status == InstanceStatus.WAITING
         from app.errors import NotFound
 

@@ -145,3 +145,37 @@ def test_healthz_checks_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json()["database"] == "ok"
+
+
+def test_upgrading_a_populated_database_keeps_its_instances(tmp_path):
+    """Batch migrations rebuild SQLite tables; rows referenced by foreign keys and old plain-JSON engine
+    states must survive the upgrade to the compressed-state schema."""
+    from flask_migrate import upgrade
+
+    from app.engine.store import decode_state
+    from config import TestingConfig
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'old.db'}"
+
+    app = create_app(Config)
+    with app.app_context():
+        upgrade(revision="823b30a25de6")
+        db.session.execute(text(
+            "INSERT INTO process_version (id, process_id, version, name, content_hash, source_file, files, forms,"
+            " deployed_at, deployed_by_name, comment) VALUES (1, 'p', 1, 'p', 'h', 'p.bpmn', '{}', '{}',"
+            " '2026-01-05 02:00:00', 'system', '')"))  # fmt: skip
+        db.session.execute(text(
+            "INSERT INTO process_instance (id, process_version_id, process_id, business_key, status, state,"
+            " serializer_version, lock_version, started_at, updated_at) VALUES (1, 1, 'p', 'K-1', 'waiting',"
+            " '{\"data\": {\"a\": 1}}', 'x', 1, '2026-01-05 02:00:00', '2026-01-05 02:00:00')"))  # fmt: skip
+        db.session.execute(text(
+            "INSERT INTO human_task (id, instance_id, business_key, process_id, spec_name, label, status,"
+            " created_at, deadline_provisional) VALUES ('t-1', 1, 'K-1', 'p', 's', 'l', 'open',"
+            " '2026-01-05 02:00:00', 0)"))  # fmt: skip
+        db.session.commit()
+        upgrade()
+        state = db.session.execute(text("SELECT state FROM process_instance WHERE id = 1")).scalar()
+        assert decode_state(state) == {"data": {"a": 1}}
+        assert db.session.execute(text("SELECT count(*) FROM human_task")).scalar() == 1
+        assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
@@ -57,7 +68,8 @@ class ProcessInstance(db.Model):
     process_id: Mapped[str] = mapped_column(String(64), index=True)
     business_key: Mapped[str] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
-    state: Mapped[str] = mapped_column(Text)  # JSON text: parsed fresh on every load, never shared
+    # The engine state without the spec: zlib-compressed JSON (store.encode_state), parsed fresh on every load.
+    state: Mapped[bytes] = mapped_column(LargeBinary)
     serializer_version: Mapped[str] = mapped_column(String(32))
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False)

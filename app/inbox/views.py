@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.access import require
 from app.calendar.services import status_of
-from app.engine import queries, runtime
+from app.engine import queries, runtime, store
 from app.engine.models import HumanTask, ProcessInstance
 from app.engine.notifications import mark_read, notifications_for, unread_count
 from app.errors import ServiceError, ValidationFailed
@@ -27,7 +25,7 @@ def badge(task: HumanTask):
 
 def case_summary(instance: ProcessInstance) -> list[tuple[str, str, str | None]]:
     """(label, value, link) rows describing the case a task belongs to."""
-    data = json.loads(instance.state).get("data", {})
+    data = store.instance_data(instance)
     rows = [(_("业务编号"), instance.business_key, None), (_("流程"), instance.process_version.name, None)]
     if instance.process_id == "catalog_review":
         code = data.get("resource_code")
