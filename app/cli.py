@@ -228,6 +228,30 @@ def calendar_import(file: Path, comment: str):
         )
 
 
+@calendar_group.command("overlay")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--comment", default="", help="Why (recorded with the new calendar version).")
+@with_appcontext
+def calendar_overlay(file: Path, comment: str):
+    """Replace the Hubei overlay from a JSON FILE: {"overlay": [{"date", "kind": "rest"|"work", "name", "source"}]}."""
+    from app.calendar.services import replace_overlay
+    from app.errors import ServiceError
+
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+        entries = document["overlay"] if isinstance(document, dict) else document
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError) as exc:
+        _fail(f"{file}: 不是有效的省级调整文件（{exc}）")
+    try:
+        version = replace_overlay(entries, comment=comment)
+    except ServiceError as exc:
+        click.echo(f"错误：{file}: {exc.message}", err=True)
+        for problem in exc.fields.get("overlay", "").split("；"):
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    click.echo("unchanged, no new version" if version is None else f"calendar version {version.id}")
+
+
 @calendar_group.command("versions")
 @with_appcontext
 def calendar_versions():

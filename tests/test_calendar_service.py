@@ -250,3 +250,16 @@ def test_admin_enters_a_year_on_the_page(app, client, seeded):
         assert cal.is_working_day(date(2027, 2, 20))
         version = db.session.scalar(db.select(CalendarVersion).order_by(CalendarVersion.id.desc()))
         assert version.created_by_name == "admin" and version.comment == "页面录入"
+
+
+def test_cli_overlay_replaces_the_hubei_adjustments(app, tmp_path):
+    good = tmp_path / "overlay.json"
+    good.write_text(json.dumps({"overlay": [{"date": "2026-11-26", "kind": "rest", "name": "测试放假",
+                                             "source": "鄂政办发〔测试〕1号"}]}, ensure_ascii=False), encoding="utf-8")  # fmt: skip
+    result = run(app, "calendar", "overlay", str(good), "--comment", "测试")
+    assert result.exit_code == 0 and "calendar version 2" in result.output
+    assert "unchanged" in run(app, "calendar", "overlay", str(good)).output
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"overlay": [{"date": "2026-11-27", "kind": "holiday"}]}), encoding="utf-8")
+    result = run(app, "calendar", "overlay", str(bad))
+    assert result.exit_code == 1 and "kind 必须是 rest" in result.output and "必须注明依据" in result.output
