@@ -125,3 +125,49 @@ def revoke_authorization(authorization_id: int):
     return jsonify(
         authorization_json(services.revoke_authorization(api_user(), authorization, body["reason"]))
     )
+
+
+class ObjectionInput(Schema):
+    """An objection on data received under an authorization (§23)."""
+
+    class Meta:
+        unknown = RAISE
+
+    authorization_id = fields.Integer(
+        required=True, error_messages={"required": "请填写授权编号", "invalid": "授权编号应为整数"}
+    )
+    description = fields.String(required=True, error_messages={"required": "请说明异议内容"})
+    items = fields.List(fields.String(), load_default=list)
+    evidence = fields.String(allow_none=True)
+
+
+def objection_json(objection) -> dict:
+    """The API shape of an objection."""
+    return {
+        "number": objection.number, "status": objection.status, "resource": objection.resource.code,
+        "items": objection.items, "description": objection.description, "outcome": objection.outcome,
+        "correction": objection.correction, "explanation": objection.explanation,
+        "raised_at": objection.raised_at.isoformat(),
+        "answered_at": objection.answered_at.isoformat() if objection.answered_at else None,
+    }  # fmt: skip
+
+
+@bp.post("/objections")
+def create_objection():
+    """Raise an objection; 201 with its number. While verifying, people with valid proof are served (§23)."""
+    from app.sharing.objections import SERVE_NORMALLY, raise_objection
+
+    body = load(ObjectionInput(), request.get_json(silent=True))
+    authorization = db.session.get(Authorization, body.pop("authorization_id"))
+    if authorization is None:
+        raise NotFound("授权不存在")
+    objection = raise_objection(api_user(), authorization, body)
+    return jsonify(objection_json(objection) | {"notice": SERVE_NORMALLY}), 201
+
+
+@bp.get("/objections/<number>")
+def get_objection(number: str):
+    """One objection, if the caller may see it."""
+    from app.sharing.objections import get_objection as find
+
+    return jsonify(objection_json(find(api_user(), number)))

@@ -150,3 +150,22 @@ def national_forward(
         }
     return {"decision": decision, "reasons": answer.get("reasons"), "basis": answer.get("basis"),
             "reference": answer.get("reference")}  # fmt: skip
+
+
+@operation("objection_answer")
+def objection_answer(task, objection_id: int, outcome: str, correction: str | None = None,
+                     explanation: str | None = None) -> dict:  # fmt: skip
+    """Record the provider's verification of an objection (objection.bpmn, 办法§23)."""
+    from app.sharing.objections import record_answer
+
+    return {
+        "status": record_answer(objection_id, current_run().actor_id, outcome, correction, explanation).status
+    }
+
+
+@operation("objection_review")
+def objection_review(task, objection_id: int, accepted: bool, comment: str | None = None) -> dict:
+    """Record the applicant's review of the answer (objection.bpmn)."""
+    from app.sharing.objections import record_review
+
+    return {"status": record_review(objection_id, current_run().actor_id, bool(accepted), comment).status}

@@ -51,6 +51,26 @@ def case_summary(instance: ProcessInstance) -> list[tuple[str, str, str | None]]
                 (_("使用期限"), f"{application.valid_from} — {application.valid_to}", None),
                 (_("申请资源"), "、".join(line.resource.name for line in application.lines), None),
             ]
+    if instance.process_id == "objection":
+        from app.sharing.models import Objection
+
+        objection = db.session.get(Objection, data.get("objection_id"))
+        if objection is not None:
+            rows[0] = (
+                _("业务编号"),
+                instance.business_key,
+                url_for("sharing.objection", number=instance.business_key),
+            )
+            rows += [
+                (_("资源"), objection.resource.name, None),
+                (_("提出部门"), objection.applicant_department.name, None),
+                (_("异议内容"), objection.description, None),
+                (_("信息项"), "、".join(objection.items), None),
+            ]
+            if objection.status == "verifying":
+                from app.sharing.objections import SERVE_NORMALLY
+
+                rows.append((_("提示"), SERVE_NORMALLY, None))
     return rows
 
 

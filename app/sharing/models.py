@@ -123,3 +123,44 @@ class Authorization(db.Model):
         if day > self.valid_to:
             return "expired"
         return "valid"
+
+
+class ObjectionStatus:
+    """Values of Objection.status."""
+
+    VERIFYING = "verifying"  # the provider verifies (校核); §23: people with valid proof are served normally
+    ANSWERED = "answered"  # corrected or explained; the applicant reviews
+    ACCEPTED = "accepted"
+    DISPUTED = "disputed"  # the applicant does not accept the answer (§25 dispute)
+
+
+class Objection(db.Model):
+    """An applicant's objection to data it received (办法§23): the provider verifies and corrects or explains."""
+
+    __tablename__ = "objection"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    authorization_id: Mapped[int] = mapped_column(ForeignKey("share_authorization.id"), index=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"), index=True)
+    applicant_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    provider_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    raised_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    items: Mapped[list] = mapped_column(JSON)
+    description: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # "corrected" or "explained"
+    correction: Mapped[str | None] = mapped_column(Text)
+    explanation: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_comment: Mapped[str | None] = mapped_column(Text)
+
+    authorization: Mapped[Authorization] = relationship()
+    resource = relationship("Resource")
+    applicant_department = relationship("Department", foreign_keys=[applicant_department_id])
+    provider = relationship("Department", foreign_keys=[provider_department_id])
+    raised_by = relationship("User", foreign_keys=[raised_by_id])

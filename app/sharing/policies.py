@@ -33,3 +33,18 @@ def _revoke(user: User, authorization: Authorization) -> bool:
         or operates_platform(user, provider.platform_id)
         or supervises_platform(user, provider.platform_id)
     )
+
+
+@policy("objection.raise")
+def _raise(user: User, authorization: Authorization) -> bool:
+    return user.has_role(Role.APPLICANT_CLERK) and works_for(user, authorization.applicant_department_id)
+
+
+@policy("objection.view")
+def _view_objection(user: User, objection) -> bool:
+    return (
+        works_for(user, objection.applicant_department_id)
+        or works_for(user, objection.provider_department_id)
+        or oversees_everything(user)
+        or operates_platform(user, objection.provider.platform_id)
+    )

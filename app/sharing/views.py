@@ -154,3 +154,54 @@ def revoke(authorization_id: int):
 def can_apply() -> bool:
     """For templates: may the current user apply?"""
     return can(current_user, "sharing.apply")
+
+
+@bp.route("/objections/new", methods=["GET", "POST"])
+@login_required
+def new_objection():
+    """Raise an objection on data received under an authorization (§23)."""
+    from app.sharing.objections import raise_objection
+
+    authorization = db.session.get(Authorization, request.values.get("authorization", type=int) or 0)
+    if authorization is None:
+        raise NotFound(_("授权不存在"))
+    require(current_user, "objection.raise", authorization)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        data = {"items": request.form.getlist("items"), "description": request.form.get("description", ""),
+                "evidence": request.form.get("evidence", "")}  # fmt: skip
+        try:
+            objection = raise_objection(current_user, authorization, data)
+        except ValidationFailed as exc:
+            errors = exc.fields
+        else:
+            flash(_("异议已提交：%(n)s，提供部门将进行校核。", n=objection.number), "success")
+            return redirect(url_for("sharing.objection", number=objection.number))
+    return render_template("sharing/objection_new.html", authorization=authorization, values=request.form,
+                           errors=errors), (422 if errors else 200)  # fmt: skip
+
+
+@bp.route("/objections")
+@login_required
+def objections():
+    """Objections my department raised or must answer."""
+    from app.sharing.objections import objections_of
+
+    return render_template("sharing/objections.html", items=objections_of(current_user.department_id))
+
+
+@bp.route("/objections/<number>")
+@login_required
+def objection(number: str):
+    """One objection, with the §23 notice while verification runs."""
+    from app.sharing.objections import SERVE_NORMALLY, get_objection
+
+    item = get_objection(current_user, number)
+    tasks = list(
+        db.session.scalars(
+            select(HumanTask).where(HumanTask.business_key == number).order_by(HumanTask.created_at)
+        )
+    )
+    return render_template(
+        "sharing/objection.html", objection=item, tasks=tasks, notice=SERVE_NORMALLY, badge=badge
+    )
