@@ -169,3 +169,33 @@ def objection_review(task, objection_id: int, accepted: bool, comment: str | Non
     from app.sharing.objections import record_review
 
     return {"status": record_review(objection_id, current_run().actor_id, bool(accepted), comment).status}
+
+
+@operation("dispute_position")
+def dispute_position(task, dispute_id: int, party: str, position: str) -> dict:
+    """Record a party's position (dispute.bpmn, 办法§25)."""
+    from app.sharing.disputes import record_position
+
+    record_position(dispute_id, party, position, current_run().actor_id)
+    return {"party": party}
+
+
+@operation("dispute_negotiated")
+def dispute_negotiated(task, dispute_id: int, agreed: bool, minutes: str, outcome: str | None = None,
+                       outcome_text: str | None = None) -> dict:  # fmt: skip
+    """Record the negotiation (dispute.bpmn)."""
+    from app.sharing.disputes import record_negotiation
+
+    return {
+        "status": record_negotiation(
+            dispute_id, current_run().actor_id, bool(agreed), minutes, outcome, outcome_text
+        ).status
+    }
+
+
+@operation("dispute_decided")
+def dispute_decided(task, dispute_id: int, outcome: str, reasons: str) -> dict:
+    """Record the leadership office's decision (dispute.bpmn)."""
+    from app.sharing.disputes import record_decision
+
+    return {"status": record_decision(dispute_id, current_run().actor_id, outcome, reasons).status}

@@ -71,6 +71,22 @@ def case_summary(instance: ProcessInstance) -> list[tuple[str, str, str | None]]
                 from app.sharing.objections import SERVE_NORMALLY
 
                 rows.append((_("提示"), SERVE_NORMALLY, None))
+    if instance.process_id == "dispute":
+        from app.sharing.disputes import TOPICS, position_data
+        from app.sharing.models import Dispute
+
+        dispute = db.session.get(Dispute, data.get("dispute_id"))
+        if dispute is not None:
+            rows[0] = (
+                _("业务编号"),
+                instance.business_key,
+                url_for("sharing.dispute", number=instance.business_key),
+            )
+            rows += [(_("分歧事项"), TOPICS[dispute.topic], None), (_("资源"), dispute.resource.name, None),
+                     (_("分歧内容"), dispute.description, None)]  # fmt: skip
+            rows += [(f"{party}意见", p["text"], None) for party, p in position_data(dispute).items()]
+            if dispute.negotiation_record:
+                rows.append((_("协商记录"), dispute.negotiation_record, None))
     return rows
 
 

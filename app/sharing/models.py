@@ -164,3 +164,48 @@ class Objection(db.Model):
     applicant_department = relationship("Department", foreign_keys=[applicant_department_id])
     provider = relationship("Department", foreign_keys=[provider_department_id])
     raised_by = relationship("User", foreign_keys=[raised_by_id])
+
+
+class DisputeStatus:
+    """Values of Dispute.status."""
+
+    NEGOTIATING = "negotiating"  # parties state positions; the platform records the negotiation (协商)
+    AGREED = "agreed"
+    ESCALATED = "escalated"  # the leadership office decides (协调)
+    DECIDED = "decided"
+
+
+class Dispute(db.Model):
+    """A disagreement over share conditions, an application's reasons or an authorization result (办法§25)."""
+
+    __tablename__ = "dispute"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    topic: Mapped[str] = mapped_column(String(16))  # "conditions", "reasons", "result"
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("application_line.id"), index=True)
+    objection_id: Mapped[int | None] = mapped_column(ForeignKey("objection.id"), index=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"))
+    applicant_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    provider_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    platform_operator_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    leadership_office_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    raised_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    positions: Mapped[dict] = mapped_column(JSON, default=dict)  # party → {"text", "by", "at"}
+    negotiation_record: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # "grant", "uphold", "other"
+    outcome_text: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    line: Mapped[ApplicationLine | None] = relationship()
+    resource = relationship("Resource")
+    applicant_department = relationship("Department", foreign_keys=[applicant_department_id])
+    provider = relationship("Department", foreign_keys=[provider_department_id])
+    platform_operator = relationship("Department", foreign_keys=[platform_operator_id])
+    leadership_office = relationship("Department", foreign_keys=[leadership_office_id])
+    raised_by = relationship("User", foreign_keys=[raised_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])

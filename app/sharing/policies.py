@@ -48,3 +48,31 @@ def _view_objection(user: User, objection) -> bool:
         or oversees_everything(user)
         or operates_platform(user, objection.provider.platform_id)
     )
+
+
+@policy("dispute.raise")
+def _raise_dispute(user: User, line) -> bool:
+    """Any party of the line: the applicant, the provider, or the operator of the applicant's platform (§25)."""
+    application = line.application
+    return (
+        works_for(user, application.applicant_department_id)
+        or works_for(user, line.provider_department_id)
+        or operates_platform(user, application.applicant_department.platform_id)
+    )
+
+
+@policy("dispute.raise_objection")
+def _raise_objection_dispute(user: User, objection) -> bool:
+    return (
+        works_for(user, objection.applicant_department_id)
+        or works_for(user, objection.provider_department_id)
+        or operates_platform(user, objection.provider.platform_id)
+    )
+
+
+@policy("dispute.view")
+def _view_dispute(user: User, dispute) -> bool:
+    return oversees_everything(user) or user.department_id in (
+        dispute.applicant_department_id, dispute.provider_department_id, dispute.platform_operator_id,
+        dispute.leadership_office_id,
+    )  # fmt: skip

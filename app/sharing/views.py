@@ -205,3 +205,57 @@ def objection(number: str):
     return render_template(
         "sharing/objection.html", objection=item, tasks=tasks, notice=SERVE_NORMALLY, badge=badge
     )
+
+
+@bp.route("/disputes/new", methods=["GET", "POST"])
+@login_required
+def new_dispute():
+    """Raise a dispute (§25) about an application line (?line=ID) or a disputed objection (?objection=NUMBER)."""
+    from app.sharing.disputes import TOPICS, raise_dispute
+    from app.sharing.models import ApplicationLine, Objection
+
+    line = db.session.get(ApplicationLine, request.values.get("line", type=int) or 0)
+    objection = None
+    if request.values.get("objection"):
+        objection = db.session.scalar(
+            select(Objection).where(Objection.number == request.values["objection"])
+        )
+    if line is None and objection is None:
+        raise NotFound(_("请从申请或异议页面发起协调"))
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            dispute = raise_dispute(current_user, topic=request.form.get("topic", ""),
+                                    description=request.form.get("description", ""), line=line, objection=objection)  # fmt: skip
+        except ValidationFailed as exc:
+            errors = exc.fields
+        else:
+            flash(_("已提交协调：%(n)s。各方将在5个工作日内陈述意见。", n=dispute.number), "success")
+            return redirect(url_for("sharing.dispute", number=dispute.number))
+    return render_template("sharing/dispute_new.html", line=line, objection=objection, topics=TOPICS,
+                           values=request.form, errors=errors), (422 if errors else 200)  # fmt: skip
+
+
+@bp.route("/disputes")
+@login_required
+def disputes():
+    """Disputes my department is party to (all, for the leadership office and the provincial supervisor)."""
+    from app.sharing.disputes import TOPICS, disputes_for
+
+    return render_template("sharing/disputes.html", items=disputes_for(current_user), topics=TOPICS)
+
+
+@bp.route("/disputes/<number>")
+@login_required
+def dispute(number: str):
+    """The dossier: positions, negotiation record, timeline, decision."""
+    from app.sharing.disputes import TOPICS, get_dispute, position_data
+
+    item = get_dispute(current_user, number)
+    tasks = list(
+        db.session.scalars(
+            select(HumanTask).where(HumanTask.business_key == number).order_by(HumanTask.created_at)
+        )
+    )
+    return render_template("sharing/dispute.html", dispute=item, positions=position_data(item), topics=TOPICS,
+                           tasks=tasks, badge=badge)  # fmt: skip
