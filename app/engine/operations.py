@@ -199,3 +199,30 @@ def dispute_decided(task, dispute_id: int, outcome: str, reasons: str) -> dict:
     from app.sharing.disputes import record_decision
 
     return {"status": record_decision(dispute_id, current_run().actor_id, outcome, reasons).status}
+
+
+@operation("offline_decided")
+def offline_decided(task, exchange_id: int, approved: bool, reasons: str | None = None) -> dict:
+    """Record the approval or refusal of offline exchange (offline_exchange.bpmn, 办法§16)."""
+    from app.sharing.supervision import record_offline_decision
+
+    return {
+        "status": record_offline_decision(exchange_id, current_run().actor_id, bool(approved), reasons).status
+    }
+
+
+@operation("quality_response")
+def quality_response(task, issue_id: int, department_id: int, text: str) -> dict:
+    """Record a provider's correction or verification (quality_issue.bpmn, 办法§17)."""
+    from app.sharing.supervision import record_quality_response
+
+    record_quality_response(issue_id, department_id, current_run().actor_id, text)
+    return {"department_id": department_id}
+
+
+@operation("quality_resolved")
+def quality_resolved(task, issue_id: int, conclusion: str) -> dict:
+    """Close a quality issue with the platform's conclusion (quality_issue.bpmn)."""
+    from app.sharing.supervision import resolve_quality_issue
+
+    return {"status": resolve_quality_issue(issue_id, current_run().actor_id, conclusion).status}

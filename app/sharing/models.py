@@ -209,3 +209,50 @@ class Dispute(db.Model):
     leadership_office = relationship("Department", foreign_keys=[leadership_office_id])
     raised_by = relationship("User", foreign_keys=[raised_by_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+
+class OfflineExchange(db.Model):
+    """A provider's request to exchange data offline for an authorization (办法§16: online by standard means;
+    offline file exchange needs the 大数据管理机构's approval)."""
+
+    __tablename__ = "offline_exchange"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    authorization_id: Mapped[int] = mapped_column(ForeignKey("share_authorization.id"), index=True)
+    provider_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    method: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # "pending", "approved", "refused"
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reasons: Mapped[str | None] = mapped_column(Text)
+
+    authorization: Mapped[Authorization] = relationship()
+    provider = relationship("Department")
+
+
+class QualityIssue(db.Model):
+    """A data quality problem the platform found on receiving data (办法§17): the provider corrects it; when two
+    providers' data disagree, both verify it together with the platform."""
+
+    __tablename__ = "quality_issue"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"), index=True)
+    other_resource_id: Mapped[int | None] = mapped_column(ForeignKey("resource.id"))  # the disagreeing source
+    raised_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # "open", "resolved"
+    responses: Mapped[dict] = mapped_column(
+        JSON, default=dict
+    )  # provider department id → {"text", "by", "at"}
+    conclusion: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    resource = relationship("Resource", foreign_keys=[resource_id])
+    other_resource = relationship("Resource", foreign_keys=[other_resource_id])

@@ -76,3 +76,16 @@ def _view_dispute(user: User, dispute) -> bool:
         dispute.applicant_department_id, dispute.provider_department_id, dispute.platform_operator_id,
         dispute.leadership_office_id,
     )  # fmt: skip
+
+
+@policy("offline.request")
+def _offline_request(user: User, authorization: Authorization) -> bool:
+    return user.has_role(Role.PROVIDER_CLERK) and works_for(
+        user, authorization.resource.provider_department_id
+    )
+
+
+@policy("quality.raise")
+def _quality_raise(user: User, resource) -> bool:
+    """The operator of the platform that collects the provider's data (§17)."""
+    return operates_platform(user, resource.provider.platform_id)

@@ -259,3 +259,94 @@ def dispute(number: str):
     )
     return render_template("sharing/dispute.html", dispute=item, positions=position_data(item), topics=TOPICS,
                            tasks=tasks, badge=badge)  # fmt: skip
+
+
+@bp.route("/offline/new", methods=["GET", "POST"])
+@login_required
+def new_offline():
+    """The provider asks to exchange data offline for an authorization (§16)."""
+    from app.sharing.supervision import request_offline_exchange
+
+    authorization = db.session.get(Authorization, request.values.get("authorization", type=int) or 0)
+    if authorization is None:
+        raise NotFound(_("授权不存在"))
+    require(current_user, "offline.request", authorization)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            exchange = request_offline_exchange(current_user, authorization, request.form.get("method", ""),
+                                                request.form.get("reason", ""))  # fmt: skip
+        except ValidationFailed as exc:
+            errors = exc.fields
+        else:
+            flash(_("已提交线下交换申请 %(n)s，待大数据管理机构审批。", n=exchange.number), "success")
+            return redirect(url_for("sharing.supervision"))
+    return render_template("sharing/simple_form.html", title=_("申请线下交换（办法§16）"),
+        intro=_("数据原则上通过共享平台在线提供；确需线下交换的，须经大数据管理机构同意。"),
+        subject=f"{authorization.resource.name} → {authorization.applicant_department.name}",
+        hidden={"authorization": authorization.id}, values=request.form, errors=errors,
+        fields=[("method", _("线下交换方式"), "text"), ("reason", _("不能在线提供的原因"), "textarea")],
+    ), (422 if errors else 200)  # fmt: skip
+
+
+@bp.route("/quality/new", methods=["GET", "POST"])
+@login_required
+def new_quality_issue():
+    """The platform notifies a provider of bad data, or two providers of data that disagree (§17)."""
+    from app.catalog.services import resource_by_code
+    from app.sharing.supervision import raise_quality_issue
+
+    resource = resource_by_code(request.values.get("resource", ""))
+    require(current_user, "quality.raise", resource)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        other = None
+        try:
+            if request.form.get("other"):
+                other = resource_by_code(request.form["other"].strip())
+            issue = raise_quality_issue(current_user, resource, request.form.get("description", ""), other)
+        except NotFound:
+            errors = {"other": _("比对资源代码不存在")}
+        except ValidationFailed as exc:
+            errors = exc.fields
+        else:
+            flash(_("已通知提供部门：%(n)s", n=issue.number), "success")
+            return redirect(url_for("sharing.supervision"))
+    return render_template("sharing/simple_form.html", title=_("数据质量问题（办法§17）"),
+        intro=_("共享平台发现问题数据的，通知提供部门更正；多个部门数据不一致的，会同提供部门共同核实。"),
+        subject=f"{resource.name}（{resource.provider.name}）", hidden={"resource": resource.code},
+        values=request.form, errors=errors,
+        fields=[("description", _("问题描述"), "textarea"), ("other", _("数据不一致的另一资源代码（可选）"), "text")],
+    ), (422 if errors else 200)  # fmt: skip
+
+
+@bp.route("/supervision")
+@login_required
+def supervision():
+    """Offline exchange requests and data quality issues my department is involved in."""
+    from app.access import oversees_everything
+    from app.catalog.models import Resource
+    from app.org.models import Department
+    from app.sharing.models import OfflineExchange, QualityIssue
+
+    offline = select(OfflineExchange).join(
+        Department, Department.id == OfflineExchange.provider_department_id
+    )
+    quality = (
+        select(QualityIssue)
+        .join(Resource, Resource.id == QualityIssue.resource_id)
+        .join(Department, Department.id == Resource.provider_department_id)
+    )
+    dept = current_user.department
+    if not oversees_everything(current_user):
+        # A platform's operator sees its platform's departments; a department sees its own.
+        scope = (
+            (Department.platform_id == dept.platform_id)
+            if dept.operates_platform
+            else (Department.id == dept.id)
+        )
+        offline, quality = offline.where(scope), quality.where(scope)
+    offline = offline.order_by(OfflineExchange.id.desc())
+    quality = quality.order_by(QualityIssue.id.desc())
+    return render_template("sharing/supervision.html", offline=list(db.session.scalars(offline)),
+                           quality=list(db.session.scalars(quality)))  # fmt: skip
