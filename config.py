@@ -33,6 +33,7 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    MAX_CONTENT_LENGTH = 60 * 1024 * 1024  # five 10 MB attachments and the form; larger requests get 413
 
     # Temporary lockout after repeated failed sign-ins.
     LOGIN_MAX_FAILURES = 5

@@ -123,3 +123,38 @@ def test_apply_from_the_catalog_page_and_follow_the_case(app, client, demo_conte
     task_id = re.search(r'/tasks/([0-9a-f-]{36})"', operator.get("/tasks").get_data(as_text=True)).group(1)
     task_page = operator.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert number in task_page and "临时救助审核" in task_page and "最低生活保障对象信息" in task_page
+
+
+def test_attachments_are_checked_stored_and_only_for_those_who_see_the_case(app, client, demo_content):
+    import io
+
+    clock.freeze(datetime.fromisoformat("2026-11-02T10:00:00+08:00"))
+    login(client, "rst_applicant")
+    code = _code(app, "婚姻登记信息")
+    path = f"/applications/new?resource={code}"
+    base = {"resource": code, "purpose": "核验", "reason": "审核", "business_system": "救助系统", "scope": "全省",
+            "valid_from": "2026-12-01", "valid_to": "2027-11-30"}  # fmt: skip
+
+    def post(files):
+        data = {**base, "csrf_token": csrf_token(client, path), "attachments": files}
+        return client.post("/applications/new", data=data, content_type="multipart/form-data")
+
+    bad = post([(io.BytesIO(b"MZ\x90\x00"), "tool.exe"), (io.BytesIO(b"\x89PNG...."), "公函.pdf")])
+    html = bad.get_data(as_text=True)
+    assert (
+        bad.status_code == 422 and "“tool.exe”的类型不允许" in html and "“公函.pdf”的内容与扩展名不符" in html
+    )
+    ok = post([(io.BytesIO(b"%PDF-1.7 test"), "../../公函.pdf")])
+    assert ok.status_code == 302
+    case = client.get(ok.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'href="(/attachments/\d+)">公函.pdf', case).group(1)
+    download = client.get(link)
+    assert download.status_code == 200 and download.data == b"%PDF-1.7 test"
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    operator = app.test_client()
+    login(operator, "hb_operator")
+    assert operator.get(link).status_code == 200
+    stranger = app.test_client()
+    login(stranger, "wh_applicant")
+    assert stranger.get(link).status_code == 403

@@ -129,13 +129,15 @@ def validate_application(
     return errors, requested
 
 
-def submit_application(actor: User, data: dict[str, Any]) -> ShareApplication:
-    """The applicant clerk submits an application online (§13, §18); the share_application process starts and
-    the platform of the applicant's region checks it (§19)."""
+def submit_application(actor: User, data: dict[str, Any], uploads: list | None = None) -> ShareApplication:
+    """The applicant clerk submits an application online (§13, §18), with its supporting documents; the
+    share_application process starts and the platform of the applicant's region checks it (§19)."""
+    from app import attachments
     from app.engine.runtime import start_instance
 
     require(actor, "sharing.apply")
     errors, requested = validate_application(actor, data)
+    errors.update(attachments.check(uploads or []))
     if errors:
         raise ValidationFailed(_("申请填写有误"), fields=errors)
     now = clock.now()
@@ -166,6 +168,7 @@ def submit_application(actor: User, data: dict[str, Any]) -> ShareApplication:
         )
     db.session.add(application)
     db.session.flush()
+    attachments.store("application", application.id, uploads or [], actor.id)
     record("application.submitted", actor=actor, object_type="application", object_id=application.number,
            data={"resources": [r.code for r, _i in requested]})  # fmt: skip
     start_instance(PROCESS, business_key=application.number, data=process_data(application), actor=actor)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import quote
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app import clock
+from app import attachments, clock
 from app.access import can, require
+from app.attachments import Upload
 from app.audit.models import AuditEvent
 from app.catalog.rules import requestable_items
 from app.catalog.services import resource_by_code
@@ -74,8 +76,11 @@ def new():
             {"code": resource.code, "items": request.form.getlist(f"items-{resource.code}")}
             for resource, _v, _a in resources
         ]
+        uploads = [
+            Upload(f.filename, f.read()) for f in request.files.getlist("attachments") if f and f.filename
+        ]
         try:
-            application = services.submit_application(current_user, data)
+            application = services.submit_application(current_user, data, uploads)
         except ValidationFailed as exc:
             errors = exc.fields
         else:
@@ -121,7 +126,26 @@ def case(number: str):
     authorizations = {a.line_id: a for a in db.session.scalars(
         select(Authorization).where(Authorization.line_id.in_([line.id for line in application.lines])))}  # fmt: skip
     return render_template("sharing/case.html", application=application, tasks=tasks, events=events,
-                           labels=ACTION_LABELS, authorizations=authorizations, badge=badge)  # fmt: skip
+                           labels=ACTION_LABELS, authorizations=authorizations, badge=badge,
+                           files=attachments.of("application", application.id))  # fmt: skip
+
+
+@bp.route("/attachments/<int:attachment_id>")
+@login_required
+def attachment(attachment_id: int):
+    """Download an attachment; only those who may see its case; never rendered inline."""
+    from flask import Response
+
+    item = db.session.get(attachments.Attachment, attachment_id)
+    if item is None or item.owner_type != "application":
+        raise NotFound(_("附件不存在"))
+    application = db.session.get(ShareApplication, item.owner_id)
+    require(current_user, "application.view", application)
+    response = Response(item.data, mimetype=item.content_type)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(item.filename)}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/authorizations")
