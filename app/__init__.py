@@ -37,8 +37,8 @@ def create_app(config: type | str | None = None) -> Flask:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     os.makedirs(app.instance_path, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # SpiffWorkflow logs every task state change at INFO; our audit trail is the record.
-    for name in ("spiff", "spiff.task", "spiff.workflow", "spiff.metrics"):
+    # SpiffWorkflow logs every task state change and APScheduler every run at INFO; the audit trail is the record.
+    for name in ("spiff", "spiff.task", "spiff.workflow", "spiff.metrics", "apscheduler"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
     db.init_app(app)
