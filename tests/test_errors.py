@@ -53,3 +53,10 @@ def test_unexpected_exception_becomes_a_json_500_for_the_api(app, client, seeded
         "message": "系统内部错误，已记录，请稍后重试",
     }
     assert me  # the real view is untouched by the patch
+
+
+def test_pages_carry_security_headers(client):
+    response = client.get("/login")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]

@@ -111,10 +111,20 @@ def inject_counts():
 @bp.route("/tasks")
 @login_required
 def tasks():
-    """My tasks and the queue of my roles and department, by due date."""
-    mine = queries.my_tasks(current_user, limit=200)
-    queue = queries.queue_tasks(current_user, limit=200)
-    return render_template("inbox/tasks.html", mine=mine, queue=queue, badge=badge)
+    """My tasks, my queue (claim), what I have done: filters, case-number search, paging; by due date."""
+    from app.inbox.listing import SCOPES, inbox, parse_filters, process_choices
+
+    counts = {
+        scope: inbox(current_user, parse_filters({"scope": scope})).total for scope in ("mine", "queue")
+    }
+    args = request.args.to_dict()
+    if "scope" not in args:  # open on my own work, or on the queue when I hold nothing
+        args["scope"] = "mine" if counts["mine"] or not counts["queue"] else "queue"
+    filters = parse_filters(args)
+    return render_template(
+        "inbox/tasks.html", page=inbox(current_user, filters), filters=filters, scopes=SCOPES, counts=counts,
+        processes=process_choices(), badge=badge, args=request.args,
+    )  # fmt: skip
 
 
 @bp.route("/tasks/<task_id>")

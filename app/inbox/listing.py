@@ -1,0 +1,136 @@
+"""The inbox listing: my tasks, my queue, what I have done; filters, case-number search, paging."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from app import clock
+from app.clock import SHANGHAI
+from app.engine.models import HumanTask, ProcessVersion, TaskStatus
+from app.engine.queries import candidate_filter
+from app.extensions import db
+from app.org.models import Department, User
+from app.sharing.models import ShareApplication
+
+SCOPES = {"mine": "我的待办", "queue": "待认领", "done": "我已办结"}
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """What the user asked for."""
+
+    scope: str = "mine"
+    process_id: str = ""
+    step: str = ""
+    overdue_only: bool = False
+    received_from: date | None = None
+    received_to: date | None = None
+    number: str = ""
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """One line of the inbox."""
+
+    task: HumanTask
+    process_name: str
+    applicant: str | None
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """A page of the inbox."""
+
+    rows: list[InboxRow]
+    total: int
+    filters: InboxFilter
+
+    @property
+    def pages(self) -> int:
+        """Number of pages."""
+        return max(1, -(-self.total // self.filters.per_page))
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=SHANGHAI)
+
+
+def inbox(user: User, filters: InboxFilter) -> InboxPage:
+    """Tasks of the scope, filtered; by due date (soonest first), done tasks by completion (newest first)."""
+    if filters.scope == "queue":
+        scope = candidate_filter(user)
+    elif filters.scope == "done":
+        scope = (HumanTask.completed_by_id == user.id) & (HumanTask.status == TaskStatus.COMPLETED)
+    else:
+        scope = (HumanTask.assignee_id == user.id) & (HumanTask.status == TaskStatus.OPEN)
+    conditions = [scope]
+    if filters.process_id:
+        conditions.append(HumanTask.process_id == filters.process_id)
+    if filters.step:
+        conditions.append(HumanTask.label.contains(filters.step, autoescape=True))
+    if filters.overdue_only:
+        conditions.append(HumanTask.due_at < clock.now())
+    if filters.received_from:
+        conditions.append(HumanTask.created_at >= _day_start(filters.received_from))
+    if filters.received_to:
+        conditions.append(HumanTask.created_at < _day_start(filters.received_to + timedelta(days=1)))
+    if filters.number:
+        conditions.append(HumanTask.business_key.contains(filters.number.strip().upper(), autoescape=True))
+    total = db.session.scalar(select(func.count(HumanTask.id)).where(*conditions)) or 0
+    order = (
+        (HumanTask.completed_at.desc(),)
+        if filters.scope == "done"
+        else (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
+    )
+    query = (
+        select(HumanTask, ProcessVersion.name, Department.short_name)
+        .join(HumanTask.instance)
+        .join(ProcessVersion)
+        .outerjoin(ShareApplication, ShareApplication.number == HumanTask.business_key)
+        .outerjoin(Department, Department.id == ShareApplication.applicant_department_id)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(filters.per_page)
+        .offset((filters.page - 1) * filters.per_page)
+    )
+    rows = [InboxRow(task, name, applicant) for task, name, applicant in db.session.execute(query)]
+    return InboxPage(rows, total, filters)
+
+
+def parse_filters(args) -> InboxFilter:
+    """Query-string arguments → InboxFilter; bad values are ignored, not errors (a list page never fails)."""
+
+    def day(name: str) -> date | None:
+        try:
+            return date.fromisoformat(args.get(name, ""))
+        except ValueError:
+            return None
+
+    try:
+        page = max(1, int(args.get("page", 1)))
+    except ValueError:
+        page = 1
+    scope = args.get("scope", "mine")
+    return InboxFilter(
+        scope=scope if scope in SCOPES else "mine",
+        process_id=args.get("process", "")[:64],
+        step=args.get("step", "")[:50],
+        overdue_only=args.get("overdue") == "1",
+        received_from=day("from"),
+        received_to=day("to"),
+        number=args.get("q", "")[:40],
+        page=page,
+    )
+
+
+def process_choices() -> list[tuple[str, str]]:
+    """(process id, name) of deployed processes, for the filter."""
+    rows = db.session.execute(
+        select(ProcessVersion.process_id, func.max(ProcessVersion.name)).group_by(ProcessVersion.process_id)
+    )
+    return sorted((pid, name) for pid, name in rows)
