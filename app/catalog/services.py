@@ -32,6 +32,7 @@ from app.catalog.vocab import (
 )
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
+from app.numbering import next_in_sequence
 from app.org.models import Department, User
 
 REVIEW_PROCESS = "catalog_review"
@@ -157,9 +158,7 @@ def _check_draft(data: dict[str, Any], *, complete: bool) -> None:
 
 def next_code(prefix: str) -> str:
     """The next free code under a 前段码."""
-    codes = db.session.scalars(select(Resource.code).where(Resource.code.like(f"{prefix}/%")))
-    highest = max((int(c.split("/")[1]) for c in codes), default=0)
-    return f"{prefix}/{highest + 1:06d}"
+    return next_in_sequence(Resource.code, f"{prefix}/")
 
 
 def create_resource(

@@ -15,6 +15,7 @@ from app.access import require
 from app.audit.writer import record
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
+from app.numbering import next_in_sequence
 from app.org.models import Department, DepartmentKind, Level, Platform, User
 from app.sharing.models import (
     ApplicationLine,
@@ -49,9 +50,7 @@ def leadership_office_for(platform: Platform) -> Department | None:
 
 def next_number() -> str:
     """FQ-2026-000001."""
-    prefix = f"FQ-{clock.local_now().year}-"
-    numbers = db.session.scalars(select(Dispute.number).where(Dispute.number.like(f"{prefix}%")))
-    return f"{prefix}{max((int(n.rsplit('-', 1)[1]) for n in numbers), default=0) + 1:06d}"
+    return next_in_sequence(Dispute.number, f"FQ-{clock.local_now().year}-")
 
 
 def raise_dispute(

@@ -17,6 +17,7 @@ from app.access import require
 from app.audit.writer import record
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
+from app.numbering import next_in_sequence
 from app.org.models import User
 from app.sharing.models import Authorization, Objection, ObjectionStatus
 
@@ -28,9 +29,7 @@ SERVE_NORMALLY = (
 
 def next_number() -> str:
     """YY-2026-000001."""
-    prefix = f"YY-{clock.local_now().year}-"
-    numbers = db.session.scalars(select(Objection.number).where(Objection.number.like(f"{prefix}%")))
-    return f"{prefix}{max((int(n.rsplit('-', 1)[1]) for n in numbers), default=0) + 1:06d}"
+    return next_in_sequence(Objection.number, f"YY-{clock.local_now().year}-")
 
 
 def raise_objection(actor: User, authorization: Authorization, data: dict[str, Any]) -> Objection:

@@ -17,6 +17,7 @@ from app.catalog.rules import requestable_items
 from app.catalog.services import may_platform_authorize, resource_by_code
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
+from app.numbering import next_in_sequence
 from app.org.models import Level, User
 from app.sharing.models import ApplicationLine, ApplicationStatus, Authorization, Decision, ShareApplication
 
@@ -26,12 +27,7 @@ MAX_PERIOD_DAYS = 5 * 366
 
 def next_number() -> str:
     """The next case number of this year: SQ-2026-000001."""
-    prefix = f"SQ-{clock.local_now().year}-"
-    numbers = db.session.scalars(
-        select(ShareApplication.number).where(ShareApplication.number.like(f"{prefix}%"))
-    )
-    highest = max((int(n.rsplit("-", 1)[1]) for n in numbers), default=0)
-    return f"{prefix}{highest + 1:06d}"
+    return next_in_sequence(ShareApplication.number, f"SQ-{clock.local_now().year}-")
 
 
 def _route(resource: Resource, applicant: User) -> tuple[str, bool]:

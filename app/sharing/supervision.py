@@ -11,6 +11,7 @@ from app.audit.writer import record
 from app.catalog.models import Resource
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
+from app.numbering import next_in_sequence
 from app.org.models import User
 from app.sharing.models import Authorization, OfflineExchange, QualityIssue
 
@@ -19,9 +20,7 @@ QUALITY_PROCESS = "quality_issue"
 
 
 def _number(model, prefix: str) -> str:
-    prefix = f"{prefix}-{clock.local_now().year}-"
-    numbers = db.session.scalars(select(model.number).where(model.number.like(f"{prefix}%")))
-    return f"{prefix}{max((int(n.rsplit('-', 1)[1]) for n in numbers), default=0) + 1:06d}"
+    return next_in_sequence(model.number, f"{prefix}-{clock.local_now().year}-")
 
 
 def request_offline_exchange(
