@@ -25,69 +25,14 @@ def badge(task: HumanTask):
 
 def case_summary(instance: ProcessInstance) -> list[tuple[str, str, str | None]]:
     """(label, value, link) rows describing the case a task belongs to."""
-    data = store.instance_data(instance)
-    rows = [(_("业务编号"), instance.business_key, None), (_("流程"), instance.process_version.name, None)]
-    if instance.process_id == "catalog_review":
-        code = data.get("resource_code")
-        rows.append(
-            (_("资源"), f"{data.get('resource_name')}（{code}）", url_for("catalog.resource", code=code))
-        )
-    if instance.process_id == "share_application":
-        from app.sharing.models import ShareApplication
+    from app.inbox.summaries import describe
 
-        application = db.session.get(ShareApplication, data.get("application_id"))
-        if application is not None:
-            rows[0] = (
-                _("业务编号"),
-                instance.business_key,
-                url_for("sharing.case", number=instance.business_key),
-            )
-            rows += [
-                (_("申请部门"), application.applicant_department.name, None),
-                (_("用途"), application.purpose, None),
-                (_("申请理由"), application.reason, None),
-                (_("使用系统"), application.business_system, None),
-                (_("使用范围"), application.scope, None),
-                (_("使用期限"), f"{application.valid_from} — {application.valid_to}", None),
-                (_("申请资源"), "、".join(line.resource.name for line in application.lines), None),
-            ]
-    if instance.process_id == "objection":
-        from app.sharing.models import Objection
-
-        objection = db.session.get(Objection, data.get("objection_id"))
-        if objection is not None:
-            rows[0] = (
-                _("业务编号"),
-                instance.business_key,
-                url_for("sharing.objection", number=instance.business_key),
-            )
-            rows += [
-                (_("资源"), objection.resource.name, None),
-                (_("提出部门"), objection.applicant_department.name, None),
-                (_("异议内容"), objection.description, None),
-                (_("信息项"), "、".join(objection.items), None),
-            ]
-            if objection.status == "verifying":
-                from app.sharing.objections import SERVE_NORMALLY
-
-                rows.append((_("提示"), SERVE_NORMALLY, None))
-    if instance.process_id == "dispute":
-        from app.sharing.disputes import TOPICS, position_data
-        from app.sharing.models import Dispute
-
-        dispute = db.session.get(Dispute, data.get("dispute_id"))
-        if dispute is not None:
-            rows[0] = (
-                _("业务编号"),
-                instance.business_key,
-                url_for("sharing.dispute", number=instance.business_key),
-            )
-            rows += [(_("分歧事项"), TOPICS[dispute.topic], None), (_("资源"), dispute.resource.name, None),
-                     (_("分歧内容"), dispute.description, None)]  # fmt: skip
-            rows += [(f"{party}意见", p["text"], None) for party, p in position_data(dispute).items()]
-            if dispute.negotiation_record:
-                rows.append((_("协商记录"), dispute.negotiation_record, None))
-    return rows
+    link, rows = describe(instance.process_id, instance.business_key, store.instance_data(instance))
+    return [
+        (_("业务编号"), instance.business_key, link),
+        (_("流程"), instance.process_version.name, None),
+        *rows,
+    ]
 
 
 @bp.app_context_processor

@@ -1,0 +1,84 @@
+"""What the task page shows about the case a task belongs to, per procedure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import url_for
+from flask_babel import gettext as _
+
+from app.extensions import db
+
+Row = tuple[str, str, str | None]
+Summary = tuple[str | None, list[Row]]
+
+
+def _catalog_review(number: str, data: dict) -> Summary:
+    code = data.get("resource_code")
+    return None, [
+        (_("资源"), f"{data.get('resource_name')}（{code}）", url_for("catalog.resource", code=code))
+    ]
+
+
+def _share_application(number: str, data: dict) -> Summary:
+    from app.sharing.models import ShareApplication
+
+    application = db.session.get(ShareApplication, data.get("application_id"))
+    if application is None:
+        return None, []
+    return url_for("sharing.case", number=number), [
+        (_("申请部门"), application.applicant_department.name, None),
+        (_("用途"), application.purpose, None),
+        (_("申请理由"), application.reason, None),
+        (_("使用系统"), application.business_system, None),
+        (_("使用范围"), application.scope, None),
+        (_("使用期限"), f"{application.valid_from} — {application.valid_to}", None),
+        (_("申请资源"), "、".join(line.resource.name for line in application.lines), None),
+    ]
+
+
+def _objection(number: str, data: dict) -> Summary:
+    from app.sharing.models import Objection, ObjectionStatus
+    from app.sharing.objections import SERVE_NORMALLY
+
+    objection = db.session.get(Objection, data.get("objection_id"))
+    if objection is None:
+        return None, []
+    rows = [
+        (_("资源"), objection.resource.name, None),
+        (_("提出部门"), objection.applicant_department.name, None),
+        (_("异议内容"), objection.description, None),
+        (_("信息项"), "、".join(objection.items), None),
+    ]
+    if objection.status == ObjectionStatus.VERIFYING:
+        rows.append((_("提示"), SERVE_NORMALLY, None))
+    return url_for("sharing.objection", number=number), rows
+
+
+def _dispute(number: str, data: dict) -> Summary:
+    from app.sharing.disputes import TOPICS, position_data
+    from app.sharing.models import Dispute
+
+    dispute = db.session.get(Dispute, data.get("dispute_id"))
+    if dispute is None:
+        return None, []
+    rows = [(_("分歧事项"), TOPICS[dispute.topic], None), (_("资源"), dispute.resource.name, None),
+            (_("分歧内容"), dispute.description, None)]  # fmt: skip
+    rows += [(f"{party}意见", p["text"], None) for party, p in position_data(dispute).items()]
+    if dispute.negotiation_record:
+        rows.append((_("协商记录"), dispute.negotiation_record, None))
+    return url_for("sharing.dispute", number=number), rows
+
+
+SUMMARIES: dict[str, Callable[[str, dict], Summary]] = {
+    "catalog_review": _catalog_review,
+    "share_application": _share_application,
+    "objection": _objection,
+    "dispute": _dispute,
+}
+
+
+def describe(process_id: str, number: str, data: dict) -> Summary:
+    """(link to the case page, extra rows) for a case; procedures without a page show nothing extra."""
+    summary = SUMMARIES.get(process_id)
+    return summary(number, data) if summary else (None, [])
