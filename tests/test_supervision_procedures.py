@@ -88,6 +88,15 @@ def test_supervision_page_lists_what_the_department_is_involved_in(app, client, 
         authorization = granted()
         supervision.request_offline_exchange(user("mz_clerk"), authorization, "加密移动介质", "系统未接入")
         auth_id = authorization.id
+    reviewer = app.test_client()
+    login(reviewer, "supervisor")
+    import re
+
+    task_ids = re.findall(
+        r'/tasks/([0-9a-f-]{36})"',
+        reviewer.get("/tasks?scope=queue&process=offline_exchange").get_data(as_text=True),
+    )
+    assert "加密移动介质" in reviewer.get(f"/tasks/{task_ids[0]}").get_data(as_text=True)
     login(client, "mz_clerk")
     assert "系统未接入" in client.get("/supervision").get_data(as_text=True)
     form = client.get(f"/offline/new?authorization={auth_id}")

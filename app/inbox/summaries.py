@@ -70,7 +70,42 @@ def _dispute(number: str, data: dict) -> Summary:
     return url_for("sharing.dispute", number=number), rows
 
 
+def _offline_exchange(number: str, data: dict) -> Summary:
+    from app.sharing.models import OfflineExchange
+
+    exchange = db.session.get(OfflineExchange, data.get("exchange_id"))
+    if exchange is None:
+        return None, []
+    authorization = exchange.authorization
+    return url_for("sharing.supervision"), [
+        (_("资源"), authorization.resource.name, None),
+        (_("使用部门"), authorization.applicant_department.name, None),
+        (_("线下交换方式"), exchange.method, None),
+        (_("原因"), exchange.reason, None),
+    ]
+
+
+def _quality_issue(number: str, data: dict) -> Summary:
+    from app.sharing.models import QualityIssue
+
+    issue = db.session.get(QualityIssue, data.get("issue_id"))
+    if issue is None:
+        return None, []
+    rows = [(_("资源"), issue.resource.name, None), (_("问题"), issue.description, None)]
+    if issue.other_resource is not None:
+        rows.append(
+            (
+                _("不一致的另一资源"),
+                f"{issue.other_resource.name}（{issue.other_resource.provider.name}）",
+                None,
+            )
+        )
+    return url_for("sharing.supervision"), rows
+
+
 SUMMARIES: dict[str, Callable[[str, dict], Summary]] = {
+    "offline_exchange": _offline_exchange,
+    "quality_issue": _quality_issue,
     "catalog_review": _catalog_review,
     "share_application": _share_application,
     "objection": _objection,
