@@ -17,7 +17,7 @@ from sqlalchemy import event, text
 
 from app import clock, create_app
 from app.calendar import services as calendar_services
-from app.engine import registry
+from app.engine import registry, store
 from app.extensions import db
 from config import TestingConfig
 
@@ -65,6 +65,7 @@ def _clean_state(app: Flask) -> Iterator[None]:
     """Each test starts with empty tables, a running clock and no cached calendar."""
     calendar_services._calendars.clear()
     registry._parsed.clear()
+    store._warm.clear()  # ids restart at 1 after each test's truncation; production never reuses them
     yield
     clock.unfreeze()
     with app.app_context():

@@ -458,3 +458,29 @@ def test_two_people_completing_the_same_task_one_wins_one_gets_a_conflict(app, e
         db.select(HumanTask).where(HumanTask.instance_id == row.id, HumanTask.label == "授权")
     ).all()
     assert len(decided) == 1  # the engine moved on exactly once
+
+
+def test_a_committed_workflow_is_reused_only_while_its_row_is_unchanged(engine_ready):
+    row = start_sample()
+    runtime.complete_task(open_task(row.id).id, user("rst_applicant"), {"purpose": "x"})
+    warm = store._warm[row.id]
+    assert warm[0] == db.session.get(ProcessInstance, row.id).lock_version
+    # Another process changes the instance: the lock version moves on and the warm copy is not used.
+    db.session.execute(
+        db.update(ProcessInstance)
+        .where(ProcessInstance.id == row.id)
+        .values(lock_version=ProcessInstance.lock_version + 1)
+    )
+    db.session.commit()
+    db.session.expire_all()
+    fresh = store.load(db.session.get(ProcessInstance, row.id))
+    assert fresh is not warm[2]
+
+
+def test_a_failed_transaction_never_hands_its_workflow_back(engine_ready):
+    row = start_sample()
+    task = open_task(row.id)
+    store._warm.clear()
+    with pytest.raises(ValidationFailed):
+        runtime.complete_task(task.id, user("rst_applicant"), {"purpose": ""})
+    assert row.id not in store._warm

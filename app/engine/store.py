@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
@@ -21,6 +22,8 @@ from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEv
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from app import clock
 from app.audit.writer import record
@@ -53,7 +56,23 @@ def new_workflow(version: ProcessVersion) -> BpmnWorkflow:
     return BpmnWorkflow(parsed_version.spec, parsed_version.subprocess_specs, script_engine=SCRIPT_ENGINE)
 
 
+# Workflows restored in this process, reused while the row's lock_version is unchanged: a workflow is handed
+# back to this cache only after its transaction committed (after_commit below), and taken out when loaded, so
+# a half-run workflow from a failed or rolled-back transaction is never reused.
+_warm: OrderedDict[int, tuple[int, int, BpmnWorkflow]] = OrderedDict()
+WARM_LIMIT = 256
+
+
 def load(row: ProcessInstance) -> BpmnWorkflow:
+    """The workflow of an instance: the one this process committed last if the row has not changed since,
+    otherwise restored from its state onto its version's cached spec objects."""
+    warm = _warm.pop(row.id, None)
+    if warm is not None and warm[0] == row.lock_version and warm[1] == row.process_version_id:
+        return warm[2]
+    return _restore(row)
+
+
+def _restore(row: ProcessInstance) -> BpmnWorkflow:
     """The workflow of an instance, restored from its state onto its version's cached spec objects.
 
     This is BpmnWorkflowConverter.from_dict (SpiffWorkflow 3.2.0, pinned) minus the spec restoration: the
@@ -288,6 +307,7 @@ def save(
             row.status = InstanceStatus.WAITING
         if row.status != InstanceStatus.INCIDENT:
             row.next_timer_at = next_timer(workflow)
+    db.session.info.setdefault("govshare_saved_workflows", {})[id(row)] = (row, workflow)
     if row.id is None:
         db.session.flush()  # a new instance needs its id for its tasks and deadlines
         if on_inserted is not None:
@@ -306,3 +326,19 @@ def save(
     # Last: the first write statement of the transaction (SQLite's write lock is then held only briefly).
     _store_timer_deadlines(row, workflow)
     return created
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_committed_workflows(session: Session) -> None:
+    saved = session.info.pop("govshare_saved_workflows", None)
+    for row, workflow in (saved or {}).values():
+        if row.id is not None and row.lock_version is not None:
+            _warm[row.id] = (row.lock_version, row.process_version_id, workflow)
+            _warm.move_to_end(row.id)
+    while len(_warm) > WARM_LIMIT:
+        _warm.popitem(last=False)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_uncommitted_workflows(session: Session, previous_transaction) -> None:
+    session.info.pop("govshare_saved_workflows", None)
