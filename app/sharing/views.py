@@ -50,7 +50,8 @@ def _application(number: str) -> ShareApplication:
 def new():
     """Apply for a resource (prefilled from the catalog); more resources may be added by code."""
     require(current_user, "sharing.apply")
-    codes = [c for c in request.values.getlist("resource") if c]
+    # The resource comes in the query string and again as a hidden field on POST: each code once.
+    codes = list(dict.fromkeys(c for c in request.values.getlist("resource") if c))
     if not codes:
         flash(_("请先在资源目录中选择要申请的资源"), "info")
         return redirect(url_for("catalog.browse"))
