@@ -108,3 +108,48 @@ def test_an_application_clicked_through_by_applicant_operator_and_provider(live_
     narrow.goto(f"{live_server}/authorizations")
     assert narrow.is_visible("text=婚姻登记信息")
     _shot(narrow, "authorizations-narrow")
+
+
+def test_a_dispute_decided_by_the_leadership_office(app, live_server, browser):
+    from app.engine import runtime
+    from app.sharing import disputes, services
+    from tests.conftest import user
+    from tests.test_sharing import application_data, task
+
+    clock.freeze(datetime.fromisoformat("2026-11-02T10:00:00+08:00"))
+    with app.app_context():
+        number = services.submit_application(user("rst_applicant"), application_data("婚姻登记信息")).number
+        runtime.complete_task(task(number, "normative_check").id, user("hb_operator"), {"accepted": True})
+        runtime.complete_task(task(number, "provider_authorization").id, user("mz_clerk"),
+                              {"granted": False, "reasons": "超出共享条件", "basis": "目录共享条件"})  # fmt: skip
+        line = services.applications_of(user("rst_applicant").department_id)[0].lines[0]
+        dispute = disputes.raise_dispute(
+            user("rst_applicant"), topic="result", description="认为应予授权", line=line
+        )
+        for spec, username in (("position_applicant", "rst_applicant"), ("position_provider", "mz_clerk"),
+                               ("position_platform", "hb_operator")):  # fmt: skip
+            runtime.complete_task(
+                task(dispute.number, spec).id, user(username), {"position": f"{username}的意见"}
+            )
+        runtime.complete_task(task(dispute.number, "negotiation").id, user("hb_operator"),
+                              {"agreed": False, "minutes": "三方未达成一致"})  # fmt: skip
+        dispute_number = dispute.number
+
+    leader = _page(browser, live_server, "leader")
+    leader.goto(f"{live_server}/tasks")
+    leader.click("text=领导小组办公室协调决定：婚姻登记信息")
+    assert leader.is_visible("text=三方未达成一致") and leader.is_visible("text=mz_clerk的意见")
+    leader.click("text=认领后办理")
+    leader.select_option("select[name=outcome]", "grant")
+    leader.click("button:has-text('提交')")
+    assert leader.is_visible("text=请填写决定理由")
+    leader.select_option("select[name=outcome]", "grant")
+    leader.fill("textarea[name=reasons]", "属于履职需要，按最小必要原则授权")
+    leader.click("button:has-text('提交')")
+    leader.wait_for_selector("text=已办结")
+    leader.goto(f"{live_server}/disputes/{dispute_number}")
+    assert leader.is_visible("text=予以授权") and leader.is_visible("text=属于履职需要")
+    _shot(leader, "dispute-decided")
+    applicant = _page(browser, live_server, "rst_applicant")
+    applicant.goto(f"{live_server}/authorizations")
+    assert applicant.is_visible("text=婚姻登记信息")
