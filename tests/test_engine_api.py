@@ -140,3 +140,51 @@ def test_incident_page_retries_after_the_cause_is_fixed(app, client, case):
 def test_incident_page_is_for_admins(client, seeded):
     login(client, "hb_operator")
     assert client.get("/admin/incidents").status_code == 403
+
+
+def test_a_draft_is_kept_until_the_task_is_completed(app, client, case):
+    token = bearer(api_token(app, "hb_operator"))
+    task_id = _check_id(app, case)
+    saved = client.put(
+        f"/api/v1/tasks/{task_id}/draft", json={"data": {"accepted": False, "reasons": "缺少"}}, headers=token
+    )
+    assert saved.status_code == 200
+    assert saved.get_json()["assignee"] == "hb_operator"  # saving a queue task claims it
+    assert client.get(f"/api/v1/tasks/{task_id}", headers=token).get_json()["draft"] == {
+        "accepted": False,
+        "reasons": "缺少",
+    }
+    unknown = client.put(f"/api/v1/tasks/{task_id}/draft", json={"data": {"colour": "红"}}, headers=token)
+    assert unknown.status_code == 422
+    assert unknown.get_json()["error"]["fields"] == {"colour": "表单中没有该字段"}
+    assert client.put(f"/api/v1/tasks/{task_id}/draft", json=[1], headers=token).status_code == 422
+    other = client.put(
+        f"/api/v1/tasks/{task_id}/draft", json={"data": {}}, headers=bearer(api_token(app, "wh_operator"))
+    )
+    assert other.status_code == 403
+    client.post(f"/api/v1/tasks/{task_id}/complete", json={"data": {"accepted": True}}, headers=token)
+    with app.app_context():
+        assert runtime.get_task(task_id).draft is None
+    late = client.put(f"/api/v1/tasks/{task_id}/draft", json={"data": {}}, headers=token)
+    assert late.status_code == 409
+
+
+def test_the_task_page_saves_a_draft_and_keeps_an_oversized_one_on_screen(app, client, case):
+    task_id = _check_id(app, case)
+    login(client, "hb_operator")
+    page = f"/tasks/{task_id}"
+    token = csrf_token(client, page)
+    response = client.post(
+        f"{page}/draft", data={"csrf_token": token, "accepted": "false", "reasons": "材料不全，待补"}
+    )
+    assert response.status_code == 302
+    html = client.get(page).get_data(as_text=True)
+    assert "草稿已保存" in html and "材料不全，待补" in html and "已载入保存的草稿" in html
+    assert 'value="false" checked' in html
+    huge = "长" * (runtime.DRAFT_VALUE_LIMIT + 1)
+    response = client.post(f"{page}/draft", data={"csrf_token": token, "reasons": huge})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "内容过长" in html and huge in html  # nothing typed is lost
+    with app.app_context():
+        assert runtime.get_task(task_id).draft == {"accepted": "false", "reasons": "材料不全，待补"}

@@ -1,4 +1,4 @@
-"""Human tasks over the API: list, get, claim, unclaim, reassign, complete (409 on a lost race)."""
+"""Human tasks over the API: list, get, claim, unclaim, reassign, save a draft, complete (409 on a lost race)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ def task_json(task: HumanTask) -> dict:
         "deadline_days": task.deadline_days,
         "deadline_provisional": task.deadline_provisional,
         "deadline_badge": badge.text if badge else None,
+        "draft": task.draft,
     }
 
 
@@ -103,3 +104,12 @@ def complete(task_id: str):
     if not isinstance(body, dict) or not isinstance(body.get("data", {}), dict):
         raise ValidationFailed(_('请求体应为 JSON：{"data": {表单字段}}'), fields={"data": _("必须是对象")})
     return jsonify(task_json(runtime.complete_task(task_id, api_user(), body.get("data", {}))))
+
+
+@bp.put("/tasks/<task_id>/draft")
+def save_draft(task_id: str):
+    """{"data": {...some form fields...}} — kept on the task until it is completed; claims a queue task."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+        raise ValidationFailed(_('请求体应为 JSON：{"data": {表单字段}}'), fields={"data": _("必须是对象")})
+    return jsonify(task_json(runtime.save_draft(task_id, api_user(), body["data"])))

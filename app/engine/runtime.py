@@ -249,6 +249,30 @@ def task_form(task: HumanTask) -> dict | None:
     return task.instance.process_version.forms.get(task.form)
 
 
+DRAFT_VALUE_LIMIT = 20_000  # characters per field; a draft is a clerk's notes, not a file store
+
+
+def save_draft(task_id: str, user: User, data: dict[str, Any]) -> HumanTask:
+    """Keep a half-filled form on the task (not validated beyond field names); saving claims a queue task."""
+    task = _open_task(task_id)
+    require(user, "task.complete", task)
+    properties = (task_form(task) or {}).get("properties", {})
+    errors = {name: _("表单中没有该字段") for name in data if name not in properties}
+    for name, value in data.items():
+        if name in properties and not isinstance(value, str | int | float | bool | None):
+            errors[name] = _("草稿只能保存文字、数字或是否")
+        elif isinstance(value, str) and len(value) > DRAFT_VALUE_LIMIT:
+            errors[name] = _("内容过长（最多 %(n)d 字）", n=DRAFT_VALUE_LIMIT)
+    if errors:
+        raise ValidationFailed(_("草稿未保存"), fields=errors)
+    if task.assignee_id is None:
+        task = claim_task(task_id, user)
+    task.draft = {name: value for name, value in data.items() if value not in (None, "")} or None
+    _task_event("task.draft_saved", task, user, {"fields": sorted(task.draft or {})})
+    _commit()
+    return task
+
+
 def complete_task(task_id: str, user: User, data: dict[str, Any] | None = None) -> HumanTask:
     """Complete a task with form data (validated per field); the engine moves on and new tasks appear."""
     task = _open_task(task_id)

@@ -128,6 +128,28 @@ def complete(task_id: str):
     return redirect(url_for("inbox.tasks"))
 
 
+@bp.post("/tasks/<task_id>/draft")
+@login_required
+def draft(task_id: str):
+    """Save the form as it is, to finish later; nothing is validated but the field names."""
+    item = runtime.get_task(task_id)
+    require(current_user, "task.view", item)
+    schema = runtime.task_form(item)
+    data = {name: request.form.get(name, "").strip() for name in (schema or {}).get("properties", {})}
+    try:
+        runtime.save_draft(task_id, current_user, data)
+    except ValidationFailed as exc:  # shown on the fields, with everything typed kept
+        return render_template(
+            "inbox/task.html", task=item, summary=case_summary(item.instance), fields=fields_of(schema),
+            schema=schema, badge=badge(item), values=request.form, errors=exc.fields,
+        ), 422  # fmt: skip
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("inbox.task", task_id=task_id))
+    flash(_("草稿已保存"), "success")
+    return redirect(url_for("inbox.task", task_id=task_id))
+
+
 @bp.route("/notifications")
 @login_required
 def notifications():
