@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/calendar_bench.py
 	$(BIN)/python bench/engine_bench.py
 	$(BIN)/python bench/catalog_search_bench.py
+	$(BIN)/python bench/inbox_bench.py
 
 clean:
 	rm -rf $(VENV) instance/*.db* .pytest_cache .ruff_cache

@@ -46,3 +46,15 @@ def test_queue_filters_search_and_pages(app, client, demo_content):
     received = client.get("/tasks?scope=queue&from=2026-11-01&to=2026-11-02").get_data(as_text=True)
     assert "共 22 项" in received
     assert client.get("/tasks?scope=queue&from=garbage&page=x").status_code == 200  # bad filters are ignored
+
+
+def test_the_pager_links_a_window_of_pages_not_all_of_them():
+    from app.inbox.listing import InboxFilter, InboxPage
+
+    def window(page: int, total: int) -> list[int | None]:
+        return InboxPage([], total, InboxFilter(page=page)).window
+
+    assert window(50, 10_000) == [1, None, 48, 49, 50, 51, 52, None, 500]
+    assert window(1, 10_000) == [1, 2, 3, None, 500]
+    assert window(2, 60) == [1, 2, 3]
+    assert window(1, 0) == [1]

@@ -124,10 +124,15 @@ class HumanTask(db.Model):
     candidate_department = relationship("Department")
     assignee = relationship("User", foreign_keys=[assignee_id])
 
+    # The inbox indexes cover their queries (filter, sort key, id), so a page is read from the index alone.
     __table_args__ = (
-        Index("ix_human_task_queue", "status", "candidate_department_id", "candidate_role"),
-        Index("ix_human_task_assignee", "assignee_id", "status"),
-    )
+        Index(
+            "ix_human_task_queue",
+            "status", "candidate_department_id", "candidate_role", "assignee_id", "due_at", "created_at", "business_key", "id",
+        ),
+        Index("ix_human_task_assignee", "assignee_id", "status", "due_at", "created_at", "business_key", "id"),
+        Index("ix_human_task_done", "completed_by_id", "status", "completed_at", "id"),
+    )  # fmt: skip
 
 
 class Incident(db.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from flask import g
 from sqlalchemy import func, select
 
 from app import clock
@@ -55,20 +56,45 @@ class InboxPage:
         """Number of pages."""
         return max(1, -(-self.total // self.filters.per_page))
 
+    @property
+    def window(self) -> list[int | None]:
+        """Page numbers to link: the first, the last and two either side of the current; None marks a gap."""
+        current, last = self.filters.page, self.pages
+        shown = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
+        out: list[int | None] = []
+        for n in shown:
+            if out and n - (out[-1] or 0) > 1:
+                out.append(None)
+            out.append(n)
+        return out
+
 
 def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=SHANGHAI)
 
 
+def _scope(user: User, scope: str):
+    if scope == "queue":
+        return candidate_filter(user)
+    if scope == "done":
+        return (HumanTask.completed_by_id == user.id) & (HumanTask.status == TaskStatus.COMPLETED)
+    return (HumanTask.assignee_id == user.id) & (HumanTask.status == TaskStatus.OPEN)
+
+
+def scope_counts(user: User) -> dict[str, int]:
+    """Open tasks the user holds ("mine") and may claim ("queue"); counted once per request."""
+    if "inbox_counts" not in g:
+        g.inbox_counts = {
+            scope: db.session.scalar(select(func.count()).select_from(HumanTask).where(_scope(user, scope)))
+            or 0
+            for scope in ("mine", "queue")
+        }
+    return g.inbox_counts
+
+
 def inbox(user: User, filters: InboxFilter) -> InboxPage:
     """Tasks of the scope, filtered; by due date (soonest first), done tasks by completion (newest first)."""
-    if filters.scope == "queue":
-        scope = candidate_filter(user)
-    elif filters.scope == "done":
-        scope = (HumanTask.completed_by_id == user.id) & (HumanTask.status == TaskStatus.COMPLETED)
-    else:
-        scope = (HumanTask.assignee_id == user.id) & (HumanTask.status == TaskStatus.OPEN)
-    conditions = [scope]
+    conditions = [_scope(user, filters.scope)]
     if filters.process_id:
         conditions.append(HumanTask.process_id == filters.process_id)
     if filters.step:
@@ -81,11 +107,26 @@ def inbox(user: User, filters: InboxFilter) -> InboxPage:
         conditions.append(HumanTask.created_at < _day_start(filters.received_to + timedelta(days=1)))
     if filters.number:
         conditions.append(HumanTask.business_key.contains(filters.number.strip().upper(), autoescape=True))
-    total = db.session.scalar(select(func.count(HumanTask.id)).where(*conditions)) or 0
+    plain = len(conditions) == 1 and filters.scope in ("mine", "queue")
+    total = (
+        scope_counts(user)[filters.scope]
+        if plain
+        else db.session.scalar(select(func.count()).select_from(HumanTask).where(*conditions)) or 0
+    )
     order = (
-        (HumanTask.completed_at.desc(),)
+        (HumanTask.completed_at.desc(), HumanTask.id)
         if filters.scope == "done"
-        else (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
+        else (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.business_key)
+    )
+    # Two steps: pick the page's ids on human_task alone (indexes, no joins), then load those rows joined.
+    ids = list(
+        db.session.scalars(
+            select(HumanTask.id)
+            .where(*conditions)
+            .order_by(*order)
+            .limit(filters.per_page)
+            .offset((filters.page - 1) * filters.per_page)
+        )
     )
     query = (
         select(HumanTask, ProcessVersion.name, Department.short_name)
@@ -93,13 +134,10 @@ def inbox(user: User, filters: InboxFilter) -> InboxPage:
         .join(ProcessVersion)
         .outerjoin(ShareApplication, ShareApplication.number == HumanTask.business_key)
         .outerjoin(Department, Department.id == ShareApplication.applicant_department_id)
-        .where(*conditions)
-        .order_by(*order)
-        .limit(filters.per_page)
-        .offset((filters.page - 1) * filters.per_page)
+        .where(HumanTask.id.in_(ids))
     )
-    rows = [InboxRow(task, name, applicant) for task, name, applicant in db.session.execute(query)]
-    return InboxPage(rows, total, filters)
+    found = {task.id: InboxRow(task, name, applicant) for task, name, applicant in db.session.execute(query)}
+    return InboxPage([found[i] for i in ids if i in found], total, filters)
 
 
 def parse_filters(args) -> InboxFilter:

@@ -8,11 +8,10 @@ from flask_login import current_user, login_required
 
 from app.access import require
 from app.calendar.services import status_of
-from app.engine import queries, runtime, store
+from app.engine import runtime, store
 from app.engine.models import HumanTask, ProcessInstance
 from app.engine.notifications import mark_read, notifications_for, unread_count
 from app.errors import ServiceError, ValidationFailed
-from app.extensions import db
 from app.inbox.formdata import fields_of, from_form
 
 bp = Blueprint("inbox", __name__)
@@ -41,14 +40,11 @@ def inject_counts():
     if not getattr(current_user, "is_authenticated", False):
         return {}
     if "nav_counts" not in g:
+        from app.inbox.listing import scope_counts
+
         g.nav_counts = {
             "unread": unread_count(current_user),
-            "tasks": db.session.scalar(
-                db.select(db.func.count(HumanTask.id)).where(
-                    (HumanTask.assignee_id == current_user.id) & (HumanTask.status == "open")
-                    | queries.candidate_filter(current_user)
-                )
-            ),
+            "tasks": sum(scope_counts(current_user).values()),
         }
     return {"nav_counts": g.nav_counts}
 
@@ -57,11 +53,9 @@ def inject_counts():
 @login_required
 def tasks():
     """My tasks, my queue (claim), what I have done: filters, case-number search, paging; by due date."""
-    from app.inbox.listing import SCOPES, inbox, parse_filters, process_choices
+    from app.inbox.listing import SCOPES, inbox, parse_filters, process_choices, scope_counts
 
-    counts = {
-        scope: inbox(current_user, parse_filters({"scope": scope})).total for scope in ("mine", "queue")
-    }
+    counts = scope_counts(current_user)
     args = request.args.to_dict()
     if "scope" not in args:  # open on my own work, or on the queue when I hold nothing
         args["scope"] = "mine" if counts["mine"] or not counts["queue"] else "queue"
