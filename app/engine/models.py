@@ -128,7 +128,8 @@ class HumanTask(db.Model):
     __table_args__ = (
         Index(
             "ix_human_task_queue",
-            "status", "candidate_department_id", "candidate_role", "assignee_id", "due_at", "created_at", "business_key", "id",
+            "status", "candidate_department_id", "candidate_role", "assignee_id", "due_at", "created_at",
+            "business_key", "process_id", "label", "id",
         ),
         Index("ix_human_task_assignee", "assignee_id", "status", "due_at", "created_at", "business_key", "id"),
         Index("ix_human_task_done", "completed_by_id", "status", "completed_at", "id"),
