@@ -188,3 +188,32 @@ def test_the_task_page_saves_a_draft_and_keeps_an_oversized_one_on_screen(app, c
     assert "内容过长" in html and huge in html  # nothing typed is lost
     with app.app_context():
         assert runtime.get_task(task_id).draft == {"accepted": "false", "reasons": "材料不全，待补"}
+
+
+def test_notifications_over_the_api(app, client, seeded):
+    from app.engine.notifications import send
+    from app.org.roles import Role
+
+    with app.app_context():
+        operator = user("hb_operator")
+        first = send(message="规范性检查即将到期", role=Role.PLATFORM_OPERATOR.value,
+                     department_id=operator.department_id, link="/cases/GS-1").id  # fmt: skip
+        send(message="给别人的通知", user_id=user("rst_applicant").id)
+        second = send(message="申请已受理", user_id=operator.id).id
+        db.session.commit()
+    token = bearer(api_token(app, "hb_operator"))
+    body = client.get("/api/v1/notifications", headers=token).get_json()
+    assert [(n["id"], n["read"]) for n in body["items"]] == [(second, False), (first, False)]
+    assert body["unread_count"] == 2 and body["items"][1]["link"] == "/cases/GS-1"
+    marked = client.post(f"/api/v1/notifications/{first}/read", headers=token).get_json()
+    assert marked == {"id": first, "read": True, "unread_count": 1}
+    unread = client.get("/api/v1/notifications?unread=1", headers=token).get_json()["items"]
+    assert [n["message"] for n in unread] == ["申请已受理"]
+    someone_elses = client.post(
+        f"/api/v1/notifications/{second}/read", headers=bearer(api_token(app, "wh_operator"))
+    )
+    assert someone_elses.status_code == 404 and someone_elses.get_json()["error"]["code"] == "not_found"
+    for query in ("limit=0", "limit=x", "unread=yes"):
+        response = client.get(f"/api/v1/notifications?{query}", headers=token)
+        assert response.status_code == 422, query
+    assert client.get("/api/v1/notifications").status_code == 401

@@ -70,6 +70,19 @@ def notifications_for(user: User, *, unread_only: bool = False, limit: int = 50)
     return list(db.session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
 
 
+def read_ids(user: User, notification_ids: list[int]) -> set[int]:
+    """Which of these notifications the user has read."""
+    if not notification_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            db.select(NotificationRead.notification_id).where(
+                NotificationRead.user_id == user.id, NotificationRead.notification_id.in_(notification_ids)
+            )
+        )
+    )
+
+
 def unread_count(user: User) -> int:
     """How many of the user's notifications are unread."""
     return (
