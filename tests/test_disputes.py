@@ -145,3 +145,42 @@ def test_the_leadership_office_reads_the_dossier(app, client, demo_content):
         assert text in page, text
     inbox = client.get("/tasks").get_data(as_text=True)
     assert "领导小组办公室协调决定：婚姻登记信息" in inbox
+
+
+def test_disputes_over_the_api(app, client, demo_content):
+    from tests.conftest import api_token, bearer
+
+    with app.app_context():
+        line_id = refused_line().id
+    applicant = bearer(api_token(app, "rst_applicant"))
+    missing = client.post(
+        "/api/v1/disputes", json={"description": "x", "line_id": line_id}, headers=applicant
+    )
+    assert missing.status_code == 422 and missing.get_json()["error"]["fields"] == {"topic": "请选择分歧事项"}
+    no_subject = client.post(
+        "/api/v1/disputes", json={"topic": "result", "description": "x"}, headers=applicant
+    )
+    assert no_subject.status_code == 422 and "subject" in no_subject.get_json()["error"]["fields"]
+    unknown = client.post(
+        "/api/v1/disputes", json={"topic": "result", "description": "x", "line_id": 999999}, headers=applicant
+    )
+    assert unknown.status_code == 404
+    created = client.post(
+        "/api/v1/disputes", json={"topic": "result", "description": "认为应予授权", "line_id": line_id},
+        headers=applicant,
+    )  # fmt: skip
+    assert created.status_code == 201
+    body = created.get_json()
+    assert (body["status"], body["topic_label"], body["line_id"]) == ("negotiating", "授权结果", line_id)
+    number = body["number"]
+    listed = client.get("/api/v1/disputes", headers=bearer(api_token(app, "leader"))).get_json()["items"]
+    assert [d["number"] for d in listed] == [number]
+    assert (
+        client.get(f"/api/v1/disputes/{number}", headers=bearer(api_token(app, "mz_clerk"))).status_code
+        == 200
+    )
+    outsider = client.get(f"/api/v1/disputes/{number}", headers=bearer(api_token(app, "gat_provider")))
+    assert outsider.status_code == 403
+    assert client.get("/api/v1/disputes", headers=bearer(api_token(app, "gat_provider"))).get_json() == {
+        "items": []
+    }

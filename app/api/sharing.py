@@ -171,3 +171,69 @@ def get_objection(number: str):
     from app.sharing.objections import get_objection as find
 
     return jsonify(objection_json(find(api_user(), number)))
+
+
+class DisputeInput(Schema):
+    """A dispute (§25) about one application line or one disputed objection."""
+
+    class Meta:
+        unknown = RAISE
+
+    topic = fields.String(required=True, error_messages={"required": "请选择分歧事项"})
+    description = fields.String(required=True, error_messages={"required": "请说明分歧内容"})
+    line_id = fields.Integer(allow_none=True, load_default=None, error_messages={"invalid": "应为整数"})
+    objection_number = fields.String(allow_none=True, load_default=None)
+
+
+def dispute_json(dispute) -> dict:
+    """The API shape of a dispute: parties, positions, negotiation record and decision."""
+    from app.sharing.disputes import TOPICS
+
+    return {
+        "number": dispute.number, "status": dispute.status, "topic": dispute.topic,
+        "topic_label": TOPICS.get(dispute.topic), "resource": dispute.resource.code,
+        "line_id": dispute.line_id, "objection": dispute.objection.number if dispute.objection else None,
+        "description": dispute.description, "positions": dispute.positions or {},
+        "negotiation_record": dispute.negotiation_record, "outcome": dispute.outcome,
+        "outcome_text": dispute.outcome_text, "raised_at": dispute.raised_at.isoformat(),
+        "decided_at": dispute.decided_at.isoformat() if dispute.decided_at else None,
+    }  # fmt: skip
+
+
+@bp.get("/disputes")
+def list_disputes():
+    """Disputes the caller's department is party to (all of them for the leadership office)."""
+    from app.sharing.disputes import disputes_for
+
+    return jsonify(items=[dispute_json(d) for d in disputes_for(api_user())])
+
+
+@bp.get("/disputes/<number>")
+def get_dispute(number: str):
+    """One dispute, if the caller may see it."""
+    from app.sharing.disputes import get_dispute as find
+
+    return jsonify(dispute_json(find(api_user(), number)))
+
+
+@bp.post("/disputes")
+def create_dispute():
+    """Raise a dispute; 201 with its number. Negotiation starts; unresolved ones go to the leadership office."""
+    from app.sharing.disputes import raise_dispute
+    from app.sharing.models import ApplicationLine, Objection
+
+    body = load(DisputeInput(), request.get_json(silent=True))
+    line = objection = None
+    if body["line_id"] is not None:
+        line = db.session.get(ApplicationLine, body["line_id"])
+        if line is None:
+            raise NotFound("申请资源不存在")
+    if body["objection_number"]:
+        objection = db.session.scalar(select(Objection).where(Objection.number == body["objection_number"]))
+        if objection is None:
+            raise NotFound("异议不存在")
+    dispute = raise_dispute(
+        api_user(), topic=body["topic"], description=body["description"], line=line, objection=objection
+    )
+    db.session.commit()
+    return jsonify(dispute_json(dispute)), 201

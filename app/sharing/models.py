@@ -202,6 +202,7 @@ class Dispute(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     line: Mapped[ApplicationLine | None] = relationship()
+    objection = relationship("Objection")
     resource = relationship("Resource")
     applicant_department = relationship("Department", foreign_keys=[applicant_department_id])
     provider = relationship("Department", foreign_keys=[provider_department_id])
