@@ -69,13 +69,22 @@ def tasks():
 @bp.route("/tasks/<task_id>")
 @login_required
 def task(task_id: str):
-    """One task: the case, the deadline, the form."""
+    """One task: the case, the deadline, the form (prefilled from a saved draft)."""
+    item = _visible_task(task_id)
+    return _task_page(item, item.draft or {}, {})
+
+
+def _visible_task(task_id: str) -> HumanTask:
     item = runtime.get_task(task_id)
     require(current_user, "task.view", item)
+    return item
+
+
+def _task_page(item: HumanTask, values, errors: dict[str, str]) -> str:
     schema = runtime.task_form(item)
     return render_template(
         "inbox/task.html", task=item, summary=case_summary(item.instance), fields=fields_of(schema),
-        schema=schema, badge=badge(item), values=item.draft or {}, errors={},
+        schema=schema, badge=badge(item), values=values, errors=errors,
     )  # fmt: skip
 
 
@@ -107,17 +116,12 @@ def unclaim(task_id: str):
 @login_required
 def complete(task_id: str):
     """Submit the task's form; errors are shown on the fields and nothing is lost."""
-    item = runtime.get_task(task_id)
-    require(current_user, "task.view", item)
-    schema = runtime.task_form(item)
-    data = from_form(schema, request.form)
+    item = _visible_task(task_id)
+    data = from_form(runtime.task_form(item), request.form)
     try:
         runtime.complete_task(task_id, current_user, data)
     except ValidationFailed as exc:
-        return render_template(
-            "inbox/task.html", task=item, summary=case_summary(item.instance), fields=fields_of(schema),
-            schema=schema, badge=badge(item), values=request.form, errors=exc.fields,
-        ), 422  # fmt: skip
+        return _task_page(item, request.form, exc.fields), 422
     flash(_("已办结：%(label)s", label=item.label), "success")
     return redirect(url_for("inbox.tasks"))
 
@@ -126,17 +130,13 @@ def complete(task_id: str):
 @login_required
 def draft(task_id: str):
     """Save the form as it is, to finish later; nothing is validated but the field names."""
-    item = runtime.get_task(task_id)
-    require(current_user, "task.view", item)
-    schema = runtime.task_form(item)
-    data = {name: request.form.get(name, "").strip() for name in (schema or {}).get("properties", {})}
+    item = _visible_task(task_id)
+    properties = (runtime.task_form(item) or {}).get("properties", {})
+    data = {name: request.form.get(name, "").strip() for name in properties}
     try:
         runtime.save_draft(task_id, current_user, data)
     except ValidationFailed as exc:  # shown on the fields, with everything typed kept
-        return render_template(
-            "inbox/task.html", task=item, summary=case_summary(item.instance), fields=fields_of(schema),
-            schema=schema, badge=badge(item), values=request.form, errors=exc.fields,
-        ), 422  # fmt: skip
+        return _task_page(item, request.form, exc.fields), 422
     except ServiceError as exc:
         flash(exc.message, "error")
         return redirect(url_for("inbox.task", task_id=task_id))
