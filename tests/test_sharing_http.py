@@ -158,3 +158,30 @@ def test_attachments_are_checked_stored_and_only_for_those_who_see_the_case(app,
     stranger = app.test_client()
     login(stranger, "wh_applicant")
     assert stranger.get(link).status_code == 403
+
+
+def test_the_case_page_shows_working_days_taken_per_step(app, client, demo_content):
+    clock.freeze(datetime.fromisoformat("2026-09-29T10:00:00+08:00"))  # Tuesday before National Day
+    applicant = bearer(api_token(app, "rst_applicant"))
+    number = client.post(
+        "/api/v1/applications", json=_body(app, "婚姻登记信息"), headers=applicant
+    ).get_json()["number"]
+    operator = bearer(api_token(app, "hb_operator"))
+    (check,) = client.get("/api/v1/tasks?scope=queue", headers=operator).get_json()["items"]
+    client.post(f"/api/v1/tasks/{check['id']}/claim", headers=operator)
+    clock.freeze(
+        datetime.fromisoformat("2026-10-09T15:00:00+08:00")
+    )  # 9-30, 10-8, 10-9 are working days (10-1..7 off)
+    done = client.post(
+        f"/api/v1/tasks/{check['id']}/complete", json={"data": {"accepted": True}}, headers=operator
+    )
+    assert done.status_code == 200
+    clock.freeze(
+        datetime.fromisoformat("2026-10-12T11:00:00+08:00")
+    )  # Monday: 10-10 is a make-up working day
+    login(client, "rst_applicant")
+    page = client.get(f"/applications/{number}").get_data(as_text=True)
+    rows = re.findall(r"<tr><td>([^<]+)</td>.*?</td>\s*<td>([^<]*)</td></tr>", page, flags=re.S)
+    taken = dict(rows)
+    assert taken["规范性检查"] == "3个工作日"
+    assert [v for k, v in taken.items() if k != "规范性检查"] == ["已用2个工作日"]

@@ -21,7 +21,7 @@ from app import clock
 from app.audit.writer import record
 from app.calendar.arrangement import ArrangementError, YearArrangement, parse_arrangement, parse_overlay
 from app.calendar.core import StatutoryCalendar
-from app.calendar.deadlines import Deadline, Rule, compute_deadline, deadline_status
+from app.calendar.deadlines import Deadline, Rule, compute_deadline, deadline_status, working_days_taken
 from app.calendar.models import CalendarVersion, StoredDeadline
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
@@ -144,6 +144,11 @@ def deadline(
     return compute_deadline(
         active_calendar(), event_at, days, rule or Rule.STRICT, close_time or office_close_time()
     )
+
+
+def days_taken(start_at: datetime, end_at: datetime | None = None) -> int:
+    """Working days a step took (or has taken so far), counted like a deadline: the receiving day is not."""
+    return working_days_taken(active_calendar(), start_at, end_at or clock.now())
 
 
 def status_of(due_date: date, provisional: bool = False):

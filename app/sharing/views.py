@@ -14,6 +14,7 @@ from app import attachments, clock
 from app.access import can, require
 from app.attachments import Upload
 from app.audit.models import AuditEvent
+from app.calendar.services import days_taken
 from app.catalog.rules import requestable_items
 from app.catalog.services import resource_by_code
 from app.engine.models import HumanTask, ProcessInstance
@@ -127,7 +128,7 @@ def case(number: str):
     authorizations = {a.line_id: a for a in db.session.scalars(
         select(Authorization).where(Authorization.line_id.in_([line.id for line in application.lines])))}  # fmt: skip
     return render_template("sharing/case.html", application=application, tasks=tasks, events=events,
-                           labels=ACTION_LABELS, authorizations=authorizations, badge=badge,
+                           labels=ACTION_LABELS, authorizations=authorizations, badge=badge, days_taken=days_taken,
                            files=attachments.of("application", application.id))  # fmt: skip
 
 
