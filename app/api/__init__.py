@@ -6,7 +6,7 @@ from flask import Blueprint, g, request
 from flask_babel import gettext as _
 
 from app.auth.services import user_for_token
-from app.errors import ServiceError
+from app.errors import ServiceError, ValidationFailed
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -34,6 +34,18 @@ def authenticate_bearer() -> None:
 def api_user():
     """The user of the current API call."""
     return g.api_user
+
+
+def int_arg(name: str, default: int, low: int, high: int) -> int:
+    """A query-string integer within [low, high]; 422 naming the parameter otherwise."""
+    raw = request.args.get(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationFailed(_("参数有误"), fields={name: _("必须是整数")}) from None
+    if not low <= value <= high:
+        raise ValidationFailed(_("参数有误"), fields={name: _("必须在 %(a)d–%(b)d 之间", a=low, b=high)})
+    return value
 
 
 from app.api import admin, calendar, catalog, me, notifications, sharing, tasks  # noqa: E402,F401  (routes)

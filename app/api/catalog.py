@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from app.access import can, require
-from app.api import api_user, bp
-from app.api.tasks import _int_arg
+from app.api import api_user, bp, int_arg
 from app.catalog import services
 from app.catalog.models import ResourceStatus
 from app.catalog.schemas import ReasonInput, ResourceInput, ServiceInput, load, resource_summary, version_json
@@ -50,8 +49,8 @@ def catalog_search():
         share_type=args.get("share_type") or None,
         level=args.get("level") or None,
         update_cycle=args.get("update_cycle") or None,
-        page=_int_arg("page", 1, 1, 100_000),
-        per_page=_int_arg("per_page", 20, 1, 100),
+        page=int_arg("page", 1, 1, 100_000),
+        per_page=int_arg("per_page", 20, 1, 100),
     )
     return jsonify(items=[resource_summary(r) for r in page.items], total=page.total, page=page.page,
                    per_page=page.per_page)  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_babel import gettext as _
 
-from app.api import api_user, bp
+from app.api import api_user, bp, int_arg
 from app.engine.models import Notification
 from app.engine.notifications import mark_read, notifications_for, read_ids, unread_count
 from app.errors import ValidationFailed
@@ -26,13 +26,11 @@ def notification_json(note: Notification, read: bool) -> dict:
 def list_notifications():
     """?unread=1 for unread ones only; ?limit=1..200 (default 50)."""
     user = api_user()
-    raw = request.args.get("limit", "50")
-    if not raw.isdigit() or not 1 <= int(raw) <= 200:
-        raise ValidationFailed(_("参数有误"), fields={"limit": _("必须在 %(a)d–%(b)d 之间", a=1, b=200)})
+    limit = int_arg("limit", 50, 1, 200)
     unread = request.args.get("unread", "0")
     if unread not in ("0", "1"):
         raise ValidationFailed(_("参数有误"), fields={"unread": _("只能是 0 或 1")})
-    items = notifications_for(user, unread_only=unread == "1", limit=int(raw))
+    items = notifications_for(user, unread_only=unread == "1", limit=limit)
     seen = read_ids(user, [n.id for n in items])
     return jsonify(items=[notification_json(n, n.id in seen) for n in items], unread_count=unread_count(user))
 

@@ -232,8 +232,7 @@ def create_dispute():
         objection = db.session.scalar(select(Objection).where(Objection.number == body["objection_number"]))
         if objection is None:
             raise NotFound("异议不存在")
-    dispute = raise_dispute(
+    dispute = raise_dispute(  # starting its procedure commits
         api_user(), topic=body["topic"], description=body["description"], line=line, objection=objection
     )
-    db.session.commit()
     return jsonify(dispute_json(dispute)), 201

@@ -6,7 +6,7 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 
 from app.access import require
-from app.api import api_user, bp
+from app.api import api_user, bp, int_arg
 from app.calendar.services import status_of
 from app.engine import queries, runtime
 from app.engine.models import HumanTask
@@ -39,17 +39,6 @@ def task_json(task: HumanTask) -> dict:
     }
 
 
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name, str(default))
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationFailed(_("参数有误"), fields={name: _("必须是整数")}) from None
-    if not low <= value <= high:
-        raise ValidationFailed(_("参数有误"), fields={name: _("必须在 %(a)d–%(b)d 之间", a=low, b=high)})
-    return value
-
-
 @bp.get("/tasks")
 def list_tasks():
     """?scope=mine|queue (default mine), limit, offset."""
@@ -57,8 +46,8 @@ def list_tasks():
     scope = request.args.get("scope", "mine")
     if scope not in ("mine", "queue"):
         raise ValidationFailed(_("参数有误"), fields={"scope": _("只能是 mine 或 queue")})
-    limit = _int_arg("limit", 50, 1, 200)
-    offset = _int_arg("offset", 0, 0, 10_000_000)
+    limit = int_arg("limit", 50, 1, 200)
+    offset = int_arg("offset", 0, 0, 10_000_000)
     finder = queries.my_tasks if scope == "mine" else queries.queue_tasks
     return jsonify(
         items=[task_json(t) for t in finder(user, limit=limit, offset=offset)], limit=limit, offset=offset
