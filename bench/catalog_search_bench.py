@@ -11,14 +11,14 @@ the same bigram function publication uses.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
-import tempfile
 import time
 import warnings
 
 warnings.simplefilter("ignore")
+
+from common import bench_app, database_url, fresh_database, percentile  # noqa: E402
 
 REGIONS = [
     "湖北省",
@@ -65,24 +65,15 @@ def main() -> None:
     import logging
 
     logging.disable(logging.WARNING)
-    from flask_migrate import upgrade
     from sqlalchemy import text
 
-    from app import create_app
     from app.catalog import search, services
     from app.catalog.models import DataItem, Resource, ResourceVersion, SearchTerm
-    from app.demo import seed
     from app.extensions import db
     from app.org.models import Department
-    from config import DevelopmentConfig
 
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/search.db"
-
-    class Config(DevelopmentConfig):
-        SQLALCHEMY_DATABASE_URI = url
-        ARGON2_FAST = True
-
-    app = create_app(Config)
+    url = database_url("search")
+    app = bench_app(url)
     rng = random.Random(2026)
     with app.app_context():
         reuse = (
@@ -90,13 +81,8 @@ def main() -> None:
             and db.inspect(db.engine).has_table("resource")
             and (db.session.scalar(text("SELECT count(*) FROM resource")) >= args.resources)
         )
-        if url.startswith("postgresql") and not reuse:
-            db.drop_all()
-            db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-            db.session.commit()
         if not reuse:
-            upgrade()
-            seed()
+            fresh_database(url)
         departments = list(db.session.scalars(db.select(Department)))
         started = time.perf_counter()
         connection = db.session.connection()
@@ -163,14 +149,15 @@ def main() -> None:
             db.session.rollback()
 
     everything = sorted(x for values in timings.values() for x in values)
-    p = lambda values, q: sorted(values)[min(len(values) - 1, int(round(q * (len(values) - 1))))]  # noqa: E731
     print(f"database: {'PostgreSQL' if url.startswith('postgresql') else 'SQLite'}")
     print(
         f"loaded {args.resources:,} resources, {item_count:,} items, {term_count:,} index rows in {load_time:.0f} s"
     )
     for kind, values in timings.items():
-        print(f"{kind:>12}: p50 {p(values, 0.5):6.1f} ms  p95 {p(values, 0.95):6.1f} ms  (n={len(values)})")
-    print(f"all queries: p50 {p(everything, 0.5):.1f} ms, p95 {p(everything, 0.95):.1f} ms (target p95 < 50 ms); "
+        print(
+            f"{kind:>12}: p50 {percentile(values, 0.5):6.1f} ms  p95 {percentile(values, 0.95):6.1f} ms  (n={len(values)})"
+        )
+    print(f"all queries: p50 {percentile(everything, 0.5):.1f} ms, p95 {percentile(everything, 0.95):.1f} ms (target p95 < 50 ms); "
           f"median hits {statistics.median(hits):.0f}")  # fmt: skip
     print("slowest:")
     for elapsed, what in sorted(slowest, reverse=True)[:5]:

@@ -11,9 +11,7 @@ same database, as production scales), completion latency p50/p95, stored bytes p
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import tempfile
 import time
 import warnings
 from datetime import datetime
@@ -21,29 +19,12 @@ from pathlib import Path
 
 warnings.simplefilter("ignore")
 
+from common import bench_app, database_url, fresh_database, percentile  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "data" / "bpmn" / "engine_sample.bpmn"
 FORMS = ROOT / "tests" / "data" / "forms"
 TARGETS = {"instances_per_s": 100, "p95_ms": 15, "idle_sweep_ms": 10, "bytes": 8 * 1024}
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def _bench_app(url: str):
-    import logging
-
-    logging.disable(logging.WARNING)
-    from app import create_app
-    from config import DevelopmentConfig
-
-    class Config(DevelopmentConfig):
-        SQLALCHEMY_DATABASE_URI = url
-        ARGON2_FAST = True
-
-    return create_app(Config)
 
 
 def lifecycles(url: str, prefix: str, count: int) -> list[float]:
@@ -54,7 +35,7 @@ def lifecycles(url: str, prefix: str, count: int) -> list[float]:
     from app.extensions import db
     from app.org.models import User
 
-    app = _bench_app(url)
+    app = bench_app(url)
     latencies: list[float] = []
     with app.app_context():
         users = {u.username: u for u in db.session.scalars(db.select(User))}
@@ -99,7 +80,7 @@ def parallel_lifecycles(url: str, workers: int, per_worker: int, tag: str) -> tu
 
 
 def _warm(url: str) -> None:
-    _bench_app(url)
+    bench_app(url)
 
 
 def main() -> None:
@@ -110,9 +91,6 @@ def main() -> None:
     parser.add_argument("--due", type=int, default=1_000)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-    from sqlalchemy import text
-
     from app import clock
     from app.engine import runtime, store
     from app.engine.models import HumanTask, ProcessInstance, TaskStatus
@@ -120,17 +98,10 @@ def main() -> None:
     from app.extensions import db
     from app.org.models import User
 
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-    app = _bench_app(url)
+    url = database_url("bench")
+    app = bench_app(url)
     with app.app_context():
-        if url.startswith("postgresql"):
-            db.drop_all()
-            db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-            db.session.commit()
-        upgrade()
-        from app.demo import seed
-
-        seed()
+        fresh_database(url)
         assert deploy([SAMPLE], forms_dir=FORMS).problems == []
         users = {u.username: u for u in db.session.scalars(db.select(User))}
         applicant, provider = users["rst_applicant"], users["gat_provider"]

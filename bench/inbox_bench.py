@@ -12,22 +12,17 @@ request in milliseconds against the 100 ms p95 target of issue #7.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
-import tempfile
 import time
 import warnings
 from datetime import UTC, date, datetime, timedelta
 
 warnings.simplefilter("ignore")
 
+from common import bench_app, database_url, fresh_database, percentile  # noqa: E402
+
 TARGET_P95_MS = 100
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def main() -> None:
@@ -40,38 +35,24 @@ def main() -> None:
     import logging
 
     logging.disable(logging.WARNING)
-    from flask_migrate import upgrade
     from sqlalchemy import insert, text
 
-    from app import clock, create_app
+    from app import clock
     from app.auth.services import create_api_token
-    from app.demo import seed
     from app.engine.models import HumanTask, ProcessInstance, ProcessVersion
     from app.engine.registry import deploy
     from app.extensions import db
     from app.org.models import Department, User
     from app.org.roles import Role
     from app.sharing.models import ShareApplication
-    from config import DevelopmentConfig
 
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/inbox.db"
-
-    class Config(DevelopmentConfig):
-        SQLALCHEMY_DATABASE_URI = url
-        ARGON2_FAST = True
-        WTF_CSRF_ENABLED = False
-
-    app = create_app(Config)
+    url = database_url("inbox")
+    app = bench_app(url, WTF_CSRF_ENABLED=False)
     rng = random.Random(2026)
     now = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
     with app.app_context():
         clock.freeze(now)
-        if url.startswith("postgresql"):
-            db.drop_all()
-            db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-            db.session.commit()
-        upgrade()
-        seed()
+        fresh_database(url)
         assert deploy(comment="bench").problems == []
         version = db.session.scalar(
             db.select(ProcessVersion).where(ProcessVersion.process_id == "share_application")

@@ -1,0 +1,47 @@
+"""What the benchmarks share: the database they use, the app built on it, a fresh schema, percentiles."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile (nearest rank) of the values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def database_url(name: str) -> str:
+    """DATABASE_URL if set (PostgreSQL runs), else a new SQLite file in a temporary directory."""
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/{name}.db"
+
+
+def bench_app(url: str, **settings):
+    """The application on `url`, quiet, with fast password hashing (and any extra settings)."""
+    import logging
+
+    logging.disable(logging.WARNING)
+    from app import create_app
+    from config import DevelopmentConfig
+
+    config = type(
+        "BenchConfig", (DevelopmentConfig,), {"SQLALCHEMY_DATABASE_URI": url, "ARGON2_FAST": True, **settings}
+    )
+    return create_app(config)
+
+
+def fresh_database(url: str) -> None:
+    """Inside an app context: an empty schema built by the migrations, with the demo organisation."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from app.demo import seed
+    from app.extensions import db
+
+    if url.startswith("postgresql"):  # a SQLite file is always new; a PostgreSQL database is emptied
+        db.drop_all()
+        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+    upgrade()
+    seed()
