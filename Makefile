@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
 export DATABASE_URL ?= sqlite:///$(CURDIR)/instance/govshare.db
 
 .PHONY: run test setup lint format bench clean
@@ -13,15 +14,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-setup: $(STAMP)
+# Browser libraries (bpmn-js, echarts) from npm, served by the app from node_modules; never committed.
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NPM_STAMP)
 
-run: $(STAMP)
+setup: $(STAMP) $(NPM_STAMP)
+
+run: $(STAMP) $(NPM_STAMP)
 	mkdir -p instance
 	$(BIN)/govshare db upgrade
 	$(BIN)/govshare demo seed
 	$(BIN)/govshare serve --host 127.0.0.1 --port 5000
 
-test: $(STAMP)
+test: $(STAMP) $(NPM_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -41,4 +47,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/inbox_bench.py
 
 clean:
-	rm -rf $(VENV) instance/*.db* .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules instance/*.db* .pytest_cache .ruff_cache

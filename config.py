@@ -18,6 +18,16 @@ class Config:
     """Settings shared by every environment."""
 
     ENV_NAME = "base"
+
+    # npm packages (bpmn-js, echarts) installed at setup; served under /vendor/.
+    NODE_MODULES = os.environ.get("GOVSHARE_NODE_MODULES", str(BASE_DIR / "node_modules"))
+
+    # The OpenAPI document (flask-smorest), generated from the API's marshmallow schemas.
+    API_TITLE = "GovShare API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_url("govshare.db")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}

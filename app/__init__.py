@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from app.db_types import render_item
 from app.extensions import babel, csrf, db, login_manager, migrate
@@ -26,6 +27,8 @@ def create_app(config: type | str | None = None) -> Flask:
         config = CONFIGS[config]
 
     app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    # `<int:id>` in every route: a number past the database's integer range is a 404, not an overflow.
+    app.url_map.converters["int"] = RowIdConverter
     app.config.from_object(config)
     if hasattr(config, "check"):
         config.check()
@@ -75,9 +78,11 @@ def create_app(config: type | str | None = None) -> Flask:
     app.register_blueprint(inbox_bp)
     app.register_blueprint(sharing_bp)
     app.register_blueprint(engine_bp)
+    from app.api import api
     from app.api import bp as api_bp
 
-    app.register_blueprint(api_bp)
+    api.init_app(app)
+    api.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     register_error_handlers(app)
     register_template_helpers(app)
@@ -87,6 +92,14 @@ def create_app(config: type | str | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+class RowIdConverter(IntegerConverter):
+    """Integers 0 … 2^31-1, the range of an INTEGER id column on both databases."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002  (werkzeug's signature)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _security_headers(response):

@@ -106,6 +106,34 @@ def error_response(status: int, code: str, message: str, fields: dict[str, str] 
     return render_template("errors/error.html", status=status, message=message, fields=fields or {}), status
 
 
+def flatten_errors(messages: dict, prefix: str = "") -> dict[str, str]:
+    """marshmallow's nested error dict as {"items[0].name": "…"} with one message per field."""
+    out: dict[str, str] = {}
+    for key, value in messages.items():
+        path = f"{prefix}[{key}]" if isinstance(key, int) else f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            out.update(flatten_errors(value, path))
+        elif isinstance(value, list):
+            text = value[0] if value and isinstance(value[0], str) else str(value)
+            out[path] = "未知字段" if text == "Unknown field." else text
+        else:
+            out[path] = str(value)
+    return out
+
+
+def _request_rejected(status: int, messages: dict):
+    """422 (or 400 for a body that is not JSON) naming each bad field; locations (json, query) are dropped."""
+    fields: dict[str, str] = {}
+    for location, problems in messages.items():
+        if isinstance(problems, dict):
+            fields.update(flatten_errors(problems))
+        elif location == "json":
+            fields["_body"] = _("请求体不是有效的 JSON")
+    if status == 400:
+        return error_response(400, "bad_request", _("请求体不是有效的 JSON"), fields)
+    return error_response(status, "validation_failed", _("提交的数据有误"), fields)
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers on the app."""
 
@@ -120,6 +148,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException):
         status = error.code or 500
+        messages = (getattr(error, "data", None) or {}).get("messages")
+        if isinstance(messages, dict):  # a request the API's marshmallow schemas rejected (webargs)
+            return _request_rejected(status, messages)
         message = HTTP_MESSAGES.get(status, error.description or "")
         return error_response(status, HTTP_CODES.get(status, "http_error"), _(message))
 

@@ -103,6 +103,10 @@ def test_an_application_clicked_through_by_applicant_operator_and_provider(live_
 
     applicant.goto(f"{live_server}/applications/{number}")
     assert applicant.is_visible("text=已答复") and applicant.is_visible("text=同意授权")
+    # bpmn-js (from npm) draws the procedure with the steps taken marked as done.
+    applicant.wait_for_selector(".bpmn-diagram.bpmn-ready >> nth=1")
+    assert applicant.locator('.gs-done[data-element-id="normative_check"]').count() == 1
+    assert applicant.locator('.gs-done[data-element-id="provider_authorization"]').count() == 1
     _shot(applicant, "case-decided")
     narrow = _page(browser, live_server, "rst_applicant", width=390)
     narrow.goto(f"{live_server}/authorizations")

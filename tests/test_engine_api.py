@@ -71,15 +71,22 @@ def test_someone_elses_task_is_403_and_an_unknown_one_404(app, client, case):
     assert client.get("/api/v1/tasks/nope", headers=bearer(api_token(app, "admin"))).status_code == 404
 
 
-@pytest.mark.parametrize("body", [None, "[]", '{"data": 3}', "{bad json"])
-def test_malformed_completion_bodies_are_422(app, client, case, body):
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [(None, 422, None), ("[]", 422, "_schema"), ('{"data": 3}', 422, "data"), ("{bad json", 400, "_body")],
+)
+def test_malformed_completion_bodies_are_4xx_naming_the_problem(app, client, case, body, status, field):
     task_id = _check_id(app, case)
     response = client.post(
         f"/api/v1/tasks/{task_id}/complete",
         data=body,
         headers={**bearer(api_token(app, "hb_operator")), "Content-Type": "application/json"},
     )
-    assert response.status_code == 422
+    assert response.status_code == status
+    error = response.get_json()["error"]
+    assert error["message"] and error["code"] in ("validation_failed", "bad_request")
+    if field:
+        assert field in error["fields"]
 
 
 def test_bad_pagination_is_422(app, client, seeded):

@@ -24,14 +24,24 @@ def test_wrong_method_on_api_is_json_405(app, client, seeded):
     assert response.get_json()["error"]["code"] == "method_not_allowed"
 
 
-def test_malformed_json_body_is_422_not_500(app, client, seeded):
+def test_malformed_json_body_is_400_not_500(app, client, seeded):
     response = client.post(
         "/api/v1/admin/clock",
         data="{not json",
         headers={**bearer(api_token(app, "admin")), "Content-Type": "application/json"},
     )
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {
+        "code": "bad_request",
+        "message": "请求体不是有效的 JSON",
+        "fields": {"_body": "请求体不是有效的 JSON"},
+    }
+
+
+def test_missing_body_field_is_422_naming_it_in_chinese(app, client, seeded):
+    response = client.post("/api/v1/admin/clock", json={}, headers=bearer(api_token(app, "admin")))
     assert response.status_code == 422
-    assert response.get_json()["error"]["fields"]["now"]
+    assert response.get_json()["error"]["fields"] == {"now": "必填"}
 
 
 def test_missing_department_id_on_page_is_404(client, seeded):

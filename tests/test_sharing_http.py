@@ -91,7 +91,7 @@ def test_api_rejects_malformed_applications(app, client, demo_content):
         client.post(
             "/api/v1/applications", data="[", headers={**applicant, "Content-Type": "application/json"}
         ).status_code
-        == 422
+        == 400
     )
 
 

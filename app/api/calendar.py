@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.api import bp
+from app.api.schemas import DeadlineOut
 from app.calendar.deadlines import Rule, parse_close_time
 from app.calendar.services import deadline
 from app.clock import SHANGHAI
@@ -53,19 +53,13 @@ class DeadlineQuery(Schema):
                 raise ValidationError(str(exc)) from None
 
 
-def _first_messages(messages: dict) -> dict[str, str]:
-    return {key: (value[0] if isinstance(value, list) else str(value)) for key, value in messages.items()}
-
-
-@bp.get("/calendar/deadline")
-def calendar_deadline():
-    """Compute a working-day deadline."""
-    try:
-        query = DeadlineQuery().load(request.args.to_dict())
-    except ValidationError as exc:
-        raise ValidationFailed("参数有误", fields=_first_messages(exc.messages)) from None
+@bp.get("/calendar/deadline", tags=["工作日历"])
+@bp.arguments(DeadlineQuery, location="query")
+@bp.response(200, DeadlineOut)
+def calendar_deadline(query: dict):
+    """按法定工作日计算期限（事件当日不计，第 N 个工作日 24:00 截止）"""
     try:
         result = deadline(parse_moment(query["from_"]), query["days"], query["rule"], query["close_time"])
     except ValueError as exc:
         raise ValidationFailed(str(exc)) from None
-    return jsonify(result.as_json())
+    return result.as_json()

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from flask import jsonify
-
 from app.api import api_user, bp
+from app.api.schemas import MeOut
 
 
-@bp.get("/me")
+@bp.get("/me", tags=["账户"])
+@bp.response(200, MeOut)
 def me():
-    """The calling user, their department and roles."""
-    user = api_user()
-    dept = user.department
-    return jsonify(
-        username=user.username,
-        display_name=user.display_name,
-        roles=sorted(r.value for r in user.roles),
-        department={"id": dept.id, "uscc": dept.uscc, "name": dept.name, "platform": dept.platform.code},
-    )
+    """当前用户、所在部门与角色"""
+    return api_user()

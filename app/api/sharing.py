@@ -1,35 +1,31 @@
-"""Share applications and authorizations over the API."""
+"""Share applications, authorizations, objections and disputes over the API."""
 
 from __future__ import annotations
 
-from flask import jsonify, request
-from marshmallow import RAISE, Schema, fields
+from marshmallow import fields
 from sqlalchemy import select
 
 from app.access import require
 from app.api import api_user, bp
-from app.catalog.schemas import ReasonInput, load
+from app.api.schemas import Input, Output, row_id
+from app.catalog.schemas import ReasonInput
 from app.errors import NotFound
 from app.extensions import db
 from app.sharing import services
 from app.sharing.models import Authorization, ShareApplication
 
 
-class LineInput(Schema):
+class LineInput(Input):
     """A requested resource."""
 
-    class Meta:
-        unknown = RAISE
-
     code = fields.String(required=True, error_messages={"required": "请填写资源代码"})
-    items = fields.List(fields.String(), load_default=list)
+    items = fields.List(
+        fields.String(), load_default=list, metadata={"description": "申请的信息项；空为全部"}
+    )
 
 
-class ApplicationInput(Schema):
-    """A share application (§13)."""
-
-    class Meta:
-        unknown = RAISE
+class ApplicationInput(Input):
+    """A share application (办法§13)."""
 
     purpose = fields.String(required=True, error_messages={"required": "请填写用途"})
     reason = fields.String(required=True, error_messages={"required": "请填写申请理由"})
@@ -42,98 +38,69 @@ class ApplicationInput(Schema):
     )
 
 
-def application_json(application: ShareApplication) -> dict:
-    """The API shape of an application and its lines."""
-    return {
-        "number": application.number,
-        "status": application.status,
-        "applicant_department": application.applicant_department.name,
-        "submitted_at": application.submitted_at.isoformat(),
-        "purpose": application.purpose,
-        "business_system": application.business_system,
-        "scope": application.scope,
-        "valid_from": application.valid_from.isoformat(),
-        "valid_to": application.valid_to.isoformat(),
-        "check_reasons": application.check_reasons,
-        "resources": [
-            {"code": line.resource.code, "name": line.resource.name, "items": line.items, "route": line.route,
-             "via_upper_platform": line.via_upper_platform, "decision": line.decision,
-             "decided_at": line.decided_at.isoformat() if line.decided_at else None,
-             "reasons": line.decision_reasons, "basis": line.decision_basis}
-            for line in application.lines
-        ],
-    }  # fmt: skip
+class LineOut(Output):
+    """One requested resource: its route (platform or provider) and decision."""
+
+    code = fields.Function(lambda line: line.resource.code)
+    name = fields.Function(lambda line: line.resource.name)
+    items = fields.List(fields.String())
+    route = fields.String(allow_none=True)
+    via_upper_platform = fields.Boolean()
+    decision = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    reasons = fields.String(attribute="decision_reasons", allow_none=True)
+    basis = fields.String(attribute="decision_basis", allow_none=True)
 
 
-def authorization_json(authorization: Authorization) -> dict:
-    """The API shape of an authorization record."""
-    return {
-        "id": authorization.id,
-        "resource": authorization.resource.code,
-        "applicant_department": authorization.applicant_department.name,
-        "items": authorization.items,
-        "purpose": authorization.purpose,
-        "business_system": authorization.business_system,
-        "scope": authorization.scope,
-        "conditions": authorization.conditions,
-        "valid_from": authorization.valid_from.isoformat(),
-        "valid_to": authorization.valid_to.isoformat(),
-        "revoked_at": authorization.revoked_at.isoformat() if authorization.revoked_at else None,
-        "revoked_reason": authorization.revoked_reason,
-    }
+class ApplicationOut(Output):
+    """A share application and its lines."""
+
+    number = fields.String(metadata={"description": "案件编号"})
+    status = fields.String()
+    applicant_department = fields.Function(lambda a: a.applicant_department.name)
+    submitted_at = fields.DateTime()
+    purpose = fields.String()
+    business_system = fields.String()
+    scope = fields.String()
+    valid_from = fields.Date()
+    valid_to = fields.Date()
+    check_reasons = fields.String(allow_none=True)
+    resources = fields.List(fields.Nested(LineOut), attribute="lines")
 
 
-@bp.post("/applications")
-def create_application():
-    """Submit an application; 201 with its case number."""
-    body = load(ApplicationInput(), request.get_json(silent=True))
-    application = services.submit_application(api_user(), body)
-    return jsonify(application_json(application)), 201
-
-
-@bp.get("/applications")
-def list_applications():
+class ApplicationListOut(Output):
     """My department's applications."""
-    return jsonify(items=[application_json(a) for a in services.applications_of(api_user().department_id)])
+
+    items = fields.List(fields.Nested(ApplicationOut))
 
 
-@bp.get("/applications/<number>")
-def get_application(number: str):
-    """One application, if the caller may see it."""
-    application = db.session.scalar(select(ShareApplication).where(ShareApplication.number == number))
-    if application is None:
-        raise NotFound("申请不存在")
-    require(api_user(), "application.view", application)
-    return jsonify(application_json(application))
+class AuthorizationOut(Output):
+    """An authorization record (办法§21): what may be used, by whom, for what, until when."""
+
+    id = fields.Integer()
+    resource = fields.Function(lambda a: a.resource.code)
+    applicant_department = fields.Function(lambda a: a.applicant_department.name)
+    items = fields.List(fields.String())
+    purpose = fields.String()
+    business_system = fields.String()
+    scope = fields.String()
+    conditions = fields.String(allow_none=True)
+    valid_from = fields.Date()
+    valid_to = fields.Date()
+    revoked_at = fields.DateTime(allow_none=True)
+    revoked_reason = fields.String(allow_none=True)
 
 
-@bp.get("/authorizations")
-def list_authorizations():
+class AuthorizationListOut(Output):
     """Authorizations my department holds or granted."""
-    return jsonify(
-        items=[authorization_json(a) for a in services.authorizations_of(api_user().department_id)]
-    )
+
+    items = fields.List(fields.Nested(AuthorizationOut))
 
 
-@bp.post("/authorizations/<int:authorization_id>/revoke")
-def revoke_authorization(authorization_id: int):
-    """Revoke an authorization with {"reason": …}."""
-    body = load(ReasonInput(), request.get_json(silent=True))
-    authorization = db.session.get(Authorization, authorization_id)
-    if authorization is None:
-        raise NotFound("授权不存在")
-    return jsonify(
-        authorization_json(services.revoke_authorization(api_user(), authorization, body["reason"]))
-    )
+class ObjectionInput(Input):
+    """An objection on data received under an authorization (办法§23)."""
 
-
-class ObjectionInput(Schema):
-    """An objection on data received under an authorization (§23)."""
-
-    class Meta:
-        unknown = RAISE
-
-    authorization_id = fields.Integer(
+    authorization_id = row_id(
         required=True, error_messages={"required": "请填写授权编号", "invalid": "授权编号应为整数"}
     )
     description = fields.String(required=True, error_messages={"required": "请说明异议内容"})
@@ -141,88 +108,171 @@ class ObjectionInput(Schema):
     evidence = fields.String(allow_none=True)
 
 
-def objection_json(objection) -> dict:
-    """The API shape of an objection."""
-    return {
-        "number": objection.number, "status": objection.status, "resource": objection.resource.code,
-        "items": objection.items, "description": objection.description, "outcome": objection.outcome,
-        "correction": objection.correction, "explanation": objection.explanation,
-        "raised_at": objection.raised_at.isoformat(),
-        "answered_at": objection.answered_at.isoformat() if objection.answered_at else None,
-    }  # fmt: skip
+class ObjectionOut(Output):
+    """An objection and the provider's answer."""
+
+    number = fields.String()
+    status = fields.String()
+    resource = fields.Function(lambda o: o.resource.code)
+    items = fields.List(fields.String())
+    description = fields.String()
+    outcome = fields.String(allow_none=True)
+    correction = fields.String(allow_none=True)
+    explanation = fields.String(allow_none=True)
+    raised_at = fields.DateTime()
+    answered_at = fields.DateTime(allow_none=True)
 
 
-@bp.post("/objections")
-def create_objection():
-    """Raise an objection; 201 with its number. While verifying, people with valid proof are served (§23)."""
-    from app.sharing.objections import SERVE_NORMALLY, raise_objection
+def _serve_normally(_objection) -> str:
+    from app.sharing.objections import SERVE_NORMALLY
 
-    body = load(ObjectionInput(), request.get_json(silent=True))
-    authorization = db.session.get(Authorization, body.pop("authorization_id"))
-    if authorization is None:
-        raise NotFound("授权不存在")
-    objection = raise_objection(api_user(), authorization, body)
-    return jsonify(objection_json(objection) | {"notice": SERVE_NORMALLY}), 201
+    return SERVE_NORMALLY
 
 
-@bp.get("/objections/<number>")
-def get_objection(number: str):
-    """One objection, if the caller may see it."""
-    from app.sharing.objections import get_objection as find
+class ObjectionCreatedOut(ObjectionOut):
+    """A new objection, with the §23 notice that data with valid proof keeps being served."""
 
-    return jsonify(objection_json(find(api_user(), number)))
+    notice = fields.Function(_serve_normally)
 
 
-class DisputeInput(Schema):
-    """A dispute (§25) about one application line or one disputed objection."""
-
-    class Meta:
-        unknown = RAISE
+class DisputeInput(Input):
+    """A dispute (办法§25) about one application line or one disputed objection."""
 
     topic = fields.String(required=True, error_messages={"required": "请选择分歧事项"})
     description = fields.String(required=True, error_messages={"required": "请说明分歧内容"})
-    line_id = fields.Integer(allow_none=True, load_default=None, error_messages={"invalid": "应为整数"})
+    line_id = row_id(allow_none=True, load_default=None, error_messages={"invalid": "应为整数"})
     objection_number = fields.String(allow_none=True, load_default=None)
 
 
-def dispute_json(dispute) -> dict:
-    """The API shape of a dispute: parties, positions, negotiation record and decision."""
+def _topic_label(dispute) -> str | None:
     from app.sharing.disputes import TOPICS
 
-    return {
-        "number": dispute.number, "status": dispute.status, "topic": dispute.topic,
-        "topic_label": TOPICS.get(dispute.topic), "resource": dispute.resource.code,
-        "line_id": dispute.line_id, "objection": dispute.objection.number if dispute.objection else None,
-        "description": dispute.description, "positions": dispute.positions or {},
-        "negotiation_record": dispute.negotiation_record, "outcome": dispute.outcome,
-        "outcome_text": dispute.outcome_text, "raised_at": dispute.raised_at.isoformat(),
-        "decided_at": dispute.decided_at.isoformat() if dispute.decided_at else None,
-    }  # fmt: skip
+    return TOPICS.get(dispute.topic)
 
 
-@bp.get("/disputes")
+class DisputeOut(Output):
+    """A dispute: parties' positions, negotiation record and the leadership office's decision."""
+
+    number = fields.String()
+    status = fields.String()
+    topic = fields.String()
+    topic_label = fields.Function(_topic_label)
+    resource = fields.Function(lambda d: d.resource.code)
+    line_id = fields.Integer(allow_none=True)
+    objection = fields.Function(lambda d: d.objection.number if d.objection else None)
+    description = fields.String()
+    positions = fields.Function(lambda d: d.positions or {})
+    negotiation_record = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    outcome_text = fields.String(allow_none=True)
+    raised_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+
+
+class DisputeListOut(Output):
+    """Disputes the caller's department is party to."""
+
+    items = fields.List(fields.Nested(DisputeOut))
+
+
+APPLICATIONS = ["共享申请"]
+AUTHORIZATIONS = ["授权"]
+OBJECTIONS = ["异议"]
+DISPUTES = ["争议"]
+
+
+@bp.post("/applications", tags=APPLICATIONS)
+@bp.arguments(ApplicationInput)
+@bp.response(201, ApplicationOut)
+def create_application(body: dict):
+    """提交共享申请（办法§13），返回案件编号"""
+    return services.submit_application(api_user(), body)
+
+
+@bp.get("/applications", tags=APPLICATIONS)
+@bp.response(200, ApplicationListOut)
+def list_applications():
+    """本部门的申请"""
+    return {"items": services.applications_of(api_user().department_id)}
+
+
+@bp.get("/applications/<number>", tags=APPLICATIONS)
+@bp.response(200, ApplicationOut)
+def get_application(number: str):
+    """一件申请（有权查看时）"""
+    application = db.session.scalar(select(ShareApplication).where(ShareApplication.number == number))
+    if application is None:
+        raise NotFound("申请不存在")
+    require(api_user(), "application.view", application)
+    return application
+
+
+@bp.get("/authorizations", tags=AUTHORIZATIONS)
+@bp.response(200, AuthorizationListOut)
+def list_authorizations():
+    """本部门持有或授予的授权"""
+    return {"items": services.authorizations_of(api_user().department_id)}
+
+
+@bp.post("/authorizations/<int:authorization_id>/revoke", tags=AUTHORIZATIONS)
+@bp.arguments(ReasonInput)
+@bp.response(200, AuthorizationOut)
+def revoke_authorization(body: dict, authorization_id: int):
+    """撤销授权，须说明原因"""
+    authorization = db.session.get(Authorization, authorization_id)
+    if authorization is None:
+        raise NotFound("授权不存在")
+    return services.revoke_authorization(api_user(), authorization, body["reason"])
+
+
+@bp.post("/objections", tags=OBJECTIONS)
+@bp.arguments(ObjectionInput)
+@bp.response(201, ObjectionCreatedOut)
+def create_objection(body: dict):
+    """提出数据异议（办法§23）；核实期间凭有效证明照常提供"""
+    from app.sharing.objections import raise_objection
+
+    authorization = db.session.get(Authorization, body.pop("authorization_id"))
+    if authorization is None:
+        raise NotFound("授权不存在")
+    return raise_objection(api_user(), authorization, body)
+
+
+@bp.get("/objections/<number>", tags=OBJECTIONS)
+@bp.response(200, ObjectionOut)
+def get_objection(number: str):
+    """一件异议（有权查看时）"""
+    from app.sharing.objections import get_objection as find
+
+    return find(api_user(), number)
+
+
+@bp.get("/disputes", tags=DISPUTES)
+@bp.response(200, DisputeListOut)
 def list_disputes():
-    """Disputes the caller's department is party to (all of them for the leadership office)."""
+    """本部门作为当事方的争议（领导小组办公室可见全部）"""
     from app.sharing.disputes import disputes_for
 
-    return jsonify(items=[dispute_json(d) for d in disputes_for(api_user())])
+    return {"items": disputes_for(api_user())}
 
 
-@bp.get("/disputes/<number>")
+@bp.get("/disputes/<number>", tags=DISPUTES)
+@bp.response(200, DisputeOut)
 def get_dispute(number: str):
-    """One dispute, if the caller may see it."""
+    """一件争议（有权查看时）"""
     from app.sharing.disputes import get_dispute as find
 
-    return jsonify(dispute_json(find(api_user(), number)))
+    return find(api_user(), number)
 
 
-@bp.post("/disputes")
-def create_dispute():
-    """Raise a dispute; 201 with its number. Negotiation starts; unresolved ones go to the leadership office."""
+@bp.post("/disputes", tags=DISPUTES)
+@bp.arguments(DisputeInput)
+@bp.response(201, DisputeOut)
+def create_dispute(body: dict):
+    """提出争议（办法§25）：先协商，协商不成报领导小组办公室"""
     from app.sharing.disputes import raise_dispute
     from app.sharing.models import ApplicationLine, Objection
 
-    body = load(DisputeInput(), request.get_json(silent=True))
     line = objection = None
     if body["line_id"] is not None:
         line = db.session.get(ApplicationLine, body["line_id"])
@@ -232,7 +282,6 @@ def create_dispute():
         objection = db.session.scalar(select(Objection).where(Objection.number == body["objection_number"]))
         if objection is None:
             raise NotFound("异议不存在")
-    dispute = raise_dispute(  # starting its procedure commits
+    return raise_dispute(  # starting its procedure commits
         api_user(), topic=body["topic"], description=body["description"], line=line, objection=objection
     )
-    return jsonify(dispute_json(dispute)), 201

@@ -18,7 +18,11 @@ class ItemInput(Schema):
 
     name = fields.String(required=True, error_messages={"required": "请填写信息项名称", **_TEXT})
     data_type = fields.String(required=True, error_messages={"required": "请选择数据类型", **_TEXT})
-    length = fields.Integer(allow_none=True, error_messages={"invalid": "长度应为整数"})
+    length = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(1, 1_000_000, error="长度应在 1–1000000 之间"),
+        error_messages={"invalid": "长度应为整数"},
+    )
     share_type = fields.String(allow_none=True, error_messages=_TEXT)
     description = fields.String(allow_none=True, error_messages=_TEXT)
 
@@ -87,24 +91,9 @@ class ReasonInput(Schema):
     reason = fields.String(required=True, error_messages={"required": "请填写原因"})
 
 
-def flatten_errors(messages: dict, prefix: str = "") -> dict[str, str]:
-    """marshmallow's nested error dict as {"items[0].name": "…"} with one message per field."""
-    out: dict[str, str] = {}
-    for key, value in messages.items():
-        path = f"{prefix}[{key}]" if isinstance(key, int) else f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, dict):
-            out.update(flatten_errors(value, path))
-        elif isinstance(value, list):
-            text = value[0] if value and isinstance(value[0], str) else str(value)
-            out[path] = "未知字段" if text == "Unknown field." else text
-        else:
-            out[path] = str(value)
-    return out
-
-
 def load(schema: Schema, payload) -> dict:
     """Deserialize or raise the service layer's ValidationFailed with per-field messages."""
-    from app.errors import ValidationFailed
+    from app.errors import ValidationFailed, flatten_errors
 
     if not isinstance(payload, dict):
         raise ValidationFailed("请求体应为 JSON 对象", fields={"_body": "应为 JSON 对象"})

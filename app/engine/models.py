@@ -180,3 +180,23 @@ class NotificationRead(db.Model):
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
     read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class ModelUpload(db.Model):
+    """BPMN and form files an analyst uploaded on the process-models page: kept with their validation report
+    until deployed (or left undeployed). Nothing uploaded is lost."""
+
+    __tablename__ = "model_upload"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    files: Mapped[dict] = mapped_column(JSON)  # {file name: text}, .bpmn and .json
+    problems: Mapped[list] = mapped_column(JSON, default=list)  # [{"file", "line", "element_id", "message"}]
+    changed: Mapped[list] = mapped_column(JSON, default=list)  # process ids that would get a new version
+    status: Mapped[str] = mapped_column(String(16), default="validated")  # validated, rejected, deployed
+    comment: Mapped[str | None] = mapped_column(Text)
+    deployed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deployed_versions: Mapped[list | None] = mapped_column(JSON)  # ["share_application v3", …]
+
+    uploaded_by = relationship("User")

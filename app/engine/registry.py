@@ -69,6 +69,9 @@ class DeployResult:
     """What a deployment did."""
 
     created: list[ProcessVersion] = field(default_factory=list)
+    changed: list[str] = field(
+        default_factory=list
+    )  # process ids that get (or, dry run, would get) a version
     unchanged: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -80,8 +83,10 @@ def deploy(
     comment: str = "",
     bpmn_dir: Path = BPMN_DIR,
     forms_dir: Path = FORMS_DIR,
+    dry_run: bool = False,
 ) -> DeployResult:
-    """Validate and deploy: a new immutable version of each process whose files or forms changed."""
+    """Validate and deploy: a new immutable version of each process whose files or forms changed.
+    With `dry_run`, only report which processes would change."""
     models = validate(paths, bpmn_dir=bpmn_dir, forms_dir=forms_dir)
     result = DeployResult(problems=models.problems)
     if models.problems:
@@ -96,6 +101,9 @@ def deploy(
         latest = latest_version(pid, required=False)
         if latest is not None and latest.content_hash == digest:
             result.unchanged.append(pid)
+            continue
+        result.changed.append(pid)
+        if dry_run:
             continue
         version = ProcessVersion(
             process_id=pid,
@@ -120,7 +128,8 @@ def deploy(
             data={"process_id": pid, "version": version.version, "comment": comment, "hash": digest},
         )
         result.created.append(version)
-    db.session.commit()
+    if not dry_run:
+        db.session.commit()
     return result
 
 

@@ -72,6 +72,15 @@ def load(row: ProcessInstance) -> BpmnWorkflow:
     return _restore(row)
 
 
+def peek(row: ProcessInstance) -> BpmnWorkflow:
+    """The workflow of an instance for reading only (pages that draw its state): the warm copy stays cached.
+    Callers must not run or change it."""
+    warm = _warm.get(row.id)
+    if warm is not None and warm[0] == row.lock_version and warm[1] == row.process_version_id:
+        return warm[2]
+    return _restore(row)
+
+
 def _restore(row: ProcessInstance) -> BpmnWorkflow:
     """The workflow of an instance, restored from its state onto its version's cached spec objects.
 

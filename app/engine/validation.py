@@ -254,7 +254,11 @@ def check_models(paths: list[Path], forms_dir: Path) -> ModelSet:
         file = path.name
         try:
             data = path.read_bytes()
-            tree = etree.ElementTree(etree.fromstring(data, etree.XMLParser(remove_blank_text=False)))
+            tree = etree.ElementTree(
+                etree.fromstring(
+                    data, etree.XMLParser(remove_blank_text=False, resolve_entities=False, no_network=True)
+                )
+            )
         except OSError as err:
             models.problems.append(Problem(file, None, None, f"无法读取文件：{err.strerror}"))
             continue

@@ -1,4 +1,5 @@
-"""Admin pages of the engine: incidents (retry or cancel) and deployed process versions."""
+"""Admin pages of the engine: incidents (retry or cancel), process models (versions, diagrams, upload →
+validation report → deploy with a comment)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from flask_login import current_user, login_required
 
 from app.access import require
 from app.auth.forms import EmptyForm
-from app.engine import registry, runtime
-from app.errors import ServiceError
+from app.engine import registry, runtime, uploads
+from app.engine.diagram import DiagramView, process_sources
+from app.errors import NotFound, ServiceError
 
 bp = Blueprint("engine", __name__, url_prefix="/admin")
 
@@ -54,6 +56,86 @@ def cancel(instance_id: int):
 @bp.route("/processes")
 @login_required
 def processes():
-    """Deployed process versions."""
+    """Each deployed process with its latest version; recent uploads."""
     require(current_user, "process.deploy")
-    return render_template("engine/processes.html", versions=registry.list_versions())
+    latest: dict[str, object] = {}
+    counts: dict[str, int] = {}
+    for version in registry.list_versions():
+        latest.setdefault(version.process_id, version)
+        counts[version.process_id] = counts.get(version.process_id, 0) + 1
+    return render_template("engine/processes.html", latest=latest, counts=counts,
+                           uploads=uploads.recent_uploads())  # fmt: skip
+
+
+@bp.route("/processes/<process_id>")
+@login_required
+def process(process_id: str):
+    """A process: every version (who, when, why) and the diagram and forms of the chosen one (?v=N)."""
+    require(current_user, "process.deploy")
+    versions = registry.list_versions(process_id)
+    if not versions:
+        raise NotFound(_("流程不存在"))
+    wanted = request.args.get("v", type=int)
+    chosen = next((v for v in versions if v.version == wanted), versions[0])
+    name, xml = process_sources(chosen)[process_id]
+    views = [DiagramView(process_id, f"{name} v{chosen.version}", xml)]
+    return render_template("engine/process.html", process_id=process_id, versions=versions, chosen=chosen,
+                           views=views)  # fmt: skip
+
+
+@bp.route("/processes/upload", methods=["GET", "POST"])
+@login_required
+def upload():
+    """Upload changed BPMN or form files; the validation report follows."""
+    require(current_user, "process.deploy")
+    form = EmptyForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        files = [(f.filename or "", f.read()) for f in request.files.getlist("files") if f.filename]
+        try:
+            item = uploads.upload(current_user, files)
+        except ServiceError as exc:
+            errors = exc.fields or {"files": exc.message}
+        else:
+            return redirect(url_for("engine.upload_report", upload_id=item.id))
+    return render_template("engine/upload.html", form=form, errors=errors), 422 if errors else 200
+
+
+@bp.route("/processes/uploads/<int:upload_id>", methods=["GET", "POST"])
+@login_required
+def upload_report(upload_id: int):
+    """The validation report of an upload, its diagrams, and the deploy form (comment required)."""
+    require(current_user, "process.deploy")
+    item = uploads.get_upload(upload_id)
+    form = EmptyForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            created = uploads.deploy_upload(upload_id, current_user, request.form.get("comment", ""))
+        except ServiceError as exc:
+            errors = exc.fields or {"comment": exc.message}
+        else:
+            names = "、".join(f"{v.process_id} v{v.version}" for v in created) or _("无变化")
+            flash(
+                _("已部署：%(names)s。新启动的案件使用新版本，办理中的案件保持原版本。", names=names),
+                "success",
+            )
+            return redirect(url_for("engine.processes"))
+    views = []
+    for name, text in item.files.items():
+        if name.endswith(".bpmn"):
+            views.extend(DiagramView(pid, f"{title}（{name}）", text) for pid, title in _processes_in(text))
+    return render_template("engine/upload_report.html", item=item, form=form, errors=errors, views=views,
+                           comment=request.form.get("comment", "")), 422 if errors else 200  # fmt: skip
+
+
+def _processes_in(xml: str) -> list[tuple[str, str]]:
+    from xml.etree import ElementTree
+
+    from app.engine.diagram import BPMN_NS
+
+    try:
+        root = ElementTree.fromstring(xml.encode())
+    except ElementTree.ParseError:
+        return []
+    return [(p.get("id"), p.get("name") or p.get("id")) for p in root.iter(f"{BPMN_NS}process")]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, send_from_directory
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
@@ -19,6 +21,12 @@ def index():
     return render_template("main/index.html", user=current_user)
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    """No icon: answer quietly instead of a 404 in every browser console."""
+    return "", 204
+
+
 @bp.route("/healthz")
 def healthz():
     """Liveness and database check, for load balancers and monitoring."""
@@ -29,3 +37,27 @@ def healthz():
         db.session.rollback()
         return jsonify(status="error", database="error", detail=type(exc).__name__), 503
     return jsonify(status="ok", database=database, time=clock.now().isoformat())
+
+
+@bp.route("/api/docs")
+@login_required
+def api_docs():
+    """The API reference in Chinese, rendered from the generated OpenAPI document."""
+    from app.api import api
+    from app.main.apidocs import operations_by_tag
+
+    spec = api.spec.to_dict()
+    return render_template("main/api_docs.html", spec=spec, groups=operations_by_tag(spec))
+
+
+# Browser libraries installed from npm at setup (package.json), served from node_modules, never committed.
+VENDOR = {"bpmn-js": "bpmn-js/dist", "echarts": "echarts/dist"}
+
+
+@bp.route("/vendor/<package>/<path:filename>")
+def vendor(package: str, filename: str):
+    """A file of an allowed npm package's dist folder (404 if the package is not installed)."""
+    if package not in VENDOR:
+        abort(404)
+    folder = Path(current_app.config["NODE_MODULES"]) / VENDOR[package]
+    return send_from_directory(folder, filename, max_age=86400)

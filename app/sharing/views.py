@@ -17,6 +17,7 @@ from app.audit.models import AuditEvent
 from app.calendar.services import days_taken
 from app.catalog.rules import requestable_items
 from app.catalog.services import resource_by_code
+from app.engine.diagram import instance_diagrams
 from app.engine.models import HumanTask, ProcessInstance
 from app.errors import NotFound, ServiceError, ValidationFailed
 from app.extensions import db
@@ -127,7 +128,8 @@ def case(number: str):
         )
     authorizations = {a.line_id: a for a in db.session.scalars(
         select(Authorization).where(Authorization.line_id.in_([line.id for line in application.lines])))}  # fmt: skip
-    return render_template("sharing/case.html", application=application, tasks=tasks, events=events,
+    views = instance_diagrams(instance) if instance is not None else []
+    return render_template("sharing/case.html", application=application, tasks=tasks, events=events, views=views,
                            labels=ACTION_LABELS, authorizations=authorizations, badge=badge, days_taken=days_taken,
                            files=attachments.of("application", application.id))  # fmt: skip
 

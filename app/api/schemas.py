@@ -1,0 +1,217 @@
+"""marshmallow schemas of the API: what each endpoint accepts and answers; the OpenAPI document comes from them.
+
+Also gives marshmallow's built-in field errors Chinese wording, so every 422 names the field in Chinese terms
+(the catalog's and the sharing procedures' schemas use the same defaults).
+"""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from app.calendar.services import status_of
+
+_CHINESE_DEFAULTS: dict[type, dict[str, str]] = {
+    fields.Field: {"required": "必填", "null": "不能为空", "validator_failed": "取值无效"},
+    fields.String: {"invalid": "应为文本", "invalid_utf8": "不是有效的 UTF-8 文本"},
+    fields.Number: {"invalid": "应为数字", "too_large": "数值过大"},
+    fields.Integer: {"invalid": "应为整数"},
+    fields.Boolean: {"invalid": "应为 true 或 false"},
+    fields.List: {"invalid": "应为列表"},
+    fields.Nested: {"type": "应为对象"},
+    fields.Mapping: {"invalid": "应为对象"},
+    fields.Date: {"invalid": "应为日期（YYYY-MM-DD）", "format": "日期格式有误"},
+    fields.DateTime: {"invalid": "应为 ISO 8601 时间", "format": "时间格式有误"},
+}
+for _cls, _messages in _CHINESE_DEFAULTS.items():
+    _cls.default_error_messages = {**_cls.default_error_messages, **_messages}
+Schema._default_error_messages = {"type": "应为 JSON 对象", "unknown": "未知字段"}
+
+
+ROW_ID_MAX = 2**31 - 1  # an INTEGER id column on SQLite and PostgreSQL
+
+
+def row_id(**kwargs) -> fields.Integer:
+    """An id of a stored row: a positive integer within the id columns' range (else 422, not an overflow)."""
+    return fields.Integer(validate=validate.Range(1, ROW_ID_MAX, error="不是有效的编号"), **kwargs)
+
+
+class Input(Schema):
+    """A request body: unknown fields are an error, not silently dropped."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class Output(Schema):
+    """A response body."""
+
+
+# --- tasks -------------------------------------------------------------------------------------------------
+
+
+class TaskQuery(Schema):
+    """GET /tasks query string."""
+
+    scope = fields.String(
+        load_default="mine",
+        validate=validate.OneOf(["mine", "queue"], error="只能是 mine 或 queue"),
+        metadata={"description": "mine：我的待办；queue：本部门/角色待认领"},
+    )
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200, error="必须在 1–200 之间"))
+    offset = fields.Integer(
+        load_default=0, validate=validate.Range(0, 10_000_000, error="必须在 0–10000000 之间")
+    )
+
+
+def _badge(task) -> str | None:
+    return status_of(task.due_date, task.deadline_provisional).text if task.due_date else None
+
+
+class TaskOut(Output):
+    """A human task: who may take it, its form and its working-day deadline."""
+
+    id = fields.String()
+    business_key = fields.String(metadata={"description": "案件编号"})
+    process_id = fields.String()
+    step = fields.String(attribute="spec_name")
+    label = fields.String()
+    status = fields.String()
+    candidate_role = fields.String(allow_none=True)
+    candidate_department_id = fields.Integer(allow_none=True)
+    assignee = fields.Function(lambda task: task.assignee.username if task.assignee else None)
+    form = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    due_at = fields.DateTime(
+        allow_none=True, metadata={"description": "截止时刻（北京时间 24:00，UTC 存储）"}
+    )
+    due_date = fields.Date(allow_none=True)
+    deadline_days = fields.Integer(allow_none=True, metadata={"description": "工作日数"})
+    deadline_provisional = fields.Boolean(metadata={"description": "节假日安排未公布，期限为预计"})
+    deadline_badge = fields.Function(_badge)
+    draft = fields.Dict(allow_none=True)
+
+
+class TaskDetailOut(TaskOut):
+    """A task with the JSON Schema of its form."""
+
+    form_schema = fields.Function(lambda task: _task_form(task))
+
+
+def _task_form(task):
+    from app.engine.runtime import task_form
+
+    return task_form(task)
+
+
+class TaskPageOut(Output):
+    """A page of tasks."""
+
+    items = fields.List(fields.Nested(TaskOut))
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class FormDataInput(Input):
+    """Form fields of a task (validated against the task's JSON Schema by the engine)."""
+
+    data = fields.Dict(load_default=dict, metadata={"description": "表单字段"})
+
+
+class DraftInput(Input):
+    """Some form fields of a task, kept as a draft."""
+
+    data = fields.Dict(required=True, metadata={"description": "表单字段（可不完整）"})
+
+
+class ReassignInput(Input):
+    """Give a task to another candidate."""
+
+    assignee = fields.String(required=True, metadata={"description": "用户名"})
+
+
+# --- notifications -----------------------------------------------------------------------------------------
+
+
+class NotificationQuery(Schema):
+    """GET /notifications query string."""
+
+    unread = fields.Integer(
+        load_default=0,
+        validate=validate.OneOf([0, 1], error="只能是 0 或 1"),
+        metadata={"description": "1：只看未读"},
+    )
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200, error="必须在 1–200 之间"))
+
+
+class NotificationOut(Output):
+    """An in-app notification."""
+
+    id = fields.Integer()
+    message = fields.String()
+    link = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    read = fields.Boolean()
+
+
+class NotificationListOut(Output):
+    """The caller's notifications and unread count."""
+
+    items = fields.List(fields.Nested(NotificationOut))
+    unread_count = fields.Integer()
+
+
+class NotificationReadOut(Output):
+    """The result of marking a notification read."""
+
+    id = fields.Integer()
+    read = fields.Boolean()
+    unread_count = fields.Integer()
+
+
+# --- the caller, the clock, the calendar -------------------------------------------------------------------
+
+
+class DepartmentRef(Output):
+    """A department in short."""
+
+    id = fields.Integer()
+    uscc = fields.String(metadata={"description": "统一社会信用代码"})
+    name = fields.String()
+    platform = fields.Function(lambda dept: dept.platform.code)
+
+
+class MeOut(Output):
+    """The calling user."""
+
+    username = fields.String()
+    display_name = fields.String()
+    roles = fields.Function(lambda user: sorted(r.value for r in user.roles))
+    department = fields.Nested(DepartmentRef)
+
+
+class ClockInput(Input):
+    """Freeze the clock at `now`, or let it run with null."""
+
+    now = fields.String(required=True, allow_none=True, metadata={"description": "ISO 8601；null 恢复走时"})
+
+
+class ClockOut(Output):
+    """The clock after the change."""
+
+    now = fields.String()
+    frozen = fields.Boolean()
+
+
+class DeadlineOut(Output):
+    """A working-day deadline (same shape as `govshare calendar deadline --json`)."""
+
+    event_at = fields.String()
+    days = fields.Integer()
+    rule = fields.String()
+    close_time = fields.String()
+    counted_from = fields.String()
+    due_date = fields.String()
+    expires_at = fields.String()
+    provisional = fields.Boolean()
+    provisional_reason = fields.String(allow_none=True)
+    calendar_version = fields.Integer(allow_none=True)

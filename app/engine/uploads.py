@@ -1,0 +1,154 @@
+"""The web face of `govshare bpmn validate / deploy`: an analyst uploads changed BPMN or form files, reads the
+validation report, then deploys them with a comment. Uploaded files are checked together with the latest
+deployed version of every other model, so a changed form or called process is validated where it is used."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app import clock
+from app.audit.writer import record
+from app.engine import registry
+from app.engine.models import ModelUpload, ProcessVersion
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.extensions import db
+from app.org.models import User
+
+MAX_FILE_BYTES = 1_000_000
+MAX_FILES = 20
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.(bpmn|json)$")
+
+
+def check_files(files: list[tuple[str, bytes]]) -> dict[str, str]:
+    """Names and contents an upload may hold: .bpmn or .json, plain names, UTF-8, at most 1 MB each."""
+    if not files:
+        raise ValidationFailed(_("请选择要上传的文件"), fields={"files": _("请选择 .bpmn 或 .json 文件")})
+    if len(files) > MAX_FILES:
+        raise ValidationFailed(_("文件过多"), fields={"files": _("一次最多上传 %(n)d 个文件", n=MAX_FILES)})
+    checked: dict[str, str] = {}
+    for name, content in files:
+        if not SAFE_NAME.match(name):
+            raise ValidationFailed(
+                _("文件名不符合要求"),
+                fields={
+                    "files": _(
+                        "%(name)s：文件名只能含字母、数字、下划线、点和连字符，扩展名为 .bpmn 或 .json",
+                        name=name,
+                    )
+                },
+            )
+        if len(content) > MAX_FILE_BYTES:
+            raise ValidationFailed(_("文件过大"), fields={"files": _("%(name)s 超过 1 MB", name=name)})
+        try:
+            checked[name] = content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationFailed(
+                _("文件编码有误"), fields={"files": _("%(name)s 不是 UTF-8 文本", name=name)}
+            ) from None
+    return checked
+
+
+def _latest_versions() -> list[ProcessVersion]:
+    newest = (
+        select(ProcessVersion.process_id, func.max(ProcessVersion.version).label("version"))
+        .group_by(ProcessVersion.process_id)
+        .subquery()
+    )
+    return list(
+        db.session.scalars(
+            select(ProcessVersion).join(
+                newest,
+                (ProcessVersion.process_id == newest.c.process_id)
+                & (ProcessVersion.version == newest.c.version),
+            )
+        )
+    )
+
+
+@contextmanager
+def workspace(files: dict[str, str]) -> Iterator[tuple[list[Path], Path]]:
+    """A temporary bpmn/ and forms/ pair: the latest deployed models with the uploaded files laid over them."""
+    with tempfile.TemporaryDirectory(prefix="govshare-models-") as tmp:
+        bpmn_dir, forms_dir = Path(tmp, "bpmn"), Path(tmp, "forms")
+        bpmn_dir.mkdir()
+        forms_dir.mkdir()
+        import json
+
+        for version in _latest_versions():
+            for name, text in version.files.items():
+                (bpmn_dir / name).write_text(text, encoding="utf-8")
+            for name, schema in version.forms.items():
+                (forms_dir / name).write_text(
+                    json.dumps(schema, ensure_ascii=False, indent=2), encoding="utf-8"
+                )
+        for name, text in files.items():
+            (bpmn_dir / name if name.endswith(".bpmn") else forms_dir / name).write_text(
+                text, encoding="utf-8"
+            )
+        yield sorted(bpmn_dir.glob("*.bpmn")), forms_dir
+
+
+def upload(user: User, files: list[tuple[str, bytes]]) -> ModelUpload:
+    """Keep the files and their validation report (what is wrong, or which processes would change)."""
+    checked = check_files(files)
+    with workspace(checked) as (paths, forms_dir):
+        result = registry.deploy(paths, forms_dir=forms_dir, dry_run=True)
+    item = ModelUpload(
+        uploaded_by_id=user.id,
+        uploaded_at=clock.now(),
+        files=checked,
+        problems=[
+            {"file": Path(p.file).name, "line": p.line, "element_id": p.element_id, "message": p.message}
+            for p in result.problems
+        ],
+        changed=result.changed,
+        status="rejected" if result.problems else "validated",
+    )
+    db.session.add(item)
+    db.session.flush()
+    record("models.uploaded", actor=user, object_type="model_upload", object_id=item.id,
+           data={"files": sorted(checked), "problems": len(result.problems), "changed": result.changed})  # fmt: skip
+    db.session.commit()
+    return item
+
+
+def get_upload(upload_id: int) -> ModelUpload:
+    """An upload by id (404 if there is none)."""
+    item = db.session.get(ModelUpload, upload_id)
+    if item is None:
+        raise NotFound(_("上传记录不存在"))
+    return item
+
+
+def deploy_upload(upload_id: int, user: User, comment: str) -> list[ProcessVersion]:
+    """Deploy a validated upload with the analyst's comment; checked again against what is deployed now."""
+    item = get_upload(upload_id)
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationFailed(
+            _("请说明本次变更"), fields={"comment": _("请填写部署说明（变更了什么、依据是什么）")}
+        )
+    if item.status != "validated":
+        raise Conflict(_("该上传未通过校验或已部署，不能部署"))
+    with workspace(item.files) as (paths, forms_dir):
+        result = registry.deploy(paths, forms_dir=forms_dir, actor=user, comment=comment[:2000])
+    if result.problems:  # the deployed models changed since the upload was checked
+        raise Conflict(_("模型在上传后已有变化，请重新上传校验"))
+    item.status = "deployed"
+    item.comment = comment[:2000]
+    item.deployed_at = clock.now()
+    item.deployed_versions = [f"{v.process_id} v{v.version}" for v in result.created]
+    db.session.commit()
+    return result.created
+
+
+def recent_uploads(limit: int = 20) -> list[ModelUpload]:
+    """The latest uploads, newest first."""
+    return list(db.session.scalars(select(ModelUpload).order_by(ModelUpload.id.desc()).limit(limit)))

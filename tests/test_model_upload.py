@@ -1,0 +1,102 @@
+"""The process-models pages: versions and diagrams; upload → validation report → deploy with a comment."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from app.engine.models import ModelUpload, ProcessVersion
+from app.extensions import db
+from tests.conftest import csrf_token, login
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _upload(client, *files: tuple[str, bytes]):
+    token = csrf_token(client, "/admin/processes/upload")
+    data = {"csrf_token": token, "files": [(io.BytesIO(content), name) for name, content in files]}
+    return client.post("/admin/processes/upload", data=data, content_type="multipart/form-data")
+
+
+def _versions(app, process_id: str) -> list[int]:
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                db.select(ProcessVersion.version).where(ProcessVersion.process_id == process_id)
+            )
+        )
+
+
+def test_analyst_changes_a_deadline_on_the_web_and_deploys_it_with_a_comment(app, client, demo_content):
+    login(client, "analyst")
+    page = client.get("/admin/processes").get_data(as_text=True)
+    assert "resource_authorization" in page and "上传修改后的模型" in page
+    source = (ROOT / "bpmn" / "resource_authorization.bpmn").read_text(encoding="utf-8")
+    assert "deadline(forwarded_at, 10)" in source
+    changed = source.replace("deadline(forwarded_at, 10)", "deadline(forwarded_at, 7)")
+    response = _upload(client, ("resource_authorization.bpmn", changed.encode()))
+    assert response.status_code == 302
+    report = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "校验通过" in report and "resource_authorization" in report and "部署说明" in report
+
+    upload_url = response.headers["Location"]
+    token = csrf_token(client, upload_url)
+    missing = client.post(upload_url, data={"csrf_token": token, "comment": "  "})
+    assert missing.status_code == 422 and "请填写部署说明" in missing.get_data(as_text=True)
+    assert _versions(app, "resource_authorization") == [1]  # nothing deployed without a comment
+
+    done = client.post(
+        upload_url, data={"csrf_token": token, "comment": "提供部门答复期限改为7个工作日（测试）"}
+    )
+    assert done.status_code == 302
+    assert sorted(_versions(app, "resource_authorization")) == [1, 2]
+    page = client.get("/admin/processes/resource_authorization").get_data(as_text=True)
+    assert "提供部门答复期限改为7个工作日（测试）" in page and "v2" in page and "bpmn-diagram" in page
+    with app.app_context():
+        assert db.session.scalar(db.select(ModelUpload.status)) == "deployed"
+
+
+def test_a_broken_upload_is_reported_with_file_line_and_element_and_deploys_nothing(
+    app, client, demo_content
+):
+    login(client, "analyst")
+    source = (ROOT / "bpmn" / "share_application.bpmn").read_text(encoding="utf-8")
+    broken = source.replace('calledElement="resource_authorization"', 'calledElement="no_such_process"')
+    response = _upload(client, ("share_application.bpmn", broken.encode()))
+    report = client.get(response.headers["Location"]).get_data(as_text=True)
+    line = next(i for i, text in enumerate(broken.splitlines(), 1) if "no_such_process" in text)
+    assert "校验未通过" in report and "部署说明" not in report
+    assert re.search(
+        rf"<td><code>share_application.bpmn</code></td><td>{line}</td><td><code>authorize_each</code>", report
+    )
+    token = csrf_token(client, "/admin/processes/upload")
+    refused = client.post(response.headers["Location"], data={"csrf_token": token, "comment": "x"})
+    assert refused.status_code == 422 and _versions(app, "share_application") == [1]
+
+
+def test_a_broken_form_file_is_reported_against_the_form(app, client, demo_content):
+    login(client, "analyst")
+    response = _upload(
+        client, ("share_authorization.json", b'{"type": "object", "properties": {"x": {"type": 7}}}')
+    )
+    report = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "校验未通过" in report and "share_authorization.json" in report
+
+
+def test_upload_rejects_bad_files_naming_the_field(client, seeded):
+    login(client, "analyst")
+    for files, message in [
+        ((), "请选择 .bpmn 或 .json 文件"),
+        ((("../evil.bpmn", b"x"),), "文件名只能含"),
+        ((("model.exe", b"x"),), "扩展名为 .bpmn 或 .json"),
+        ((("model.bpmn", "模型".encode("gbk")),), "不是 UTF-8 文本"),
+    ]:
+        response = _upload(client, *files)
+        assert response.status_code == 422 and message in response.get_data(as_text=True), message
+
+
+def test_only_analysts_and_admins_see_the_models(client, seeded):
+    login(client, "rst_applicant")
+    assert client.get("/admin/processes").status_code == 403
+    assert client.get("/admin/processes/upload").status_code == 403
