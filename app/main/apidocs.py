@@ -61,8 +61,11 @@ def field_rows(spec: dict, schema: dict, prefix: str = "", depth: int = 0) -> li
     return rows
 
 
+ORDER = ["待办任务", "共享申请", "授权", "异议", "争议", "目录", "通知", "账户", "工作日历", "管理"]
+
+
 def operations_by_tag(spec: dict) -> list[tuple[str, list[Operation]]]:
-    """Operations grouped by their first tag, in document order."""
+    """Operations grouped by their first tag, the everyday ones first."""
     groups: dict[str, list[Operation]] = {}
     for path, methods in spec.get("paths", {}).items():
         for method, op in methods.items():
@@ -87,4 +90,4 @@ def operations_by_tag(spec: dict) -> list[tuple[str, list[Operation]]]:
                 rows = field_rows(spec, schema) if schema and status.startswith("2") else []
                 operation.responses.append((status, response.get("description", ""), rows))
             groups.setdefault((op.get("tags") or ["其他"])[0], []).append(operation)
-    return list(groups.items())
+    return sorted(groups.items(), key=lambda item: ORDER.index(item[0]) if item[0] in ORDER else len(ORDER))
