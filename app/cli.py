@@ -265,8 +265,9 @@ def calendar_versions():
 
 def register_commands(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
+    from app.audit.cli import audit
     from app.engine.cli import register as register_engine
 
-    for group in (users, demo, calendar_group):
+    for group in (users, demo, calendar_group, audit):
         app.cli.add_command(group)
     register_engine(app)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from app import clock
+from app.audit.chain import track
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.org.models import User
@@ -25,19 +27,20 @@ def record(
     """Add an audit event to the current transaction; it commits or rolls back with the change it records.
 
     An ORM insert written at flush time with the rest of the change, so a transaction takes SQLite's write
-    lock only at its end, and a rolled-back savepoint drops its events too.
+    lock only at its end, and a rolled-back savepoint drops its events too. It is sealed into the hash chain
+    when the transaction commits (app.audit.chain).
     """
-    db.session.add(
-        AuditEvent(
-            at=clock.now(),
-            actor_id=actor.id if actor is not None else None,
-            actor_name=actor.username if actor is not None else SYSTEM_ACTOR,
-            action=action,
-            object_type=object_type,
-            object_id=None if object_id is None else str(object_id),
-            department_id=actor.department_id if actor is not None else None,
-            instance_id=instance_id,
-            task_id=task_id,
-            data=data,
-        )
+    entry = AuditEvent(
+        at=clock.now(),
+        actor_id=actor.id if actor is not None else None,
+        actor_name=actor.username if actor is not None else SYSTEM_ACTOR,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        department_id=actor.department_id if actor is not None else None,
+        instance_id=instance_id,
+        task_id=task_id,
+        data=data,
     )
+    db.session.add(entry)
+    track(db.session(), entry)

@@ -1,0 +1,154 @@
+"""The audit trail's hash chain (办法§27 全流程审计): sealing at commit, and verification.
+
+Each audit row is inserted unsealed by the writer, in the transaction of the change it records. Just before
+that transaction commits, its rows are sealed in id order: `seq` continues the chain, `prev_hash` is the hash
+of the entry before, `hash` = SHA-256 over the canonical JSON of the entry's content and both. PostgreSQL
+serializes sealing with a transaction-scoped advisory lock taken only then (held for the commit, not the
+transaction); SQLite already holds its single write lock. A trigger (see the migration) refuses to update a
+sealed row, and on PostgreSQL to delete one. `verify()` recomputes the chain and names the first broken entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import event, inspect, select, text
+from sqlalchemy.orm import Session
+
+from app.audit.models import AuditEvent
+from app.db_types import as_utc
+
+GENESIS = "0" * 64
+CHAIN_LOCK = 827_126_027  # the advisory-lock key of the audit chain (PostgreSQL)
+_UNSEALED = "audit_unsealed"
+
+
+def canonical(entry: AuditEvent) -> bytes:
+    """The bytes that are hashed: every column but the id and the hash itself, in a fixed JSON form."""
+    body = {
+        "seq": entry.seq,
+        "prev": entry.prev_hash,
+        "at": as_utc(entry.at).isoformat(timespec="microseconds"),
+        "actor_id": entry.actor_id,
+        "actor": entry.actor_name,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "department_id": entry.department_id,
+        "instance_id": entry.instance_id,
+        "task_id": entry.task_id,
+        "data": entry.data,
+    }
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def entry_hash(entry: AuditEvent) -> str:
+    """SHA-256 of the canonical form."""
+    return hashlib.sha256(canonical(entry)).hexdigest()
+
+
+def _head(session: Session) -> tuple[int, str]:
+    row = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash)
+        .where(AuditEvent.seq.is_not(None))
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def seal(session: Session, entries: list[AuditEvent]) -> None:
+    """Give `entries` (flushed, unsealed, of this transaction) their place in the chain."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
+    seq, previous = _head(session)
+    for entry in sorted(entries, key=lambda e: e.id):
+        seq += 1
+        entry.seq, entry.prev_hash = seq, previous
+        entry.hash = previous = entry_hash(entry)
+    session.flush()
+
+
+def track(session: Session, entry: AuditEvent) -> None:
+    """Remember a new audit row of this session, to be sealed when the transaction commits."""
+    session.info.setdefault(_UNSEALED, []).append(entry)
+
+
+@event.listens_for(Session, "before_commit")
+def _seal_before_commit(session: Session) -> None:
+    pending = session.info.pop(_UNSEALED, None)
+    if not pending:
+        return
+    session.flush()
+    # Rows of a rolled-back savepoint are gone from the session: only what will be committed is sealed.
+    alive = [e for e in pending if inspect(e).persistent and e.hash is None]
+    if alive:
+        seal(session, alive)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    if not session.in_transaction():  # the whole transaction, not a savepoint
+        session.info.pop(_UNSEALED, None)
+
+
+@dataclass
+class Break:
+    """The first entry where the chain does not hold."""
+
+    id: int | None
+    seq: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        return f"seq={self.seq} id={self.id}：{self.reason}"
+
+
+@dataclass
+class VerifyResult:
+    """What `govshare audit verify` reports."""
+
+    checked: int
+    broken: Break | None
+    unsealed: int
+
+
+def _sealed(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
+    last = 0
+    while True:
+        rows = list(
+            session.scalars(
+                select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
+            )
+        )
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+        session.expunge_all()
+
+
+def verify(session: Session) -> VerifyResult:
+    """Walk the chain in order: every seq present, each entry linked to the one before, each hash right."""
+    expected_seq, previous, checked = 1, GENESIS, 0
+    for entry in _sealed(session):
+        if entry.seq != expected_seq:
+            return VerifyResult(
+                checked, Break(entry.id, expected_seq, f"缺少第 {expected_seq} 条（记录被删除）"), 0
+            )
+        if entry.prev_hash != previous:
+            return VerifyResult(
+                checked, Break(entry.id, entry.seq, "与前一条的链接不符（前一条被修改或替换）"), 0
+            )
+        if entry_hash(entry) != entry.hash:
+            return VerifyResult(checked, Break(entry.id, entry.seq, "内容与哈希不符（本条被修改）"), 0)
+        previous, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
+    unsealed = session.scalar(
+        select(AuditEvent.id).where(AuditEvent.seq.is_(None)).order_by(AuditEvent.id).limit(1)
+    )
+    if unsealed is not None:
+        return VerifyResult(checked, Break(unsealed, None, "未加入哈希链的记录（绕过了审计写入）"), 1)
+    return VerifyResult(checked, None, 0)
