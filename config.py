@@ -62,6 +62,12 @@ class Config:
     # The timer sweep (APScheduler): `govshare serve` runs it in the web process, `govshare scheduler` alone.
     TIMER_SWEEP_SECONDS = int(os.environ.get("TIMER_SWEEP_SECONDS", "30"))
 
+    # Supervision (§26): health probes of data services, and what the overdue/interruption report lists.
+    PROBE_INTERVAL_SECONDS = int(os.environ.get("PROBE_INTERVAL_SECONDS", "300"))
+    PROBE_TIMEOUT_SECONDS = 5.0
+    SUPERVISION_OVERDUE_DAYS = int(os.environ.get("SUPERVISION_OVERDUE_DAYS", "3"))  # working days past due
+    SUPERVISION_OUTAGE_MINUTES = int(os.environ.get("SUPERVISION_OUTAGE_MINUTES", "240"))
+
 
 class DevelopmentConfig(Config):
     """Local development and the demo: SQLite file under instance/."""

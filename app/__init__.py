@@ -68,6 +68,8 @@ def create_app(config: type | str | None = None) -> Flask:
     from app.org.views import bp as org_bp
     from app.sharing import policies as _sharing_policies  # noqa: F401
     from app.sharing.views import bp as sharing_bp
+    from app.supervision import policies as _supervision_policies  # noqa: F401
+    from app.supervision.views import bp as supervision_bp
     from app.templating import register_template_helpers
 
     app.register_blueprint(main_bp)
@@ -78,6 +80,7 @@ def create_app(config: type | str | None = None) -> Flask:
     app.register_blueprint(inbox_bp)
     app.register_blueprint(sharing_bp)
     app.register_blueprint(engine_bp)
+    app.register_blueprint(supervision_bp)
     from app.api import api
     from app.api import bp as api_bp
 
@@ -123,6 +126,7 @@ def _import_models() -> None:
     from app.engine import models as _engine  # noqa: F401
     from app.org import models as _org  # noqa: F401
     from app.sharing import models as _sharing  # noqa: F401
+    from app.supervision import models as _supervision  # noqa: F401
 
 
 def _select_locale() -> str:

@@ -149,6 +149,9 @@ class DataService(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     method: Mapped[str] = mapped_column(String(16))
     endpoint: Mapped[str | None] = mapped_column(String(500))
+    health_url: Mapped[str | None] = mapped_column(
+        String(500)
+    )  # probed by the scheduler for availability (§26)
     description: Mapped[str | None] = mapped_column(Text)
     parameters: Mapped[list] = mapped_column(JSON, default=list)  # [{name, description, controlled}]
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -226,3 +226,28 @@ def quality_resolved(task, issue_id: int, conclusion: str) -> dict:
     from app.sharing.supervision import resolve_quality_issue
 
     return {"status": resolve_quality_issue(issue_id, current_run().actor_id, conclusion).status}
+
+
+@operation("rectification_report")
+def rectification_report(task, rectification_id: int, measures: str) -> dict:
+    """Record the department's rectification report (rectification.bpmn, 办法§31)."""
+    from app.supervision.rectification import record_report
+
+    return {"status": record_report(rectification_id, current_run().actor_id, measures).status}
+
+
+@operation("rectification_verified")
+def rectification_verified(task, rectification_id: int, rectified: bool, verification: str) -> dict:
+    """Record the 大数据管理机构's verification (rectification.bpmn)."""
+    from app.supervision.rectification import record_verification
+
+    item = record_verification(rectification_id, current_run().actor_id, bool(rectified), verification)
+    return {"status": item.status}
+
+
+@operation("rectification_escalate")
+def rectification_escalate(task, rectification_id: int) -> dict:
+    """Not rectified in time: report to the leadership group (rectification.bpmn, 办法§31)."""
+    from app.supervision.rectification import escalate
+
+    return {"status": escalate(rectification_id).status}

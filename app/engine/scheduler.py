@@ -28,6 +28,28 @@ def sweep(app: Flask) -> None:
             log.exception("timer sweep failed")
 
 
+def probe(app: Flask) -> None:
+    """Health probes of data services with a health URL (§26 availability)."""
+    from app.supervision.calls import probe_services
+
+    with app.app_context():
+        try:
+            probe_services()
+        except Exception:
+            log.exception("service probes failed")
+
+
+def monthly_report(app: Flask) -> None:
+    """Generate and keep last month's §26 report (once; later runs find it kept)."""
+    from app.supervision.reports import generate_last_month
+
+    with app.app_context():
+        try:
+            generate_last_month()
+        except Exception:
+            log.exception("monthly report failed")
+
+
 def _add_job(scheduler, app: Flask) -> None:
     scheduler.add_job(
         sweep,
@@ -37,6 +59,14 @@ def _add_job(scheduler, app: Flask) -> None:
         id="timer-sweep",
         max_instances=1,
         coalesce=True,
+    )
+    scheduler.add_job(
+        probe, "interval", seconds=app.config["PROBE_INTERVAL_SECONDS"], args=[app], id="service-probes",
+        max_instances=1, coalesce=True,
+    )  # fmt: skip
+    # Daily at 02:00 Beijing time: makes last month's report on the 1st, and catches up after downtime.
+    scheduler.add_job(
+        monthly_report, "cron", hour=2, args=[app], id="monthly-report", max_instances=1, coalesce=True
     )
 
 

@@ -61,7 +61,7 @@ def field_rows(spec: dict, schema: dict, prefix: str = "", depth: int = 0) -> li
     return rows
 
 
-ORDER = ["待办任务", "共享申请", "授权", "异议", "争议", "目录", "通知", "账户", "工作日历", "管理"]
+ORDER = ["待办任务", "共享申请", "授权", "异议", "争议", "目录", "通知", "监督", "账户", "工作日历", "管理"]
 
 
 def operations_by_tag(spec: dict) -> list[tuple[str, list[Operation]]]:

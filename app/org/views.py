@@ -29,7 +29,11 @@ def department(department_id: int):
     if dept is None:
         raise NotFound("部门不存在")
     require(current_user, "department.view", dept)
-    return render_template("org/department.html", dept=dept)
+    from app.supervision.models import FAILINGS
+    from app.supervision.rectification import rectifications_for
+
+    items = rectifications_for(current_user, dept.id)  # §31: visible on the department's page
+    return render_template("org/department.html", dept=dept, rectifications=items, failings=FAILINGS)
 
 
 @bp.route("/users")

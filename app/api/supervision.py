@@ -1,0 +1,146 @@
+"""Supervision over the API: the exchange system reports data calls (§26, §24); §26 statistics."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from marshmallow import Schema, fields, validate, validates_schema
+from marshmallow import ValidationError as SchemaError
+
+from app import clock
+from app.access import require
+from app.api import api_user, bp
+from app.api.schemas import Input, Output, row_id
+from app.supervision import calls, stats
+from app.supervision.models import CALL_FLAG_LABELS
+
+TAGS = ["监督"]
+
+
+def _plausible(moment: datetime) -> None:
+    if not 2000 <= moment.year <= 2100:
+        raise SchemaError("调用时间应在 2000–2100 年之间")
+
+
+class CallInput(Input):
+    """One data call as the exchange system saw it."""
+
+    authorization_id = row_id(
+        allow_none=True, load_default=None, metadata={"description": "授权编号；没有时为 null"}
+    )
+    caller_uscc = fields.String(
+        required=True, validate=validate.Length(18, 18, error="应为18位统一社会信用代码")
+    )
+    resource_code = fields.String(required=True, validate=validate.Length(1, 64, error="长度应为 1–64"))
+    service = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=200, error="过长")
+    )
+    called_at = fields.AwareDateTime(
+        required=True,
+        validate=lambda moment: _plausible(moment),
+        metadata={"description": "ISO 8601，带时区"},
+    )
+    success = fields.Boolean(required=True)
+    duration_ms = fields.Integer(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(0, 86_400_000, error="应在 0–86400000 之间"),
+    )
+
+
+class CallBatchInput(Input):
+    """Up to 1,000 calls per request."""
+
+    calls = fields.List(
+        fields.Nested(CallInput),
+        required=True,
+        validate=validate.Length(1, calls.MAX_BATCH, error="应为 1–1000 条"),
+    )
+
+
+class CallResultOut(Output):
+    """What was stored."""
+
+    stored = fields.Integer()
+    flagged = fields.List(fields.Dict(), metadata={"description": "超出授权的调用：序号、问题代码与说明"})
+
+
+@bp.post("/calls", tags=TAGS)
+@bp.arguments(CallBatchInput)
+@bp.response(201, CallResultOut)
+def report_calls(body: dict):
+    """交换系统报送数据调用记录（办法§26）；逐条对照授权检查（§24），返回超出授权的调用"""
+    user = api_user()
+    require(user, "calls.ingest")
+    stored = calls.ingest(user, body["calls"], source="api")
+    flagged = [
+        {"index": i, "flag": row.flag, "message": CALL_FLAG_LABELS[row.flag]}
+        for i, row in enumerate(stored)
+        if row.flag
+    ]
+    return {"stored": len(stored), "flagged": flagged}
+
+
+class StatisticsQuery(Schema):
+    """Scope of the statistics."""
+
+    from_ = fields.Date(data_key="from", load_default=None, metadata={"description": "开始日期，默认本月1日"})
+    to = fields.Date(load_default=None, metadata={"description": "结束日期，默认今天"})
+    platform = row_id(load_default=None)
+    department = row_id(load_default=None)
+
+    @validates_schema
+    def _order(self, data, **_kw) -> None:
+        if data.get("from_") and data.get("to") and data["to"] < data["from_"]:
+            raise SchemaError("结束日期不能早于开始日期", field_name="to")
+        if data.get("from_") and data.get("to") and (data["to"] - data["from_"]).days > 3660:
+            raise SchemaError("统计期间最长十年", field_name="from")
+
+
+class StepOut(Output):
+    """One step's figures."""
+
+    step = fields.String()
+    label = fields.String()
+    finished = fields.Integer()
+    on_time = fields.Integer()
+    on_time_rate = fields.Float(allow_none=True)
+    average_days = fields.Float(allow_none=True)
+    p90_days = fields.Integer(allow_none=True)
+
+
+class DepartmentStepOut(StepOut):
+    """One step's figures in one department."""
+
+    department_id = fields.Integer(allow_none=True)
+
+
+class StatisticsOut(Output):
+    """§26 statistics of a scope."""
+
+    start = fields.Date(attribute="scope.start")
+    end = fields.Date(attribute="scope.end")
+    received = fields.Integer()
+    accepted = fields.Integer()
+    not_accepted = fields.Integer()
+    awaiting_check = fields.Integer()
+    decisions = fields.Dict(keys=fields.String(), values=fields.Integer())
+    steps = fields.Function(lambda s: [StepOut().dump(f) for f in s.steps.values()])
+    by_department = fields.List(fields.Nested(DepartmentStepOut))
+    overdue_open = fields.Function(lambda s: len(s.overdue_open))
+    objections = fields.Dict(keys=fields.String(), values=fields.Integer())
+    disputes = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+@bp.get("/statistics", tags=TAGS)
+@bp.arguments(StatisticsQuery, location="query")
+@bp.response(200, StatisticsOut)
+def statistics(query: dict):
+    """授权办理统计（办法§26）：按期间、平台或部门"""
+    require(api_user(), "supervision.view")
+    today = clock.local_now().date()
+    start: date = query["from_"] or today.replace(day=1)
+    end: date = query["to"] or today
+    if end < start:
+        start = end
+    return stats.compute(stats.Scope(start, end, query["platform"], query["department"]))

@@ -1,0 +1,281 @@
+"""Data-call records (§26) reported by the exchange system, through the API or a CSV file, each checked
+against its authorization (§14, §24); and availability from the scheduler's health probes of data services."""
+
+from __future__ import annotations
+
+import csv
+import io
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from time import perf_counter
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import case, func, select
+
+from app import clock
+from app.audit.writer import record
+from app.catalog.models import DataService, Resource
+from app.clock import SHANGHAI
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.org.models import Department, User
+from app.sharing.models import Authorization
+from app.supervision.models import CallFlag, DataCall, ServiceProbe
+
+MAX_BATCH = 1000
+CSV_COLUMNS = [
+    "authorization_id",
+    "caller_uscc",
+    "resource_code",
+    "service",
+    "called_at",
+    "success",
+    "duration_ms",
+]
+
+
+def flag_for(
+    call: dict[str, Any], authorization: Authorization | None, caller: Department | None
+) -> str | None:
+    """Why a call breaks its authorization (§24), or None when it is covered."""
+    if authorization is None:
+        return CallFlag.NO_AUTHORIZATION
+    if caller is None or authorization.applicant_department_id != caller.id:
+        return CallFlag.WRONG_CALLER
+    if authorization.resource.code != call["resource_code"]:
+        return CallFlag.RESOURCE_MISMATCH
+    called_at: datetime = call["called_at"]
+    if authorization.revoked_at is not None and authorization.revoked_at <= called_at:
+        return CallFlag.REVOKED
+    day = called_at.astimezone(SHANGHAI).date()
+    if not authorization.valid_from <= day <= authorization.valid_to:
+        return CallFlag.OUTSIDE_VALIDITY
+    return None
+
+
+def ingest(actor: User, calls: list[dict[str, Any]], source: str = "api") -> list[DataCall]:
+    """Store validated call records with their flags; one transaction, all or nothing."""
+    if len(calls) > MAX_BATCH:
+        raise ValidationFailed(_("一次最多报送 %(n)d 条", n=MAX_BATCH), fields={"calls": _("条数过多")})
+    authorization_ids = {c["authorization_id"] for c in calls if c.get("authorization_id")}
+    authorizations = {
+        a.id: a
+        for a in db.session.scalars(select(Authorization).where(Authorization.id.in_(authorization_ids)))
+    }
+    usccs = {c["caller_uscc"] for c in calls}
+    callers = {d.uscc: d for d in db.session.scalars(select(Department).where(Department.uscc.in_(usccs)))}
+    codes = {c["resource_code"] for c in calls}
+    providers = dict(
+        db.session.execute(
+            select(Resource.code, Resource.provider_department_id).where(Resource.code.in_(codes))
+        ).all()
+    )
+    stored = []
+    for call in calls:
+        caller = callers.get(call["caller_uscc"])
+        authorization = authorizations.get(call.get("authorization_id"))
+        row = DataCall(
+            authorization_id=call.get("authorization_id"),
+            caller_uscc=call["caller_uscc"],
+            caller_department_id=caller.id if caller else None,
+            resource_code=call["resource_code"],
+            provider_department_id=providers.get(call["resource_code"]),
+            service_name=call.get("service"),
+            called_at=call["called_at"],
+            success=call["success"],
+            duration_ms=call.get("duration_ms"),
+            flag=flag_for(call, authorization, caller),
+            source=source,
+            received_at=clock.now(),
+        )
+        db.session.add(row)
+        stored.append(row)
+    flagged = sum(1 for r in stored if r.flag)
+    record("calls.ingested", actor=actor, data={"count": len(stored), "flagged": flagged, "source": source})
+    db.session.commit()
+    return stored
+
+
+def _parse_time(value: str) -> datetime:
+    moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+
+
+def parse_csv(text: str) -> list[dict[str, Any]]:
+    """Rows of a call CSV (header row with CSV_COLUMNS); any bad cell rejects the file, naming row and column."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [
+        c
+        for c in ("caller_uscc", "resource_code", "called_at", "success")
+        if c not in (reader.fieldnames or [])
+    ]
+    if missing:
+        raise ValidationFailed(
+            _("CSV 缺少列"), fields={"file": _("缺少列：%(cols)s", cols="、".join(missing))}
+        )
+    calls, errors = [], {}
+    for number, row in enumerate(reader, start=2):
+        try:
+            authorization = (row.get("authorization_id") or "").strip()
+            duration = (row.get("duration_ms") or "").strip()
+            success = (row.get("success") or "").strip().lower()
+            if success not in ("true", "false", "1", "0", "是", "否"):
+                raise ValueError("success 应为 true/false")
+            calls.append({
+                "authorization_id": int(authorization) if authorization else None,
+                "caller_uscc": (row.get("caller_uscc") or "").strip(),
+                "resource_code": (row.get("resource_code") or "").strip(),
+                "service": (row.get("service") or "").strip() or None,
+                "called_at": _parse_time(row.get("called_at") or ""),
+                "success": success in ("true", "1", "是"),
+                "duration_ms": int(duration) if duration else None,
+            })  # fmt: skip
+            if not calls[-1]["caller_uscc"] or not calls[-1]["resource_code"]:
+                raise ValueError("caller_uscc 与 resource_code 不能为空")
+        except ValueError as exc:
+            errors[f"第{number}行"] = (
+                str(exc) if "应为" in str(exc) or "不能" in str(exc) else _("数值或时间格式有误")
+            )
+        if len(errors) >= 20:
+            break
+    if errors:
+        raise ValidationFailed(_("CSV 有误，未导入任何记录"), fields=errors)
+    if not calls:
+        raise ValidationFailed(_("CSV 没有数据行"), fields={"file": _("没有数据行")})
+    return calls
+
+
+@dataclass
+class CallFigures:
+    """Calls of one authorization or service in a period."""
+
+    key: str
+    calls: int
+    failures: int
+    flagged: int
+
+    @property
+    def failure_rate(self) -> float | None:
+        return self.failures / self.calls if self.calls else None
+
+
+def _window(start: date, end: date) -> tuple[datetime, datetime]:
+    return (
+        datetime.combine(start, datetime.min.time(), SHANGHAI),
+        datetime.combine(end + timedelta(days=1), datetime.min.time(), SHANGHAI),
+    )
+
+
+def call_figures(start: date, end: date, by: str = "authorization", department_ids=None) -> list[CallFigures]:
+    """Calls, failures and flagged calls per authorization (or per resource service) in a period."""
+    begin, finish = _window(start, end)
+    key = DataCall.authorization_id if by == "authorization" else DataCall.resource_code
+    query = select(
+        key,
+        func.count(),
+        func.sum(case((DataCall.success.is_(False), 1), else_=0)),
+        func.sum(case((DataCall.flag.is_not(None), 1), else_=0)),
+    ).where(DataCall.called_at >= begin, DataCall.called_at < finish)
+    if department_ids is not None:
+        query = query.where(
+            DataCall.caller_department_id.in_(department_ids)
+            | DataCall.provider_department_id.in_(department_ids)
+        )
+    rows = db.session.execute(query.group_by(key).order_by(func.count().desc()))
+    return [CallFigures("—" if k is None else str(k), n, int(f or 0), int(x or 0)) for k, n, f, x in rows]
+
+
+def flagged_calls(start: date, end: date, limit: int = 200) -> list[DataCall]:
+    """Calls outside their authorization in a period, newest first."""
+    begin, finish = _window(start, end)
+    return list(
+        db.session.scalars(
+            select(DataCall)
+            .where(DataCall.flag.is_not(None), DataCall.called_at >= begin, DataCall.called_at < finish)
+            .order_by(DataCall.called_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+# --- availability --------------------------------------------------------------------------------------------
+
+
+def probe(service: DataService, timeout: float = 5.0) -> ServiceProbe:
+    """GET the service's health URL once; 2xx is up."""
+    started = perf_counter()
+    status, error = None, None
+    try:
+        with urllib.request.urlopen(service.health_url, timeout=timeout) as response:  # noqa: S310 (http/https only, below)
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        status, error = exc.code, f"HTTP {exc.code}"
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+        error = str(getattr(exc, "reason", exc))[:300]
+    latency = int((perf_counter() - started) * 1000)
+    ok = status is not None and 200 <= status < 300
+    return ServiceProbe(
+        service_id=service.id, at=clock.now(), ok=ok, status_code=status, latency_ms=latency, error=error
+    )
+
+
+def probe_services() -> int:
+    """Probe every active service that has a health URL (http or https); returns how many were probed."""
+    services = db.session.scalars(
+        select(DataService).where(DataService.active.is_(True), DataService.health_url.is_not(None))
+    ).all()
+    count = 0
+    for service in services:
+        if not service.health_url.startswith(("http://", "https://")):
+            continue
+        db.session.add(probe(service, current_app.config.get("PROBE_TIMEOUT_SECONDS", 5.0)))
+        count += 1
+    db.session.commit()
+    return count
+
+
+@dataclass
+class Availability:
+    """A service's probes in a period, and its interruptions."""
+
+    service: DataService
+    probes: int
+    up: int
+    outages: list[tuple[datetime, datetime | None]]  # (first failed probe, first probe up again or None)
+
+    @property
+    def rate(self) -> float | None:
+        return self.up / self.probes if self.probes else None
+
+    def longest_outage_minutes(self, now: datetime) -> int:
+        spans = [((end or now) - begin).total_seconds() / 60 for begin, end in self.outages]
+        return int(max(spans, default=0))
+
+
+def availability(start: date, end: date) -> list[Availability]:
+    """Availability and interruptions of every probed service in a period."""
+    begin, finish = _window(start, end)
+    result: dict[int, Availability] = {}
+    rows = db.session.execute(
+        select(ServiceProbe.service_id, ServiceProbe.at, ServiceProbe.ok)
+        .where(ServiceProbe.at >= begin, ServiceProbe.at < finish)
+        .order_by(ServiceProbe.service_id, ServiceProbe.at)
+    )
+    down_since: dict[int, datetime] = {}
+    for service_id, at, ok in rows:
+        entry = result.get(service_id)
+        if entry is None:
+            entry = result[service_id] = Availability(db.session.get(DataService, service_id), 0, 0, [])
+        entry.probes += 1
+        entry.up += ok
+        if not ok and service_id not in down_since:
+            down_since[service_id] = at
+        elif ok and service_id in down_since:
+            entry.outages.append((down_since.pop(service_id), at))
+    for service_id, since in down_since.items():
+        result[service_id].outages.append((since, None))
+    return sorted(result.values(), key=lambda a: (a.rate if a.rate is not None else 1, a.service.name))

@@ -1,0 +1,225 @@
+"""Tables built from the statistics for pages, exports and reports: §26 overdue and interruption report,
+§28 yearly scorecards, and the monthly report the scheduler generates and keeps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app, render_template
+from sqlalchemy import func, select
+
+from app import clock
+from app.calendar.deadlines import working_days_overdue
+from app.calendar.services import active_calendar
+from app.engine.models import HumanTask, TaskStatus
+from app.extensions import db
+from app.org.models import Department
+from app.sharing.models import Dispute, Objection
+from app.supervision import calls, stats
+from app.supervision.models import DataCall, MonthlyReport, Rectification, RectificationStatus
+
+AUTHORIZATION_STEPS = ("upper_check", "direct_authorization", "provider_authorization")
+
+
+def percent(value: float | None) -> str:
+    """0.667 → "66.7%"; no data → "—"."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def days_text(value: float | None) -> str:
+    """Working days with one decimal; no data → "—"."""
+    return "—" if value is None else f"{value:.1f}"
+
+
+def step_rows(figures: list[stats.StepFigures], names: dict[int, str] | None = None) -> list[list]:
+    """Rows of the step table (with the department column when `names` is given)."""
+    rows = []
+    for f in figures:
+        row = [names.get(f.department_id, "—")] if names is not None else []
+        rows.append(row + [f.label, f.finished, f.on_time, f.late, percent(f.on_time_rate), days_text(f.average_days),
+                           "—" if f.p90_days is None else f.p90_days])  # fmt: skip
+    return rows
+
+
+STEP_HEADERS = ["环节", "办结数", "按时", "超期", "按时率", "平均用时（工作日）", "90%分位用时（工作日）"]
+
+
+@dataclass
+class DepartmentIssues:
+    """What the §26 report lists for one department."""
+
+    department: Department
+    overdue: list[tuple[HumanTask, int]] = field(default_factory=list)  # (task, working days overdue)
+    outages: list[tuple[calls.Availability, int]] = field(default_factory=list)  # (service, longest minutes)
+
+
+def overdue_report(now: datetime | None = None) -> list[DepartmentIssues]:
+    """§26: authorizations overdue beyond SUPERVISION_OVERDUE_DAYS working days, and services down longer than
+    SUPERVISION_OUTAGE_MINUTES in the last 30 days, by department, for the leadership office."""
+    now = now or clock.now()
+    cal = active_calendar()
+    limit = current_app.config["SUPERVISION_OVERDUE_DAYS"]
+    by_department: dict[int, DepartmentIssues] = {}
+    open_tasks = db.session.scalars(
+        select(HumanTask).where(
+            HumanTask.status == TaskStatus.OPEN,
+            HumanTask.spec_name.in_(AUTHORIZATION_STEPS),
+            HumanTask.due_at < now,
+        )
+    )
+    for task in open_tasks:
+        late = working_days_overdue(cal, task.due_date, now) if task.due_date else 0
+        if late >= limit and task.candidate_department_id:
+            entry = by_department.get(task.candidate_department_id)
+            if entry is None:
+                entry = by_department[task.candidate_department_id] = DepartmentIssues(
+                    task.candidate_department
+                )
+            entry.overdue.append((task, late))
+    threshold = current_app.config["SUPERVISION_OUTAGE_MINUTES"]
+    today = clock.local_now().date()
+    for item in calls.availability(today - timedelta(days=30), today):
+        minutes = item.longest_outage_minutes(now)
+        if minutes >= threshold:
+            provider = item.service.resource.provider
+            entry = by_department.setdefault(provider.id, DepartmentIssues(provider))
+            entry.outages.append((item, minutes))
+    return sorted(by_department.values(), key=lambda e: e.department.name)
+
+
+@dataclass
+class Scorecard:
+    """One department's year (§28 target-responsibility assessment)."""
+
+    department: Department
+    finished: int = 0
+    on_time: int = 0
+    overdue_open: int = 0
+    objections: int = 0
+    disputes: int = 0
+    rectifications: int = 0
+    escalated: int = 0
+    flagged_calls: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time / self.finished if self.finished else None
+
+
+SCORECARD_HEADERS = [
+    "部门",
+    "办结环节",
+    "按时",
+    "按时率",
+    "当前超期",
+    "被提异议",
+    "涉及分歧",
+    "整改通知",
+    "逾期未整改上报",
+    "超授权调用",
+]
+
+
+def scorecards(year: int) -> list[Scorecard]:
+    """Every active department's figures for a year."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    scope = stats.Scope(start, end)
+    figures = stats.compute(scope)
+    cards = {
+        d.id: Scorecard(d) for d in db.session.scalars(select(Department).where(Department.active.is_(True)))
+    }
+    for f in figures.by_department:
+        if f.department_id in cards:
+            cards[f.department_id].finished += f.finished
+            cards[f.department_id].on_time += f.on_time
+    for task in figures.overdue_open:
+        if task.candidate_department_id in cards:
+            cards[task.candidate_department_id].overdue_open += 1
+    begin, finish = scope.start_at, scope.end_at
+    for department_id, count in db.session.execute(
+        select(Objection.provider_department_id, func.count())
+        .where(Objection.raised_at >= begin, Objection.raised_at < finish)
+        .group_by(Objection.provider_department_id)
+    ):
+        if department_id in cards:
+            cards[department_id].objections = count
+    for column in (Dispute.applicant_department_id, Dispute.provider_department_id):
+        for department_id, count in db.session.execute(
+            select(column, func.count())
+            .where(Dispute.raised_at >= begin, Dispute.raised_at < finish)
+            .group_by(column)
+        ):
+            if department_id in cards:
+                cards[department_id].disputes += count
+    for department_id, status, count in db.session.execute(
+        select(Rectification.department_id, Rectification.status, func.count())
+        .where(Rectification.ordered_at >= begin, Rectification.ordered_at < finish)
+        .group_by(Rectification.department_id, Rectification.status)
+    ):
+        if department_id in cards:
+            cards[department_id].rectifications += count
+            if status == RectificationStatus.ESCALATED:
+                cards[department_id].escalated += count
+    for department_id, count in db.session.execute(
+        select(DataCall.caller_department_id, func.count())
+        .where(DataCall.flag.is_not(None), DataCall.called_at >= begin, DataCall.called_at < finish)
+        .group_by(DataCall.caller_department_id)
+    ):
+        if department_id in cards:
+            cards[department_id].flagged_calls = count
+    return sorted(cards.values(), key=lambda c: (c.department.platform_id, c.department.name))
+
+
+def scorecard_rows(cards: list[Scorecard]) -> list[list]:
+    """Rows for the table and its exports."""
+    return [
+        [c.department.name, c.finished, c.on_time, percent(c.on_time_rate), c.overdue_open, c.objections,
+         c.disputes, c.rectifications, c.escalated, c.flagged_calls]
+        for c in cards
+    ]  # fmt: skip
+
+
+def month_bounds(period: str) -> tuple[date, date]:
+    """ "2026-10" → (2026-10-01, 2026-10-31); ValueError when it is not a month."""
+    year, month = (int(part) for part in period.split("-"))
+    start = date(year, month, 1)
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return start, following - timedelta(days=1)
+
+
+def generate_monthly(period: str, *, replace: bool = False) -> MonthlyReport:
+    """Compute and keep the §26 report of a month (published figures are not silently rewritten)."""
+    existing = db.session.scalar(select(MonthlyReport).where(MonthlyReport.period == period))
+    if existing is not None and not replace:
+        return existing
+    start, end = month_bounds(period)
+    figures = stats.compute(stats.Scope(start, end))
+    names = stats.department_names(f.department_id for f in figures.by_department)
+    call_rows = calls.call_figures(start, end, by="resource")
+    availability = calls.availability(start, end)
+    html = render_template(
+        "supervision/monthly_report.html", period=period, start=start, end=end, stats=figures, names=names,
+        step_rows=step_rows(list(figures.steps.values())), department_rows=step_rows(figures.by_department, names),
+        headers=STEP_HEADERS, call_rows=call_rows, availability=availability, percent=percent,
+        generated_at=clock.now(),
+    )  # fmt: skip
+    summary = {
+        "received": figures.received, "accepted": figures.accepted, "not_accepted": figures.not_accepted,
+        "decisions": figures.decisions, "overdue_open": len(figures.overdue_open),
+        "steps": {s: {"finished": f.finished, "on_time": f.on_time, "average_days": f.average_days,
+                      "p90_days": f.p90_days} for s, f in figures.steps.items()},
+    }  # fmt: skip
+    if existing is None:
+        existing = MonthlyReport(period=period)
+        db.session.add(existing)
+    existing.html, existing.figures, existing.generated_at = html, summary, clock.now()
+    db.session.commit()
+    return existing
+
+
+def generate_last_month() -> MonthlyReport:
+    """The scheduler's monthly job: the report of the month before today (Beijing time), once."""
+    first = clock.local_now().date().replace(day=1)
+    previous = first - timedelta(days=1)
+    return generate_monthly(f"{previous.year}-{previous.month:02d}")

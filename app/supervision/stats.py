@@ -1,0 +1,288 @@
+"""§26 statistics: authorization handling (counts, on-time rate, average and 90th-percentile working days),
+open overdue items, objections and disputes — per platform, department and period, on the statutory calendar.
+
+Definitions (shown on the page too):
+- A period is a range of Beijing dates, both ends included.
+- Applications are counted in the period they were submitted; decisions in the period they were made.
+- A step (check, direct authorization, provider authorization) counts in the period it was completed; it is on
+  time when completed by its deadline (the due time its timer enforced). Working days taken are counted like a
+  deadline: the receiving day is not counted.
+- Notification (§20: tell the applicant within 1 working day after the provider answered) counts in the period
+  the applicant was told; its deadline is computed from the answer.
+- The 90th percentile is the nearest-rank value (the smallest value with at least 90 % of the steps at or
+  below it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, func, select
+
+from app import clock
+from app.calendar.deadlines import working_days_taken
+from app.calendar.services import active_calendar, deadline
+from app.clock import SHANGHAI
+from app.engine.models import HumanTask, TaskStatus
+from app.extensions import db
+from app.org.models import Department
+from app.sharing.models import (
+    ApplicationLine,
+    ApplicationStatus,
+    Decision,
+    Dispute,
+    Objection,
+    ShareApplication,
+)
+
+STEPS = {
+    "normative_check": "规范性检查（§19，3个工作日）",
+    "upper_check": "上级平台规范性检查（§12、§19）",
+    "direct_authorization": "平台直接授权（§21，3个工作日）",
+    "provider_authorization": "提供部门授权（§20，10个工作日）",
+}
+NOTIFICATION = "notification"
+STEP_LABELS = STEPS | {NOTIFICATION: "告知申请方（§20，1个工作日）"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the statistics cover: a period and optionally one platform or one department."""
+
+    start: date
+    end: date
+    platform_id: int | None = None
+    department_id: int | None = None
+
+    @property
+    def start_at(self) -> datetime:
+        return datetime.combine(self.start, time.min, SHANGHAI)
+
+    @property
+    def end_at(self) -> datetime:
+        return datetime.combine(self.end + timedelta(days=1), time.min, SHANGHAI)
+
+
+@dataclass
+class StepFigures:
+    """One step's figures (overall, or for one department)."""
+
+    step: str
+    department_id: int | None = None
+    days: list[int] = field(default_factory=list)
+    on_time: int = 0
+
+    @property
+    def label(self) -> str:
+        return STEP_LABELS[self.step]
+
+    @property
+    def finished(self) -> int:
+        return len(self.days)
+
+    @property
+    def late(self) -> int:
+        return self.finished - self.on_time
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time / self.finished if self.finished else None
+
+    @property
+    def average_days(self) -> float | None:
+        return sum(self.days) / self.finished if self.finished else None
+
+    @property
+    def p90_days(self) -> int | None:
+        return percentile(self.days, 90)
+
+    def add(self, days: int, on_time: bool) -> None:
+        self.days.append(days)
+        self.on_time += on_time
+
+
+def percentile(values: list[int], pct: int) -> int | None:
+    """Nearest-rank percentile."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+@dataclass
+class Statistics:
+    """Everything the §26 page shows for one scope."""
+
+    scope: Scope
+    received: int = 0
+    accepted: int = 0
+    not_accepted: int = 0
+    awaiting_check: int = 0
+    decisions: dict[str, int] = field(default_factory=dict)  # direct_granted, provider_refused, …
+    steps: dict[str, StepFigures] = field(default_factory=dict)
+    by_department: list[StepFigures] = field(default_factory=list)
+    overdue_open: list[HumanTask] = field(default_factory=list)
+    objections: dict[str, int] = field(default_factory=dict)
+    disputes: dict[str, int] = field(default_factory=dict)
+
+
+def _department_ids(scope: Scope) -> list[int] | None:
+    if scope.department_id is not None:
+        return [scope.department_id]
+    if scope.platform_id is not None:
+        return list(
+            db.session.scalars(select(Department.id).where(Department.platform_id == scope.platform_id))
+        )
+    return None
+
+
+def _in(column, ids: list[int] | None):
+    return True if ids is None else column.in_(ids)
+
+
+def compute(scope: Scope) -> Statistics:
+    """The §26 figures for a scope."""
+    stats = Statistics(scope)
+    ids = _department_ids(scope)
+    cal = active_calendar()
+
+    applications = select(ShareApplication.status, func.count()).where(
+        ShareApplication.submitted_at >= scope.start_at,
+        ShareApplication.submitted_at < scope.end_at,
+        _in(ShareApplication.applicant_department_id, ids),
+    )
+    for status, count in db.session.execute(applications.group_by(ShareApplication.status)):
+        stats.received += count
+        if status == ApplicationStatus.NOT_ACCEPTED:
+            stats.not_accepted += count
+        elif status == ApplicationStatus.SUBMITTED:
+            stats.awaiting_check += count
+        else:
+            stats.accepted += count
+
+    decided = select(ApplicationLine.route, ApplicationLine.decision, func.count()).where(
+        ApplicationLine.decided_at >= scope.start_at,
+        ApplicationLine.decided_at < scope.end_at,
+        ApplicationLine.decision.in_([Decision.GRANTED, Decision.REFUSED]),
+        _in(ApplicationLine.provider_department_id, ids),
+    )
+    for route, decision, count in db.session.execute(
+        decided.group_by(ApplicationLine.route, ApplicationLine.decision)
+    ):
+        stats.decisions[f"{route}_{decision}"] = count
+
+    stats.steps = {step: StepFigures(step) for step in STEP_LABELS}
+    per_department: dict[tuple[str, int | None], StepFigures] = {}
+    finished = select(
+        HumanTask.spec_name, HumanTask.candidate_department_id, HumanTask.created_at, HumanTask.completed_at,
+        HumanTask.due_at,
+    ).where(
+        HumanTask.spec_name.in_(list(STEPS)),
+        HumanTask.status == TaskStatus.COMPLETED,
+        HumanTask.completed_at >= scope.start_at,
+        HumanTask.completed_at < scope.end_at,
+        _in(HumanTask.candidate_department_id, ids),
+    )  # fmt: skip
+    for step, department_id, created_at, completed_at, due_at in db.session.execute(finished):
+        days = working_days_taken(cal, created_at, completed_at)
+        on_time = due_at is None or completed_at <= due_at
+        stats.steps[step].add(days, on_time)
+        key = (step, department_id)
+        per_department.setdefault(key, StepFigures(step, department_id)).add(days, on_time)
+
+    told = select(
+        ApplicationLine.provider_department_id, ApplicationLine.decided_at, ApplicationLine.applicant_told_at
+    ).where(
+        ApplicationLine.applicant_told_at >= scope.start_at,
+        ApplicationLine.applicant_told_at < scope.end_at,
+        ApplicationLine.route == "provider",
+        ApplicationLine.decided_at.is_not(None),
+        _in(ApplicationLine.provider_department_id, ids),
+    )
+    for department_id, decided_at, told_at in db.session.execute(told):
+        limit = deadline(decided_at, 1).expires_at
+        days = working_days_taken(cal, decided_at, told_at)
+        stats.steps[NOTIFICATION].add(days, told_at <= limit)
+        per_department.setdefault(
+            (NOTIFICATION, department_id), StepFigures(NOTIFICATION, department_id)
+        ).add(days, told_at <= limit)
+    stats.by_department = sorted(
+        per_department.values(), key=lambda f: (list(STEP_LABELS).index(f.step), f.department_id or 0)
+    )
+
+    stats.overdue_open = list(
+        db.session.scalars(
+            select(HumanTask)
+            .where(
+                HumanTask.status == TaskStatus.OPEN,
+                HumanTask.due_at < clock.now(),
+                _in(HumanTask.candidate_department_id, ids),
+            )
+            .order_by(HumanTask.due_at)
+        )
+    )
+
+    for model, target in ((Objection, stats.objections), (Dispute, stats.disputes)):
+        party = (
+            and_(True)
+            if ids is None
+            else (model.applicant_department_id.in_(ids) | model.provider_department_id.in_(ids))
+        )
+        rows = db.session.execute(
+            select(model.status, model.outcome, func.count())
+            .where(model.raised_at >= scope.start_at, model.raised_at < scope.end_at, party)
+            .group_by(model.status, model.outcome)
+        )
+        for status, outcome, count in rows:
+            key = outcome or status
+            target[key] = target.get(key, 0) + count
+    return stats
+
+
+def department_names(ids) -> dict[int, str]:
+    """Short names for the departments in a table."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(
+        db.session.execute(
+            select(Department.id, Department.short_name).where(Department.id.in_(wanted))
+        ).all()
+    )
+
+
+def on_time_by_department(stats: Statistics) -> list[tuple[int | None, int, int]]:
+    """(department id, finished, on time) over all steps: the dashboard's bar chart."""
+    totals: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
+    for figures in stats.by_department:
+        totals[figures.department_id][0] += figures.finished
+        totals[figures.department_id][1] += figures.on_time
+    return sorted(
+        ((d, f, o) for d, (f, o) in totals.items()), key=lambda row: row[2] / row[1] if row[1] else 1
+    )
+
+
+def overdue_trend(scope: Scope, weeks: int = 12) -> list[tuple[date, int]]:
+    """Open-overdue items at the end of each of the last `weeks` weeks up to the scope's end."""
+    ids = _department_ids(scope)
+    points = []
+    for back in range(weeks - 1, -1, -1):
+        day = scope.end - timedelta(days=7 * back)
+        moment = datetime.combine(day + timedelta(days=1), time.min, SHANGHAI)
+        count = db.session.scalar(
+            select(func.count())
+            .select_from(HumanTask)
+            .where(
+                HumanTask.created_at < moment,
+                HumanTask.due_at < moment,
+                (HumanTask.completed_at.is_(None) & (HumanTask.status == TaskStatus.OPEN))
+                | (HumanTask.completed_at > moment),
+                HumanTask.status != TaskStatus.CANCELLED,
+                _in(HumanTask.candidate_department_id, ids),
+            )
+        )
+        points.append((day, count or 0))
+    return points

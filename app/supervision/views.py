@@ -1,0 +1,387 @@
+"""Supervision pages (办法§26–§31): dashboard and statistics, data calls and availability, the §26 overdue and
+interruption report with rectification orders, rectifications, monthly reports, scorecards, the audit viewer."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timedelta
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app import clock
+from app.access import can, require
+from app.audit.models import AuditEvent
+from app.auth.forms import EmptyForm
+from app.clock import SHANGHAI
+from app.errors import ServiceError, ValidationFailed
+from app.extensions import db
+from app.org.models import Department, Platform
+from app.supervision import calls, reports, stats
+from app.supervision.export import table_response
+from app.supervision.models import CALL_FLAG_LABELS, FAILINGS, MonthlyReport
+from app.supervision.rectification import get_rectification, order_rectification, rectifications_for
+
+bp = Blueprint("supervision", __name__, url_prefix="/supervision")
+
+
+def _date_arg(name: str, default: date) -> date:
+    raw = request.args.get(name)
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationFailed(_("日期格式有误"), fields={name: _("应为 YYYY-MM-DD")}) from None
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 9:
+        raise ValidationFailed(_("参数有误"), fields={name: _("应为编号")})
+    return int(raw)
+
+
+def _scope() -> stats.Scope:
+    today = clock.local_now().date()
+    start = _date_arg("from", today.replace(day=1))
+    end = _date_arg("to", today)
+    if end < start:
+        raise ValidationFailed(_("统计期间有误"), fields={"to": _("结束日期不能早于开始日期")})
+    if (end - start).days > 3660:
+        raise ValidationFailed(_("统计期间过长"), fields={"from": _("最长十年")})
+    return stats.Scope(start, end, _int_arg("platform"), _int_arg("department"))
+
+
+def _filters() -> dict:
+    return {
+        "platforms": list(db.session.scalars(select(Platform).order_by(Platform.id))),
+        "departments": list(db.session.scalars(select(Department).where(Department.active.is_(True)).order_by(Department.platform_id, Department.name))),
+    }  # fmt: skip
+
+
+@bp.route("/")
+@login_required
+def dashboard():
+    """§26 statistics for a period, platform or department, with charts and exports."""
+    require(current_user, "supervision.view")
+    scope = _scope()
+    figures = stats.compute(scope)
+    names = stats.department_names(
+        [f.department_id for f in figures.by_department]
+        + [t.candidate_department_id for t in figures.overdue_open]
+    )
+    by_department = stats.on_time_by_department(figures)
+    trend = stats.overdue_trend(scope)
+    call_rows = calls.call_figures(scope.start, scope.end, by="resource")[:15]
+    availability = calls.availability(scope.start, scope.end)
+    charts = {
+        "ontime": {"labels": [names.get(d, "—") for d, _f, _o in by_department],
+                   "values": [round(o / f * 100, 1) if f else None for _d, f, o in by_department]},
+        "trend": {"labels": [d.isoformat() for d, _c in trend], "values": [c for _d, c in trend]},
+        "calls": {"labels": [r.key for r in call_rows], "calls": [r.calls for r in call_rows],
+                  "failures": [r.failures for r in call_rows]},
+        "availability": {"labels": [a.service.name for a in availability],
+                         "values": [round(a.rate * 100, 1) if a.rate is not None else None for a in availability]},
+    }  # fmt: skip
+    return render_template(
+        "supervision/dashboard.html", scope=scope, stats=figures, names=names, charts=charts,
+        step_rows=reports.step_rows(list(figures.steps.values())), headers=reports.STEP_HEADERS,
+        department_rows=reports.step_rows(figures.by_department, names), percent=reports.percent,
+        availability=availability, args=request.args, **_filters(),
+    )  # fmt: skip
+
+
+def _overdue_rows(figures: stats.Statistics, names: dict[int, str]) -> list[list]:
+    from app.calendar.services import status_of
+
+    return [
+        [t.business_key, t.label, names.get(t.candidate_department_id, "—"), t.due_date.isoformat() if t.due_date else "",
+         status_of(t.due_date).text if t.due_date else ""]
+        for t in figures.overdue_open
+    ]  # fmt: skip
+
+
+@bp.route("/export/<table>.<fmt>")
+@login_required
+def export(table: str, fmt: str):
+    """Any statistics table as CSV or Excel, for the same filters as the page."""
+    require(current_user, "supervision.view")
+    scope = _scope()
+    period = f"{scope.start.isoformat()}_{scope.end.isoformat()}"
+    if table in ("steps", "departments", "overdue"):
+        figures = stats.compute(scope)
+        names = stats.department_names(
+            [f.department_id for f in figures.by_department]
+            + [t.candidate_department_id for t in figures.overdue_open]
+        )
+        if table == "steps":
+            return table_response(
+                f"授权办理统计_{period}",
+                reports.STEP_HEADERS,
+                reports.step_rows(list(figures.steps.values())),
+                fmt,
+            )
+        if table == "departments":
+            return table_response(
+                f"分部门统计_{period}",
+                ["部门", *reports.STEP_HEADERS],
+                reports.step_rows(figures.by_department, names),
+                fmt,
+            )
+        return table_response(
+            f"当前超期事项_{period}",
+            ["案件", "环节", "办理部门", "期限", "状态"],
+            _overdue_rows(figures, names),
+            fmt,
+        )
+    if table == "calls":
+        rows = [[r.key, r.calls, r.failures, reports.percent(r.failure_rate), r.flagged]
+                for r in calls.call_figures(scope.start, scope.end, by=request.args.get("by", "authorization"))]  # fmt: skip
+        return table_response(
+            f"数据调用统计_{period}", ["授权/资源", "调用次数", "失败", "失败率", "超授权调用"], rows, fmt
+        )
+    if table == "availability":
+        now = clock.now()
+        rows = [[a.service.name, a.service.resource.code, a.probes, a.up, reports.percent(a.rate), len(a.outages),
+                 a.longest_outage_minutes(now)] for a in calls.availability(scope.start, scope.end)]  # fmt: skip
+        return table_response(
+            f"数据可用性_{period}",
+            ["数据服务", "资源代码", "探测次数", "正常", "可用率", "中断次数", "最长中断（分钟）"],
+            rows,
+            fmt,
+        )
+    abort(404)
+
+
+# --- data calls ----------------------------------------------------------------------------------------------
+
+
+@bp.route("/calls", methods=["GET", "POST"])
+@login_required
+def data_calls():
+    """Calls per authorization and service, failure rates, calls outside their authorization; CSV import."""
+    require(current_user, "supervision.view")
+    scope = _scope()
+    form = EmptyForm()
+    errors: dict[str, str] = {}
+    if request.method == "POST" and form.validate_on_submit():
+        require(current_user, "calls.ingest")
+        upload = request.files.get("file")
+        try:
+            if upload is None or not upload.filename:
+                raise ValidationFailed(_("请选择文件"), fields={"file": _("请选择 CSV 文件")})
+            raw = upload.read(20_000_001)
+            if len(raw) > 20_000_000:
+                raise ValidationFailed(_("文件过大"), fields={"file": _("CSV 不能超过 20 MB")})
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ValidationFailed(_("文件编码有误"), fields={"file": _("CSV 应为 UTF-8 编码")}) from None
+            rows = calls.parse_csv(text)
+            stored = []
+            for begin in range(0, len(rows), calls.MAX_BATCH):
+                stored += calls.ingest(current_user, rows[begin : begin + calls.MAX_BATCH], source="csv")
+        except ServiceError as exc:
+            errors = exc.fields or {"file": exc.message}
+        else:
+            flagged = sum(1 for r in stored if r.flag)
+            flash(_("已导入 %(n)d 条调用记录，其中 %(f)d 条超出授权", n=len(stored), f=flagged), "success")
+            return redirect(url_for("supervision.data_calls", **request.args))
+    by = request.args.get("by", "authorization")
+    return render_template(
+        "supervision/calls.html", scope=scope, by=by, rows=calls.call_figures(scope.start, scope.end, by=by),
+        flagged=calls.flagged_calls(scope.start, scope.end), flag_labels=CALL_FLAG_LABELS,
+        availability=calls.availability(scope.start, scope.end), now=clock.now(), percent=reports.percent,
+        form=form, errors=errors, args=request.args,
+    ), 422 if errors else 200  # fmt: skip
+
+
+# --- §26 report and rectification ----------------------------------------------------------------------------
+
+
+@bp.route("/report")
+@login_required
+def overdue_report():
+    """Authorizations overdue beyond the threshold and long service interruptions, by department (§26)."""
+    require(current_user, "supervision.view")
+    from flask import current_app
+
+    return render_template(
+        "supervision/report.html", issues=reports.overdue_report(), failings=FAILINGS, form=EmptyForm(),
+        overdue_days=current_app.config["SUPERVISION_OVERDUE_DAYS"], outage_minutes=current_app.config["SUPERVISION_OUTAGE_MINUTES"],
+        now=clock.now(), can_order=can(current_user, "rectification.order"),
+    )  # fmt: skip
+
+
+@bp.route("/rectifications", methods=["GET", "POST"])
+@login_required
+def rectifications():
+    """Rectification notices; the leadership office orders one (POST)."""
+    form = EmptyForm()
+    errors: dict[str, str] = {}
+    values = request.form
+    if request.method == "POST" and form.validate_on_submit():
+        department = (
+            db.session.get(Department, int(values.get("department_id", "0") or 0))
+            if (values.get("department_id") or "").isdigit()
+            else None
+        )
+        days = values.get("deadline_days", "")
+        try:
+            if department is None:
+                raise ValidationFailed(_("请选择部门"), fields={"department_id": _("请选择被通知整改的部门")})
+            item = order_rectification(
+                current_user, department, values.get("failing", ""), values.get("description", ""),
+                int(days) if days.isdigit() and len(days) < 4 else -1,
+                basis={"from": values.get("basis", "")} if values.get("basis") else None,
+            )  # fmt: skip
+        except ServiceError as exc:
+            errors = exc.fields or {"description": exc.message}
+        else:
+            flash(_("已通知整改：%(n)s", n=item.number), "success")
+            return redirect(url_for("supervision.rectification", number=item.number))
+    department_id = _int_arg("department")
+    return render_template(
+        "supervision/rectifications.html", items=rectifications_for(current_user, department_id), failings=FAILINGS,
+        form=form, errors=errors, values=values, departments=_filters()["departments"],
+        can_order=can(current_user, "rectification.order"), prefill=request.args,
+    ), 422 if errors else 200  # fmt: skip
+
+
+@bp.route("/rectifications/<number>")
+@login_required
+def rectification(number: str):
+    """One rectification: the notice, the deadline, the report, the verification, the timeline."""
+    item = get_rectification(current_user, number)
+    events = list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.object_id == number).order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )
+    from app.engine.models import HumanTask
+
+    tasks = list(
+        db.session.scalars(
+            select(HumanTask).where(HumanTask.business_key == number).order_by(HumanTask.created_at)
+        )
+    )
+    return render_template(
+        "supervision/rectification.html", item=item, failings=FAILINGS, events=events, tasks=tasks
+    )
+
+
+# --- monthly reports and scorecards --------------------------------------------------------------------------
+
+
+@bp.route("/monthly", methods=["GET", "POST"])
+@login_required
+def monthly():
+    """Kept monthly reports; a supervisor can generate one for a month now."""
+    require(current_user, "supervision.view")
+    form = EmptyForm()
+    if request.method == "POST" and form.validate_on_submit():
+        period = request.form.get("period", "")
+        try:
+            start, _end = reports.month_bounds(period)
+        except ValueError:
+            flash(_("月份格式应为 YYYY-MM"), "error")
+        else:
+            if start > clock.local_now().date():
+                flash(_("不能生成未来月份的报告"), "error")
+            else:
+                item = reports.generate_monthly(period, replace=True)
+                return redirect(url_for("supervision.monthly_report", period=item.period))
+    items = list(db.session.scalars(select(MonthlyReport).order_by(MonthlyReport.period.desc())))
+    return render_template("supervision/monthly.html", items=items, form=form)
+
+
+@bp.route("/monthly/<period>")
+@login_required
+def monthly_report(period: str):
+    """A kept report as published (printable)."""
+    require(current_user, "supervision.view")
+    item = db.session.scalar(select(MonthlyReport).where(MonthlyReport.period == period))
+    if item is None:
+        abort(404)
+    return Response(item.html, mimetype="text/html")
+
+
+@bp.route("/scorecard")
+@bp.route("/scorecard.<fmt>")
+@login_required
+def scorecard(fmt: str | None = None):
+    """§28: each department's year for the target-responsibility assessment."""
+    require(current_user, "supervision.view")
+    year = _int_arg("year") or clock.local_now().year
+    if not 2000 <= year <= 2100:
+        raise ValidationFailed(_("年份有误"), fields={"year": _("应在 2000–2100 之间")})
+    cards = reports.scorecards(year)
+    rows = reports.scorecard_rows(cards)
+    if fmt:
+        return table_response(f"共享工作考核_{year}", reports.SCORECARD_HEADERS, rows, fmt)
+    return render_template(
+        "supervision/scorecard.html", year=year, headers=reports.SCORECARD_HEADERS, rows=rows
+    )
+
+
+# --- audit viewer --------------------------------------------------------------------------------------------
+
+
+AUDIT_HEADERS = ["序号", "时间", "操作人", "部门", "动作", "对象", "流程实例", "数据", "哈希"]
+
+
+def _audit_query():
+    query = select(AuditEvent)
+    args = request.args
+    if args.get("case"):
+        query = query.where(AuditEvent.object_id == args["case"].strip())
+    if args.get("user"):
+        query = query.where(AuditEvent.actor_name == args["user"].strip())
+    if args.get("action"):
+        query = query.where(AuditEvent.action.startswith(args["action"].strip()))
+    department = _int_arg("department")
+    if department is not None:
+        query = query.where(AuditEvent.department_id == department)
+    if args.get("from"):
+        query = query.where(
+            AuditEvent.at >= datetime.combine(_date_arg("from", date.min), time.min, SHANGHAI)
+        )
+    if args.get("to"):
+        query = query.where(
+            AuditEvent.at
+            < datetime.combine(_date_arg("to", date.max) + timedelta(days=1), time.min, SHANGHAI)
+        )
+    return query
+
+
+def _audit_row(e: AuditEvent, names: dict[int, str]) -> list:
+    from app.templating import local_datetime
+
+    return [e.seq, local_datetime(e.at, "%Y-%m-%d %H:%M:%S"), e.actor_name, names.get(e.department_id, ""), e.action,
+            f"{e.object_type or ''} {e.object_id or ''}".strip(), e.instance_id or "",
+            "" if e.data is None else json.dumps(e.data, ensure_ascii=False)[:2000], (e.hash or "")[:16]]  # fmt: skip
+
+
+@bp.route("/audit")
+@bp.route("/audit.<fmt>")
+@login_required
+def audit(fmt: str | None = None):
+    """The audit trail with filters (case, user, department, action, period), newest first; CSV/Excel export."""
+    require(current_user, "audit.view")
+    query = _audit_query()
+    if fmt:
+        events = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(100_000)))
+        names = stats.department_names(e.department_id for e in events)
+        return table_response("审计日志", AUDIT_HEADERS, [_audit_row(e, names) for e in events], fmt)
+    page = max(1, _int_arg("page") or 1)
+    events = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).offset((page - 1) * 50).limit(51)))
+    names = stats.department_names(e.department_id for e in events)
+    return render_template(
+        "supervision/audit.html", events=events[:50], has_next=len(events) > 50, page=page, names=names,
+        args=request.args, departments=_filters()["departments"],
+    )  # fmt: skip
