@@ -90,6 +90,7 @@ def create_app(config: type | str | None = None) -> Flask:
     register_error_handlers(app)
     register_template_helpers(app)
     app.after_request(_security_headers)
+    app.before_request(_reject_nul_characters)
 
     from app.cli import register_commands
 
@@ -103,6 +104,36 @@ class RowIdConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002  (werkzeug's signature)
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
+
+
+def _contains_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(v) for v in value)
+    return False
+
+
+def _reject_nul_characters() -> None:
+    """NUL characters are never valid text here (and PostgreSQL cannot store them): a clear 422, not a 500."""
+    from app.errors import ValidationFailed
+
+    parts = [
+        request.path,
+        *(k for k, _v in request.args.items(multi=True)),
+        *(v for _k, v in request.args.items(multi=True)),
+    ]
+    if request.form:
+        parts += [v for _k, v in request.form.items(multi=True)]
+    found = any("\x00" in part for part in parts) or (
+        request.is_json and _contains_nul(request.get_json(silent=True))
+    )
+    if found:
+        raise ValidationFailed(
+            "请求中含有不允许的空字符（NUL）", fields={"_request": "含有空字符（\\u0000）"}
+        )
 
 
 def _security_headers(response):

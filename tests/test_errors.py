@@ -70,3 +70,13 @@ def test_pages_carry_security_headers(client):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_nul_characters_are_a_clear_422_on_every_database(app, client, seeded):
+    headers = bearer(api_token(app, "admin"))
+    assert client.get("/api/v1/catalog/resources?q=a%00b", headers=headers).status_code == 422
+    response = client.post("/api/v1/tasks/x/reassign", json={"assignee": "a\x00b"}, headers=headers)
+    assert response.status_code == 422 and response.get_json()["error"]["fields"] == {
+        "_request": "含有空字符（\\u0000）"
+    }
+    assert client.get("/login?next=%00").status_code == 422

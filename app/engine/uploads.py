@@ -46,6 +46,10 @@ def check_files(files: list[tuple[str, bytes]]) -> dict[str, str]:
             )
         if len(content) > MAX_FILE_BYTES:
             raise ValidationFailed(_("文件过大"), fields={"files": _("%(name)s 超过 1 MB", name=name)})
+        if b"\x00" in content:
+            raise ValidationFailed(
+                _("文件内容有误"), fields={"files": _("%(name)s 含有空字符，不是文本文件", name=name)}
+            )
         try:
             checked[name] = content.decode("utf-8")
         except UnicodeDecodeError:

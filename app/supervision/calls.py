@@ -107,6 +107,8 @@ def _parse_time(value: str) -> datetime:
 
 def parse_csv(text: str) -> list[dict[str, Any]]:
     """Rows of a call CSV (header row with CSV_COLUMNS); any bad cell rejects the file, naming row and column."""
+    if "\x00" in text:
+        raise ValidationFailed(_("CSV 有误"), fields={"file": _("含有空字符，不是文本文件")})
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = [
         c

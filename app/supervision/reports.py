@@ -188,6 +188,15 @@ def month_bounds(period: str) -> tuple[date, date]:
     return start, following - timedelta(days=1)
 
 
+def _request_context():
+    """The scheduler runs without a request: give templates one (for url_for) when there is none."""
+    from contextlib import nullcontext
+
+    from flask import has_request_context
+
+    return nullcontext() if has_request_context() else current_app.test_request_context("/")
+
+
 def generate_monthly(period: str, *, replace: bool = False) -> MonthlyReport:
     """Compute and keep the §26 report of a month (published figures are not silently rewritten)."""
     existing = db.session.scalar(select(MonthlyReport).where(MonthlyReport.period == period))
@@ -198,12 +207,13 @@ def generate_monthly(period: str, *, replace: bool = False) -> MonthlyReport:
     names = stats.department_names(f.department_id for f in figures.by_department)
     call_rows = calls.call_figures(start, end, by="resource")
     availability = calls.availability(start, end)
-    html = render_template(
+    with _request_context():
+        html = render_template(
         "supervision/monthly_report.html", period=period, start=start, end=end, stats=figures, names=names,
         step_rows=step_rows(list(figures.steps.values())), department_rows=step_rows(figures.by_department, names),
         headers=STEP_HEADERS, call_rows=call_rows, availability=availability, percent=percent,
         generated_at=clock.now(),
-    )  # fmt: skip
+        )  # fmt: skip
     summary = {
         "received": figures.received, "accepted": figures.accepted, "not_accepted": figures.not_accepted,
         "decisions": figures.decisions, "overdue_open": len(figures.overdue_open),

@@ -8,7 +8,7 @@ Definitions (shown on the page too):
   time when completed by its deadline (the due time its timer enforced). Working days taken are counted like a
   deadline: the receiving day is not counted.
 - Notification (§20: tell the applicant within 1 working day after the provider answered) counts in the period
-  the applicant was told; its deadline is computed from the answer.
+  the applicant was told; its deadline is computed from the answer; it is the applicant's platform operator's step.
 - The 90th percentile is the nearest-rank value (the smallest value with at least 90 % of the steps at or
   below it).
 """
@@ -193,16 +193,27 @@ def compute(scope: Scope) -> Statistics:
         key = (step, department_id)
         per_department.setdefault(key, StepFigures(step, department_id)).add(days, on_time)
 
-    told = select(
-        ApplicationLine.provider_department_id, ApplicationLine.decided_at, ApplicationLine.applicant_told_at
-    ).where(
-        ApplicationLine.applicant_told_at >= scope.start_at,
-        ApplicationLine.applicant_told_at < scope.end_at,
-        ApplicationLine.route == "provider",
-        ApplicationLine.decided_at.is_not(None),
-        _in(ApplicationLine.provider_department_id, ids),
+    # §20: the applicant's platform tells the applicant; the step belongs to that platform's operator.
+    operators = dict(
+        db.session.execute(
+            select(Department.platform_id, Department.id).where(Department.operates_platform.is_(True))
+        ).all()
     )
-    for department_id, decided_at, told_at in db.session.execute(told):
+    told = (
+        select(Department.platform_id, ApplicationLine.decided_at, ApplicationLine.applicant_told_at)
+        .join(ShareApplication, ApplicationLine.application_id == ShareApplication.id)
+        .join(Department, ShareApplication.applicant_department_id == Department.id)
+        .where(
+            ApplicationLine.applicant_told_at >= scope.start_at,
+            ApplicationLine.applicant_told_at < scope.end_at,
+            ApplicationLine.route == "provider",
+            ApplicationLine.decided_at.is_not(None),
+        )
+    )
+    for platform_id, decided_at, told_at in db.session.execute(told):
+        department_id = operators.get(platform_id)
+        if ids is not None and department_id not in ids:
+            continue
         limit = deadline(decided_at, 1).expires_at
         days = working_days_taken(cal, decided_at, told_at)
         stats.steps[NOTIFICATION].add(days, told_at <= limit)

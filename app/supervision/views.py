@@ -226,6 +226,7 @@ def rectifications():
     errors: dict[str, str] = {}
     values = request.form
     if request.method == "POST" and form.validate_on_submit():
+        require(current_user, "rectification.order")
         department = (
             db.session.get(Department, int(values.get("department_id", "0") or 0))
             if (values.get("department_id") or "").isdigit()

@@ -1,0 +1,357 @@
+"""Supervision (办法§24, §26, §28, §31): data calls and their flags, availability probes, the overdue report,
+rectification through its BPMN procedure, monthly reports, scorecards, the audit viewer, exports."""
+
+from __future__ import annotations
+
+import io
+import threading
+from datetime import date, datetime
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from openpyxl import load_workbook
+
+from app import clock
+from app.catalog.models import DataService, Resource
+from app.engine import runtime
+from app.engine.models import HumanTask, TaskStatus
+from app.extensions import db
+from app.sharing import services
+from app.sharing.models import Authorization
+from app.supervision import calls, reports
+from app.supervision.models import DataCall, MonthlyReport, Rectification, RectificationStatus
+from app.supervision.rectification import order_rectification
+from tests.conftest import api_token, bearer, csrf_token, login, user
+from tests.test_sharing import application_data, at, task
+
+RST = "11420000MB00000784"  # 省人社厅, the applicant in these cases
+MZ = "11420000MB0000086Y"  # 省民政厅
+
+
+def _granted_marriage_authorization() -> Authorization:
+    at("2026-09-30T10:00:00+08:00")
+    number = services.submit_application(user("rst_applicant"), application_data("婚姻登记信息")).number
+    runtime.complete_task(task(number, "normative_check").id, user("hb_operator"), {"accepted": True})
+    runtime.complete_task(task(number, "provider_authorization").id, user("mz_clerk"), {"granted": True})
+    return db.session.scalar(db.select(Authorization))
+
+
+def _call(authorization_id, caller=RST, code=None, when="2026-10-15T10:00:00+08:00", success=True) -> dict:
+    return {"authorization_id": authorization_id, "caller_uscc": caller, "resource_code": code,
+            "service": None, "called_at": datetime.fromisoformat(when), "success": success, "duration_ms": 12}  # fmt: skip
+
+
+# --- data calls --------------------------------------------------------------------------------------------
+
+
+def test_calls_are_checked_against_their_authorization(content):
+    authorization = _granted_marriage_authorization()  # valid 2026-10-01 … 2027-09-30
+    code = authorization.resource.code
+    other = db.session.scalar(db.select(Resource.code).where(Resource.name == "法人单位基础信息"))
+    stored = calls.ingest(user("hb_operator"), [
+        _call(authorization.id, code=code),
+        _call(authorization.id, code=code, success=False),
+        _call(None, code=code),
+        _call(authorization.id, caller=MZ, code=code),
+        _call(authorization.id, code=other),
+        _call(authorization.id, code=code, when="2026-09-20T10:00:00+08:00"),
+        _call(999_999, code=code),
+    ])  # fmt: skip
+    assert [c.flag for c in stored] == [
+        None, None, "no_authorization", "wrong_caller", "resource_mismatch", "outside_validity", "no_authorization"
+    ]  # fmt: skip
+    at("2026-11-01T10:00:00+08:00")
+    services.revoke_authorization(user("mz_clerk"), authorization, "业务系统已停用")
+    (late,) = calls.ingest(
+        user("hb_operator"), [_call(authorization.id, code=code, when="2026-11-02T10:00:00+08:00")]
+    )
+    assert late.flag == "revoked"
+
+    rows = {r.key: r for r in calls.call_figures(date(2026, 9, 1), date(2026, 11, 30))}
+    mine = rows[str(authorization.id)]
+    assert (mine.calls, mine.failures, mine.flagged) == (6, 1, 4) and mine.failure_rate == pytest.approx(
+        1 / 6
+    )
+
+
+def test_the_exchange_system_reports_calls_over_the_api(app, client, demo_content):
+    with app.app_context():
+        code = db.session.scalar(db.select(Resource.code).where(Resource.name == "婚姻登记信息"))
+    body = {
+        "calls": [
+            {
+                "caller_uscc": RST,
+                "resource_code": code,
+                "called_at": "2026-10-15T10:00:00+08:00",
+                "success": True,
+            }
+        ]
+    }
+    response = client.post("/api/v1/calls", json=body, headers=bearer(api_token(app, "hb_operator")))
+    assert response.status_code == 201
+    assert response.get_json() == {
+        "stored": 1,
+        "flagged": [{"index": 0, "flag": "no_authorization", "message": "无有效授权"}],
+    }
+    refused = client.post("/api/v1/calls", json=body, headers=bearer(api_token(app, "rst_applicant")))
+    assert refused.status_code == 403
+    bad = client.post("/api/v1/calls", json={"calls": [{"caller_uscc": "x", "resource_code": code,
+                      "called_at": "2026-10-15T10:00:00", "success": "maybe"}]}, headers=bearer(api_token(app, "hb_operator")))  # fmt: skip
+    fields = bad.get_json()["error"]["fields"]
+    assert bad.status_code == 422 and set(fields) == {
+        "calls[0].caller_uscc",
+        "calls[0].called_at",
+        "calls[0].success",
+    }
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(DataCall.id))) == 1
+
+
+def test_csv_import_names_bad_rows_and_imports_nothing(app, client, demo_content):
+    login(client, "supervisor")
+    good = f"authorization_id,caller_uscc,resource_code,service,called_at,success,duration_ms\n,{RST},R1,,2026-10-15T10:00:00+08:00,true,5\n"
+    bad = good + f",{RST},R1,,yesterday,true,5\n,{RST},R1,,2026-10-15T10:00:00,maybe,\n"
+    token = csrf_token(client, "/supervision/calls")
+    response = client.post("/supervision/calls", data={"csrf_token": token, "file": (io.BytesIO(bad.encode()), "calls.csv")},
+                           content_type="multipart/form-data")  # fmt: skip
+    page = response.get_data(as_text=True)
+    assert (
+        response.status_code == 422
+        and "第3行" in page
+        and "第4行" in page
+        and "success 应为 true/false" in page
+    )
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(DataCall.id))) == 0
+    response = client.post("/supervision/calls", data={"csrf_token": token, "file": (io.BytesIO(good.encode()), "calls.csv")},
+                           content_type="multipart/form-data", follow_redirects=True)  # fmt: skip
+    assert "已导入 1 条调用记录，其中 1 条超出授权" in response.get_data(as_text=True)
+
+
+# --- availability ------------------------------------------------------------------------------------------
+
+
+class _Health(BaseHTTPRequestHandler):
+    status = 200
+
+    def do_GET(self):  # noqa: N802
+        self.send_response(type(self).status)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def health_server():
+    server = HTTPServer(("127.0.0.1", 0), _Health)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+
+
+def test_probes_measure_availability_and_outages(content, health_server):
+    service = db.session.scalar(db.select(DataService).limit(1))
+    service.health_url = f"http://127.0.0.1:{health_server.server_port}/health"
+    db.session.commit()
+    for moment, status in [("10:00", 200), ("10:05", 503), ("10:10", 503), ("10:15", 200), ("10:20", 200)]:
+        at(f"2026-10-15T{moment}:00+08:00")
+        _Health.status = status
+        assert calls.probe_services() >= 1
+    (entry,) = [
+        a for a in calls.availability(date(2026, 10, 15), date(2026, 10, 15)) if a.service.id == service.id
+    ]
+    assert (entry.probes, entry.up, entry.rate) == (5, 3, 0.6)
+    assert len(entry.outages) == 1 and entry.longest_outage_minutes(clock.now()) == 10
+
+    service.health_url = "http://127.0.0.1:9/nothing-listens-here"
+    db.session.commit()
+    calls.probe_services()
+    last = calls.availability(date(2026, 10, 15), date(2026, 10, 15))
+    (entry,) = [a for a in last if a.service.id == service.id]
+    assert entry.outages[-1][1] is None  # still down
+
+
+# --- the §26 report and rectification (§31) ---------------------------------------------------------------
+
+
+def test_overdue_authorizations_reach_the_leadership_office_who_orders_rectification(app, content):
+    at("2026-09-30T10:00:00+08:00")
+    number = services.submit_application(user("rst_applicant"), application_data("婚姻登记信息")).number
+    runtime.complete_task(task(number, "normative_check").id, user("hb_operator"), {"accepted": True})
+    at("2026-10-23T10:00:00+08:00")  # provider due 10-20 (10 WD from 09-30, 10-10 included): 3 WD late
+    (entry,) = reports.overdue_report()
+    assert entry.department.short_name == "省民政厅"
+    assert [(t.business_key, late) for t, late in entry.overdue] == [(number, 3)]
+    at("2026-10-22T10:00:00+08:00")  # only 2 WD late: under the threshold of 3
+    assert reports.overdue_report() == []
+
+
+def _rectify(failing: str = "late_data", days: int = 5) -> Rectification:
+    at("2026-09-29T10:00:00+08:00")
+    department = user("mz_clerk").department
+    return order_rectification(user("leader"), department, failing, "提供部门授权多次超期", days)
+
+
+def test_rectification_reported_rejected_then_verified(content):
+    item = _rectify()
+    assert item.number.startswith("ZG-2026-") and item.due_date == date(
+        2026, 10, 12
+    )  # 5 WD from 09-29, via 10-10
+    report = task(item.number, "report")
+    assert (
+        report.candidate_department_id == user("mz_clerk").department_id and report.due_date == item.due_date
+    )
+    runtime.complete_task(report.id, user("mz_clerk"), {"measures": "明确专人办理授权，建立到期提醒"})
+    verify = task(item.number, "verify")
+    assert verify.candidate_role == "supervisor"
+    runtime.complete_task(
+        verify.id, user("supervisor"), {"rectified": False, "verification": "尚有超期事项未办结"}
+    )
+    item = db.session.get(Rectification, item.id)
+    assert item.status == RectificationStatus.NOTIFIED
+    runtime.complete_task(task(item.number, "report").id, user("mz_clerk"), {"measures": "已全部办结"})
+    assert db.session.get(Rectification, item.id).status == RectificationStatus.REPORTED
+    runtime.complete_task(
+        task(item.number, "verify").id, user("supervisor"), {"rectified": True, "verification": "核实到位"}
+    )
+    assert db.session.get(Rectification, item.id).status == RectificationStatus.RECTIFIED
+
+
+def test_not_rectified_in_time_is_reported_to_the_leadership_group_once(content):
+    item = _rectify(days=5)
+    at("2026-10-12T23:59:00+08:00")
+    runtime.fire_due_timers()
+    assert db.session.get(Rectification, item.id).status == RectificationStatus.NOTIFIED  # not before 24:00
+    at("2026-10-13T00:00:01+08:00")
+    runtime.fire_due_timers()
+    item = db.session.get(Rectification, item.id)
+    assert item.status == RectificationStatus.ESCALATED and item.escalated_at is not None
+    from app.engine.notifications import notifications_for
+
+    assert any("逾期未完成整改" in n.message for n in notifications_for(user("leader"), limit=20))
+    runtime.complete_task(task(item.number, "report").id, user("mz_clerk"), {"measures": "迟报的整改情况"})
+    assert db.session.get(Rectification, item.id).status == RectificationStatus.ESCALATED  # stays on record
+
+
+def test_misuse_is_reported_by_the_using_department(content):
+    at("2026-09-29T10:00:00+08:00")
+    item = order_rectification(user("leader"), user("rst_applicant").department, "misuse", "超范围使用", 5)
+    assert task(item.number, "report_use").candidate_role == "applicant_clerk"
+
+
+def test_only_the_leadership_office_orders_and_the_department_sees_it(app, client, demo_content):
+    login(client, "supervisor")
+    token = csrf_token(client, "/supervision/rectifications")
+    refused = client.post("/supervision/rectifications", data={"csrf_token": token})
+    assert refused.status_code == 403
+    client = app.test_client()  # signed out
+    login(client, "leader")
+    token = csrf_token(client, "/supervision/rectifications")
+    with app.app_context():
+        department_id = user("mz_clerk").department_id
+    missing = client.post("/supervision/rectifications", data={"csrf_token": token, "department_id": str(department_id),
+                          "failing": "", "description": "", "deadline_days": "0"})  # fmt: skip
+    page = missing.get_data(as_text=True)
+    assert missing.status_code == 422 and "请选择整改事项" in page and "整改期限应为 1–60 个工作日" in page
+    done = client.post("/supervision/rectifications", data={"csrf_token": token, "department_id": str(department_id),
+                       "failing": "catalog", "description": "目录未按期更新", "deadline_days": "10"})  # fmt: skip
+    assert done.status_code == 302
+    client = app.test_client()  # signed out
+    login(client, "mz_clerk")
+    page = client.get(f"/org/departments/{department_id}").get_data(as_text=True)
+    assert "ZG-2026-000001" in page and "整改中" in page
+    client = app.test_client()
+    login(client, "rst_applicant")
+    assert client.get("/supervision/rectifications/ZG-2026-000001").status_code == 403
+
+
+# --- pages, reports and exports ----------------------------------------------------------------------------
+
+
+def test_dashboard_and_exports(app, client, demo_content):
+    with app.app_context():
+        _granted_marriage_authorization()
+    login(client, "supervisor")
+    page = client.get("/supervision/?from=2026-09-01&to=2026-10-31").get_data(as_text=True)
+    assert "授权办理统计" in page and "规范性检查（§19，3个工作日）" in page and 'class="chart"' in page
+    csv = client.get("/supervision/export/steps.csv?from=2026-09-01&to=2026-10-31")
+    text = csv.data.decode("utf-8-sig")
+    assert (
+        csv.status_code == 200
+        and text.startswith("环节,办结数,按时")
+        and "提供部门授权（§20，10个工作日）,1,1,0,100.0%" in text
+    )
+    xlsx = client.get("/supervision/export/departments.xlsx?from=2026-09-01&to=2026-10-31")
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    assert sheet["A1"].value == "部门" and sheet.max_row >= 3
+    assert client.get("/supervision/?from=2026-10-31&to=2026-09-01").status_code == 422
+    assert client.get("/supervision/export/nothing.csv").status_code == 404
+    client = app.test_client()
+    login(client, "rst_applicant")
+    assert client.get("/supervision/").status_code == 403
+
+
+def test_monthly_report_is_generated_by_the_scheduler_job_and_kept(app, client, demo_content):
+    from app.engine.scheduler import monthly_report
+
+    with app.app_context():
+        _granted_marriage_authorization()
+    clock.freeze(datetime.fromisoformat("2026-10-01T02:00:00+08:00"))
+    monthly_report(app)
+    with app.app_context():
+        kept = db.session.scalar(db.select(MonthlyReport))
+        assert kept.period == "2026-09" and kept.figures["steps"]["provider_authorization"]["finished"] == 1
+        first = kept.generated_at
+    monthly_report(app)  # a second run keeps the published report
+    with app.app_context():
+        assert db.session.scalar(db.select(MonthlyReport)).generated_at == first
+    login(client, "leader")
+    html = client.get("/supervision/monthly/2026-09").get_data(as_text=True)
+    assert "湖北省政务信息资源共享情况统计（2026-09）" in html and "第二十六条" in html
+
+
+def test_scorecard_of_a_year(app, client, demo_content):
+    with app.app_context():
+        _granted_marriage_authorization()
+        cards = {c.department.short_name: c for c in reports.scorecards(2026)}
+        assert cards["省民政厅"].finished == 1 and cards["省民政厅"].on_time_rate == 1.0
+    login(client, "leader")
+    assert "省民政厅" in client.get("/supervision/scorecard?year=2026").get_data(as_text=True)
+    assert client.get("/supervision/scorecard.xlsx?year=2026").status_code == 200
+    assert client.get("/supervision/scorecard?year=99999").status_code == 422
+
+
+def test_audit_viewer_filters_and_exports(app, client, demo_content):
+    with app.app_context():
+        _granted_marriage_authorization()
+        number = db.session.scalar(
+            db.select(HumanTask.business_key).where(HumanTask.status == TaskStatus.COMPLETED)
+        )
+    login(client, "supervisor")
+    page = client.get(f"/supervision/audit?case={number}").get_data(as_text=True)
+    assert number in page and "application.submitted" in page
+    only = client.get("/supervision/audit?user=mz_clerk&action=task.").get_data(as_text=True)
+    assert "mz_clerk" in only and "hb_operator" not in only
+    export = client.get(f"/supervision/audit.csv?case={number}").data.decode("utf-8-sig")
+    assert export.startswith("序号,时间,操作人") and number in export
+    assert client.get("/supervision/audit?from=not-a-date").status_code == 422
+    client = app.test_client()
+    login(client, "rst_applicant")
+    assert client.get("/supervision/audit").status_code == 403
+
+
+def test_statistics_over_the_api(app, client, demo_content):
+    with app.app_context():
+        _granted_marriage_authorization()
+    response = client.get(
+        "/api/v1/statistics?from=2026-09-01&to=2026-10-31", headers=bearer(api_token(app, "supervisor"))
+    )
+    body = response.get_json()
+    assert response.status_code == 200 and body["received"] == 1
+    steps = {s["step"]: s for s in body["steps"]}
+    assert steps["normative_check"]["finished"] == 1 and steps["normative_check"]["on_time_rate"] == 1.0
+    assert (
+        client.get("/api/v1/statistics", headers=bearer(api_token(app, "rst_applicant"))).status_code == 403
+    )
