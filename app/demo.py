@@ -147,5 +147,8 @@ def seed_content(*, applications: bool = True) -> dict[str, Any]:
 
     summary = {"processes": len(deployed.created), **seed_catalog()}
     if applications:
+        from app.supervision.demo import seed_supervision
+
         summary.update(seed_applications())
+        summary.update(seed_supervision())
     return summary

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app import attachments, clock
 from app.access import can, require
 from app.attachments import Upload
+from app.audit.labels import ACTION_LABELS
 from app.audit.models import AuditEvent
 from app.calendar.services import days_taken
 from app.catalog.rules import requestable_items
@@ -26,17 +27,6 @@ from app.sharing import services
 from app.sharing.models import Authorization, ShareApplication
 
 bp = Blueprint("sharing", __name__)
-
-ACTION_LABELS = {
-    "application.submitted": "提交申请",
-    "application.checked": "规范性检查",
-    "application.decided": "作出授权决定",
-    "task.created": "待办生成",
-    "task.claimed": "认领",
-    "task.completed": "办结",
-    "timer.fired": "期限事件",
-    "instance.started": "流程启动",
-}
 
 
 def _application(number: str) -> ShareApplication:
