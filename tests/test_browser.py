@@ -157,3 +157,16 @@ def test_a_dispute_decided_by_the_leadership_office(app, live_server, browser):
     applicant = _page(browser, live_server, "rst_applicant")
     applicant.goto(f"{live_server}/authorizations")
     assert applicant.is_visible("text=婚姻登记信息")
+
+
+def test_supervision_dashboard_draws_its_charts(app, live_server, browser):
+    from tests.test_supervision import _granted_marriage_authorization
+
+    with app.app_context():
+        _granted_marriage_authorization()
+    page = _page(browser, live_server, "supervisor")
+    page.goto(f"{live_server}/supervision/?from=2026-09-01&to=2026-10-31")
+    page.wait_for_selector(".chart.chart-ready svg")  # ECharts from npm drew the on-time bars
+    assert page.locator(".chart-ready").count() >= 1
+    assert page.is_visible("text=提供部门授权（§20，10个工作日）")
+    _shot(page, "supervision-dashboard")

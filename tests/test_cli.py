@@ -81,7 +81,8 @@ def test_demo_seed_twice_creates_nothing_the_second_time(app):
     assert json.loads(first.output)["users"] == 14
     assert json.loads(first.output)["resources"] == 31
     assert json.loads(first.output)["applications"] == 2
+    assert json.loads(first.output)["cases"] == 6 and json.loads(first.output)["calls"] == 121
     assert json.loads(second.output) == {
         "regions": 0, "platforms": 0, "departments": 0, "users": 0, "processes": 0, "resources": 0, "services": 0,
-        "applications": 0,
+        "applications": 0, "cases": 0,
     }  # fmt: skip
