@@ -355,3 +355,32 @@ def test_statistics_over_the_api(app, client, demo_content):
     assert (
         client.get("/api/v1/statistics", headers=bearer(api_token(app, "rst_applicant"))).status_code == 403
     )
+
+
+def test_report_and_rectification_exports(app, client, demo_content):
+    with app.app_context():
+        at("2026-09-30T10:00:00+08:00")
+        number = services.submit_application(user("rst_applicant"), application_data("婚姻登记信息")).number
+        runtime.complete_task(task(number, "normative_check").id, user("hb_operator"), {"accepted": True})
+        _rectify()
+        at("2026-10-23T10:00:00+08:00")
+    login(client, "leader")
+    report = client.get("/supervision/export/report.csv").data.decode("utf-8-sig")
+    assert (
+        report.startswith("部门,案件") and f"湖北省民政厅,{number},提供部门授权" in report and ",3," in report
+    )
+    listing = client.get("/supervision/export/rectifications.xlsx")
+    sheet = load_workbook(io.BytesIO(listing.data)).active
+    assert [c.value for c in sheet[2]][:3] == [
+        "ZG-2026-000001",
+        "湖北省民政厅",
+        "未向共享平台及时提供共享数据（§31(二)）",
+    ]
+
+
+def test_a_city_data_bureau_sees_its_own_platform(app, client, demo_content):
+    with app.app_context():
+        _granted_marriage_authorization()  # a provincial case
+    login(client, "wh_operator")  # 武汉市数据局: platform operator and supervisor of the 武汉 platform
+    csv = client.get("/supervision/export/steps.csv?from=2026-09-01&to=2026-10-31").data.decode("utf-8-sig")
+    assert "规范性检查（§19，3个工作日）,0," in csv  # the provincial check is not the city's

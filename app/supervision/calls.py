@@ -173,9 +173,11 @@ def _window(start: date, end: date) -> tuple[datetime, datetime]:
 
 
 def call_figures(start: date, end: date, by: str = "authorization", department_ids=None) -> list[CallFigures]:
-    """Calls, failures and flagged calls per authorization (or per resource service) in a period."""
+    """Calls, failures and flagged calls per authorization, per data service or per resource in a period."""
     begin, finish = _window(start, end)
-    key = DataCall.authorization_id if by == "authorization" else DataCall.resource_code
+    key = {"authorization": DataCall.authorization_id, "service": DataCall.service_name}.get(
+        by, DataCall.resource_code
+    )
     query = select(
         key,
         func.count(),

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app import clock
-from app.access import can, require
+from app.access import can, oversees_everything, require
 from app.audit.models import AuditEvent
 from app.auth.forms import EmptyForm
 from app.clock import SHANGHAI
@@ -54,7 +54,10 @@ def _scope() -> stats.Scope:
         raise ValidationFailed(_("统计期间有误"), fields={"to": _("结束日期不能早于开始日期")})
     if (end - start).days > 3660:
         raise ValidationFailed(_("统计期间过长"), fields={"from": _("最长十年")})
-    return stats.Scope(start, end, _int_arg("platform"), _int_arg("department"))
+    platform_id = _int_arg("platform")
+    if not oversees_everything(current_user):  # a city data bureau sees its own platform (§26 per platform)
+        platform_id = current_user.department.platform_id
+    return stats.Scope(start, end, platform_id, _int_arg("department"))
 
 
 def _filters() -> dict:
@@ -138,6 +141,30 @@ def export(table: str, fmt: str):
             ["案件", "环节", "办理部门", "期限", "状态"],
             _overdue_rows(figures, names),
             fmt,
+        )
+    if table == "report":
+        issues = reports.overdue_report()
+        rows = [[e.department.name, t.business_key, t.label, t.due_date.isoformat() if t.due_date else "", late, ""]
+                for e in issues for t, late in e.overdue]  # fmt: skip
+        rows += [[e.department.name, "", a.service.name, "", "", a.longest_outage_minutes(clock.now())]
+                 for e in issues for a, _m in e.outages]  # fmt: skip
+        return table_response(
+            "超期与中断报告",
+            ["部门", "案件", "环节/数据服务", "期限", "超期（工作日）", "最长中断（分钟）"],
+            rows,
+            fmt,
+        )
+    if table == "rectifications":
+        labels = {
+            "notified": "整改中",
+            "reported": "待核实",
+            "rectified": "已整改",
+            "escalated": "逾期上报领导小组",
+        }
+        rows = [[r.number, r.department.name, FAILINGS[r.failing], r.description, r.ordered_at.astimezone(SHANGHAI).date().isoformat(),
+                 r.due_date.isoformat() if r.due_date else "", labels[r.status]] for r in rectifications_for(current_user)]  # fmt: skip
+        return table_response(
+            "整改通知", ["编号", "部门", "事项", "存在的问题", "通知日期", "整改期限", "状态"], rows, fmt
         )
     if table == "calls":
         rows = [[r.key, r.calls, r.failures, reports.percent(r.failure_rate), r.flagged]
