@@ -267,7 +267,8 @@ def register_commands(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
     from app.audit.cli import audit
     from app.engine.cli import register as register_engine
+    from app.supervision.cli import supervision
 
-    for group in (users, demo, calendar_group, audit):
+    for group in (users, demo, calendar_group, audit, supervision):
         app.cli.add_command(group)
     register_engine(app)

@@ -103,3 +103,21 @@ def test_per_department_figures(cases):
         rows[("normative_check", operator)].on_time == 2
         and rows[("provider_authorization", provider)].late == 1
     )
+
+
+def test_the_same_figures_from_the_command_line(app, cases):
+    import json
+
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from app.cli import main
+
+    result = CliRunner().invoke(
+        main, ["supervision", "stats", "--from", "2026-09-01", "--to", "2026-10-31", "--json"],
+        obj=ScriptInfo(create_app=lambda: app),
+    )  # fmt: skip
+    body = json.loads(result.output)
+    steps = {s["step"]: s for s in body["steps"]}
+    assert body["received"] == 4 and steps["provider_authorization"]["average_days"] == 10.5
+    assert steps["normative_check"]["p90_days"] == 4 and steps["normative_check"]["on_time"] == 2

@@ -1,0 +1,64 @@
+"""`govshare supervision stats`: the §26 figures for a period, as a table or JSON (same shape as the API)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+
+import click
+from flask.cli import with_appcontext
+
+supervision = click.Group("supervision", help="Supervision (§26–§31): statistics and monthly reports.")
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("应为 YYYY-MM-DD") from None
+
+
+@supervision.command("stats")
+@click.option("--from", "start", required=True, help="First day (Beijing date), YYYY-MM-DD.")
+@click.option("--to", "end", required=True, help="Last day (Beijing date), YYYY-MM-DD.")
+@click.option("--platform", type=int, default=None, help="Platform id.")
+@click.option("--department", type=int, default=None, help="Department id.")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
+@with_appcontext
+def stats_command(start: str, end: str, platform: int | None, department: int | None, as_json: bool):
+    """On-time rates and working days taken per step, counts, overdue items, objections and disputes."""
+    from app.api.supervision import StatisticsOut
+    from app.supervision import reports, stats
+
+    first, last = _date(start), _date(end)
+    if last < first:
+        click.echo("错误：结束日期不能早于开始日期", err=True)
+        sys.exit(1)
+    figures = stats.compute(stats.Scope(first, last, platform, department))
+    if as_json:
+        click.echo(json.dumps(StatisticsOut().dump(figures), ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"{first} — {last}：收到申请 {figures.received}，受理 {figures.accepted}，不予受理 {figures.not_accepted}"
+    )
+    click.echo(" | ".join(reports.STEP_HEADERS))
+    for row in reports.step_rows(list(figures.steps.values())):
+        click.echo(" | ".join(str(v) for v in row))
+    click.echo(f"当前超期事项：{len(figures.overdue_open)}")
+
+
+@supervision.command("monthly")
+@click.argument("period")
+@click.option("--replace", is_flag=True, help="Regenerate a report that was already kept.")
+@with_appcontext
+def monthly_command(period: str, replace: bool):
+    """Generate and keep the report of PERIOD (YYYY-MM)."""
+    from app.supervision.reports import generate_monthly, month_bounds
+
+    try:
+        month_bounds(period)
+    except ValueError:
+        raise click.BadParameter("应为 YYYY-MM") from None
+    item = generate_monthly(period, replace=replace)
+    click.echo(f"{item.period}：已保存（生成于 {item.generated_at.isoformat()}）")
