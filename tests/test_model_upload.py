@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
 import re
+from html import unescape
 from pathlib import Path
 
 from app.engine.models import ModelUpload, ProcessVersion
@@ -70,6 +72,8 @@ def test_a_broken_upload_is_reported_with_file_line_and_element_and_deploys_noth
     assert re.search(
         rf"<td><code>share_application.bpmn</code></td><td>{line}</td><td><code>authorize_each</code>", report
     )
+    states = [json.loads(unescape(s)) for s in re.findall(r"data-state='([^']*)'", report)]
+    assert states[0]["overdue"] == ["authorize_each"]  # the faulty element is drawn in red
     token = csrf_token(client, "/admin/processes/upload")
     refused = client.post(response.headers["Location"], data={"csrf_token": token, "comment": "x"})
     assert refused.status_code == 422 and _versions(app, "share_application") == [1]

@@ -124,7 +124,11 @@ def upload_report(upload_id: int):
     views = []
     for name, text in item.files.items():
         if name.endswith(".bpmn"):
-            views.extend(DiagramView(pid, f"{title}（{name}）", text) for pid, title in _processes_in(text))
+            wrong = {p["element_id"] for p in item.problems if p["file"] == name and p["element_id"]}
+            views.extend(
+                DiagramView(pid, f"{title}（{name}）", text, overdue=wrong)
+                for pid, title in _processes_in(text)
+            )  # problem elements drawn in red
     return render_template("engine/upload_report.html", item=item, form=form, errors=errors, views=views,
                            comment=request.form.get("comment", "")), 422 if errors else 200  # fmt: skip
 
