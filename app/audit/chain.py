@@ -50,25 +50,35 @@ def entry_hash(entry: AuditEvent) -> str:
     return hashlib.sha256(canonical(entry)).hexdigest()
 
 
+_HEAD = text("SELECT seq, hash FROM audit_event WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")
+_SQLITE_WRITE_LOCK = text("UPDATE audit_event SET seq = seq WHERE id < 0")  # takes the lock, changes nothing
+
+
 def _head(session: Session) -> tuple[int, str]:
-    row = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash)
-        .where(AuditEvent.seq.is_not(None))
-        .order_by(AuditEvent.seq.desc())
-        .limit(1)
-    ).first()
+    row = session.execute(_HEAD).first()
     return (row[0], row[1]) if row else (0, GENESIS)
 
 
-def seal(session: Session, entries: list[AuditEvent]) -> None:
-    """Give `entries` (flushed, unsealed, of this transaction) their place in the chain."""
-    if session.get_bind().dialect.name == "postgresql":
+def _lock_chain(session: Session) -> None:
+    """Serialize sealing: PostgreSQL's advisory lock; SQLite's single write lock (held once this transaction
+    has written; taken with a no-op write otherwise, so the head is never read from a stale snapshot)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
+    elif not connection.connection.dbapi_connection.in_transaction:
+        session.execute(_SQLITE_WRITE_LOCK)
+
+
+def seal(session: Session, entries: list[AuditEvent]) -> None:
+    """Give `entries` (unsealed, of this transaction, in the order they were recorded) their place in the
+    chain. Rows not written yet are inserted sealed; rows written earlier in the transaction are updated."""
+    _lock_chain(session)
     seq, previous = _head(session)
-    for entry in sorted(entries, key=lambda e: e.id):
+    for entry in entries:
         seq += 1
         entry.seq, entry.prev_hash = seq, previous
         entry.hash = previous = entry_hash(entry)
+    session.add_all(entries)
     session.flush()
 
 
@@ -82,9 +92,15 @@ def _seal_before_commit(session: Session) -> None:
     pending = session.info.pop(_UNSEALED, None)
     if not pending:
         return
+    # Rows of a rolled-back savepoint are gone from the session (neither pending nor persistent): only what
+    # will be committed is sealed. Rows not yet written wait out the flush of everything else, so that they
+    # are inserted once, sealed, instead of inserted and then updated.
+    states = [(entry, inspect(entry)) for entry in pending]
+    held = [entry for entry, state in states if state.pending]
+    for entry in held:
+        session.expunge(entry)
     session.flush()
-    # Rows of a rolled-back savepoint are gone from the session: only what will be committed is sealed.
-    alive = [e for e in pending if inspect(e).persistent and e.hash is None]
+    alive = [entry for entry, state in states if (state.persistent and entry.hash is None) or entry in held]
     if alive:
         seal(session, alive)
 
