@@ -67,6 +67,17 @@ def test_calls_are_checked_against_their_authorization(content):
     )
     assert late.flag == "revoked"
 
+    flagged = calls.flagged_calls(date(2026, 9, 1), date(2026, 11, 30))
+    assert sorted(c.flag for c in flagged) == sorted(
+        [
+            "no_authorization",
+            "wrong_caller",
+            "resource_mismatch",
+            "outside_validity",
+            "no_authorization",
+            "revoked",
+        ]
+    )
     rows = {r.key: r for r in calls.call_figures(date(2026, 9, 1), date(2026, 11, 30))}
     mine = rows[str(authorization.id)]
     assert (mine.calls, mine.failures, mine.flagged) == (6, 1, 4) and mine.failure_rate == pytest.approx(
@@ -89,6 +100,11 @@ def test_the_exchange_system_reports_calls_over_the_api(app, client, demo_conten
     }
     response = client.post("/api/v1/calls", json=body, headers=bearer(api_token(app, "hb_operator")))
     assert response.status_code == 201
+    login(client, "supervisor")
+    exported = client.get("/supervision/export/flagged.csv?from=2026-10-01&to=2026-10-31").data.decode(
+        "utf-8-sig"
+    )
+    assert exported.startswith("时间,调用方,资源代码,授权编号,问题") and "无有效授权" in exported
     assert response.get_json() == {
         "stored": 1,
         "flagged": [{"index": 0, "flag": "no_authorization", "message": "无有效授权"}],

@@ -172,6 +172,12 @@ def export(table: str, fmt: str):
         return table_response(
             f"数据调用统计_{period}", ["授权/资源", "调用次数", "失败", "失败率", "超授权调用"], rows, fmt
         )
+    if table == "flagged":
+        rows = [[c.called_at.astimezone(SHANGHAI).isoformat(timespec="seconds"), c.caller_uscc, c.resource_code,
+                 c.authorization_id or "", CALL_FLAG_LABELS[c.flag]] for c in calls.flagged_calls(scope.start, scope.end, limit=100_000)]  # fmt: skip
+        return table_response(
+            f"超出授权的调用_{period}", ["时间", "调用方", "资源代码", "授权编号", "问题"], rows, fmt
+        )
     if table == "availability":
         now = clock.now()
         rows = [[a.service.name, a.service.resource.code, a.probes, a.up, reports.percent(a.rate), len(a.outages),
