@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import event, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
@@ -69,17 +69,23 @@ def _lock_chain(session: Session) -> None:
         session.execute(_SQLITE_WRITE_LOCK)
 
 
+_COLUMNS = [c.key for c in AuditEvent.__table__.columns if c.key != "id"]
+
+
 def seal(session: Session, entries: list[AuditEvent]) -> None:
     """Give `entries` (unsealed, of this transaction, in the order they were recorded) their place in the
-    chain. Rows not written yet are inserted sealed; rows written earlier in the transaction are updated."""
+    chain. Rows not written yet are inserted sealed in one executemany; rows written earlier are updated."""
     _lock_chain(session)
     seq, previous = _head(session)
     for entry in entries:
         seq += 1
         entry.seq, entry.prev_hash = seq, previous
         entry.hash = previous = entry_hash(entry)
-    session.add_all(entries)
-    session.flush()
+    fresh = [entry for entry in entries if inspect(entry).transient]
+    if fresh:
+        session.execute(insert(AuditEvent.__table__), [{k: getattr(e, k) for k in _COLUMNS} for e in fresh])
+    if len(fresh) < len(entries):
+        session.flush()
 
 
 def track(session: Session, entry: AuditEvent) -> None:
