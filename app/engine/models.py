@@ -34,8 +34,9 @@ class ProcessVersion(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     content_hash: Mapped[str] = mapped_column(String(64))
     source_file: Mapped[str] = mapped_column(String(200))
-    files: Mapped[dict] = mapped_column(JSON)  # {file name: BPMN XML}
-    forms: Mapped[dict] = mapped_column(JSON)  # {form file name: JSON Schema}
+    # Large; loaded only when used (parsing is cached per version, so starting an instance never needs them).
+    files: Mapped[dict] = mapped_column(JSON, deferred=True)  # {file name: BPMN XML}
+    forms: Mapped[dict] = mapped_column(JSON, deferred=True)  # {form file name: JSON Schema}
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     deployed_by_name: Mapped[str] = mapped_column(String(64), default="system")

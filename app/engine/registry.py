@@ -154,6 +154,17 @@ def list_versions(process_id: str | None = None) -> list[ProcessVersion]:
     return list(db.session.scalars(query))
 
 
+def parsed_by_id(version_id: int) -> ParsedVersion:
+    """The parsed spec of a version by id: no query once this process has parsed it."""
+    cached = _parsed.get(version_id)
+    if cached is not None:
+        return cached
+    version = db.session.get(ProcessVersion, version_id)
+    if version is None:
+        raise NotFound(_("流程版本不存在"))
+    return parsed(version)
+
+
 def parsed(version: ProcessVersion) -> ParsedVersion:
     """The spec of a version, parsed from its stored files once per process."""
     cached = _parsed.get(version.id)

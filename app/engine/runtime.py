@@ -28,7 +28,7 @@ from app.calendar.services import on_deadlines_recomputed
 from app.engine import store
 from app.engine.forms import validate_form
 from app.engine.models import HumanTask, Incident, InstanceStatus, ProcessInstance, TaskStatus
-from app.engine.registry import latest_version
+from app.engine.registry import latest_version, parsed_by_id
 from app.engine.scripting import INJECTED, RunContext, begin_run, end_run
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
@@ -246,7 +246,7 @@ def task_form(task: HumanTask) -> dict | None:
     """The JSON Schema of the task's form, from the instance's own process version."""
     if not task.form:
         return None
-    return task.instance.process_version.forms.get(task.form)
+    return parsed_by_id(task.instance.process_version_id).forms.get(task.form)
 
 
 DRAFT_VALUE_LIMIT = 20_000  # characters per field; a draft is a clerk's notes, not a file store

@@ -29,7 +29,7 @@ from app import clock
 from app.audit.writer import record
 from app.calendar.services import store_deadlines
 from app.engine.models import HumanTask, InstanceStatus, ProcessInstance, ProcessVersion, TaskStatus
-from app.engine.registry import parsed
+from app.engine.registry import parsed, parsed_by_id
 from app.engine.scripting import SCRIPT_ENGINE, current_run
 from app.engine.validation import (
     DEADLINE_TIMER_PROPERTY,
@@ -92,7 +92,7 @@ def _restore(row: ProcessInstance) -> BpmnWorkflow:
             f"instance {row.id} was saved by {row.serializer_version}, this engine is {SERIALIZER_VERSION}; "
             "migrate saved instances before upgrading SpiffWorkflow"
         )
-    parsed_version = parsed(row.process_version)
+    parsed_version = parsed_by_id(row.process_version_id)
     state = decode_state(row.state)
     converter = _converter()
     workflow = BpmnWorkflow(parsed_version.spec, parsed_version.subprocess_specs, deserializing=True)
