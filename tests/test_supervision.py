@@ -278,6 +278,12 @@ def test_only_the_leadership_office_orders_and_the_department_sees_it(app, clien
     login(client, "mz_clerk")
     page = client.get(f"/org/departments/{department_id}").get_data(as_text=True)
     assert "ZG-2026-000001" in page and "整改中" in page
+    detail = client.get("/supervision/rectifications/ZG-2026-000001")
+    text = detail.get_data(as_text=True)
+    assert detail.status_code == 200 and "目录未按期更新" in text
+    assert (
+        "通知整改" in text and "流程启动" in text and "报告整改情况：ZG-2026-000001" in text
+    )  # timeline, step
     client = app.test_client()
     login(client, "rst_applicant")
     assert client.get("/supervision/rectifications/ZG-2026-000001").status_code == 403

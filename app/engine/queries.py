@@ -41,3 +41,9 @@ def queue_tasks(user: User, *, limit: int = 50, offset: int = 0) -> list[HumanTa
         .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
     )
     return list(db.session.scalars(query.limit(limit).offset(offset)))
+
+
+def case_tasks(business_key: str) -> list[HumanTask]:
+    """Every human task of a case (all its instances), in the order they arrived: the case pages' steps."""
+    query = db.select(HumanTask).where(HumanTask.business_key == business_key).order_by(HumanTask.created_at)
+    return list(db.session.scalars(query))

@@ -14,12 +14,13 @@ from app import attachments, clock
 from app.access import can, require
 from app.attachments import Upload
 from app.audit.labels import ACTION_LABELS
-from app.audit.models import AuditEvent
+from app.audit.timeline import case_timeline
 from app.calendar.services import days_taken
 from app.catalog.rules import requestable_items
 from app.catalog.services import resource_by_code
 from app.engine.diagram import instance_diagrams
-from app.engine.models import HumanTask, ProcessInstance
+from app.engine.models import ProcessInstance
+from app.engine.queries import case_tasks
 from app.errors import NotFound, ServiceError, ValidationFailed
 from app.extensions import db
 from app.inbox.views import badge
@@ -102,20 +103,8 @@ def case(number: str):
     """The case page: every resource's route and decision, open steps with deadlines, the timeline."""
     application = _application(number)
     instance = db.session.scalar(select(ProcessInstance).where(ProcessInstance.business_key == number))
-    tasks = list(
-        db.session.scalars(
-            select(HumanTask).where(HumanTask.business_key == number).order_by(HumanTask.created_at)
-        )
-    )
-    events = []
-    if instance is not None:
-        events = list(
-            db.session.scalars(
-                select(AuditEvent)
-                .where((AuditEvent.instance_id == instance.id) | (AuditEvent.object_id == number))
-                .order_by(AuditEvent.at, AuditEvent.id)
-            )
-        )
+    tasks = case_tasks(number)
+    events = case_timeline(number) if instance is not None else []
     authorizations = {a.line_id: a for a in db.session.scalars(
         select(Authorization).where(Authorization.line_id.in_([line.id for line in application.lines])))}  # fmt: skip
     views = instance_diagrams(instance) if instance is not None else []
@@ -215,11 +204,7 @@ def objection(number: str):
     from app.sharing.objections import SERVE_NORMALLY, get_objection
 
     item = get_objection(current_user, number)
-    tasks = list(
-        db.session.scalars(
-            select(HumanTask).where(HumanTask.business_key == number).order_by(HumanTask.created_at)
-        )
-    )
+    tasks = case_tasks(number)
     return render_template(
         "sharing/objection.html", objection=item, tasks=tasks, notice=SERVE_NORMALLY, badge=badge
     )
@@ -270,11 +255,7 @@ def dispute(number: str):
     from app.sharing.disputes import TOPICS, get_dispute, position_data
 
     item = get_dispute(current_user, number)
-    tasks = list(
-        db.session.scalars(
-            select(HumanTask).where(HumanTask.business_key == number).order_by(HumanTask.created_at)
-        )
-    )
+    tasks = case_tasks(number)
     return render_template("sharing/dispute.html", dispute=item, positions=position_data(item), topics=TOPICS,
                            tasks=tasks, badge=badge)  # fmt: skip
 

@@ -13,9 +13,12 @@ from sqlalchemy import select
 
 from app import clock
 from app.access import can, oversees_everything, require
+from app.audit.labels import ACTION_LABELS
 from app.audit.models import AuditEvent
+from app.audit.timeline import case_timeline
 from app.auth.forms import EmptyForm
 from app.clock import SHANGHAI
+from app.engine.queries import case_tasks
 from app.errors import ServiceError, ValidationFailed
 from app.extensions import db
 from app.org.models import Department, Platform
@@ -292,21 +295,10 @@ def rectifications():
 def rectification(number: str):
     """One rectification: the notice, the deadline, the report, the verification, the timeline."""
     item = get_rectification(current_user, number)
-    events = list(
-        db.session.scalars(
-            select(AuditEvent).where(AuditEvent.object_id == number).order_by(AuditEvent.at, AuditEvent.id)
-        )
-    )
-    from app.engine.models import HumanTask
-
-    tasks = list(
-        db.session.scalars(
-            select(HumanTask).where(HumanTask.business_key == number).order_by(HumanTask.created_at)
-        )
-    )
     return render_template(
-        "supervision/rectification.html", item=item, failings=FAILINGS, events=events, tasks=tasks
-    )
+        "supervision/rectification.html", item=item, failings=FAILINGS, events=case_timeline(number),
+        tasks=case_tasks(number), labels=ACTION_LABELS,
+    )  # fmt: skip
 
 
 # --- monthly reports and scorecards --------------------------------------------------------------------------
