@@ -15,12 +15,11 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from app import clock
+from app.clock import parse_moment
 
 
 def _freeze_clock(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     if value:
-        from app.api.calendar import parse_moment
-
         try:
             clock.freeze(parse_moment(value))
         except ValueError:
@@ -184,7 +183,6 @@ def calendar_show(year: int):
 @with_appcontext
 def calendar_deadline(from_: str, days: int, rule: str, close_time: str | None, as_json: bool):
     """Compute a working-day deadline."""
-    from app.api.calendar import parse_moment
     from app.calendar.services import deadline
 
     try:

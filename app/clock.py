@@ -29,6 +29,14 @@ def local_now() -> datetime:
     return now().astimezone(SHANGHAI)
 
 
+def parse_moment(value: str | datetime) -> datetime:
+    """An ISO-8601 time (or a datetime); without an offset it is read as Beijing time. ValueError if malformed."""
+    moment = (
+        value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    )
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+
+
 def as_utc(value: datetime) -> datetime:
     """An aware UTC datetime; a naive value is read as UTC (how the database returns it)."""
     if value.tzinfo is None:

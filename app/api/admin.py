@@ -7,8 +7,8 @@ from flask import current_app
 from app import clock
 from app.access import require
 from app.api import api_user, bp
-from app.api.calendar import parse_moment
 from app.api.schemas import ClockInput, ClockOut
+from app.clock import parse_moment
 from app.errors import NotFound, ValidationFailed
 
 

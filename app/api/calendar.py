@@ -8,16 +8,8 @@ from app.api import bp
 from app.api.schemas import DeadlineOut
 from app.calendar.deadlines import Rule, parse_close_time
 from app.calendar.services import deadline
-from app.clock import SHANGHAI
+from app.clock import parse_moment
 from app.errors import ValidationFailed
-
-
-def parse_moment(value: str):
-    """An ISO-8601 time; without an offset it is read as Beijing time."""
-    from datetime import datetime
-
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
 
 class DeadlineQuery(Schema):

@@ -27,7 +27,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from app import clock
 from app.calendar.deadlines import Deadline
-from app.clock import SHANGHAI
+from app.clock import SHANGHAI, parse_moment
 
 
 class _ClockDatetime(datetime):
@@ -76,19 +76,11 @@ def end_run(token) -> None:
     _run.reset(token)
 
 
-def _parse_moment(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
-
-
 def bpmn_deadline(event_at: Any, days: int, rule: str | None = None) -> str:
     """BPMN: the expiry (ISO, +08:00) of `days` working days after `event_at`."""
     from app.calendar.services import deadline
 
-    result = deadline(_parse_moment(event_at), int(days), rule)
+    result = deadline(parse_moment(event_at), int(days), rule)
     task = _current_task.get()
     if task is not None:
         current_run().deadlines[str(task.id)] = result
@@ -99,7 +91,7 @@ def bpmn_reminder(deadline_iso: Any, days: int = 1) -> str:
     """BPMN: 09:00 Beijing time on the working day `days` working days before the deadline's due day."""
     from app.calendar.services import active_calendar
 
-    expires = _parse_moment(deadline_iso).astimezone(SHANGHAI)
+    expires = parse_moment(deadline_iso).astimezone(SHANGHAI)
     due_day = (expires - timedelta(seconds=1)).date()  # expiry is 24:00 of the due day
     day = active_calendar().sub_working_days(due_day, int(days))
     return datetime.combine(day, time(9, 0), tzinfo=SHANGHAI).isoformat()

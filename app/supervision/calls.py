@@ -19,7 +19,7 @@ from sqlalchemy import case, func, select
 from app import clock
 from app.audit.writer import record
 from app.catalog.models import DataService, Resource
-from app.clock import SHANGHAI
+from app.clock import SHANGHAI, parse_moment
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.org.models import Department, User
@@ -100,11 +100,6 @@ def ingest(actor: User, calls: list[dict[str, Any]], source: str = "api") -> lis
     return stored
 
 
-def _parse_time(value: str) -> datetime:
-    moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
-
-
 def parse_csv(text: str) -> list[dict[str, Any]]:
     """Rows of a call CSV (header row with CSV_COLUMNS); any bad cell rejects the file, naming row and column."""
     if "\x00" in text:
@@ -132,7 +127,7 @@ def parse_csv(text: str) -> list[dict[str, Any]]:
                 "caller_uscc": (row.get("caller_uscc") or "").strip(),
                 "resource_code": (row.get("resource_code") or "").strip(),
                 "service": (row.get("service") or "").strip() or None,
-                "called_at": _parse_time(row.get("called_at") or ""),
+                "called_at": parse_moment((row.get("called_at") or "").strip()),
                 "success": success in ("true", "1", "是"),
                 "duration_ms": int(duration) if duration else None,
             })  # fmt: skip
