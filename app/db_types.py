@@ -27,11 +27,6 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC)
 
 
-def as_utc(value: datetime) -> datetime:
-    """An aware datetime in UTC (the stored form)."""
-    return value.astimezone(UTC)
-
-
 def render_item(type_: str, obj, autogen_context):
     """Alembic autogenerate: write UTCDateTime as a plain DateTime so migrations do not import app code."""
     if type_ == "type" and isinstance(obj, UTCDateTime):

@@ -359,6 +359,7 @@ def test_audit_viewer_filters_and_exports(app, client, demo_content):
     export = client.get(f"/supervision/audit.csv?case={number}").data.decode("utf-8-sig")
     assert export.startswith("序号,时间,操作人") and number in export
     assert client.get("/supervision/audit?from=not-a-date").status_code == 422
+    assert client.get("/supervision/audit?to=9999-12-31").status_code == 422
     client = app.test_client()
     login(client, "rst_applicant")
     assert client.get("/supervision/audit").status_code == 403

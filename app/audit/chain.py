@@ -19,7 +19,7 @@ from sqlalchemy import event, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
-from app.db_types import as_utc
+from app.clock import as_utc
 
 GENESIS = "0" * 64
 CHAIN_LOCK = 827_126_027  # the advisory-lock key of the audit chain (PostgreSQL)

@@ -94,6 +94,11 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(SHANGHAI).date()
 
 
+def start_of_day(day: date) -> datetime:
+    """00:00 Beijing time of `day`, +08:00."""
+    return datetime.combine(day, time(0), tzinfo=SHANGHAI)
+
+
 def end_of_day(day: date) -> datetime:
     """24:00 Beijing time of `day`, i.e. 00:00 of the next day, +08:00."""
     return datetime.combine(day + timedelta(1), time(0), tzinfo=SHANGHAI)

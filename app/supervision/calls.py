@@ -8,7 +8,7 @@ import io
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from time import perf_counter
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy import case, func, select
 
 from app import clock
 from app.audit.writer import record
+from app.calendar.deadlines import end_of_day, start_of_day
 from app.catalog.models import DataService, Resource
 from app.clock import SHANGHAI, parse_moment
 from app.errors import ValidationFailed
@@ -160,16 +161,9 @@ class CallFigures:
         return self.failures / self.calls if self.calls else None
 
 
-def _window(start: date, end: date) -> tuple[datetime, datetime]:
-    return (
-        datetime.combine(start, datetime.min.time(), SHANGHAI),
-        datetime.combine(end + timedelta(days=1), datetime.min.time(), SHANGHAI),
-    )
-
-
 def call_figures(start: date, end: date, by: str = "authorization", department_ids=None) -> list[CallFigures]:
     """Calls, failures and flagged calls per authorization, per data service or per resource in a period."""
-    begin, finish = _window(start, end)
+    begin, finish = start_of_day(start), end_of_day(end)
     key = {"authorization": DataCall.authorization_id, "service": DataCall.service_name}.get(
         by, DataCall.resource_code
     )
@@ -190,7 +184,7 @@ def call_figures(start: date, end: date, by: str = "authorization", department_i
 
 def flagged_calls(start: date, end: date, limit: int = 200) -> list[DataCall]:
     """Calls outside their authorization in a period, newest first."""
-    begin, finish = _window(start, end)
+    begin, finish = start_of_day(start), end_of_day(end)
     return list(
         db.session.scalars(
             select(DataCall)
@@ -257,7 +251,7 @@ class Availability:
 
 def availability(start: date, end: date) -> list[Availability]:
     """Availability and interruptions of every probed service in a period."""
-    begin, finish = _window(start, end)
+    begin, finish = start_of_day(start), end_of_day(end)
     result: dict[int, Availability] = {}
     rows = db.session.execute(
         select(ServiceProbe.service_id, ServiceProbe.at, ServiceProbe.ok)

@@ -18,14 +18,13 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, select
 
 from app import clock
-from app.calendar.deadlines import working_days_taken
+from app.calendar.deadlines import end_of_day, start_of_day, working_days_taken
 from app.calendar.services import active_calendar, deadline
-from app.clock import SHANGHAI
 from app.engine.models import HumanTask, TaskStatus
 from app.extensions import db
 from app.org.models import Department
@@ -59,11 +58,11 @@ class Scope:
 
     @property
     def start_at(self) -> datetime:
-        return datetime.combine(self.start, time.min, SHANGHAI)
+        return start_of_day(self.start)
 
     @property
     def end_at(self) -> datetime:
-        return datetime.combine(self.end + timedelta(days=1), time.min, SHANGHAI)
+        return end_of_day(self.end)
 
 
 @dataclass
@@ -282,7 +281,7 @@ def overdue_trend(scope: Scope, weeks: int = 12) -> list[tuple[date, int]]:
     points = []
     for back in range(weeks - 1, -1, -1):
         day = scope.end - timedelta(days=7 * back)
-        moment = datetime.combine(day + timedelta(days=1), time.min, SHANGHAI)
+        moment = end_of_day(day)
         count = db.session.scalar(
             select(func.count())
             .select_from(HumanTask)

@@ -4,7 +4,7 @@ interruption report with rectification orders, rectifications, monthly reports, 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,6 +17,7 @@ from app.audit.labels import ACTION_LABELS
 from app.audit.models import AuditEvent
 from app.audit.timeline import case_timeline
 from app.auth.forms import EmptyForm
+from app.calendar.deadlines import end_of_day, start_of_day
 from app.clock import SHANGHAI
 from app.engine.queries import case_tasks
 from app.errors import ServiceError, ValidationFailed
@@ -35,9 +36,12 @@ def _date_arg(name: str, default: date) -> date:
     if not raw:
         return default
     try:
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         raise ValidationFailed(_("日期格式有误"), fields={name: _("应为 YYYY-MM-DD")}) from None
+    if not 1900 <= value.year <= 2100:  # also keeps end_of_day() of the last date in range
+        raise ValidationFailed(_("日期超出范围"), fields={name: _("应在 1900–2100 年之间")})
+    return value
 
 
 def _int_arg(name: str) -> int | None:
@@ -374,14 +378,9 @@ def _audit_query():
     if department is not None:
         query = query.where(AuditEvent.department_id == department)
     if args.get("from"):
-        query = query.where(
-            AuditEvent.at >= datetime.combine(_date_arg("from", date.min), time.min, SHANGHAI)
-        )
+        query = query.where(AuditEvent.at >= start_of_day(_date_arg("from", date.min)))
     if args.get("to"):
-        query = query.where(
-            AuditEvent.at
-            < datetime.combine(_date_arg("to", date.max) + timedelta(days=1), time.min, SHANGHAI)
-        )
+        query = query.where(AuditEvent.at < end_of_day(_date_arg("to", date.max)))
     return query
 
 
