@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
-from app.db_types import render_item
+from app.db_types import ROW_ID_MAX, render_item
 from app.extensions import babel, csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -102,7 +102,7 @@ class RowIdConverter(IntegerConverter):
     """Integers 0 … 2^31-1, the range of an INTEGER id column on both databases."""
 
     def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002  (werkzeug's signature)
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", ROW_ID_MAX)
         super().__init__(map, *args, **kwargs)
 
 

@@ -27,6 +27,9 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC)
 
 
+ROW_ID_MAX = 2**31 - 1  # an INTEGER id column on SQLite and PostgreSQL
+
+
 def render_item(type_: str, obj, autogen_context):
     """Alembic autogenerate: write UTCDateTime as a plain DateTime so migrations do not import app code."""
     if type_ == "type" and isinstance(obj, UTCDateTime):

@@ -407,3 +407,15 @@ def test_a_city_data_bureau_sees_its_own_platform(app, client, demo_content):
     login(client, "wh_operator")  # 武汉市数据局: platform operator and supervisor of the 武汉 platform
     csv = client.get("/supervision/export/steps.csv?from=2026-09-01&to=2026-10-31").data.decode("utf-8-sig")
     assert "规范性检查（§19，3个工作日）,0," in csv  # the provincial check is not the city's
+
+
+def test_the_api_applies_the_same_scope_rules(app, client, demo_content):
+    with app.app_context():
+        _granted_marriage_authorization()  # a provincial case
+    city = bearer(api_token(app, "wh_operator"))
+    body = client.get("/api/v1/statistics?from=2026-09-01&to=2026-10-31", headers=city).get_json()
+    assert {s["step"]: s["finished"] for s in body["steps"]}["normative_check"] == 0  # its own platform only
+    backwards = client.get("/api/v1/statistics?from=2026-10-31&to=2026-09-01", headers=city)
+    assert backwards.status_code == 422 and backwards.get_json()["error"]["fields"] == {
+        "to": "结束日期不能早于开始日期"
+    }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, fields, validate
 
 from app.calendar.services import status_of
+from app.db_types import ROW_ID_MAX
 
 _CHINESE_DEFAULTS: dict[type, dict[str, str]] = {
     fields.Field: {"required": "必填", "null": "不能为空", "validator_failed": "取值无效"},
@@ -25,9 +26,6 @@ _CHINESE_DEFAULTS: dict[type, dict[str, str]] = {
 for _cls, _messages in _CHINESE_DEFAULTS.items():
     _cls.default_error_messages = {**_cls.default_error_messages, **_messages}
 Schema._default_error_messages = {"type": "应为 JSON 对象", "unknown": "未知字段"}
-
-
-ROW_ID_MAX = 2**31 - 1  # an INTEGER id column on SQLite and PostgreSQL
 
 
 def row_id(**kwargs) -> fields.Integer:

@@ -1,10 +1,11 @@
 """The audit trail's hash chain (办法§27 全流程审计): sealing at commit, and verification.
 
-Each audit row is inserted unsealed by the writer, in the transaction of the change it records. Just before
-that transaction commits, its rows are sealed in id order: `seq` continues the chain, `prev_hash` is the hash
-of the entry before, `hash` = SHA-256 over the canonical JSON of the entry's content and both. PostgreSQL
-serializes sealing with a transaction-scoped advisory lock taken only then (held for the commit, not the
-transaction); SQLite already holds its single write lock. A trigger (see the migration) refuses to update a
+The writer adds each audit row in the transaction of the change it records. Just before that transaction
+commits, its rows are sealed in the order they were recorded: `seq` continues the chain, `prev_hash` is the
+hash of the entry before, `hash` = SHA-256 over the canonical JSON of the entry's content and both. Rows not
+yet written are inserted already sealed; rows an earlier autoflush wrote are updated (allowed while unsealed).
+PostgreSQL serializes sealing with a transaction-scoped advisory lock taken only then (held for the commit,
+not the transaction); SQLite with its single write lock. A trigger (see the migration) refuses to update a
 sealed row, and on PostgreSQL to delete one. `verify()` recomputes the chain and names the first broken entry.
 """
 

@@ -25,9 +25,8 @@ def record(
 ) -> None:
     """Add an audit event to the current transaction; it commits or rolls back with the change it records.
 
-    An ORM insert written at flush time with the rest of the change, so a transaction takes SQLite's write
-    lock only at its end, and a rolled-back savepoint drops its events too. It is sealed into the hash chain
-    when the transaction commits (app.audit.chain).
+    At commit the row is sealed into the hash chain and inserted (or, if an autoflush wrote it earlier,
+    updated with its seal): app.audit.chain. A rolled-back savepoint drops its events too.
     """
     entry = AuditEvent(
         at=clock.now(),

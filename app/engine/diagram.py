@@ -36,6 +36,15 @@ class DiagramView:
                 "active": sorted(self.active), "overdue": sorted(self.overdue)}  # fmt: skip
 
 
+def processes_in(xml: str) -> list[tuple[str, str]]:
+    """(id, name) of each process defined in a BPMN file; [] when it is not well-formed XML."""
+    try:
+        root = ElementTree.fromstring(xml.encode())
+    except ElementTree.ParseError:
+        return []
+    return [(p.get("id"), p.get("name") or p.get("id")) for p in root.iter(f"{BPMN_NS}process")]
+
+
 _sources: dict[int, dict[str, tuple[str, str]]] = {}
 
 
@@ -46,9 +55,8 @@ def process_sources(version: ProcessVersion) -> dict[str, tuple[str, str]]:
     if found is None:
         found = {}
         for xml in version.files.values():
-            root = ElementTree.fromstring(xml.encode())
-            for process in root.iter(f"{BPMN_NS}process"):
-                found[process.get("id")] = (process.get("name") or process.get("id"), xml)
+            for process_id, name in processes_in(xml):
+                found[process_id] = (name, xml)
         _sources[version.id] = found
     return found
 

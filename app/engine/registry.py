@@ -69,9 +69,8 @@ class DeployResult:
     """What a deployment did."""
 
     created: list[ProcessVersion] = field(default_factory=list)
-    changed: list[str] = field(
-        default_factory=list
-    )  # process ids that get (or, dry run, would get) a version
+    # process ids that get (or, with dry_run, would get) a new version
+    changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 

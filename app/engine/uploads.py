@@ -4,6 +4,7 @@ deployed version of every other model, so a changed form or called process is va
 
 from __future__ import annotations
 
+import json
 import re
 import tempfile
 from collections.abc import Iterator
@@ -83,8 +84,6 @@ def workspace(files: dict[str, str]) -> Iterator[tuple[list[Path], Path]]:
         bpmn_dir, forms_dir = Path(tmp, "bpmn"), Path(tmp, "forms")
         bpmn_dir.mkdir()
         forms_dir.mkdir()
-        import json
-
         for version in _latest_versions():
             for name, text in version.files.items():
                 (bpmn_dir / name).write_text(text, encoding="utf-8")

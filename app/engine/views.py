@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from app.access import require
 from app.auth.forms import EmptyForm
 from app.engine import registry, runtime, uploads
-from app.engine.diagram import DiagramView, process_sources
+from app.engine.diagram import DiagramView, process_sources, processes_in
 from app.errors import NotFound, ServiceError
 
 bp = Blueprint("engine", __name__, url_prefix="/admin")
@@ -127,19 +127,7 @@ def upload_report(upload_id: int):
             wrong = {p["element_id"] for p in item.problems if p["file"] == name and p["element_id"]}
             views.extend(
                 DiagramView(pid, f"{title}（{name}）", text, overdue=wrong)
-                for pid, title in _processes_in(text)
+                for pid, title in processes_in(text)
             )  # problem elements drawn in red
     return render_template("engine/upload_report.html", item=item, form=form, errors=errors, views=views,
                            comment=request.form.get("comment", "")), 422 if errors else 200  # fmt: skip
-
-
-def _processes_in(xml: str) -> list[tuple[str, str]]:
-    from xml.etree import ElementTree
-
-    from app.engine.diagram import BPMN_NS
-
-    try:
-        root = ElementTree.fromstring(xml.encode())
-    except ElementTree.ParseError:
-        return []
-    return [(p.get("id"), p.get("name") or p.get("id")) for p in root.iter(f"{BPMN_NS}process")]

@@ -79,6 +79,14 @@ class RectificationStatus:
     ESCALATED = "escalated"  # not rectified in time: reported to the leadership group (§31)
 
 
+RECTIFICATION_STATUS_LABELS = {
+    RectificationStatus.NOTIFIED: "整改中",
+    RectificationStatus.REPORTED: "待核实",
+    RectificationStatus.RECTIFIED: "已整改",
+    RectificationStatus.ESCALATED: "逾期上报领导小组",
+}
+
+
 FAILINGS = {
     "catalog": "未按要求编制或更新政务信息资源目录（§31(一)）",
     "late_data": "未向共享平台及时提供共享数据（§31(二)）",

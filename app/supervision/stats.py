@@ -20,14 +20,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 
 from app import clock
+from app.access import oversees_everything
 from app.calendar.deadlines import end_of_day, start_of_day, working_days_taken
 from app.calendar.services import active_calendar, deadline
 from app.engine.models import HumanTask, TaskStatus
+from app.errors import ValidationFailed
 from app.extensions import db
-from app.org.models import Department
+from app.org.models import Department, User
 from app.sharing.models import (
     ApplicationLine,
     ApplicationStatus,
@@ -63,6 +66,22 @@ class Scope:
     @property
     def end_at(self) -> datetime:
         return end_of_day(self.end)
+
+
+def scope_for(
+    user: User, start: date | None, end: date | None, platform_id: int | None, department_id: int | None
+) -> Scope:
+    """The scope a user asked for: this month to today by default, at most ten years; a city data bureau's
+    supervisor sees its own platform only (§26 per platform)."""
+    today = clock.local_now().date()
+    start, end = start or today.replace(day=1), end or today
+    if end < start:
+        raise ValidationFailed(_("统计期间有误"), fields={"to": _("结束日期不能早于开始日期")})
+    if (end - start).days > 3660:
+        raise ValidationFailed(_("统计期间过长"), fields={"from": _("最长十年")})
+    if not oversees_everything(user):
+        platform_id = user.department.platform_id
+    return Scope(start, end, platform_id, department_id)
 
 
 @dataclass

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app import clock
-from app.access import can, oversees_everything, require
+from app.access import can, require
 from app.audit.labels import ACTION_LABELS
 from app.audit.models import AuditEvent
 from app.audit.timeline import case_timeline
@@ -25,13 +25,27 @@ from app.extensions import db
 from app.org.models import Department, Platform
 from app.supervision import calls, reports, stats
 from app.supervision.export import table_response
-from app.supervision.models import CALL_FLAG_LABELS, FAILINGS, MonthlyReport
+from app.supervision.models import CALL_FLAG_LABELS, FAILINGS, RECTIFICATION_STATUS_LABELS, MonthlyReport
 from app.supervision.rectification import get_rectification, order_rectification, rectifications_for
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 
 
-def _date_arg(name: str, default: date) -> date:
+@bp.app_context_processor
+def _rectification_vocabulary() -> dict:
+    """Status names for the rectification badge (supervision pages and the department page)."""
+    return {"rectification_status_labels": RECTIFICATION_STATUS_LABELS}
+
+
+def _department_names(figures: stats.Statistics) -> dict[int, str]:
+    """Short names of the departments in the step table and the overdue list."""
+    return stats.department_names(
+        [f.department_id for f in figures.by_department]
+        + [t.candidate_department_id for t in figures.overdue_open]
+    )
+
+
+def _date_arg(name: str, default: date | None) -> date | None:
     raw = request.args.get(name)
     if not raw:
         return default
@@ -54,17 +68,13 @@ def _int_arg(name: str) -> int | None:
 
 
 def _scope() -> stats.Scope:
-    today = clock.local_now().date()
-    start = _date_arg("from", today.replace(day=1))
-    end = _date_arg("to", today)
-    if end < start:
-        raise ValidationFailed(_("统计期间有误"), fields={"to": _("结束日期不能早于开始日期")})
-    if (end - start).days > 3660:
-        raise ValidationFailed(_("统计期间过长"), fields={"from": _("最长十年")})
-    platform_id = _int_arg("platform")
-    if not oversees_everything(current_user):  # a city data bureau sees its own platform (§26 per platform)
-        platform_id = current_user.department.platform_id
-    return stats.Scope(start, end, platform_id, _int_arg("department"))
+    return stats.scope_for(
+        current_user,
+        _date_arg("from", None),
+        _date_arg("to", None),
+        _int_arg("platform"),
+        _int_arg("department"),
+    )
 
 
 def _filters() -> dict:
@@ -81,10 +91,7 @@ def dashboard():
     require(current_user, "supervision.view")
     scope = _scope()
     figures = stats.compute(scope)
-    names = stats.department_names(
-        [f.department_id for f in figures.by_department]
-        + [t.candidate_department_id for t in figures.overdue_open]
-    )
+    names = _department_names(figures)
     by_department = stats.on_time_by_department(figures)
     trend = stats.overdue_trend(scope)
     call_rows = calls.call_figures(scope.start, scope.end, by="resource")[:15]
@@ -125,10 +132,7 @@ def export(table: str, fmt: str):
     period = f"{scope.start.isoformat()}_{scope.end.isoformat()}"
     if table in ("steps", "departments", "overdue"):
         figures = stats.compute(scope)
-        names = stats.department_names(
-            [f.department_id for f in figures.by_department]
-            + [t.candidate_department_id for t in figures.overdue_open]
-        )
+        names = _department_names(figures)
         if table == "steps":
             return table_response(
                 f"授权办理统计_{period}",
@@ -162,14 +166,8 @@ def export(table: str, fmt: str):
             fmt,
         )
     if table == "rectifications":
-        labels = {
-            "notified": "整改中",
-            "reported": "待核实",
-            "rectified": "已整改",
-            "escalated": "逾期上报领导小组",
-        }
         rows = [[r.number, r.department.name, FAILINGS[r.failing], r.description, r.ordered_at.astimezone(SHANGHAI).date().isoformat(),
-                 r.due_date.isoformat() if r.due_date else "", labels[r.status]] for r in rectifications_for(current_user)]  # fmt: skip
+                 r.due_date.isoformat() if r.due_date else "", RECTIFICATION_STATUS_LABELS[r.status]] for r in rectifications_for(current_user)]  # fmt: skip
         return table_response(
             "整改通知", ["编号", "部门", "事项", "存在的问题", "通知日期", "整改期限", "状态"], rows, fmt
         )
@@ -249,10 +247,8 @@ def data_calls():
 def overdue_report():
     """Authorizations overdue beyond the threshold and long service interruptions, by department (§26)."""
     require(current_user, "supervision.view")
-    from flask import current_app
-
     return render_template(
-        "supervision/report.html", issues=reports.overdue_report(), failings=FAILINGS, form=EmptyForm(),
+        "supervision/report.html", issues=reports.overdue_report(),
         overdue_days=current_app.config["SUPERVISION_OVERDUE_DAYS"], outage_minutes=current_app.config["SUPERVISION_OUTAGE_MINUTES"],
         now=clock.now(), can_order=can(current_user, "rectification.order"),
     )  # fmt: skip
