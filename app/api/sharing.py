@@ -12,7 +12,7 @@ from app.catalog.schemas import ReasonInput
 from app.errors import NotFound
 from app.extensions import db
 from app.sharing import services
-from app.sharing.models import Authorization, ShareApplication
+from app.sharing.models import ShareApplication
 
 
 class LineInput(Input):
@@ -219,9 +219,7 @@ def list_authorizations():
 @bp.response(200, AuthorizationOut)
 def revoke_authorization(body: dict, authorization_id: int):
     """撤销授权，须说明原因"""
-    authorization = db.session.get(Authorization, authorization_id)
-    if authorization is None:
-        raise NotFound("授权不存在")
+    authorization = services.get_authorization(authorization_id)
     return services.revoke_authorization(api_user(), authorization, body["reason"])
 
 
@@ -232,9 +230,7 @@ def create_objection(body: dict):
     """提出数据异议（办法§23）；核实期间凭有效证明照常提供"""
     from app.sharing.objections import raise_objection
 
-    authorization = db.session.get(Authorization, body.pop("authorization_id"))
-    if authorization is None:
-        raise NotFound("授权不存在")
+    authorization = services.get_authorization(body.pop("authorization_id"))
     return raise_objection(api_user(), authorization, body)
 
 

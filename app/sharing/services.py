@@ -293,6 +293,14 @@ def revoke_authorization(actor: User, authorization: Authorization, reason: str)
     return authorization
 
 
+def get_authorization(authorization_id: int | None) -> Authorization:
+    """An authorization by id; NotFound (404) when there is none."""
+    authorization = db.session.get(Authorization, authorization_id) if authorization_id else None
+    if authorization is None:
+        raise NotFound(_("授权不存在"))
+    return authorization
+
+
 def authorizations_of(department_id: int) -> list[Authorization]:
     """Authorizations held by (or granted on resources of) a department, newest first."""
     return list(

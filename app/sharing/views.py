@@ -146,9 +146,7 @@ def authorizations():
 @login_required
 def revoke(authorization_id: int):
     """Revoke an authorization with a reason."""
-    authorization = db.session.get(Authorization, authorization_id)
-    if authorization is None:
-        raise NotFound(_("授权不存在"))
+    authorization = services.get_authorization(authorization_id)
     try:
         services.revoke_authorization(current_user, authorization, request.form.get("reason", ""))
     except ServiceError as exc:
@@ -169,9 +167,7 @@ def new_objection():
     """Raise an objection on data received under an authorization (§23)."""
     from app.sharing.objections import raise_objection
 
-    authorization = db.session.get(Authorization, request.values.get("authorization", type=int) or 0)
-    if authorization is None:
-        raise NotFound(_("授权不存在"))
+    authorization = services.get_authorization(request.values.get("authorization", type=int))
     require(current_user, "objection.raise", authorization)
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -266,9 +262,7 @@ def new_offline():
     """The provider asks to exchange data offline for an authorization (§16)."""
     from app.sharing.supervision import request_offline_exchange
 
-    authorization = db.session.get(Authorization, request.values.get("authorization", type=int) or 0)
-    if authorization is None:
-        raise NotFound(_("授权不存在"))
+    authorization = services.get_authorization(request.values.get("authorization", type=int))
     require(current_user, "offline.request", authorization)
     errors: dict[str, str] = {}
     if request.method == "POST":

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select, true
 
 from app import clock
 from app.access import oversees_everything
@@ -158,7 +158,7 @@ def _department_ids(scope: Scope) -> list[int] | None:
 
 
 def _in(column, ids: list[int] | None):
-    return True if ids is None else column.in_(ids)
+    return true() if ids is None else column.in_(ids)
 
 
 def compute(scope: Scope) -> Statistics:
@@ -256,7 +256,7 @@ def compute(scope: Scope) -> Statistics:
 
     for model, target in ((Objection, stats.objections), (Dispute, stats.disputes)):
         party = (
-            and_(True)
+            true()
             if ids is None
             else (model.applicant_department_id.in_(ids) | model.provider_department_id.in_(ids))
         )
