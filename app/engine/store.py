@@ -63,22 +63,23 @@ _warm: OrderedDict[int, tuple[int, int, BpmnWorkflow]] = OrderedDict()
 WARM_LIMIT = 256
 
 
+def _current(row: ProcessInstance, warm: tuple[int, int, BpmnWorkflow] | None) -> BpmnWorkflow | None:
+    """The cached workflow if it is the one saved in the row as it is now."""
+    if warm is not None and warm[0] == row.lock_version and warm[1] == row.process_version_id:
+        return warm[2]
+    return None
+
+
 def load(row: ProcessInstance) -> BpmnWorkflow:
     """The workflow of an instance: the one this process committed last if the row has not changed since,
     otherwise restored from its state onto its version's cached spec objects."""
-    warm = _warm.pop(row.id, None)
-    if warm is not None and warm[0] == row.lock_version and warm[1] == row.process_version_id:
-        return warm[2]
-    return _restore(row)
+    return _current(row, _warm.pop(row.id, None)) or _restore(row)
 
 
 def peek(row: ProcessInstance) -> BpmnWorkflow:
     """The workflow of an instance for reading only (pages that draw its state): the warm copy stays cached.
     Callers must not run or change it."""
-    warm = _warm.get(row.id)
-    if warm is not None and warm[0] == row.lock_version and warm[1] == row.process_version_id:
-        return warm[2]
-    return _restore(row)
+    return _current(row, _warm.get(row.id)) or _restore(row)
 
 
 def _restore(row: ProcessInstance) -> BpmnWorkflow:
