@@ -161,8 +161,7 @@ def start_instance(
 
     with _run(row, actor):
         err = _attempt(workflow.do_engine_steps)
-        db.session.add(row)
-        store.save(row, workflow, new_instance=True, incident_open=err is not None, on_inserted=started)
+        store.save(row, workflow, incident_open=err is not None, on_inserted=started)
         if err is not None:
             _record_incident(row, workflow, err, actor)
     _commit()
@@ -301,7 +300,6 @@ def _complete_locked(row: ProcessInstance, task: HumanTask, user: User, data: di
     spiff_task = store.find_task(workflow, task.id)
     if spiff_task is None or spiff_task.state != TaskState.READY:
         raise Conflict(_("任务状态已变化，请刷新"))
-    now = clock.now()
     with _run(row, user):
         spiff_task.task_spec.add_data_from_form(spiff_task, data)
 
@@ -310,13 +308,14 @@ def _complete_locked(row: ProcessInstance, task: HumanTask, user: User, data: di
             workflow.do_engine_steps()
 
         incident = _advance(row, workflow, step, user)
-        task.status = TaskStatus.COMPLETED
-        task.completed_at = now
-        task.completed_by_id = user.id
-        task.assignee_id = task.assignee_id or user.id
-        task.draft = None
         _task_event("task.completed", task, user, {"label": task.label, "form": data})
-        store.save(row, workflow, incident_open=incident is not None or row.status == InstanceStatus.INCIDENT)
+        # The task's row is closed by save: status, completed_at/by, assignee (if it was a queue task), draft.
+        store.save(
+            row,
+            workflow,
+            incident_open=incident is not None or row.status == InstanceStatus.INCIDENT,
+            completer=user,
+        )
     db.session.commit()
 
 

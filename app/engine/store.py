@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 import SpiffWorkflow
 from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
@@ -22,8 +23,11 @@ from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEv
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, event, func
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
 
 from app import clock
 from app.audit.writer import record
@@ -39,6 +43,7 @@ from app.engine.validation import (
     ROLE_PROPERTY,
 )
 from app.extensions import db
+from app.org.models import User
 
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
 # SpiffWorkflow's to_dict adds no version and from_dict never migrates: record both versions ourselves.
@@ -71,9 +76,11 @@ def _current(row: ProcessInstance, warm: tuple[int, int, BpmnWorkflow] | None) -
 
 
 def load(row: ProcessInstance) -> BpmnWorkflow:
-    """The workflow of an instance: the one this process committed last if the row has not changed since,
-    otherwise restored from its state onto its version's cached spec objects."""
-    return _current(row, _warm.pop(row.id, None)) or _restore(row)
+    """The workflow of an instance, to run and save: the one this process committed last if the row has not
+    changed since, otherwise restored from its state onto its version's cached spec objects."""
+    workflow = _current(row, _warm.pop(row.id, None)) or _restore(row)
+    _open_at_load[workflow] = frozenset(ready_user_tasks(workflow))
+    return workflow
 
 
 def peek(row: ProcessInstance) -> BpmnWorkflow:
@@ -228,34 +235,80 @@ def _materialize(row: ProcessInstance, task) -> HumanTask:
     return human
 
 
-def _sync_human_tasks(row: ProcessInstance, workflow: BpmnWorkflow, new_instance: bool) -> list[HumanTask]:
-    """Insert rows for new ready user tasks, close rows whose task moved on; returns the new rows."""
-    ready = {str(t.id): t for t in all_tasks(workflow) if t.state == TaskState.READY and t.task_spec.manual}
-    open_rows: dict[str, HumanTask] = {}
-    if not new_instance:
-        query = db.select(HumanTask).where(
-            HumanTask.instance_id == row.id, HumanTask.status == TaskStatus.OPEN
-        )
-        with db.session.no_autoflush:
-            open_rows = {r.id: r for r in db.session.scalars(query)}
+def ready_user_tasks(workflow: BpmnWorkflow) -> dict[str, object]:
+    """The user tasks waiting for a person, by id: exactly the instance's open human-task rows once saved."""
+    return {str(t.id): t for t in all_tasks(workflow) if t.state == TaskState.READY and t.task_spec.manual}
+
+
+# The open user tasks of each workflow as loaded (= its open human-task rows, which save() keeps equal to
+# the ready user tasks), so that saving knows which rows to close without reading them back.
+_open_at_load: WeakKeyDictionary[BpmnWorkflow, frozenset[str]] = WeakKeyDictionary()
+
+_TASKS = HumanTask.__table__
+_CLOSE_TASK = (
+    _TASKS.update()
+    .where(_TASKS.c.id == bindparam("_id"), _TASKS.c.status == TaskStatus.OPEN)
+    .values(status=bindparam("_status"), completed_at=bindparam("_at"))
+)
+_COMPLETE_TASK = _CLOSE_TASK.values(
+    completed_by_id=bindparam("_by"),
+    assignee_id=func.coalesce(_TASKS.c.assignee_id, bindparam("_by")),
+    draft=None,
+)
+
+
+def _sync_human_tasks(
+    row: ProcessInstance, workflow: BpmnWorkflow, completer: User | None
+) -> list[HumanTask]:
+    """Insert rows for new ready user tasks, close rows whose task moved on; returns the new rows.
+
+    Written with prepared Core statements (the ORM unit of work costs more than the engine step itself);
+    objects of the session's identity map are brought up to date without a reload.
+    """
+    ready = ready_user_tasks(workflow)
+    was_open = _open_at_load.get(workflow, frozenset())
     now = clock.now()
-    for task_id, human in open_rows.items():
-        if task_id in ready:
-            continue
+    session = db.session()
+    connection = session.connection()
+    closed = []
+    for task_id in was_open - ready.keys():
         task = find_task(workflow, task_id)
-        human.status = (
-            TaskStatus.COMPLETED
-            if task is not None and task.state == TaskState.COMPLETED
-            else TaskStatus.CANCELLED
-        )
-        human.completed_at = human.completed_at or now
-    created = []
-    for task_id, task in ready.items():
-        if task_id not in open_rows:  # task ids are UUIDs: a ready task never had a row before
-            human = _materialize(row, task)
-            db.session.add(human)
-            created.append(human)
+        done = task is not None and task.state == TaskState.COMPLETED
+        status = TaskStatus.COMPLETED if done else TaskStatus.CANCELLED
+        if done and completer is not None:
+            connection.execute(
+                _COMPLETE_TASK, {"_id": task_id, "_status": status, "_at": now, "_by": completer.id}
+            )
+        else:
+            connection.execute(_CLOSE_TASK, {"_id": task_id, "_status": status, "_at": now})
+        closed.append((task_id, status, done and completer is not None))
+    for task_id, status, by_completer in closed:
+        human = session.identity_map.get(identity_key(HumanTask, task_id))
+        if human is None:
+            continue
+        set_committed_value(human, "status", status)
+        set_committed_value(human, "completed_at", now)
+        if by_completer:
+            set_committed_value(human, "completed_by_id", completer.id)
+            set_committed_value(human, "assignee_id", human.assignee_id or completer.id)
+            set_committed_value(human, "draft", None)
+    created = [_materialize(row, task) for task_id, task in ready.items() if task_id not in was_open]
+    if created:
+        connection.execute(_TASKS.insert(), [_column_values(human, _TASKS) for human in created])
+    _open_at_load[workflow] = frozenset(ready)
     return created
+
+
+def _column_values(obj, table) -> dict:
+    """Every column of a new ORM object, for a Core INSERT (unset columns get their Python default)."""
+    values = {}
+    for column in table.columns:
+        value = getattr(obj, column.key)
+        if value is None and column.default is not None and column.default.is_scalar:
+            value = column.default.arg
+            setattr(obj, column.key, value)
+        values[column.key] = value
+    return values
 
 
 def find_task(workflow: BpmnWorkflow, task_id: str):
@@ -285,44 +338,78 @@ def _store_timer_deadlines(row: ProcessInstance, workflow: BpmnWorkflow) -> None
     )
 
 
+_INSTANCES = ProcessInstance.__table__
+_UPDATE_INSTANCE = _INSTANCES.update().where(
+    _INSTANCES.c.id == bindparam("_id"), _INSTANCES.c.lock_version == bindparam("_version")
+)
+
+
+def _write_instance(row: ProcessInstance, values: dict) -> None:
+    """Write the instance row with one Core statement and make the ORM object match it without a reload.
+
+    A new row is inserted and the object becomes persistent in the session; an existing row is updated only
+    if its lock_version is still the one read (optimistic lock: otherwise StaleDataError, a 409 upstream).
+    """
+    session = db.session()
+    connection = session.connection()
+    if row.id is None:
+        for key, value in values.items():
+            setattr(row, key, value)
+        row.lock_version = 1
+        insert_values = _column_values(row, _INSTANCES)
+        del insert_values["id"]
+        row.id = connection.execute(_INSTANCES.insert(), insert_values).inserted_primary_key[0]
+        if row in session:
+            session.expunge(row)
+        make_transient_to_detached(row)
+        session.add(row)
+        return
+    version = row.lock_version
+    values["lock_version"] = version + 1
+    written = connection.execute(_UPDATE_INSTANCE, {"_id": row.id, "_version": version, **values}).rowcount
+    if written != 1:
+        raise StaleDataError(f"process_instance {row.id}: lock_version {version} is no longer current")
+    for key, value in values.items():
+        set_committed_value(row, key, value)
+
+
 def save(
     row: ProcessInstance,
     workflow: BpmnWorkflow,
     *,
     incident_open: bool = False,
-    new_instance: bool = False,
+    completer: User | None = None,
     on_inserted: Callable[[], None] | None = None,
 ) -> list[HumanTask]:
     """Write the workflow back to its row (in the caller's transaction); returns newly created human tasks.
 
     `incident_open`: the instance has an unresolved incident (the runtime knows; no query needed).
-    `new_instance`: started in this transaction, so it has no human-task rows yet.
+    `completer`: the user who completed the user task this save closes as completed (its row records them).
     `on_inserted`: called once a new row has its id, before its tasks are written (audit order).
     """
     now = clock.now()
-    row.state = dump(workflow)
-    row.serializer_version = SERIALIZER_VERSION
-    row.updated_at = now
-    row.next_timer_at = None
+    values = {
+        "state": dump(workflow),
+        "serializer_version": SERIALIZER_VERSION,
+        "updated_at": now,
+        "next_timer_at": None,
+    }
     if workflow.is_completed():
-        row.status = InstanceStatus.COMPLETED
-        row.completed_at = row.completed_at or now
+        values["status"] = InstanceStatus.COMPLETED
+        values["completed_at"] = row.completed_at or now
+    elif incident_open:
+        # Timers wait while an admin looks at the incident; retry saves again and re-arms them.
+        values["status"] = InstanceStatus.INCIDENT
     else:
-        if incident_open:
-            # Timers wait while an admin looks at the incident; retry saves again and re-arms them.
-            row.status = InstanceStatus.INCIDENT
-        elif any(t.state == TaskState.READY for t in all_tasks(workflow)):
-            row.status = InstanceStatus.RUNNING
-        else:
-            row.status = InstanceStatus.WAITING
-        if row.status != InstanceStatus.INCIDENT:
-            row.next_timer_at = next_timer(workflow)
+        ready = any(t.state == TaskState.READY for t in all_tasks(workflow))
+        values["status"] = InstanceStatus.RUNNING if ready else InstanceStatus.WAITING
+        values["next_timer_at"] = next_timer(workflow)
+    new_instance = row.id is None
+    _write_instance(row, values)
     db.session.info.setdefault("govshare_saved_workflows", {})[id(row)] = (row, workflow)
-    if row.id is None:
-        db.session.flush()  # a new instance needs its id for its tasks and deadlines
-        if on_inserted is not None:
-            on_inserted()
-    created = _sync_human_tasks(row, workflow, new_instance)
+    if new_instance and on_inserted is not None:
+        on_inserted()
+    created = _sync_human_tasks(row, workflow, completer)
     for human in created:
         record(
             "task.created",
@@ -333,7 +420,6 @@ def save(
             data={"label": human.label, "role": human.candidate_role, "department_id": human.candidate_department_id,
                   "due_at": human.due_at.isoformat() if human.due_at else None},
         )  # fmt: skip
-    # Last: the first write statement of the transaction (SQLite's write lock is then held only briefly).
     _store_timer_deadlines(row, workflow)
     return created
 
