@@ -33,10 +33,11 @@ def create_app(config: type | str | None = None) -> Flask:
     if hasattr(config, "check"):
         config.check()
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # Pool sizing is for PostgreSQL; SQLite uses SQLAlchemy's own pool choice.
+        # Pool sizing and pre-ping are for a PostgreSQL server; a SQLite file cannot drop the connection, and
+        # a ping would cost a statement per transaction. SQLite uses SQLAlchemy's own pool choice.
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
-        options.pop("pool_size", None)
-        options.pop("max_overflow", None)
+        for option in ("pool_size", "max_overflow", "pool_pre_ping"):
+            options.pop(option, None)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     os.makedirs(app.instance_path, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -161,12 +161,12 @@ def main() -> None:
         # --- the same process in memory with bare SpiffWorkflow ------------------------------------------
         from SpiffWorkflow.util.task import TaskState
 
-        version = db.session.scalar(db.select(ProcessInstance).limit(1)).process_version
+        version_id = db.session.scalar(db.select(ProcessInstance.process_version_id).limit(1))
         clock.freeze(datetime.fromisoformat("2026-09-30T10:00:00+08:00"))
         forms = [{"purpose": "bench"}, {"accepted": True}, {"granted": True}]
         t0 = time.perf_counter()
         for _ in range(args.instances):
-            workflow = store.new_workflow(version)
+            workflow = store.new_workflow(version_id)
             workflow.data.update(data)
             workflow.task_tree.data.update(data)
             workflow.do_engine_steps()

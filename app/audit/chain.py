@@ -56,7 +56,7 @@ _SQLITE_WRITE_LOCK = text("UPDATE audit_event SET seq = seq WHERE id < 0")  # ta
 
 
 def _head(session: Session) -> tuple[int, str]:
-    row = session.execute(_HEAD).first()
+    row = session.connection().execute(_HEAD).first()
     return (row[0], row[1]) if row else (0, GENESIS)
 
 
@@ -71,6 +71,7 @@ def _lock_chain(session: Session) -> None:
 
 
 _COLUMNS = [c.key for c in AuditEvent.__table__.columns if c.key != "id"]
+_INSERT = insert(AuditEvent.__table__)
 
 
 def seal(session: Session, entries: list[AuditEvent]) -> None:
@@ -84,7 +85,8 @@ def seal(session: Session, entries: list[AuditEvent]) -> None:
         entry.hash = previous = entry_hash(entry)
     fresh = [entry for entry in entries if inspect(entry).transient]
     if fresh:
-        session.execute(insert(AuditEvent.__table__), [{k: getattr(e, k) for k in _COLUMNS} for e in fresh])
+        rows = [{k: getattr(e, k) for k in _COLUMNS} for e in fresh]
+        session.connection().execute(_INSERT, rows)
     if len(fresh) < len(entries):
         session.flush()
 

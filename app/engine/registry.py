@@ -145,6 +145,23 @@ def latest_version(process_id: str, *, required: bool = True) -> ProcessVersion 
     return version
 
 
+_LATEST = (
+    db.select(ProcessVersion.id, ProcessVersion.version)
+    .where(ProcessVersion.process_id == db.bindparam("process_id"))
+    .order_by(ProcessVersion.version.desc())
+    .limit(1)
+)
+
+
+def latest_version_key(process_id: str) -> tuple[int, int]:
+    """(id, version number) of the newest deployed version of a process: what starting an instance needs,
+    read without loading the version row (its spec comes from the parse cache by id)."""
+    found = db.session.connection().execute(_LATEST, {"process_id": process_id}).first()
+    if found is None:
+        raise NotFound(_("流程 %(pid)s 尚未部署", pid=process_id))
+    return found[0], found[1]
+
+
 def list_versions(process_id: str | None = None) -> list[ProcessVersion]:
     """Deployed versions, by process then newest first."""
     query = db.select(ProcessVersion).order_by(ProcessVersion.process_id, ProcessVersion.version.desc())

@@ -28,7 +28,7 @@ from app.calendar.services import on_deadlines_recomputed
 from app.engine import store
 from app.engine.forms import validate_form
 from app.engine.models import HumanTask, Incident, InstanceStatus, ProcessInstance, TaskStatus
-from app.engine.registry import latest_version, parsed_by_id
+from app.engine.registry import latest_version_key, parsed_by_id
 from app.engine.scripting import INJECTED, RunContext, begin_run, end_run
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
@@ -127,18 +127,17 @@ def start_instance(
     process_id: str, *, business_key: str, data: dict[str, Any] | None = None, actor: User | None = None
 ) -> ProcessInstance:
     """Start the latest deployed version of `process_id` with `data` as its initial task data."""
-    version = latest_version(process_id)
+    version_id, version_number = latest_version_key(process_id)
     data = dict(data or {})
     clash = set(data) & set(INJECTED)
     if clash:
         raise ValidationFailed(_("流程数据字段名与内置函数重名"), fields={name: "保留字" for name in clash})
-    workflow = store.new_workflow(version)
+    workflow = store.new_workflow(version_id)
     workflow.data.update(data)
     workflow.task_tree.data.update(data)
     now = clock.now()
     row = ProcessInstance(
-        process_version_id=version.id,
-        process_version=version,
+        process_version_id=version_id,
         process_id=process_id,
         business_key=business_key,
         status=InstanceStatus.RUNNING,
@@ -156,7 +155,7 @@ def start_instance(
             object_type="instance",
             object_id=row.id,
             instance_id=row.id,
-            data={"process_id": process_id, "version": version.version, "business_key": business_key},
+            data={"process_id": process_id, "version": version_number, "business_key": business_key},
         )
 
     with _run(row, actor):
@@ -189,6 +188,21 @@ def _open_task(task_id: str) -> HumanTask:
     if task.status != TaskStatus.OPEN:
         raise Conflict(_("任务已经办结或已取消"))
     return task
+
+
+def _open_task_locked(task_id: str) -> tuple[HumanTask, ProcessInstance]:
+    """An open task and its instance, read in one statement that locks the instance row (PostgreSQL)."""
+    found = db.session.execute(
+        db.select(HumanTask, ProcessInstance)
+        .join(ProcessInstance, HumanTask.instance_id == ProcessInstance.id)
+        .where(HumanTask.id == str(task_id))
+        .with_for_update(of=ProcessInstance)
+    ).first()
+    if found is None:
+        raise NotFound(_("任务不存在"))
+    if found[0].status != TaskStatus.OPEN:
+        raise Conflict(_("任务已经办结或已取消"))
+    return found[0], found[1]
 
 
 def claim_task(task_id: str, user: User) -> HumanTask:
@@ -274,11 +288,10 @@ def save_draft(task_id: str, user: User, data: dict[str, Any]) -> HumanTask:
 
 def complete_task(task_id: str, user: User, data: dict[str, Any] | None = None) -> HumanTask:
     """Complete a task with form data (validated per field); the engine moves on and new tasks appear."""
-    task = _open_task(task_id)
-    require(user, "task.complete", task)
     data = data or {}
     with _conflicts_as_409():
-        row = _locked_instance(task.instance_id)
+        task, row = _open_task_locked(task_id)
+        require(user, "task.complete", task)
         errors = validate_form(task_form(task), data)
         clash = set(data) & set(INJECTED) if isinstance(data, dict) else set()
         errors.update({name: "保留字，不能作为字段名" for name in clash})

@@ -32,8 +32,8 @@ from sqlalchemy.orm.util import identity_key
 from app import clock
 from app.audit.writer import record
 from app.calendar.services import store_deadlines
-from app.engine.models import HumanTask, InstanceStatus, ProcessInstance, ProcessVersion, TaskStatus
-from app.engine.registry import parsed, parsed_by_id
+from app.engine.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus
+from app.engine.registry import parsed_by_id
 from app.engine.scripting import SCRIPT_ENGINE, current_run
 from app.engine.validation import (
     DEADLINE_TIMER_PROPERTY,
@@ -55,9 +55,9 @@ def _converter():
     return SERIALIZER.registry.convert_from_dict["BpmnWorkflow"].args[0].__self__
 
 
-def new_workflow(version: ProcessVersion) -> BpmnWorkflow:
-    """A fresh workflow of `version`, attached to the script engine."""
-    parsed_version = parsed(version)
+def new_workflow(version_id: int) -> BpmnWorkflow:
+    """A fresh workflow of a deployed version, attached to the script engine."""
+    parsed_version = parsed_by_id(version_id)
     return BpmnWorkflow(parsed_version.spec, parsed_version.subprocess_specs, script_engine=SCRIPT_ENGINE)
 
 
