@@ -484,3 +484,98 @@ def test_a_failed_transaction_never_hands_its_workflow_back(engine_ready):
     with pytest.raises(ValidationFailed):
         runtime.complete_task(task.id, user("rst_applicant"), {"purpose": ""})
     assert row.id not in store._warm
+
+
+# --- the instance store's writes -----------------------------------------------------------------------------
+
+
+def _stored_task(task_id: str) -> dict:
+    """The task's row as stored (read past the session's identity map)."""
+    return dict(
+        db.session.execute(db.select(HumanTask.__table__).where(HumanTask.id == task_id)).mappings().one()
+    )
+
+
+def test_completing_a_queue_task_records_the_completer_as_assignee_in_the_row_and_the_session(engine_ready):
+    clock.freeze(at("2026-09-30T10:00:00+08:00"))
+    row = start_sample()
+    task = open_task(row.id)
+    assert task.assignee_id is None
+    clerk = user("rst_applicant")
+    clock.freeze(at("2026-09-30T11:30:00+08:00"))
+    runtime.complete_task(task.id, clerk, {"purpose": "x"})
+    stored = _stored_task(task.id)
+    assert (stored["status"], stored["assignee_id"], stored["completed_by_id"]) == (
+        "completed",
+        clerk.id,
+        clerk.id,
+    )
+    assert clock.as_utc(stored["completed_at"]) == at("2026-09-30T11:30:00+08:00")
+    # The object the caller holds says the same, without a reload.
+    assert (task.status, task.assignee_id, task.completed_by_id) == ("completed", clerk.id, clerk.id)
+
+
+def test_completing_keeps_the_assignee_and_drops_the_draft(engine_ready):
+    from app.org.services import create_user
+
+    create_user(username="rst2", display_name="二号", department_code="湖北省人力资源和社会保障厅",
+                roles=["applicant_clerk"], password="a-long-password")  # fmt: skip
+    row = start_sample()
+    task = open_task(row.id)
+    runtime.save_draft(task.id, user("rst_applicant"), {"purpose": "草稿"})
+    runtime.reassign_task(task.id, user("rst2"), user("supervisor"))
+    runtime.complete_task(task.id, user("rst2"), {"purpose": "x"})
+    stored = _stored_task(task.id)
+    assert (stored["assignee_id"], stored["completed_by_id"], stored["draft"]) == (
+        user("rst2").id,
+        user("rst2").id,
+        None,
+    )
+
+
+def test_a_save_over_a_row_another_transaction_changed_is_refused_and_writes_nothing(engine_ready):
+    from sqlalchemy.orm.exc import StaleDataError
+
+    row = start_sample()
+    before = db.session.execute(
+        db.select(ProcessInstance.__table__).where(ProcessInstance.id == row.id)
+    ).one()
+    workflow = store.load(row)
+    # Another process saved the instance meanwhile (its lock version moved on; this session does not know).
+    table = ProcessInstance.__table__
+    db.session.connection().execute(
+        table.update().where(table.c.id == row.id).values(lock_version=table.c.lock_version + 1)
+    )
+    db.session.commit()
+    task = workflow.get_tasks(manual=True)[0]
+    task.task_spec.add_data_from_form(task, {"purpose": "x"})
+    task.run()
+    with pytest.raises(StaleDataError):
+        store.save(row, workflow)
+    db.session.rollback()
+    after = db.session.execute(db.select(ProcessInstance.__table__).where(ProcessInstance.id == row.id)).one()
+    assert (after.state, after.lock_version) == (before.state, before.lock_version + 1)
+    assert open_task(row.id).label == "提交申请"
+
+
+def test_an_interrupting_deadline_cancels_the_task_row_and_opens_the_escalation(engine_ready):
+    deploy_test_models("interrupting_timer.bpmn")
+    clock.freeze(at("2026-09-30T10:00:00+08:00"))  # received before National Day: 2 working days → 10-09
+    row = runtime.start_instance(
+        "interrupting_timer",
+        business_key="GS-INT-1",
+        data={"applicant_department_id": user("rst_applicant").department_id},
+        actor=user("rst_applicant"),
+    )
+    answer = open_task(row.id)
+    assert (answer.label, answer.due_date) == ("答复", date(2026, 10, 9))
+    clock.freeze(at("2026-10-09T23:59:59+08:00"))
+    assert runtime.fire_due_timers().timers_fired == 0
+    clock.freeze(at("2026-10-10T00:00:01+08:00"))
+    assert runtime.fire_due_timers().timers_fired == 1
+    assert _stored_task(answer.id)["status"] == TaskStatus.CANCELLED
+    assert db.session.get(HumanTask, answer.id).status == TaskStatus.CANCELLED  # the session's copy too
+    escalated = open_task(row.id)
+    assert (escalated.label, escalated.candidate_role) == ("超期转办", "platform_operator")
+    runtime.complete_task(escalated.id, user("hb_operator"), {})
+    assert db.session.get(ProcessInstance, row.id).status == InstanceStatus.COMPLETED

@@ -190,14 +190,17 @@ def _open_task(task_id: str) -> HumanTask:
     return task
 
 
+_TASK_AND_INSTANCE = (
+    db.select(HumanTask, ProcessInstance)
+    .join(ProcessInstance, HumanTask.instance_id == ProcessInstance.id)
+    .where(HumanTask.id == db.bindparam("task_id"))
+    .with_for_update(of=ProcessInstance)
+)
+
+
 def _open_task_locked(task_id: str) -> tuple[HumanTask, ProcessInstance]:
     """An open task and its instance, read in one statement that locks the instance row (PostgreSQL)."""
-    found = db.session.execute(
-        db.select(HumanTask, ProcessInstance)
-        .join(ProcessInstance, HumanTask.instance_id == ProcessInstance.id)
-        .where(HumanTask.id == str(task_id))
-        .with_for_update(of=ProcessInstance)
-    ).first()
+    found = db.session.execute(_TASK_AND_INSTANCE, {"task_id": str(task_id)}).first()
     if found is None:
         raise NotFound(_("任务不存在"))
     if found[0].status != TaskStatus.OPEN:
