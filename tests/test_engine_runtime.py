@@ -579,3 +579,47 @@ def test_an_interrupting_deadline_cancels_the_task_row_and_opens_the_escalation(
     assert (escalated.label, escalated.candidate_role) == ("超期转办", "platform_operator")
     runtime.complete_task(escalated.id, user("hb_operator"), {})
     assert db.session.get(ProcessInstance, row.id).status == InstanceStatus.COMPLETED
+
+
+def test_a_user_task_whose_own_script_fails_stays_open_through_incident_and_retry(engine_ready, tmp_path):
+    broken = tmp_path / "engine_sample.bpmn"
+    broken.write_text(
+        SAMPLE.replace(
+            '<spiffworkflow:property name="candidateDepartment" value="applicant_department_id" />\n'
+            "        </spiffworkflow:properties>",
+            '<spiffworkflow:property name="candidateDepartment" value="applicant_department_id" />\n'
+            "        </spiffworkflow:properties>\n"
+            "        <spiffworkflow:postScript>share = 1 / divisor</spiffworkflow:postScript>",
+            1,
+        )
+    )
+    from app.engine.registry import deploy
+
+    assert deploy([broken], forms_dir=DATA / "forms").problems == []
+    row = runtime.start_instance(
+        "engine_sample",
+        business_key="GS-DIV-0",
+        data={"applicant_department_id": user("rst_applicant").department_id,
+              "provider_department_id": user("gat_provider").department_id, "divisor": 0},
+        actor=user("rst_applicant"),
+    )  # fmt: skip
+    task = open_task(row.id)
+    runtime.complete_task(task.id, user("rst_applicant"), {"purpose": "x"})
+    incident = db.session.scalars(db.select(Incident)).one()
+    assert "ZeroDivisionError" in incident.message and incident.task_name == "提交申请"
+    assert db.session.get(ProcessInstance, row.id).status == InstanceStatus.INCIDENT
+    assert open_task(row.id).id == task.id  # the clerk's task is not lost
+    # The retry hands the task back to its clerk: ready again, under the same id and row.
+    assert runtime.retry_incident(incident.id, user("admin")) is None
+    assert db.session.get(ProcessInstance, row.id).status == InstanceStatus.RUNNING
+    rows = db.session.scalars(db.select(HumanTask).where(HumanTask.instance_id == row.id)).all()
+    assert [(r.id, r.status) for r in rows] == [(task.id, TaskStatus.OPEN)]
+    # The cause is not fixed, so completing fails again, cleanly, into a new incident.
+    runtime.complete_task(task.id, user("rst_applicant"), {"purpose": "x"})
+    assert (
+        db.session.scalar(
+            db.select(db.func.count()).select_from(Incident).where(Incident.resolved_at.is_(None))
+        )
+        == 1
+    )
+    assert open_task(row.id).id == task.id

@@ -79,7 +79,7 @@ def load(row: ProcessInstance) -> BpmnWorkflow:
     """The workflow of an instance, to run and save: the one this process committed last if the row has not
     changed since, otherwise restored from its state onto its version's cached spec objects."""
     workflow = _current(row, _warm.pop(row.id, None)) or _restore(row)
-    _open_at_load[workflow] = frozenset(ready_user_tasks(workflow))
+    _open_at_load[workflow] = frozenset(open_user_tasks(workflow))
     return workflow
 
 
@@ -235,13 +235,20 @@ def _materialize(row: ProcessInstance, task) -> HumanTask:
     return human
 
 
-def ready_user_tasks(workflow: BpmnWorkflow) -> dict[str, object]:
-    """The user tasks waiting for a person, by id: exactly the instance's open human-task rows once saved."""
-    return {str(t.id): t for t in all_tasks(workflow) if t.state == TaskState.READY and t.task_spec.manual}
+_OPEN_USER_TASK = TaskState.READY | TaskState.ERROR
+
+
+def open_user_tasks(workflow: BpmnWorkflow) -> dict[str, object]:
+    """The user tasks waiting for a person, by id: exactly the instance's open human-task rows once saved.
+
+    A user task whose own script failed (ERROR) stays open: the instance has an incident, and after the
+    retry the task is ready again under the same id, for the same row.
+    """
+    return {str(t.id): t for t in all_tasks(workflow) if t.state & _OPEN_USER_TASK and t.task_spec.manual}
 
 
 # The open user tasks of each workflow as loaded (= its open human-task rows, which save() keeps equal to
-# the ready user tasks), so that saving knows which rows to close without reading them back.
+# open_user_tasks), so that saving knows which rows to close and which to insert without reading them back.
 _open_at_load: WeakKeyDictionary[BpmnWorkflow, frozenset[str]] = WeakKeyDictionary()
 
 _TASKS = HumanTask.__table__
@@ -260,18 +267,18 @@ _COMPLETE_TASK = _CLOSE_TASK.values(
 def _sync_human_tasks(
     row: ProcessInstance, workflow: BpmnWorkflow, completer: User | None
 ) -> list[HumanTask]:
-    """Insert rows for new ready user tasks, close rows whose task moved on; returns the new rows.
+    """Insert rows for newly open user tasks, close rows whose task moved on; returns the new rows.
 
     Written with prepared Core statements (the ORM unit of work costs more than the engine step itself);
     objects of the session's identity map are brought up to date without a reload.
     """
-    ready = ready_user_tasks(workflow)
+    open_now = open_user_tasks(workflow)
     was_open = _open_at_load.get(workflow, frozenset())
     now = clock.now()
     session = db.session()
     connection = session.connection()
     closed = []
-    for task_id in was_open - ready.keys():
+    for task_id in was_open - open_now.keys():
         task = find_task(workflow, task_id)
         done = task is not None and task.state == TaskState.COMPLETED
         status = TaskStatus.COMPLETED if done else TaskStatus.CANCELLED
@@ -292,10 +299,10 @@ def _sync_human_tasks(
             set_committed_value(human, "completed_by_id", completer.id)
             set_committed_value(human, "assignee_id", human.assignee_id or completer.id)
             set_committed_value(human, "draft", None)
-    created = [_materialize(row, task) for task_id, task in ready.items() if task_id not in was_open]
+    created = [_materialize(row, task) for task_id, task in open_now.items() if task_id not in was_open]
     if created:
         connection.execute(_TASKS.insert(), [_column_values(human, _TASKS) for human in created])
-    _open_at_load[workflow] = frozenset(ready)
+    _open_at_load[workflow] = frozenset(open_now)
     return created
 
 
