@@ -195,6 +195,8 @@ _TASK_AND_INSTANCE = (
     .join(ProcessInstance, HumanTask.instance_id == ProcessInstance.id)
     .where(HumanTask.id == db.bindparam("task_id"))
     .with_for_update(of=ProcessInstance)
+    # Objects this session loaded earlier take the values just read (the lock version above all).
+    .execution_options(populate_existing=True)
 )
 
 
