@@ -257,6 +257,34 @@ def test_misuse_is_reported_by_the_using_department(content):
     assert task(item.number, "report_use").candidate_role == "applicant_clerk"
 
 
+def test_a_city_is_ordered_through_its_data_authority_and_verified_by_the_province(content):
+    """§26: the leadership office 责成有关市州整改 — a city's overdue normative checks are its platform's; the
+    city's 大数据管理机构 reports through its platform operators, and the province (not the city) verifies."""
+    from app.errors import PermissionDenied
+
+    at("2026-09-29T10:00:00+08:00")
+    city = user("wh_operator").department
+    item = order_rectification(user("leader"), city, "overdue", "武汉市平台规范性检查多次超期", 5)
+    report = task(item.number, "report_platform")
+    assert (report.candidate_role, report.candidate_department_id) == ("platform_operator", city.id)
+    assert report.due_date == date(2026, 10, 12)
+    runtime.complete_task(report.id, user("wh_operator"), {"measures": "增设审核岗，启用到期提醒"})
+    verify = task(item.number, "verify")
+    assert verify.candidate_department_id == user("hb_operator").department_id  # the provincial data bureau
+    with pytest.raises(PermissionDenied):  # the city's own supervisor cannot verify its own rectification
+        runtime.complete_task(verify.id, user("wh_operator"), {"rectified": True, "verification": "自查到位"})
+    runtime.complete_task(verify.id, user("supervisor"), {"rectified": True, "verification": "核实到位"})
+    assert db.session.get(Rectification, item.id).status == RectificationStatus.RECTIFIED
+
+
+def test_a_city_that_does_not_rectify_in_time_is_reported_once(content):
+    at("2026-09-29T10:00:00+08:00")
+    item = order_rectification(user("leader"), user("wh_operator").department, "outage", "数据服务中断", 5)
+    at("2026-10-13T00:00:01+08:00")
+    runtime.fire_due_timers()
+    assert db.session.get(Rectification, item.id).status == RectificationStatus.ESCALATED
+
+
 def test_only_the_leadership_office_orders_and_the_department_sees_it(app, client, demo_content):
     login(client, "supervisor")
     token = csrf_token(client, "/supervision/rectifications")

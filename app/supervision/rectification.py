@@ -24,11 +24,32 @@ from app.supervision.models import FAILINGS, Rectification, RectificationStatus
 PROCESS = "rectification"
 
 
+def reporter_role(department: Department, failing: str) -> str:
+    """Who reports on a rectification: the using department's clerks for misuse (§31(四)); a 市州 — ordered
+    through its 大数据管理机构, the department that runs the city's platform (§26) — its platform operators;
+    otherwise the providing department's clerks."""
+    if failing == "misuse":
+        return Role.APPLICANT_CLERK.value
+    if department.operates_platform:
+        return Role.PLATFORM_OPERATOR.value
+    return Role.PROVIDER_CLERK.value
+
+
+def verifier_department(department: Department) -> Department:
+    """The 大数据管理机构 that verifies a rectification: the operator of the department's platform; for a
+    市州's own 大数据管理机构, the operator of the platform above it (the province)."""
+    platform = department.platform
+    if department.operates_platform and platform.parent is not None:
+        platform = platform.parent
+    return platform.operator or department
+
+
 def order_rectification(
     actor: User, department: Department, failing: str, description: str, deadline_days: int,
     basis: dict[str, Any] | None = None,
 ) -> Rectification:  # fmt: skip
-    """The leadership office orders a department to rectify within N working days (§26, §31)."""
+    """The leadership office orders a department — or a 市州, through its 大数据管理机构 — to rectify within N
+    working days (§26, §31)."""
     from app.engine.runtime import start_instance
 
     require(actor, "rectification.order")
@@ -61,7 +82,8 @@ def order_rectification(
     start_instance(PROCESS, business_key=item.number, actor=actor, data={
         "rectification_id": item.id, "rectification_number": item.number, "department_id": department.id,
         "failing": failing, "failing_label": FAILINGS[failing], "deadline_days": deadline_days,
-        "ordered_at": now.isoformat(),
+        "ordered_at": now.isoformat(), "reporter_role": reporter_role(department, failing),
+        "verifier_department_id": verifier_department(department).id,
     })  # fmt: skip
     return item
 
@@ -103,7 +125,7 @@ def record_verification(
             n=item.number,
             r=_("整改到位，已办结") if rectified else _("核实未到位，请继续整改"),
         ),
-        role=Role.PROVIDER_CLERK.value if item.failing != "misuse" else Role.APPLICANT_CLERK.value,
+        role=reporter_role(item.department, item.failing),
         department_id=item.department_id,
         link=f"/supervision/rectifications/{item.number}",
     )
