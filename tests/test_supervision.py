@@ -181,9 +181,13 @@ def test_probes_measure_availability_and_outages(content, health_server):
     assert (entry.probes, entry.up, entry.rate) == (5, 3, 0.6)
     assert len(entry.outages) == 1 and entry.longest_outage_minutes(clock.now()) == 10
 
+    # Another app process's scheduler wakes a minute later: the service was just probed, it is not probed again.
+    at("2026-10-15T10:21:00+08:00")
+    assert calls.probe_services() == 0
     service.health_url = "http://127.0.0.1:9/nothing-listens-here"
     db.session.commit()
-    calls.probe_services()
+    at("2026-10-15T10:25:00+08:00")
+    assert calls.probe_services() >= 1
     last = calls.availability(date(2026, 10, 15), date(2026, 10, 15))
     (entry,) = [a for a in last if a.service.id == service.id]
     assert entry.outages[-1][1] is None  # still down

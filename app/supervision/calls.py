@@ -8,7 +8,7 @@ import io
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from time import perf_counter
 from typing import Any
 
@@ -217,13 +217,26 @@ def probe(service: DataService, timeout: float = 5.0) -> ServiceProbe:
 
 
 def probe_services() -> int:
-    """Probe every active service that has a health URL (http or https); returns how many were probed."""
+    """Probe every active service that has a health URL (http or https); returns how many were probed.
+
+    A service probed less than half an interval ago is skipped: with several app processes running the
+    scheduler, each service is still probed about once per PROBE_INTERVAL_SECONDS.
+    """
     services = db.session.scalars(
         select(DataService).where(DataService.active.is_(True), DataService.health_url.is_not(None))
     ).all()
+    last_probe = dict(
+        db.session.execute(
+            select(ServiceProbe.service_id, func.max(ServiceProbe.at)).group_by(ServiceProbe.service_id)
+        ).all()
+    )
+    fresh_after = clock.now() - timedelta(seconds=current_app.config["PROBE_INTERVAL_SECONDS"] / 2)
     count = 0
     for service in services:
         if not service.health_url.startswith(("http://", "https://")):
+            continue
+        last = last_probe.get(service.id)
+        if last is not None and clock.as_utc(last) > fresh_after:
             continue
         db.session.add(probe(service, current_app.config.get("PROBE_TIMEOUT_SECONDS", 5.0)))
         count += 1
