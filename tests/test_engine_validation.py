@@ -64,6 +64,40 @@ def test_broken_models_name_file_line_and_element(app, tmp_path, old, new, eleme
     ), [str(p) for p in problems]
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "element", "message", "needle"),
+    [
+        ("<bpmn:script>received_at = now_iso()</bpmn:script>",
+         "<bpmn:script>received_at = now_iso()\nimport os\nos.system('id')</bpmn:script>", "set_deadline",
+         "脚本不允许 import", "import os"),
+        ("accepted == True", "__import__('os').system('id') or accepted", "f_accept", "网关条件不允许使用 __import__",
+         "__import__"),
+        ("deadline(received_at, 3)</bpmn:timeDate>", "open('/etc/passwd').read()</bpmn:timeDate>", "check_overdue",
+         "定时器表达式不允许使用 open", "/etc/passwd"),
+        ("<bpmn:script>received_at = now_iso()</bpmn:script>",
+         "<bpmn:script>received_at = ().__class__.__base__</bpmn:script>", "set_deadline",
+         "脚本不允许访问双下划线属性", "__class__"),
+        ("value=\"'规范性检查已超期'\"", "value=\"globals()['deadline']\"", "message", "服务参数 message 不允许使用 globals",
+         "globals()['deadline']"),
+    ],
+)  # fmt: skip
+def test_what_a_model_never_needs_is_refused_with_file_line_and_element(app, tmp_path, old, new, element, message,
+                                                                        needle):  # fmt: skip
+    """Scripts run unsandboxed (ENGINE-NOTES): imports, dunder access and eval/open-like builtins are refused."""
+    path = broken(tmp_path, old, new)
+    with app.app_context():
+        problems = validate([path], forms_dir=DATA / "forms").problems
+    assert any(
+        p.element_id == element and message in p.message and p.line == line_of(path, needle) for p in problems
+    ), [str(p) for p in problems]
+
+
+def test_asking_whether_optional_data_exists_is_allowed(app, tmp_path):
+    path = broken(tmp_path, "accepted == True", "'accepted' in globals() and accepted == True")
+    with app.app_context():
+        assert validate([path], forms_dir=DATA / "forms").problems == []
+
+
 def test_malformed_xml_is_reported_with_its_line(app, tmp_path):
     path = broken(tmp_path, '<bpmn:endEvent id="end_done" name="完成" />', '<bpmn:endEvent id="end_done">')
     with app.app_context():

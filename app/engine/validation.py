@@ -85,6 +85,44 @@ def _element_at_line(tree, line: int) -> str | None:
     return best
 
 
+# SpiffWorkflow runs scripts with plain eval/exec (ENGINE-NOTES: no sandbox). Deploying is a privileged act
+# and models are reviewed; on top of that, what a process model never needs is refused at validation, so an
+# uploaded model cannot reach the machine through the obvious doors. (Not a sandbox: a lint for reviewers.)
+_FORBIDDEN_NAMES = frozenset(
+    {"eval", "exec", "compile", "open", "input", "breakpoint", "globals", "locals", "vars", "getattr",
+     "setattr", "delattr", "memoryview", "exit", "quit", "help"}
+)  # fmt: skip
+
+
+def _membership_tests(tree: ast.AST) -> set[int]:
+    """ids of the `globals` names in `'field' in globals()` — how a model asks whether optional task data
+    exists (the task data are the script's globals) — the one use of globals() a model needs."""
+    allowed = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare) and all(isinstance(op, ast.In | ast.NotIn) for op in node.ops):
+            for value in node.comparators:
+                if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and not value.args:
+                    allowed.add(id(value.func))
+    return allowed
+
+
+def _unsafe(tree: ast.AST) -> tuple[int, str] | None:
+    """The first construct a process script may not use: (line within the code, what), or None."""
+    membership = _membership_tests(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == "globals" and id(node) in membership:
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            return node.lineno, "不允许 import（流程脚本只能使用流程数据和内置函数）"
+        if isinstance(node, ast.Attribute) and node.attr.startswith("__"):
+            return node.lineno, f"不允许访问双下划线属性 {node.attr}"
+        if isinstance(node, ast.Name) and (node.id.startswith("__") or node.id in _FORBIDDEN_NAMES):
+            return node.lineno, f"不允许使用 {node.id}"
+        if isinstance(node, ast.Global | ast.Nonlocal):
+            return node.lineno, "不允许 global/nonlocal"
+    return None
+
+
 def _check_python(
     problems: list[Problem], file: str, element, code: str | None, mode: str, what: str
 ) -> None:
@@ -93,7 +131,7 @@ def _check_python(
             problems.append(Problem(file, element.sourceline, _element_id(element), f"{what}为空"))
         return
     try:
-        ast.parse(code.strip() if mode == "eval" else code, mode=mode)
+        tree = ast.parse(code.strip() if mode == "eval" else code, mode=mode)
     except SyntaxError as err:
         offset = (err.lineno or 1) - 1 if mode == "exec" else 0
         problems.append(
@@ -103,6 +141,14 @@ def _check_python(
                 _element_id(element),
                 f"{what}不是有效的 Python：{err.msg}（{code.strip().splitlines()[0][:60]!r}）",
             )
+        )
+        return
+    unsafe = _unsafe(tree)
+    if unsafe is not None:
+        line, message = unsafe
+        offset = line - 1 if mode == "exec" else 0
+        problems.append(
+            Problem(file, (element.sourceline or 0) + offset, _element_id(element), f"{what}{message}")
         )
 
 
