@@ -609,6 +609,11 @@ def test_a_user_task_whose_own_script_fails_stays_open_through_incident_and_retr
     assert "ZeroDivisionError" in incident.message and incident.task_name == "提交申请"
     assert db.session.get(ProcessInstance, row.id).status == InstanceStatus.INCIDENT
     assert open_task(row.id).id == task.id  # the clerk's task is not lost
+    submitted = db.session.scalars(db.select(AuditEvent).where(AuditEvent.task_id == task.id)).all()
+    assert [(e.action, (e.data or {}).get("form")) for e in submitted][-1] == (
+        "task.submitted",
+        {"purpose": "x"},
+    )
     # The retry hands the task back to its clerk: ready again, under the same id and row.
     assert runtime.retry_incident(incident.id, user("admin")) is None
     assert db.session.get(ProcessInstance, row.id).status == InstanceStatus.RUNNING

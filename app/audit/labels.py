@@ -9,6 +9,7 @@ ACTION_LABELS = {
     "task.created": "待办生成",
     "task.claimed": "认领",
     "task.completed": "办结",
+    "task.submitted": "提交（未办结：流程故障）",
     "timer.fired": "期限事件",
     "instance.started": "流程启动",
     "rectification.ordered": "通知整改",

@@ -326,7 +326,11 @@ def _complete_locked(row: ProcessInstance, task: HumanTask, user: User, data: di
             workflow.do_engine_steps()
 
         incident = _advance(row, workflow, step, user)
-        _task_event("task.completed", task, user, {"label": task.label, "form": data})
+        # A task whose own script failed is not done: what was submitted is kept, the task stays open.
+        done = spiff_task.state == TaskState.COMPLETED
+        _task_event(
+            "task.completed" if done else "task.submitted", task, user, {"label": task.label, "form": data}
+        )
         # The task's row is closed by save: status, completed_at/by, assignee (if it was a queue task), draft.
         store.save(
             row,
