@@ -628,3 +628,39 @@ def test_a_user_task_whose_own_script_fails_stays_open_through_incident_and_retr
         == 1
     )
     assert open_task(row.id).id == task.id
+
+
+def test_an_admin_cancelling_an_instance_another_process_just_saved_gets_a_conflict(
+    engine_ready, monkeypatch
+):
+    """SQLite: the instance is read, another process saves it, the cancellation is a clear conflict (409).
+    PostgreSQL: the instance row is locked from the read on, so the other process cannot save in between."""
+    from sqlalchemy.exc import OperationalError
+
+    row = start_sample()
+    table = ProcessInstance.__table__
+    real_load = store.load
+    postgresql = db.engine.dialect.name == "postgresql"
+
+    def load_then_someone_else_saves(instance):
+        workflow = real_load(instance)
+        with db.engine.begin() as other:  # another app process, its own connection and transaction
+            if postgresql:
+                with pytest.raises(OperationalError, match="lock"):
+                    other.execute(db.text("SELECT id FROM process_instance WHERE id = :id FOR UPDATE NOWAIT"),
+                                  {"id": instance.id})  # fmt: skip
+            else:
+                bump = table.update().where(table.c.id == instance.id)
+                other.execute(bump.values(lock_version=table.c.lock_version + 1))
+        return workflow
+
+    monkeypatch.setattr(store, "load", load_then_someone_else_saves)
+    if postgresql:
+        runtime.cancel_instance(row.id, user("admin"), "重复立案")
+    else:
+        with pytest.raises(Conflict):
+            runtime.cancel_instance(row.id, user("admin"), "重复立案")
+        monkeypatch.setattr(store, "load", real_load)
+        assert db.session.get(ProcessInstance, row.id).status != InstanceStatus.CANCELLED
+        runtime.cancel_instance(row.id, user("admin"), "重复立案")  # read again, it goes through
+    assert db.session.get(ProcessInstance, row.id).status == InstanceStatus.CANCELLED

@@ -113,7 +113,10 @@ def _commit() -> None:
 
 def _locked_instance(instance_id: int) -> ProcessInstance:
     row = db.session.scalar(
-        db.select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update()
+        db.select(ProcessInstance)
+        .where(ProcessInstance.id == instance_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if row is None:
         raise NotFound(_("流程实例不存在"))
@@ -526,7 +529,8 @@ def deliver_message(
                 instance_id=row.id,
                 data={"message": name, "payload": payload or {}},
             )
-            store.save(row, workflow, incident_open=incident is not None)
+            with _conflicts_as_409():  # another process saved the instance since it was read (SQLite)
+                store.save(row, workflow, incident_open=incident is not None)
         delivered.append(row.id)
     if not delivered:
         db.session.rollback()
@@ -581,7 +585,8 @@ def retry_incident(incident_id: int, user: User) -> Incident | None:
             .where(Incident.instance_id == row.id, Incident.resolved_at.is_(None))
             .limit(1)
         )
-        store.save(row, workflow, incident_open=still_open is not None)
+        with _conflicts_as_409():
+            store.save(row, workflow, incident_open=still_open is not None)
     _commit()
     return again
 
@@ -601,7 +606,7 @@ def cancel_instance(instance_id: int, user: User, reason: str) -> ProcessInstanc
         db.select(Incident).where(Incident.instance_id == row.id, Incident.resolved_at.is_(None))
     ):
         incident.resolved_at, incident.resolution, incident.resolved_by_id = now, "cancelled", user.id
-    with _run(row, user):
+    with _run(row, user), _conflicts_as_409():
         store.save(row, workflow)
     row.status = InstanceStatus.CANCELLED
     row.next_timer_at = None
