@@ -394,6 +394,13 @@ def fire_due_timers(
             except StaleDataError:
                 result.skipped += 1  # another process handled it first
                 continue
+            except OperationalError as err:
+                # SQLite: another process wrote since this sweep started reading; the next sweep goes on.
+                if "locked" not in str(err).lower():
+                    raise
+                db.session.rollback()
+                result.skipped += len(ids)
+                return result
             result.instances += 1
             result.timers_fired += fired[0]
             result.incidents += fired[1]
