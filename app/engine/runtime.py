@@ -387,29 +387,36 @@ def fire_due_timers(
         if not ids:
             db.session.rollback()
             break
+        fired_here: list[tuple[int, int, int]] = []  # (instance, timers fired, incidents), until committed
+        lost = False
         for instance_id in ids:
             try:
                 with db.session.begin_nested():
-                    fired = _fire_one(instance_id, now)
+                    fired, incidents = _fire_one(instance_id, now)
             except StaleDataError:
                 result.skipped += 1  # another process handled it first
                 continue
             except OperationalError as err:
-                # SQLite: another process wrote since this sweep started reading; the next sweep goes on.
+                # SQLite: another process wrote since this batch started reading; the next sweep goes on.
                 if "locked" not in str(err).lower():
                     raise
-                db.session.rollback()
-                result.skipped += len(ids)
-                return result
-            result.instances += 1
-            result.timers_fired += fired[0]
-            result.incidents += fired[1]
-            result.instance_ids.append(instance_id)
-        try:
-            db.session.commit()
-        except (StaleDataError, OperationalError):
+                lost = True
+                break
+            fired_here.append((instance_id, fired, incidents))
+        if not lost:
+            try:
+                db.session.commit()
+            except (StaleDataError, OperationalError):
+                lost = True
+        if lost:  # nothing of this batch was kept: it is counted as skipped, the next sweep does it
             db.session.rollback()
             result.skipped += len(ids)
+            break
+        for instance_id, fired, incidents in fired_here:
+            result.instances += 1
+            result.timers_fired += fired
+            result.incidents += incidents
+            result.instance_ids.append(instance_id)
         if len(ids) < batch:
             break
     return result
