@@ -307,7 +307,8 @@ def _sync_human_tasks(
 
 
 def _column_values(obj, table) -> dict:
-    """Every column of a new ORM object, for a Core INSERT (unset columns get their Python default)."""
+    """Every column of a new ORM object, for a Core INSERT. Unset columns with a constant default get it
+    (on the object too); callable defaults are not run here, so the callers set those columns themselves."""
     values = {}
     for column in table.columns:
         value = getattr(obj, column.key)
