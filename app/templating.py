@@ -24,10 +24,25 @@ def local_date(value: date | None) -> str:
     return "—" if value is None else value.isoformat()
 
 
+def actor_label(event) -> str:
+    """Who did an audited step, as people know them: the user's display name, 系统 for the engine."""
+    from flask_babel import gettext as _
+
+    from app.audit.writer import SYSTEM_ACTOR
+    from app.extensions import db
+    from app.org.models import User
+
+    if event.actor_id is None:
+        return _("系统") if event.actor_name == SYSTEM_ACTOR else event.actor_name
+    user = db.session.get(User, event.actor_id)  # the session's identity map: one query per person
+    return user.display_name if user is not None else event.actor_name
+
+
 def register_template_helpers(app: Flask) -> None:
     """Install filters and globals."""
     app.jinja_env.filters["local_dt"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.filters["actor"] = actor_label
     app.jinja_env.filters["reject_key"] = lambda mapping, key: {k: v for k, v in mapping.items() if k != key}
     app.jinja_env.globals["can"] = lambda action, obj=None: can(current_user, action, obj)
     app.jinja_env.globals["Role"] = Role
