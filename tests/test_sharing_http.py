@@ -120,8 +120,8 @@ def test_apply_from_the_catalog_page_and_follow_the_case(app, client, demo_conte
     assert "规范性检查" in case and "2026-11-05" in case and "待检查" in case
     # The timeline names people as they are known (display names) and the engine as 系统, not login names.
     timeline = case[case.index("时间线") :]
-    assert "提交申请 <span class=\"muted\">省人社厅经办人</span>" in timeline
-    assert "system" not in timeline and "<span class=\"muted\">系统</span>" in timeline
+    assert '提交申请 <span class="muted">省人社厅经办人</span>' in timeline
+    assert "system" not in timeline and '<span class="muted">系统</span>' in timeline
     operator = app.test_client()
     login(operator, "hb_operator")
     task_id = re.search(r'/tasks/([0-9a-f-]{36})"', operator.get("/tasks").get_data(as_text=True)).group(1)
