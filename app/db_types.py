@@ -30,6 +30,21 @@ class UTCDateTime(TypeDecorator):
 ROW_ID_MAX = 2**31 - 1  # an INTEGER id column on SQLite and PostgreSQL
 
 
+def row_id(value: object) -> int | None:
+    """A row id from a form or query value ("42", 42), or None when it cannot be one (empty, not a number,
+    or beyond the column's range, which the database would refuse with an error rather than find nothing)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not value.isdigit() or len(value) > 10:
+            return None
+        value = int(value)
+    if isinstance(value, int) and 1 <= value <= ROW_ID_MAX:
+        return value
+    return None
+
+
 def render_item(type_: str, obj, autogen_context):
     """Alembic autogenerate: write UTCDateTime as a plain DateTime so migrations do not import app code."""
     if type_ == "type" and isinstance(obj, UTCDateTime):

@@ -80,3 +80,22 @@ def test_nul_characters_are_a_clear_422_on_every_database(app, client, seeded):
         "_request": "含有空字符（\\u0000）"
     }
     assert client.get("/login?next=%00").status_code == 422
+
+
+def test_ids_typed_into_query_strings_and_forms_beyond_any_row_are_not_found(app, client, seeded):
+    """An id past the database's integer range (or not a number) finds nothing: a 404 or a form error, not
+    an overflow in the database driver."""
+    from tests.conftest import csrf_token
+
+    login(client, "rst_applicant")
+    for path in ("/objections/new?authorization=", "/offline/new?authorization=", "/disputes/new?line="):
+        for value in ("99999999999999999999", "-1", "abc", "0"):
+            assert client.get(path + value).status_code == 404, path + value
+    leader = app.test_client()
+    login(leader, "leader")
+    token = csrf_token(leader, "/supervision/rectifications")
+    response = leader.post("/supervision/rectifications", data={
+        "csrf_token": token, "department_id": "99999999999999999999", "failing": "overdue",
+        "description": "超期", "deadline_days": "5",
+    })  # fmt: skip
+    assert response.status_code == 422 and "请选择被通知整改的部门" in response.get_data(as_text=True)

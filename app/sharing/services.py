@@ -15,6 +15,7 @@ from app.audit.writer import record
 from app.catalog.models import Resource, ResourceStatus
 from app.catalog.rules import requestable_items
 from app.catalog.services import may_platform_authorize, resource_by_code
+from app.db_types import row_id
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.numbering import next_in_sequence
@@ -293,9 +294,10 @@ def revoke_authorization(actor: User, authorization: Authorization, reason: str)
     return authorization
 
 
-def get_authorization(authorization_id: int | None) -> Authorization:
-    """An authorization by id; NotFound (404) when there is none."""
-    authorization = db.session.get(Authorization, authorization_id) if authorization_id else None
+def get_authorization(authorization_id: int | str | None) -> Authorization:
+    """An authorization by id (as typed in a URL or form); NotFound (404) when there is none."""
+    key = row_id(authorization_id)
+    authorization = db.session.get(Authorization, key) if key else None
     if authorization is None:
         raise NotFound(_("授权不存在"))
     return authorization

@@ -18,6 +18,7 @@ from app.audit.timeline import case_timeline
 from app.calendar.services import days_taken
 from app.catalog.rules import requestable_items
 from app.catalog.services import resource_by_code
+from app.db_types import row_id
 from app.engine.diagram import instance_diagrams
 from app.engine.models import ProcessInstance
 from app.engine.queries import case_tasks
@@ -167,7 +168,7 @@ def new_objection():
     """Raise an objection on data received under an authorization (§23)."""
     from app.sharing.objections import raise_objection
 
-    authorization = services.get_authorization(request.values.get("authorization", type=int))
+    authorization = services.get_authorization(request.values.get("authorization"))
     require(current_user, "objection.raise", authorization)
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -213,7 +214,8 @@ def new_dispute():
     from app.sharing.disputes import TOPICS, raise_dispute
     from app.sharing.models import ApplicationLine, Objection
 
-    line = db.session.get(ApplicationLine, request.values.get("line", type=int) or 0)
+    line_id = row_id(request.values.get("line"))
+    line = db.session.get(ApplicationLine, line_id) if line_id else None
     objection = None
     if request.values.get("objection"):
         objection = db.session.scalar(
@@ -262,7 +264,7 @@ def new_offline():
     """The provider asks to exchange data offline for an authorization (§16)."""
     from app.sharing.supervision import request_offline_exchange
 
-    authorization = services.get_authorization(request.values.get("authorization", type=int))
+    authorization = services.get_authorization(request.values.get("authorization"))
     require(current_user, "offline.request", authorization)
     errors: dict[str, str] = {}
     if request.method == "POST":

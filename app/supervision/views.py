@@ -19,6 +19,7 @@ from app.audit.timeline import case_timeline
 from app.auth.forms import EmptyForm
 from app.calendar.deadlines import end_of_day, start_of_day
 from app.clock import SHANGHAI
+from app.db_types import row_id
 from app.engine.queries import case_tasks
 from app.errors import ServiceError, ValidationFailed
 from app.extensions import db
@@ -263,11 +264,8 @@ def rectifications():
     values = request.form
     if request.method == "POST" and form.validate_on_submit():
         require(current_user, "rectification.order")
-        department = (
-            db.session.get(Department, int(values.get("department_id", "0") or 0))
-            if (values.get("department_id") or "").isdigit()
-            else None
-        )
+        department_id = row_id(values.get("department_id"))
+        department = db.session.get(Department, department_id) if department_id else None
         days = values.get("deadline_days", "")
         try:
             if department is None:
