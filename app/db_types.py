@@ -30,6 +30,17 @@ class UTCDateTime(TypeDecorator):
 ROW_ID_MAX = 2**31 - 1  # an INTEGER id column on SQLite and PostgreSQL
 
 
+PAGE_MAX = 100_000  # beyond any list a person pages through; keeps OFFSET inside the integer range
+
+
+def page_number(value: str | None) -> int:
+    """The page asked for in a query string: 1 when missing or not a number, at most PAGE_MAX."""
+    raw = (value or "").strip()
+    if not raw.isdigit() or len(raw) > 6:
+        return 1
+    return min(max(1, int(raw)), PAGE_MAX)
+
+
 def row_id(value: object) -> int | None:
     """A row id from a form or query value ("42", 42), or None when it cannot be one (empty, not a number,
     or beyond the column's range, which the database would refuse with an error rather than find nothing)."""

@@ -99,3 +99,13 @@ def test_ids_typed_into_query_strings_and_forms_beyond_any_row_are_not_found(app
         "description": "超期", "deadline_days": "5",
     })  # fmt: skip
     assert response.status_code == 422 and "请选择被通知整改的部门" in response.get_data(as_text=True)
+
+
+def test_page_numbers_and_filters_beyond_any_row_show_an_empty_page(app, client, demo_content):
+    login(client, "rst_applicant")
+    for path in ("/catalog/?provider=99999999999999999999", "/catalog/?page=99999999999999999999",
+                 "/tasks?page=99999999999999999999", "/tasks?page=abc", "/catalog/?page=-3"):  # fmt: skip
+        assert client.get(path).status_code == 200, path
+    supervisor = app.test_client()
+    login(supervisor, "supervisor")
+    assert supervisor.get("/supervision/audit?page=99999999999999999999").status_code == 200

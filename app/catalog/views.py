@@ -26,6 +26,7 @@ from app.catalog.vocab import (
     code_for,
     label,
 )
+from app.db_types import page_number, row_id
 from app.errors import NotFound, ServiceError, ValidationFailed
 from app.extensions import db
 from app.org.models import Department
@@ -67,19 +68,14 @@ def _visible(code: str):
 def browse():
     """Search and filter the published catalog."""
     args = request.args
-    try:
-        page_number = max(1, int(args.get("page", 1)))
-    except ValueError:
-        page_number = 1
-    provider = args.get("provider", "")
     page = services.browse(
         query=args.get("q", ""),
-        provider_id=int(provider) if provider.isdigit() else None,
+        provider_id=row_id(args.get("provider")),
         resource_class=args.get("class") or None,
         share_type=args.get("share_type") or None,
         level=args.get("level") or None,
         update_cycle=args.get("update_cycle") or None,
-        page=page_number,
+        page=page_number(args.get("page")),
     )
     providers = db.session.scalars(db.select(Department).order_by(Department.level, Department.id))
     return render_template(

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from app import clock
 from app.clock import SHANGHAI
+from app.db_types import page_number
 from app.engine.models import HumanTask, ProcessVersion, TaskStatus
 from app.engine.queries import candidate_filter
 from app.extensions import db
@@ -149,10 +150,7 @@ def parse_filters(args) -> InboxFilter:
         except ValueError:
             return None
 
-    try:
-        page = max(1, int(args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = page_number(args.get("page"))
     scope = args.get("scope", "mine")
     return InboxFilter(
         scope=scope if scope in SCOPES else "mine",

@@ -19,7 +19,7 @@ from app.audit.timeline import case_timeline
 from app.auth.forms import EmptyForm
 from app.calendar.deadlines import end_of_day, start_of_day
 from app.clock import SHANGHAI
-from app.db_types import row_id
+from app.db_types import page_number, row_id
 from app.engine.queries import case_tasks
 from app.errors import ServiceError, ValidationFailed
 from app.extensions import db
@@ -397,7 +397,7 @@ def audit(fmt: str | None = None):
         events = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(100_000)))
         names = stats.department_names(e.department_id for e in events)
         return table_response("审计日志", AUDIT_HEADERS, [_audit_row(e, names) for e in events], fmt)
-    page = max(1, _int_arg("page") or 1)
+    page = page_number(request.args.get("page"))
     events = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).offset((page - 1) * 50).limit(51)))
     names = stats.department_names(e.department_id for e in events)
     return render_template(
