@@ -229,6 +229,7 @@ def test_api_rejects_held_out_style_bad_resources_per_field(app, client, content
         (valid(code="3420000-1"), {"code"}),
         (valid(color="red"), {"color"}),
         (valid(items=[{"name": "x", "data_type": "string", "length": "long"}]), {"items[0].length"}),
+        (valid(items=[{"name": "x", "data_type": "string", "length": 99999999999999999999}]), {"items[0].length"}),
     ]  # fmt: skip
     for body, fields in cases:
         response = client.post("/api/v1/catalog/resources", json=body, headers=token)

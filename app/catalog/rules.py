@@ -27,6 +27,7 @@ from app.catalog.vocab import (
 # 资源代码 = 前段码 "/" 后段码 (顺序码). 前段码: 类 + 项 — 1 + base category, 2 + topic, 3 + provider region code.
 CODE_RE = re.compile(r"^(?P<prefix>(?P<cls>[123])(?P<sub>\d{2}|\d{6}))/(?P<seq>\d{6})$")
 MAX_ITEMS = 500
+ITEM_LENGTH_MAX = 1_000_000_000  # characters or digits of one data item; an INTEGER column holds it
 
 
 def code_prefix(resource_class: str, subcategory: str | None, provider_region: str) -> str:
@@ -140,10 +141,12 @@ def check_resource(data: dict) -> dict[str, str]:
         length = item.get("length")
         if length not in (None, ""):
             try:
-                if int(length) <= 0:
+                if not 0 < int(length) <= ITEM_LENGTH_MAX:
                     raise ValueError
             except (TypeError, ValueError):
-                errors[f"{where}.length"] = f"信息项“{item_name or index + 1}”的长度应为正整数"
+                errors[f"{where}.length"] = (
+                    f"信息项“{item_name or index + 1}”的长度应为 1–{ITEM_LENGTH_MAX} 之间的整数"
+                )
         item_share = item.get("share_type") or None
         if item_share is not None and item_share not in SHARE_TYPES:
             errors[f"{where}.share_type"] = f"信息项“{item_name or index + 1}”的共享类型不在可选范围内"
