@@ -224,3 +224,50 @@ def test_notifications_over_the_api(app, client, seeded):
         response = client.get(f"/api/v1/notifications?{query}", headers=token)
         assert response.status_code == 422, query
     assert client.get("/api/v1/notifications").status_code == 401
+
+
+def test_incidents_api_lists_retries_and_cancels_for_admins(app, client, seeded, tmp_path):
+    from app.engine.registry import deploy
+    from tests.conftest import DATA
+    from tests.test_engine_runtime import SAMPLE
+
+    broken = tmp_path / "engine_sample.bpmn"
+    broken.write_text(SAMPLE.replace(
+        '<spiffworkflow:property name="candidateDepartment" value="applicant_department_id" />\n'
+        "        </spiffworkflow:properties>",
+        '<spiffworkflow:property name="candidateDepartment" value="applicant_department_id" />\n'
+        "        </spiffworkflow:properties>\n"
+        "        <spiffworkflow:postScript>share = 1 / divisor</spiffworkflow:postScript>", 1))  # fmt: skip
+    with app.app_context():
+        assert deploy([broken], forms_dir=DATA / "forms").problems == []
+        row = runtime.start_instance("engine_sample", business_key="GS-API-INC", actor=user("rst_applicant"), data={
+            "applicant_department_id": user("rst_applicant").department_id,
+            "provider_department_id": user("gat_provider").department_id, "divisor": 0})  # fmt: skip
+        runtime.complete_task(open_task(row.id).id, user("rst_applicant"), {"purpose": "x"})
+        instance_id = row.id
+    admin, clerk = bearer(api_token(app, "admin")), bearer(api_token(app, "rst_applicant"))
+
+    assert client.get("/api/v1/incidents", headers=clerk).status_code == 403
+    (incident,) = client.get("/api/v1/incidents", headers=admin).get_json()
+    assert (incident["business_key"], incident["task_name"]) == ("GS-API-INC", "提交申请")
+    assert "ZeroDivisionError" in incident["message"]  # the real error, not the engine's wrapper
+    assert client.post(f"/api/v1/incidents/{incident['id']}/retry", headers=clerk).status_code == 403
+    retried = client.post(f"/api/v1/incidents/{incident['id']}/retry", headers=admin)
+    assert retried.status_code == 200
+    body = retried.get_json()
+    assert (body["incident"]["resolution"], body["again"], body["instance_status"]) == (
+        "retried",
+        None,
+        "running",
+    )
+    assert client.post(f"/api/v1/incidents/{incident['id']}/retry", headers=admin).status_code == 409  # done
+    assert client.post("/api/v1/incidents/999999/retry", headers=admin).status_code == 404
+
+    missing = client.post(f"/api/v1/instances/{instance_id}/cancel", json={"reason": ""}, headers=admin)
+    assert missing.status_code == 422 and "reason" in missing.get_json()["error"]["fields"]
+    cancelled = client.post(
+        f"/api/v1/instances/{instance_id}/cancel", json={"reason": "申请人撤回"}, headers=admin
+    )
+    assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
+    again = client.post(f"/api/v1/instances/{instance_id}/cancel", json={"reason": "再次取消"}, headers=admin)
+    assert again.status_code == 409

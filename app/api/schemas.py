@@ -213,3 +213,51 @@ class DeadlineOut(Output):
     provisional = fields.Boolean()
     provisional_reason = fields.String(allow_none=True)
     calendar_version = fields.Integer(allow_none=True)
+
+
+# --- incidents (admins) --------------------------------------------------------------------------------------
+
+
+class IncidentOut(Output):
+    """A failure that stopped an instance: the real error, the task, the time, and how it was resolved."""
+
+    id = fields.Integer()
+    instance_id = fields.Integer()
+    business_key = fields.Function(
+        lambda incident: incident.instance.business_key, metadata={"description": "案件编号"}
+    )
+    process_id = fields.Function(lambda incident: incident.instance.process_id)
+    task_id = fields.String(allow_none=True)
+    task_name = fields.String(allow_none=True, metadata={"description": "出错的环节"})
+    error_type = fields.String()
+    message = fields.String(metadata={"description": "真实的错误信息"})
+    created_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
+    resolution = fields.String(allow_none=True, metadata={"description": "retried 或 cancelled"})
+
+
+class RetryOut(Output):
+    """What a retry did."""
+
+    incident = fields.Nested(IncidentOut, metadata={"description": "已处理的故障"})
+    again = fields.Nested(IncidentOut, allow_none=True, metadata={"description": "重试仍失败时的新故障"})
+    instance_status = fields.String()
+
+
+class CancelInput(Input):
+    """Why an instance is cancelled."""
+
+    reason = fields.String(
+        required=True, validate=validate.Length(1, 2000, error="请填写取消原因（最多 2000 字）")
+    )
+
+
+class InstanceOut(Output):
+    """A process instance's state."""
+
+    id = fields.Integer()
+    business_key = fields.String()
+    process_id = fields.String()
+    status = fields.String(metadata={"description": "running、waiting、completed、cancelled 或 incident"})
+    started_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
