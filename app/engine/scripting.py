@@ -112,9 +112,12 @@ def bpmn_platform_operator(department_id: int) -> int | None:
     memo = g.setdefault("platform_operator_memo", {})
     key = int(department_id)
     if key not in memo:
-        dept = db.session.get(Department, key)
-        operator = dept.platform.operator if dept is not None else None
-        memo[key] = operator.id if operator else None
+        # No autoflush: a lookup must not write the transaction's pending rows early (audit rows would then be
+        # inserted unsealed and updated at commit, one statement more).
+        with db.session.no_autoflush:
+            dept = db.session.get(Department, key)
+            operator = dept.platform.operator if dept is not None else None
+            memo[key] = operator.id if operator else None
     return memo[key]
 
 
