@@ -664,3 +664,15 @@ def test_an_admin_cancelling_an_instance_another_process_just_saved_gets_a_confl
         assert db.session.get(ProcessInstance, row.id).status != InstanceStatus.CANCELLED
         runtime.cancel_instance(row.id, user("admin"), "重复立案")  # read again, it goes through
     assert db.session.get(ProcessInstance, row.id).status == InstanceStatus.CANCELLED
+
+
+def test_audit_rows_are_written_once_sealed_even_when_an_expression_looks_up_a_department(engine_ready):
+    row = start_sample()
+    from flask import g
+
+    g.pop("platform_operator_memo", None)  # a new request: the check's department is looked up afresh
+    with captured_sql() as statements:
+        runtime.complete_task(open_task(row.id).id, user("rst_applicant"), {"purpose": "x"})
+    assert open_task(row.id).label == "规范性检查"
+    assert any(s.startswith("INSERT INTO audit_event") for s in statements)
+    assert not [s for s in statements if s.startswith("UPDATE audit_event")]
