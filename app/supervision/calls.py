@@ -222,21 +222,20 @@ def probe_services() -> int:
     A service probed less than half an interval ago is skipped: with several app processes running the
     scheduler, each service is still probed about once per PROBE_INTERVAL_SECONDS.
     """
-    services = db.session.scalars(
-        select(DataService).where(DataService.active.is_(True), DataService.health_url.is_not(None))
-    ).all()
-    last_probe = dict(
-        db.session.execute(
-            select(ServiceProbe.service_id, func.max(ServiceProbe.at)).group_by(ServiceProbe.service_id)
-        ).all()
-    )
     fresh_after = clock.now() - timedelta(seconds=current_app.config["PROBE_INTERVAL_SECONDS"] / 2)
+    probed_lately = (
+        select(ServiceProbe.id)
+        .where(ServiceProbe.service_id == DataService.id, ServiceProbe.at > fresh_after)
+        .exists()
+    )  # one seek per service in ix_service_probe_service_at, however long the probe history
+    services = db.session.scalars(
+        select(DataService).where(
+            DataService.active.is_(True), DataService.health_url.is_not(None), ~probed_lately
+        )
+    ).all()
     count = 0
     for service in services:
         if not service.health_url.startswith(("http://", "https://")):
-            continue
-        last = last_probe.get(service.id)
-        if last is not None and clock.as_utc(last) > fresh_after:
             continue
         db.session.add(probe(service, current_app.config.get("PROBE_TIMEOUT_SECONDS", 5.0)))
         count += 1
