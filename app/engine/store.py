@@ -277,28 +277,25 @@ def _sync_human_tasks(
     now = clock.now()
     session = db.session()
     connection = session.connection()
-    closed = []
     for task_id in was_open - open_now.keys():
         task = find_task(workflow, task_id)
         done = task is not None and task.state == TaskState.COMPLETED
         status = TaskStatus.COMPLETED if done else TaskStatus.CANCELLED
-        if done and completer is not None:
+        by_completer = done and completer is not None
+        if by_completer:
             connection.execute(
                 _COMPLETE_TASK, {"_id": task_id, "_status": status, "_at": now, "_by": completer.id}
             )
         else:
             connection.execute(_CLOSE_TASK, {"_id": task_id, "_status": status, "_at": now})
-        closed.append((task_id, status, done and completer is not None))
-    for task_id, status, by_completer in closed:
         human = session.identity_map.get(identity_key(HumanTask, task_id))
-        if human is None:
-            continue
-        set_committed_value(human, "status", status)
-        set_committed_value(human, "completed_at", now)
-        if by_completer:
-            set_committed_value(human, "completed_by_id", completer.id)
-            set_committed_value(human, "assignee_id", human.assignee_id or completer.id)
-            set_committed_value(human, "draft", None)
+        if human is not None:  # the session's copy says what was written
+            set_committed_value(human, "status", status)
+            set_committed_value(human, "completed_at", now)
+            if by_completer:
+                set_committed_value(human, "completed_by_id", completer.id)
+                set_committed_value(human, "assignee_id", human.assignee_id or completer.id)
+                set_committed_value(human, "draft", None)
     created = [_materialize(row, task) for task_id, task in open_now.items() if task_id not in was_open]
     if created:
         connection.execute(_TASKS.insert(), [_column_values(human, _TASKS) for human in created])
@@ -367,9 +364,7 @@ def _write_instance(row: ProcessInstance, values: dict) -> None:
         insert_values = _column_values(row, _INSTANCES)
         del insert_values["id"]
         row.id = connection.execute(_INSTANCES.insert(), insert_values).inserted_primary_key[0]
-        if row in session:
-            session.expunge(row)
-        make_transient_to_detached(row)
+        make_transient_to_detached(row)  # the caller never added it to the session: it is transient
         session.add(row)
         return
     version = row.lock_version
