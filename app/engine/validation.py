@@ -101,7 +101,12 @@ def _membership_tests(tree: ast.AST) -> set[int]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Compare) and all(isinstance(op, ast.In | ast.NotIn) for op in node.ops):
             for value in node.comparators:
-                if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and not value.args:
+                if (
+                    isinstance(value, ast.Call)
+                    and isinstance(value.func, ast.Name)
+                    and value.func.id == "globals"
+                    and not value.args
+                ):
                     allowed.add(id(value.func))
     return allowed
 
@@ -110,7 +115,7 @@ def _unsafe(tree: ast.AST) -> tuple[int, str] | None:
     """The first construct a process script may not use: (line within the code, what), or None."""
     membership = _membership_tests(tree)
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id == "globals" and id(node) in membership:
+        if id(node) in membership:
             continue
         if isinstance(node, ast.Import | ast.ImportFrom):
             return node.lineno, "不允许 import（流程脚本只能使用流程数据和内置函数）"
