@@ -6,7 +6,7 @@ from app.access import require
 from app.api import api_user, bp
 from app.api.schemas import CancelInput, IncidentOut, InstanceOut, RetryOut
 from app.engine import runtime
-from app.engine.models import Incident, ProcessInstance
+from app.engine.models import Incident
 from app.extensions import db
 
 TAGS = ["流程故障"]
@@ -26,8 +26,7 @@ def retry(incident_id: int):
     """排除原因后重试出错的环节；仍失败时返回新的故障"""
     again = runtime.retry_incident(incident_id, api_user())
     incident = db.session.get(Incident, incident_id)
-    status = db.session.get(ProcessInstance, incident.instance_id).status
-    return {"incident": incident, "again": again, "instance_status": status}
+    return {"incident": incident, "again": again, "instance_status": incident.instance.status}
 
 
 @bp.post("/instances/<int:instance_id>/cancel", tags=TAGS)
