@@ -186,11 +186,14 @@ def get_task(task_id: str) -> HumanTask:
     return task
 
 
-def _open_task(task_id: str) -> HumanTask:
-    task = get_task(task_id)
+def _must_be_open(task: HumanTask) -> HumanTask:
     if task.status != TaskStatus.OPEN:
         raise Conflict(_("任务已经办结或已取消"))
     return task
+
+
+def _open_task(task_id: str) -> HumanTask:
+    return _must_be_open(get_task(task_id))
 
 
 _TASK_AND_INSTANCE = (
@@ -208,9 +211,7 @@ def _open_task_locked(task_id: str) -> tuple[HumanTask, ProcessInstance]:
     found = db.session.execute(_TASK_AND_INSTANCE, {"task_id": str(task_id)}).first()
     if found is None:
         raise NotFound(_("任务不存在"))
-    if found[0].status != TaskStatus.OPEN:
-        raise Conflict(_("任务已经办结或已取消"))
-    return found[0], found[1]
+    return _must_be_open(found[0]), found[1]
 
 
 def claim_task(task_id: str, user: User) -> HumanTask:
