@@ -180,3 +180,21 @@ def user(username: str):
     from app.org.models import User
 
     return db.session.scalar(db.select(User).where(User.username == username))
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The application served over real HTTP by a threaded server on 127.0.0.1 (each request in its own
+    thread, session and database connection, as under gunicorn): the base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock
@@ -26,13 +26,14 @@ from app.access import require
 from app.audit.writer import record
 from app.calendar.services import on_deadlines_recomputed
 from app.engine import store
-from app.engine.forms import validate_form
+from app.engine.forms import clean_form, validate_form
 from app.engine.models import HumanTask, Incident, InstanceStatus, ProcessInstance, TaskStatus
 from app.engine.registry import latest_version_key, parsed_by_id
 from app.engine.scripting import INJECTED, RunContext, begin_run, end_run
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.org.models import User
+from app.transactions import begin_write
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +48,27 @@ def _run(row: ProcessInstance, actor: User | None) -> Iterator[RunContext]:
         end_run(token)
 
 
+def _database_error(err: BaseException) -> DBAPIError | None:
+    """The database error behind `err` (a service operation's write failed), if there is one."""
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, DBAPIError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def _attempt(step: Callable[[], None]) -> Exception | None:
-    """Run engine work and return the error instead of raising it (the caller turns it into an incident)."""
+    """Run engine work and return the error instead of raising it (the caller turns it into an incident).
+
+    A failed database statement is not an incident of the process: the transaction is broken and nothing of
+    it can be saved, so the database error is raised to the use case, which rolls back (a lost race becomes a 409)."""
     try:
         step()
     except Exception as err:
+        database_error = _database_error(err)
+        if database_error is not None:
+            raise database_error from err
         return err
     return None
 
@@ -95,7 +112,9 @@ def _conflicts_as_409() -> Iterator[None]:
     """Turn a lost race (another transaction changed the instance first) into a clear Conflict."""
     try:
         yield
-    except StaleDataError:
+    except (StaleDataError, IntegrityError) as err:
+        # IntegrityError: a row the use case would create was created by a concurrent one first.
+        log.info("lost race: %s", err)
         db.session.rollback()
         raise Conflict(_("该事项已被他人处理，请刷新后重试")) from None
     except OperationalError as err:
@@ -112,6 +131,7 @@ def _commit() -> None:
 
 
 def _locked_instance(instance_id: int) -> ProcessInstance:
+    begin_write()
     row = db.session.scalar(
         db.select(ProcessInstance)
         .where(ProcessInstance.id == instance_id)
@@ -193,7 +213,12 @@ def _must_be_open(task: HumanTask) -> HumanTask:
 
 
 def _open_task(task_id: str) -> HumanTask:
-    return _must_be_open(get_task(task_id))
+    """An open task, read inside the write transaction that will change it (fresh, not the session's copy)."""
+    begin_write()
+    task = db.session.get(HumanTask, str(task_id), populate_existing=True)
+    if task is None:
+        raise NotFound(_("任务不存在"))
+    return _must_be_open(task)
 
 
 _TASK_AND_INSTANCE = (
@@ -207,7 +232,9 @@ _TASK_AND_INSTANCE = (
 
 
 def _open_task_locked(task_id: str) -> tuple[HumanTask, ProcessInstance]:
-    """An open task and its instance, read in one statement that locks the instance row (PostgreSQL)."""
+    """An open task and its instance, read in one statement that locks the instance row (PostgreSQL; the
+    database on SQLite)."""
+    begin_write()
     found = db.session.execute(_TASK_AND_INSTANCE, {"task_id": str(task_id)}).first()
     if found is None:
         raise NotFound(_("任务不存在"))
@@ -296,8 +323,8 @@ def save_draft(task_id: str, user: User, data: dict[str, Any]) -> HumanTask:
 
 
 def complete_task(task_id: str, user: User, data: dict[str, Any] | None = None) -> HumanTask:
-    """Complete a task with form data (validated per field); the engine moves on and new tasks appear."""
-    data = data or {}
+    """Complete a task with form data (trimmed, validated per field); the engine moves on, new tasks appear."""
+    data = clean_form(data or {})
     with _conflicts_as_409():
         task, row = _open_task_locked(task_id)
         require(user, "task.complete", task)
