@@ -11,7 +11,7 @@ import pytest
 from app import clock
 from app.catalog.models import Resource
 from app.engine import runtime
-from app.engine.models import HumanTask, Notification, TaskStatus
+from app.engine.models import HumanTask, TaskStatus
 from app.errors import PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.sharing import services
@@ -261,4 +261,7 @@ def test_analyst_changes_provider_deadline_running_cases_keep_theirs(content, tm
         runtime.complete_task(task(number, "normative_check").id, user("hb_operator"), {"accepted": True})
     assert task(first, "provider_authorization").due_date == date(2026, 11, 16)  # 10 WD after Monday 11-02
     assert task(second, "provider_authorization").due_date == date(2026, 11, 11)  # 7 WD
-    assert db.session.scalar(db.select(db.func.count(Notification.id))) >= 0
+    kept, changed_version = (
+        task(n, "provider_authorization").instance.process_version for n in (first, second)
+    )
+    assert (kept.process_id, kept.version + 1) == (changed_version.process_id, changed_version.version)

@@ -189,3 +189,60 @@ def test_the_case_page_shows_working_days_taken_per_step(app, client, demo_conte
     taken = dict(rows)
     assert taken["规范性检查"] == "3个工作日"
     assert [v for k, v in taken.items() if k != "规范性检查"] == ["已用2个工作日"]
+
+
+def test_blank_reasons_are_refused_and_every_id_a_dispute_needs_is_readable(app, client, demo_content):
+    """§19/§20: a refusal needs 具体原因, and spaces are none. §25: the line id a dispute needs is in the
+    API's answers (the application and the authorization list), not only in the case page's links."""
+    applicant = bearer(api_token(app, "rst_applicant"))
+    body = _body(app, "婚姻登记信息")
+    numbers = [
+        client.post("/api/v1/applications", json=body, headers=applicant).get_json()["number"] for _ in "ab"
+    ]
+    operator = bearer(api_token(app, "hb_operator"))
+    checks = {
+        t["business_key"]: t["id"]
+        for t in client.get("/api/v1/tasks?scope=queue", headers=operator).get_json()["items"]
+    }
+
+    def complete(task_id: str, data: dict, headers: dict):
+        return client.post(f"/api/v1/tasks/{task_id}/complete", json={"data": data}, headers=headers)
+
+    blank = complete(checks[numbers[0]], {"accepted": False, "reasons": " \u3000 "}, operator)
+    assert blank.status_code == 422 and blank.get_json()["error"]["fields"] == {
+        "reasons": "请填写不予受理理由"
+    }
+    assert (
+        client.get(f"/api/v1/applications/{numbers[0]}", headers=applicant).get_json()["status"]
+        == "submitted"
+    )
+    assert (
+        complete(checks[numbers[0]], {"accepted": False, "reasons": "  用途不明确 "}, operator).status_code
+        == 200
+    )
+    case = client.get(f"/api/v1/applications/{numbers[0]}", headers=applicant).get_json()
+    assert (case["status"], case["check_reasons"]) == ("not_accepted", "用途不明确")
+
+    assert complete(checks[numbers[1]], {"accepted": True}, operator).status_code == 200
+    provider = bearer(api_token(app, "mz_clerk"))
+    (decide,) = client.get("/api/v1/tasks?scope=queue", headers=provider).get_json()["items"]
+    blank = complete(decide["id"], {"granted": False, "reasons": "  ", "basis": "\t"}, provider)
+    assert blank.get_json()["error"]["fields"] == {
+        "reasons": "请填写不予授权理由",
+        "basis": "请填写不予授权依据",
+    }
+    assert (
+        complete(
+            decide["id"], {"granted": False, "reasons": "涉及个人隐私", "basis": "《婚姻登记条例》"}, provider
+        ).status_code
+        == 200
+    )
+    (line,) = client.get(f"/api/v1/applications/{numbers[1]}", headers=applicant).get_json()["resources"]
+    assert line["decision"] == "refused"
+    dispute = client.post(
+        "/api/v1/disputes",
+        json={"topic": "result", "description": "用途符合法定职责", "line_id": line["line_id"]},
+        headers=applicant,
+    )
+    assert dispute.status_code == 201, dispute.get_json()
+    assert dispute.get_json()["line_id"] == line["line_id"]

@@ -11,8 +11,8 @@ from app.api.schemas import Input, Output, row_id
 from app.catalog.schemas import ReasonInput
 from app.errors import NotFound
 from app.extensions import db
-from app.sharing import services
-from app.sharing.models import ShareApplication
+from app.sharing import disputes, objections, services
+from app.sharing.models import ApplicationLine, Objection, ShareApplication
 
 
 class LineInput(Input):
@@ -41,6 +41,7 @@ class ApplicationInput(Input):
 class LineOut(Output):
     """One requested resource: its route (platform or provider) and decision."""
 
+    line_id = fields.Integer(attribute="id", metadata={"description": "申请资源编号（提出争议时用）"})
     code = fields.Function(lambda line: line.resource.code)
     name = fields.Function(lambda line: line.resource.name)
     items = fields.List(fields.String())
@@ -78,6 +79,8 @@ class AuthorizationOut(Output):
     """An authorization record (办法§21): what may be used, by whom, for what, until when."""
 
     id = fields.Integer()
+    application = fields.Function(lambda a: a.line.application.number, metadata={"description": "案件编号"})
+    line_id = fields.Integer(metadata={"description": "申请资源编号（提出争议时用）"})
     resource = fields.Function(lambda a: a.resource.code)
     applicant_department = fields.Function(lambda a: a.applicant_department.name)
     items = fields.List(fields.String())
@@ -113,6 +116,7 @@ class ObjectionOut(Output):
 
     number = fields.String()
     status = fields.String()
+    authorization_id = fields.Integer()
     resource = fields.Function(lambda o: o.resource.code)
     items = fields.List(fields.String())
     description = fields.String()
@@ -124,9 +128,13 @@ class ObjectionOut(Output):
 
 
 def _serve_normally(_objection) -> str:
-    from app.sharing.objections import SERVE_NORMALLY
+    return objections.SERVE_NORMALLY
 
-    return SERVE_NORMALLY
+
+class ObjectionListOut(Output):
+    """Objections of the user's department."""
+
+    items = fields.List(fields.Nested(ObjectionOut))
 
 
 class ObjectionCreatedOut(ObjectionOut):
@@ -145,9 +153,7 @@ class DisputeInput(Input):
 
 
 def _topic_label(dispute) -> str | None:
-    from app.sharing.disputes import TOPICS
-
-    return TOPICS.get(dispute.topic)
+    return disputes.TOPICS.get(dispute.topic)
 
 
 class DisputeOut(Output):
@@ -228,37 +234,36 @@ def revoke_authorization(body: dict, authorization_id: int):
 @bp.response(201, ObjectionCreatedOut)
 def create_objection(body: dict):
     """提出数据异议（办法§23）；核实期间凭有效证明照常提供"""
-    from app.sharing.objections import raise_objection
-
     authorization = services.get_authorization(body.pop("authorization_id"))
-    return raise_objection(api_user(), authorization, body)
+    return objections.raise_objection(api_user(), authorization, body)
+
+
+@bp.get("/objections", tags=OBJECTIONS)
+@bp.response(200, ObjectionListOut)
+def list_objections():
+    """本部门提出或须答复的异议"""
+    return {"items": objections.objections_of(api_user().department_id)}
 
 
 @bp.get("/objections/<number>", tags=OBJECTIONS)
 @bp.response(200, ObjectionOut)
 def get_objection(number: str):
     """一件异议（有权查看时）"""
-    from app.sharing.objections import get_objection as find
-
-    return find(api_user(), number)
+    return objections.get_objection(api_user(), number)
 
 
 @bp.get("/disputes", tags=DISPUTES)
 @bp.response(200, DisputeListOut)
 def list_disputes():
     """本部门作为当事方的争议（领导小组办公室可见全部）"""
-    from app.sharing.disputes import disputes_for
-
-    return {"items": disputes_for(api_user())}
+    return {"items": disputes.disputes_for(api_user())}
 
 
 @bp.get("/disputes/<number>", tags=DISPUTES)
 @bp.response(200, DisputeOut)
 def get_dispute(number: str):
     """一件争议（有权查看时）"""
-    from app.sharing.disputes import get_dispute as find
-
-    return find(api_user(), number)
+    return disputes.get_dispute(api_user(), number)
 
 
 @bp.post("/disputes", tags=DISPUTES)
@@ -266,9 +271,6 @@ def get_dispute(number: str):
 @bp.response(201, DisputeOut)
 def create_dispute(body: dict):
     """提出争议（办法§25）：先协商，协商不成报领导小组办公室"""
-    from app.sharing.disputes import raise_dispute
-    from app.sharing.models import ApplicationLine, Objection
-
     line = objection = None
     if body["line_id"] is not None:
         line = db.session.get(ApplicationLine, body["line_id"])
@@ -278,6 +280,6 @@ def create_dispute(body: dict):
         objection = db.session.scalar(select(Objection).where(Objection.number == body["objection_number"]))
         if objection is None:
             raise NotFound("异议不存在")
-    return raise_dispute(  # starting its procedure commits
+    return disputes.raise_dispute(  # starting its procedure commits
         api_user(), topic=body["topic"], description=body["description"], line=line, objection=objection
     )

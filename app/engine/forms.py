@@ -74,6 +74,24 @@ def _validator(schema: dict) -> Draft202012Validator:
     return validator
 
 
+def clean_form(data: Any) -> Any:
+    """Submitted form data as the process gets it: text trimmed, blank text left out.
+
+    A reason of spaces is no reason (办法§19 asks for 具体原因): a blank text field counts as not filled in,
+    so `required` (and a conditional `then: required`) reports it by its Chinese title, and models test an
+    optional field with `'field' in globals()` as for any field left empty."""
+    if not isinstance(data, dict):
+        return data
+    cleaned = {}
+    for name, value in data.items():
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                continue
+        cleaned[name] = value
+    return cleaned
+
+
 def validate_form(schema: dict | None, data: Any) -> dict[str, str]:
     """Per-field messages for `data` against `schema`; empty when valid."""
     if schema is None:
