@@ -5,12 +5,18 @@ from __future__ import annotations
 import io
 import json
 import re
+from datetime import date
 from html import unescape
 from pathlib import Path
 
-from app.engine.models import ModelUpload, ProcessVersion
+from app.engine.models import HumanTask, ModelUpload, ProcessVersion, TaskStatus
+from app.engine.registry import deploy
+from app.engine.runtime import complete_task
 from app.extensions import db
-from tests.conftest import csrf_token, login
+from app.sharing.services import submit_application
+from tests.conftest import csrf_token, login, user
+from tests.test_cli import run
+from tests.test_sharing import application_data
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,3 +110,37 @@ def test_only_analysts_and_admins_see_the_models(client, seeded):
     login(client, "rst_applicant")
     assert client.get("/admin/processes").status_code == 403
     assert client.get("/admin/processes/upload").status_code == 403
+
+
+def test_deploying_one_called_file_from_the_command_line_deploys_its_caller_and_takes_effect(
+    app, demo_content, tmp_path
+):
+    """`govshare bpmn deploy FILE` lays FILE over the deployed models, as an upload does: the calling
+    share_application gets a version that uses the changed resource_authorization, so new cases get 7 days."""
+    source = (ROOT / "bpmn" / "resource_authorization.bpmn").read_text(encoding="utf-8")
+    changed = tmp_path / "resource_authorization.bpmn"
+    changed.write_text(
+        source.replace("deadline(forwarded_at, 10)", "deadline(forwarded_at, 7)"), encoding="utf-8"
+    )
+    with app.app_context():
+        alone = deploy([changed], comment="只部署被调用的流程")
+        (problem,) = alone.problems
+        assert alone.created == [] and problem.element_id == "resource_authorization"
+        assert "share_application" in problem.message and "一并部署" in problem.message
+    assert _versions(app, "resource_authorization") == [1]
+
+    result = run(app, "bpmn", "deploy", str(changed), "--comment", "提供部门答复期限改为7个工作日")
+    assert result.exit_code == 0, result.output
+    assert "deployed resource_authorization v2" in result.output
+    assert "deployed share_application v2" in result.output
+    with app.app_context():
+        number = submit_application(user("rst_applicant"), application_data("婚姻登记信息")).number
+        (check,) = db.session.scalars(db.select(HumanTask).where(HumanTask.business_key == number))
+        complete_task(check.id, user("hb_operator"), {"accepted": True})
+        provider_task = db.session.scalar(
+            db.select(HumanTask).where(HumanTask.business_key == number, HumanTask.status == TaskStatus.OPEN)
+        )
+        assert provider_task.due_date == date(2026, 11, 11)  # 7 working days after Monday 11-02
+
+    unreadable = run(app, "bpmn", "deploy", str(tmp_path / "missing.bpmn"))
+    assert unreadable.exit_code == 1 and "missing.bpmn" in unreadable.output

@@ -34,9 +34,12 @@ def bpmn_validate(paths: tuple[Path, ...]):
 @click.option("--as", "as_user", default=None, help="Username recorded as the deployer (analyst or admin).")
 @with_appcontext
 def bpmn_deploy(paths: tuple[Path, ...], comment: str, as_user: str | None):
-    """Validate and deploy; only changed processes get a new version."""
+    """Validate and deploy bpmn/ and forms/ (or the given .bpmn/.json files, laid over the deployed models);
+    only changed processes get a new version, and the processes that call them with them."""
     from app.access import require
     from app.engine.registry import deploy
+    from app.engine.uploads import deploy_files
+    from app.errors import ValidationFailed
     from app.extensions import db
     from app.org.models import User
 
@@ -47,7 +50,11 @@ def bpmn_deploy(paths: tuple[Path, ...], comment: str, as_user: str | None):
             click.echo(f"错误：用户不存在：{as_user}", err=True)
             sys.exit(1)
         require(actor, "process.deploy")
-    result = deploy(list(paths) or None, actor=actor, comment=comment)
+    try:
+        result = deploy_files(list(paths), actor, comment) if paths else deploy(actor=actor, comment=comment)
+    except ValidationFailed as err:
+        click.echo(f"错误：{err.message}：{'；'.join(err.fields.values())}", err=True)
+        sys.exit(1)
     for problem in result.problems:
         click.echo(str(problem), err=True)
     if result.problems:

@@ -9,11 +9,12 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from sqlalchemy import func
 
 from app import clock
 from app.audit.writer import record
 from app.engine.models import ProcessVersion
-from app.engine.validation import ModelSet, Problem, check_models
+from app.engine.validation import ModelSet, Problem, check_models, closure
 from app.errors import NotFound
 from app.extensions import db
 from app.org.models import User
@@ -53,17 +54,6 @@ def validate(
     return models
 
 
-def _closure(models: ModelSet, pid: str) -> set[str]:
-    seen, todo = set(), [pid]
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        todo.extend(models.calls.get(current, ()))
-    return seen
-
-
 @dataclass
 class DeployResult:
     """What a deployment did."""
@@ -87,11 +77,11 @@ def deploy(
     """Validate and deploy: a new immutable version of each process whose files or forms changed.
     With `dry_run`, only report which processes would change."""
     models = validate(paths, bpmn_dir=bpmn_dir, forms_dir=forms_dir)
-    result = DeployResult(problems=models.problems)
-    if models.problems:
+    result = DeployResult(problems=models.problems or _callers_left_behind(models))
+    if result.problems:
         return result
     for pid in models.executable:
-        needed = sorted({models.process_files[p] for p in _closure(models, pid)})
+        needed = sorted({models.process_files[p] for p in closure(models, pid)})
         files = {name: models.sources[name] for name in needed}
         forms = {name: models.forms[name] for f in needed for name in sorted(models.forms_by_file[f])}
         digest = hashlib.sha256(
@@ -130,6 +120,51 @@ def deploy(
     if not dry_run:
         db.session.commit()
     return result
+
+
+def _callers_left_behind(models: ModelSet) -> list[Problem]:
+    """A deployed process keeps the copy of every process it calls that it was deployed with: deploying a
+    called process without its callers would change nothing for new cases. Such a deployment is refused,
+    naming the callers to deploy with it."""
+    problems = []
+    files_of = {models.process_files[pid]: pid for pid in models.process_files}
+    for version in latest_versions():
+        if version.process_id in models.process_files:
+            continue
+        called = sorted(files_of[name] for name in version.files if name in files_of)
+        for pid in called:
+            problems.append(
+                Problem(
+                    models.process_files[pid],
+                    None,
+                    pid,
+                    _(
+                        "已部署的流程 %(caller)s（%(file)s）调用本流程，只部署本文件不会对新案件生效："
+                        "请与 %(file)s 一并部署，或在“流程模型”页上传（与已部署的模型合并校验）",
+                        caller=version.process_id,
+                        file=version.source_file,
+                    ),
+                )
+            )
+    return problems
+
+
+def latest_versions() -> list[ProcessVersion]:
+    """The newest version of every deployed process."""
+    newest = (
+        db.select(ProcessVersion.process_id, func.max(ProcessVersion.version).label("version"))
+        .group_by(ProcessVersion.process_id)
+        .subquery()
+    )
+    return list(
+        db.session.scalars(
+            db.select(ProcessVersion).join(
+                newest,
+                (ProcessVersion.process_id == newest.c.process_id)
+                & (ProcessVersion.version == newest.c.version),
+            )
+        )
+    )
 
 
 def latest_version(process_id: str, *, required: bool = True) -> ProcessVersion | None:

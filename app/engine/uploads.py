@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app import clock
 from app.audit.writer import record
@@ -60,23 +60,6 @@ def check_files(files: list[tuple[str, bytes]]) -> dict[str, str]:
     return checked
 
 
-def _latest_versions() -> list[ProcessVersion]:
-    newest = (
-        select(ProcessVersion.process_id, func.max(ProcessVersion.version).label("version"))
-        .group_by(ProcessVersion.process_id)
-        .subquery()
-    )
-    return list(
-        db.session.scalars(
-            select(ProcessVersion).join(
-                newest,
-                (ProcessVersion.process_id == newest.c.process_id)
-                & (ProcessVersion.version == newest.c.version),
-            )
-        )
-    )
-
-
 @contextmanager
 def workspace(files: dict[str, str]) -> Iterator[tuple[list[Path], Path]]:
     """A temporary bpmn/ and forms/ pair: the latest deployed models with the uploaded files laid over them."""
@@ -84,7 +67,7 @@ def workspace(files: dict[str, str]) -> Iterator[tuple[list[Path], Path]]:
         bpmn_dir, forms_dir = Path(tmp, "bpmn"), Path(tmp, "forms")
         bpmn_dir.mkdir()
         forms_dir.mkdir()
-        for version in _latest_versions():
+        for version in registry.latest_versions():
             for name, text in version.files.items():
                 (bpmn_dir / name).write_text(text, encoding="utf-8")
             for name, schema in version.forms.items():
@@ -120,6 +103,19 @@ def upload(user: User, files: list[tuple[str, bytes]]) -> ModelUpload:
            data={"files": sorted(checked), "problems": len(result.problems), "changed": result.changed})  # fmt: skip
     db.session.commit()
     return item
+
+
+def deploy_files(paths: list[Path], user: User | None, comment: str) -> registry.DeployResult:
+    """Deploy the given .bpmn and .json files laid over the latest deployed models, as an upload is: a
+    changed called process gets deployed with its callers (`govshare bpmn deploy FILE…`)."""
+    files = []
+    for path in paths:
+        try:
+            files.append((path.name, path.read_bytes()))
+        except OSError as err:
+            raise ValidationFailed(_("文件无法读取"), fields={"files": f"{path}: {err.strerror}"}) from None
+    with workspace(check_files(files)) as (bpmn_paths, forms_dir):
+        return registry.deploy(bpmn_paths, forms_dir=forms_dir, actor=user, comment=comment)
 
 
 def get_upload(upload_id: int) -> ModelUpload:
