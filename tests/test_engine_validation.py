@@ -117,12 +117,27 @@ def test_schema_violation_is_reported_with_line_and_element(app, tmp_path):
                for p in problems), [str(p) for p in problems]  # fmt: skip
 
 
-def test_flow_to_a_missing_node_is_explained(app, tmp_path):
+def test_flow_to_a_missing_node_is_located_at_the_flow_and_names_the_target(app, tmp_path):
     path = broken(tmp_path, '<bpmn:sequenceFlow id="f5" sourceRef="decide" targetRef="end_done" />',
                   '<bpmn:sequenceFlow id="f5" sourceRef="decide" targetRef="nowhere" />')  # fmt: skip
     with app.app_context():
         problems = validate([path], forms_dir=DATA / "forms").problems
-    assert problems and problems[0].file == "broken.bpmn" and "nowhere" in str(problems[0])
+    line = line_of(path, 'targetRef="nowhere"')
+    assert [str(p) for p in problems] == [
+        f"broken.bpmn:{line} f5: 顺序流的终点 'nowhere' 在流程 engine_sample 中不存在"
+    ]
+
+
+def test_every_problem_of_a_file_is_reported_at_once(app, tmp_path):
+    """A missing candidate role no longer hides the broken flow (nor the flow the role)."""
+    path = broken(tmp_path, '<bpmn:sequenceFlow id="f5" sourceRef="decide" targetRef="end_done" />',
+                  '<bpmn:sequenceFlow id="f5" sourceRef="nowhere" targetRef="end_done" />')  # fmt: skip
+    text = path.read_text(encoding="utf-8").replace('name="provider_clerk"', 'name="provider_boss"', 1)
+    path.write_text(text, encoding="utf-8")
+    with app.app_context():
+        problems = validate([path], forms_dir=DATA / "forms").problems
+    assert {p.element_id for p in problems} == {"lane_provider", "decide", "f5"}
+    assert all(p.line for p in problems)
 
 
 def test_invalid_form_schema_is_reported(app, tmp_path):

@@ -61,6 +61,8 @@ class ModelSet:
     forms_by_file: dict[str, set[str]] = field(default_factory=dict)
     forms: dict[str, dict] = field(default_factory=dict)  # form file name → schema
     problems: list[Problem] = field(default_factory=list)
+    # files whose flows point at elements that do not exist: SpiffWorkflow would only repeat them, unlocated
+    broken_graphs: set[str] = field(default_factory=set)
 
 
 def _element_id(element) -> str | None:
@@ -215,6 +217,7 @@ def _check_file(models: ModelSet, file: str, tree, forms_dir: Path) -> None:
                 )
             for ref in lane.findall("bpmn:flowNodeRef", NS):
                 lanes[(ref.text or "").strip()] = name
+        _check_flows(models, file, process)
         boundary = {}
         for event in process.iter(f"{{{BPMN}}}boundaryEvent"):
             boundary.setdefault(event.get("attachedToRef"), []).append(event.get("id"))
@@ -298,6 +301,26 @@ def _check_file(models: ModelSet, file: str, tree, forms_dir: Path) -> None:
             )
 
 
+def _check_flows(models: ModelSet, file: str, process) -> None:
+    """Every sequence flow joins two elements of the process, and every boundary event sits on one: located
+    at the flow itself (SpiffWorkflow says only "found two items", without a line)."""
+    ids = {e.get("id") for e in process.iter() if isinstance(e.tag, str) and e.get("id")}
+    broken = []
+    for flow in process.iter(f"{{{BPMN}}}sequenceFlow"):
+        for end, label in (("sourceRef", "起点"), ("targetRef", "终点")):
+            ref = flow.get(end)
+            if ref not in ids:
+                broken.append(Problem(file, flow.sourceline, flow.get("id"),
+                                      f"顺序流的{label} {ref!r} 在流程 {process.get('id')} 中不存在"))  # fmt: skip
+    for event in process.iter(f"{{{BPMN}}}boundaryEvent"):
+        if event.get("attachedToRef") not in ids:
+            broken.append(Problem(file, event.sourceline, event.get("id"),
+                                  f"边界事件附着的任务 {event.get('attachedToRef')!r} 不存在"))  # fmt: skip
+    if broken:
+        models.problems.extend(broken)
+        models.broken_graphs.add(file)
+
+
 def check_models(paths: list[Path], forms_dir: Path) -> ModelSet:
     """Run every check over `paths` together (call activities may cross files)."""
     models = ModelSet()
@@ -350,16 +373,22 @@ def check_models(paths: list[Path], forms_dir: Path) -> ModelSet:
                             element.get("id") if element is not None else pid,
                             f"调用活动的目标流程 {target!r} 不存在")
                 )  # fmt: skip
-    if models.problems:
-        return models
-
+    # SpiffWorkflow builds every process whose files are readable, so its findings come in the same report
+    # as the problems above (all at once, not one layer at a time).
+    unbuildable = {pid for pid, called in models.calls.items() if called - set(models.process_files)}
+    unbuildable |= {pid for pid, file in models.process_files.items() if file in models.broken_graphs}
     parser = SpiffBpmnParser()
     for file, tree in models.trees.items():
+        if file in models.broken_graphs:
+            continue
         try:
             parser.add_bpmn_xml(tree, filename=file)
         except ValidationException as err:
             models.problems.append(_spiff_problem(err, file))
+            unbuildable |= {pid for pid, f in models.process_files.items() if f == file}
     for pid in models.executable:
+        if closure(models, pid) & unbuildable:
+            continue
         try:
             parser.get_spec(pid)
             parser.get_subprocess_specs(pid)
@@ -368,6 +397,17 @@ def check_models(paths: list[Path], forms_dir: Path) -> ModelSet:
         except Exception as err:  # SpiffWorkflow raises assorted errors for broken graphs
             models.problems.append(Problem(models.process_files[pid], None, pid, f"流程无法构建：{err}"))
     return models
+
+
+def closure(models: ModelSet, pid: str) -> set[str]:
+    """The process and every process it calls, directly or not."""
+    seen, todo = set(), [pid]
+    while todo:
+        current = todo.pop()
+        if current not in seen:
+            seen.add(current)
+            todo.extend(models.calls.get(current, ()))
+    return seen
 
 
 def _spiff_problem(err: ValidationException, file: str) -> Problem:
