@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 
 from app import create_app
@@ -150,8 +152,6 @@ def test_healthz_checks_the_database(client):
 def test_upgrading_a_populated_database_keeps_its_instances(tmp_path):
     """Batch migrations rebuild SQLite tables; rows referenced by foreign keys and old plain-JSON engine
     states must survive the upgrade to the compressed-state schema."""
-    from flask_migrate import upgrade
-
     from app.engine.store import decode_state
     from config import TestingConfig
 
@@ -179,3 +179,35 @@ def test_upgrading_a_populated_database_keeps_its_instances(tmp_path):
         assert decode_state(state) == {"data": {"a": 1}}
         assert db.session.execute(text("SELECT count(*) FROM human_task")).scalar() == 1
         assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []
+
+
+def _queue_index_columns() -> list[str]:
+    indexes = sa_inspect(db.engine).get_indexes("human_task")
+    return next(index["column_names"] for index in indexes if index["name"] == "ix_human_task_queue")
+
+
+def test_migrations_go_down_to_nothing_and_up_again(app):
+    """Every migration can be undone and redone (on the test database: SQLite or PostgreSQL)."""
+    with app.app_context():
+        downgrade(revision="base")
+        assert set(sa_inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        upgrade()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, db.metadata) == []
+
+
+def test_a_database_upgraded_before_the_queue_index_was_widened_gets_the_wider_index(tmp_path):
+    """Revision 7a1c0e5d2b90 keeps the form it was first applied in; the next migration widens the index."""
+    from config import TestingConfig
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'old.db'}"
+
+    with create_app(Config).app_context():
+        upgrade(revision="7a1c0e5d2b90")
+        assert "process_id" not in _queue_index_columns()
+        upgrade()
+        assert _queue_index_columns()[-3:] == ["process_id", "label", "id"]
+        downgrade(revision="d021b619014e")
+        assert "process_id" not in _queue_index_columns()

@@ -14,16 +14,14 @@ branch_labels = None
 depends_on = None
 
 
-QUEUE_COLUMNS = [
-    "status", "candidate_department_id", "candidate_role", "assignee_id", "due_at", "created_at",
-    "business_key", "process_id", "label", "id",
-]  # fmt: skip
-
-
 def upgrade():
     op.drop_index("ix_human_task_queue", table_name="human_task")
     op.drop_index("ix_human_task_assignee", table_name="human_task")
-    op.create_index("ix_human_task_queue", "human_task", QUEUE_COLUMNS)
+    op.create_index(
+        "ix_human_task_queue",
+        "human_task",
+        ["status", "candidate_department_id", "candidate_role", "assignee_id", "due_at", "created_at", "business_key", "id"],
+    )
     op.create_index(
         "ix_human_task_assignee", "human_task", ["assignee_id", "status", "due_at", "created_at", "business_key", "id"]
     )
