@@ -140,3 +140,17 @@ def test_a_service_task_meeting_a_concurrent_write_is_a_conflict_not_an_incident
     assert _count(app, Incident) == 0 and _count(app, Authorization) == 0
     with app.app_context():
         assert db.session.get(HumanTask, task_id).status == TaskStatus.OPEN
+
+
+def test_concurrent_submissions_each_get_their_own_case_number(app, live_server, demo_content):
+    """办法§13: every application submitted is kept; numbers come from a counter, not from max + 1."""
+    call = _over_http(live_server)
+    with app.app_context():
+        code = db.session.scalar(db.select(Resource.code).where(Resource.name == "婚姻登记信息"))
+    body = {"purpose": "低保核对", "reason": "依据《社会救助暂行办法》", "business_system": "社会救助系统",
+            "scope": "全省", "valid_from": "2026-12-01", "valid_to": "2027-11-30", "resources": [{"code": code}]}  # fmt: skip
+    applicant = bearer(api_token(app, "rst_applicant"))
+    answers = _race([lambda: call("POST", "/api/v1/applications", body, applicant) for _ in range(16)])
+    assert [status for status, _answer in answers] == [201] * 16, answers
+    numbers = sorted(answer["number"] for _status, answer in answers)
+    assert numbers == [f"SQ-2026-{n:06d}" for n in range(1, 17)]
