@@ -10,6 +10,10 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 
 
+# The development key: known to everyone who reads this file, so production refuses it.
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
 def _sqlite_url(name: str) -> str:
     return f"sqlite:///{INSTANCE_DIR / name}"
 
@@ -28,7 +32,7 @@ class Config:
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_url("govshare.db")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
@@ -102,7 +106,7 @@ class ProductionConfig(Config):
     def check(cls) -> None:
         """Refuse to start without a real secret key."""
         key = cls.SECRET_KEY
-        if not key or len(key) < 32 or key == Config.SECRET_KEY:
+        if not key or len(key) < 32 or key == DEV_SECRET_KEY:
             raise RuntimeError(
                 "生产环境必须设置 SECRET_KEY（至少32个字符的随机值）/ "
                 "production requires SECRET_KEY (32+ random characters)"

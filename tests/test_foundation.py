@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -31,6 +36,26 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "short")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(ProductionConfig)
+
+
+@pytest.mark.parametrize(
+    ("key", "starts"),
+    [("k" * 48, True), ("dev-only-not-secret", False), ("short", False)],
+    ids=["real", "dev", "short"],
+)
+def test_production_starts_with_the_secret_key_from_the_environment(tmp_path, key, starts):
+    """The README's production start: GOVSHARE_ENV=production and SECRET_KEY from the environment, read by
+    a fresh interpreter as gunicorn would."""
+    env = {**os.environ, "GOVSHARE_ENV": "production", "SECRET_KEY": key,
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.db'}"}  # fmt: skip
+    started = subprocess.run(
+        [sys.executable, "-c", "from app import create_app; print(create_app().config['ENV_NAME'])"],
+        env=env, capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parent.parent,
+    )  # fmt: skip
+    if starts:
+        assert started.returncode == 0 and started.stdout.strip() == "production", started.stderr
+    else:
+        assert started.returncode != 0 and "SECRET_KEY" in started.stderr
 
 
 def test_production_uses_secure_cookies(monkeypatch):
