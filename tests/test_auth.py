@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
+import pytest
+
 from app import clock
+from app.audit.models import AuditEvent
+from app.auth import services as auth_services
 from app.extensions import db
 from app.org.models import ApiToken, User
 from tests.conftest import api_token, bearer, csrf_token, login
@@ -159,3 +165,67 @@ def test_sign_out_needs_post_with_csrf(client, seeded):
     assert client.get("/logout").status_code == 405
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     assert client.get("/profile").status_code == 302
+
+
+def test_parallel_guesses_check_no_more_passwords_than_the_lockout_allows(app, seeded, monkeypatch):
+    """Twelve guesses at once: at most LOGIN_MAX_FAILURES passwords are checked, the rest are refused as
+    locked, and afterwards even the right password waits for the lockout to pass."""
+    checked = []
+    real_verify = auth_services.verify_password
+
+    def slow_verify(hashed, password):
+        checked.append(password)
+        time.sleep(0.05)  # as long as argon2 takes in production: the window parallel guesses used
+        return real_verify(hashed, password)
+
+    monkeypatch.setattr(auth_services, "verify_password", slow_verify)
+    clock.freeze(clock.now())
+    barrier = threading.Barrier(12)
+    outcomes = []
+
+    def guess(n: int) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                auth_services.authenticate("hb_operator", f"guess-{n}")
+            except auth_services.SignInFailed as refused:
+                outcomes.append(refused.code)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(outcomes) == 12 and len(checked) <= app.config["LOGIN_MAX_FAILURES"]
+    assert outcomes.count("locked") >= 12 - app.config["LOGIN_MAX_FAILURES"]
+    with app.app_context(), pytest.raises(auth_services.SignInFailed, match="临时锁定"):
+        auth_services.authenticate("hb_operator", "govshare2026")
+
+
+def test_signing_out_ends_the_session_even_for_a_copied_cookie(app, client, seeded):
+    login(client, "rst_applicant")
+    assert client.get("/profile").status_code == 200
+    copied = app.test_client()
+    copied.set_cookie("session", client.get_cookie("session").value)
+    assert copied.get("/profile").status_code == 200
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/profile")})
+    assert copied.get("/profile").status_code == 302  # back to the sign-in page
+    with app.app_context():
+        assert db.session.scalar(db.select(AuditEvent.action).order_by(AuditEvent.id.desc()).limit(1)) == (
+            "user.signed_out"
+        )
+    login(client, "rst_applicant")
+    assert client.get("/profile").status_code == 200
+
+
+@pytest.mark.parametrize("target", ["/\r\nSet-Cookie: x=1", "/\\evil.example", "/%0d%0a", "/tasks\n"])
+def test_a_next_address_with_control_characters_or_backslashes_goes_home(client, seeded, target):
+    token = csrf_token(client)
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"username": "admin", "password": "govshare2026", "csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] in ("/", target) and "\n" not in response.headers["Location"]
+    assert response.headers["Location"] == "/" or target == "/%0d%0a"

@@ -26,6 +26,27 @@ class SignInFailed(ServiceError):
     code = "sign_in_failed"
 
 
+def _take_attempt(user: User, now) -> int | None:
+    """Count a sign-in attempt before the password is checked, in its own committed statement: parallel
+    guesses each take a number, so no more than LOGIN_MAX_FAILURES passwords are ever checked before the
+    lock. None while the account is locked."""
+    attempt = db.session.execute(
+        db.update(User)
+        .where(User.id == user.id, (User.locked_until.is_(None)) | (User.locked_until <= now))
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    db.session.commit()
+    return attempt
+
+
+def _locked(user: User, now) -> SignInFailed:
+    db.session.refresh(user)
+    minutes = max(1, int(((user.locked_until or now) - now).total_seconds() // 60) + 1)
+    return SignInFailed(_("登录失败次数过多，账户已临时锁定，请 %(n)d 分钟后再试", n=minutes), code="locked")
+
+
 def authenticate(username: str, password: str) -> User:
     """The user whose credentials these are; counts failures and locks the account temporarily (config)."""
     now = clock.now()
@@ -33,21 +54,20 @@ def authenticate(username: str, password: str) -> User:
     if user is None:
         # Same message as a wrong password: do not tell which usernames exist.
         raise SignInFailed(_("用户名或密码错误"))
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise SignInFailed(
-            _("登录失败次数过多，账户已临时锁定，请 %(n)d 分钟后再试", n=minutes), code="locked"
-        )
+    max_failures = current_app.config["LOGIN_MAX_FAILURES"]
+    attempt = _take_attempt(user, now)
+    if attempt is None or attempt > max_failures:  # locked, or beyond the limit while others were checked
+        raise _locked(user, now)
     if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        max_failures = current_app.config["LOGIN_MAX_FAILURES"]
-        if user.failed_logins >= max_failures:
+        db.session.refresh(user)
+        if attempt >= max_failures:
             user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
             user.failed_logins = 0
             record("user.locked", actor=user, object_type="user", object_id=user.id)
         record("user.sign_in_failed", actor=user, object_type="user", object_id=user.id)
         db.session.commit()
         raise SignInFailed(_("用户名或密码错误"))
+    db.session.refresh(user)
     if not user.active:
         raise SignInFailed(_("账户已停用，请联系系统管理员"), code="inactive")
     user.failed_logins = 0
@@ -56,6 +76,15 @@ def authenticate(username: str, password: str) -> User:
     record("user.signed_in", actor=user, object_type="user", object_id=user.id)
     db.session.commit()
     return user
+
+
+def sign_out(user: User) -> None:
+    """End the user's sessions: the session epoch moves on, so every copy of the old cookie is refused."""
+    db.session.execute(
+        db.update(User).where(User.id == user.id).values(session_epoch=User.session_epoch + 1)
+    )
+    record("user.signed_out", actor=user, object_type="user", object_id=user.id)
+    db.session.commit()
 
 
 def _digest(token: str) -> str:

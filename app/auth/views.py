@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth.forms import EmptyForm, LoginForm, TokenForm
-from app.auth.services import SignInFailed, authenticate, create_api_token, revoke_api_token
+from app.auth.services import SignInFailed, authenticate, create_api_token, revoke_api_token, sign_out
 from app.extensions import db, login_manager
 from app.org.models import User
 
@@ -18,15 +18,27 @@ bp = Blueprint("auth", __name__)
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """Flask-Login: the signed-in user from the session."""
-    if not user_id.isdigit():
+    """Flask-Login: the signed-in user from the session, while the session's epoch is the user's."""
+    user_part, _dot, epoch = user_id.partition(".")
+    if not user_part.isdigit() or not epoch.isdigit() or len(user_part) > 10:
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_part))
+    if user is None or int(epoch) != user.session_epoch:
+        return None
+    return user
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site relative paths: an open redirect would help phishing.
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    # Only same-site relative paths: an open redirect would help phishing. Browsers read "/\\host" as
+    # "//host", and a control character (CR/LF) cannot go into a Location header.
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("main.index")
 
@@ -59,6 +71,7 @@ def logout():
     """Sign out (POST with CSRF token)."""
     form = EmptyForm()
     if form.validate_on_submit():
+        sign_out(current_user._get_current_object())
         logout_user()
         flash(_("您已退出登录"), "info")
         return redirect(url_for("auth.login"))

@@ -153,6 +153,8 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Part of the id kept in session cookies: signing out advances it, so a copied cookie stops working.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     department: Mapped[Department] = relationship(back_populates="users")
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -174,6 +176,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot sign in
         return bool(self.active)
+
+    def get_id(self) -> str:
+        """Flask-Login's session id: the user and the session epoch ("12.3")."""
+        return f"{self.id}.{self.session_epoch or 0}"
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
