@@ -91,7 +91,7 @@ def create_app(config: type | str | None = None) -> Flask:
     register_error_handlers(app)
     register_template_helpers(app)
     app.after_request(_security_headers)
-    app.before_request(_reject_nul_characters)
+    app.before_request(_reject_unstorable_text)
 
     from app.cli import register_commands
 
@@ -107,34 +107,52 @@ class RowIdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def _contains_nul(value) -> bool:
+def _unstorable(text: str) -> str | None:
+    """Why a text cannot be stored: a NUL (PostgreSQL refuses it) or a lone surrogate (not UTF-8)."""
+    if "\x00" in text:
+        return "含有空字符（\\u0000）"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "含有无效的 Unicode 字符（单独的代理码位）"
+    return None
+
+
+def _bad_json_text(value, path: str) -> tuple[str, str] | None:
+    """(field path, why) of the first text in a JSON body that cannot be stored, or None."""
     if isinstance(value, str):
-        return "\x00" in value
+        problem = _unstorable(value)
+        return (path or "_request", problem) if problem else None
     if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+        for key, item in value.items():
+            found = _bad_json_text(key, path) or _bad_json_text(item, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
     if isinstance(value, list):
-        return any(_contains_nul(v) for v in value)
-    return False
+        for index, item in enumerate(value):
+            found = _bad_json_text(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None
 
 
-def _reject_nul_characters() -> None:
-    """NUL characters are never valid text here (and PostgreSQL cannot store them): a clear 422, not a 500."""
+def _reject_unstorable_text() -> None:
+    """Text that could never be stored (NUL, lone surrogates) is a clear 422 naming the field, not a 500."""
     from app.errors import ValidationFailed
 
     parts = [
-        request.path,
-        *(k for k, _v in request.args.items(multi=True)),
-        *(v for _k, v in request.args.items(multi=True)),
+        (request.path, "_path"),
+        *((k, k) for k, _v in request.args.items(multi=True)),
+        *((v, k) for k, v in request.args.items(multi=True)),
     ]
     if request.form:
-        parts += [v for _k, v in request.form.items(multi=True)]
-    found = any("\x00" in part for part in parts) or (
-        request.is_json and _contains_nul(request.get_json(silent=True))
-    )
-    if found:
-        raise ValidationFailed(
-            "请求中含有不允许的空字符（NUL）", fields={"_request": "含有空字符（\\u0000）"}
-        )
+        parts += [(v, k) for k, v in request.form.items(multi=True)]
+    found = next(((name, why) for text, name in parts if (why := _unstorable(text))), None)
+    if found is None and request.is_json:
+        found = _bad_json_text(request.get_json(silent=True), "")
+    if found is not None:
+        name, why = found
+        raise ValidationFailed("请求中含有无法保存的字符", fields={name: why})
 
 
 def _security_headers(response):

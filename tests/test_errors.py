@@ -77,9 +77,25 @@ def test_nul_characters_are_a_clear_422_on_every_database(app, client, seeded):
     assert client.get("/api/v1/catalog/resources?q=a%00b", headers=headers).status_code == 422
     response = client.post("/api/v1/tasks/x/reassign", json={"assignee": "a\x00b"}, headers=headers)
     assert response.status_code == 422 and response.get_json()["error"]["fields"] == {
-        "_request": "含有空字符（\\u0000）"
+        "assignee": "含有空字符（\\u0000）"
     }
     assert client.get("/login?next=%00").status_code == 422
+
+
+def test_a_lone_surrogate_in_any_json_text_is_a_422_naming_the_field(app, client, demo_content):
+    """ "\\ud800" is valid JSON but no UTF-8 text: neither database could store it, no page could show it."""
+    headers = bearer(api_token(app, "rst_applicant"))
+    body = '{"purpose": "ok", "resources": [{"code": "x", "items": ["\\ud800"]}]}'
+    response = client.post(
+        "/api/v1/applications", data=body, headers={**headers, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {
+        "resources[0].items[0]": "含有无效的 Unicode 字符（单独的代理码位）"
+    }
+    draft = client.put("/api/v1/tasks/x/draft", data='{"data": {"reasons": "a\\udfffb"}}',
+                       headers={**headers, "Content-Type": "application/json"})  # fmt: skip
+    assert draft.status_code == 422 and list(draft.get_json()["error"]["fields"]) == ["data.reasons"]
 
 
 def test_ids_typed_into_query_strings_and_forms_beyond_any_row_are_not_found(app, client, seeded):
