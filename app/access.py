@@ -12,6 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from app.errors import PermissionDenied
+from app.extensions import db
 from app.org.models import Department, Platform, User
 from app.org.roles import Role
 
@@ -78,6 +79,19 @@ def oversees_everything(user: User) -> bool:
     if user.has_role(Role.LEADERSHIP_OFFICE, Role.ADMIN):
         return True
     return user.has_role(Role.SUPERVISOR) and user.department.level == "province"
+
+
+def visible_department_ids(user: User) -> list[int] | None:
+    """The departments whose records a supervisor may see: None for every department (the province's
+    大数据管理机构, the leadership office, admins), else the departments of the user's own platform (a city data
+    bureau oversees its city, §9, §26)."""
+    if oversees_everything(user):
+        return None
+    return list(
+        db.session.scalars(
+            db.select(Department.id).where(Department.platform_id == user.department.platform_id)
+        )
+    )
 
 
 def supervises_platform(user: User, platform_id: int | None) -> bool:

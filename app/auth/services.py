@@ -80,9 +80,7 @@ def authenticate(username: str, password: str) -> User:
 
 def sign_out(user: User) -> None:
     """End the user's sessions: the session epoch moves on, so every copy of the old cookie is refused."""
-    db.session.execute(
-        db.update(User).where(User.id == user.id).values(session_epoch=User.session_epoch + 1)
-    )
+    db.session.execute(db.update(User).where(User.id == user.id).values(session_epoch=User.session_epoch + 1))
     record("user.signed_out", actor=user, object_type="user", object_id=user.id)
     db.session.commit()
 

@@ -568,15 +568,14 @@ def department_catalog(department_id: int) -> list[Resource]:
     )
 
 
-def review_queue() -> list[ResourceVersion]:
-    """Versions waiting for review, oldest first."""
-    return list(
-        db.session.scalars(
-            select(ResourceVersion)
-            .where(ResourceVersion.status == VersionStatus.IN_REVIEW)
-            .order_by(ResourceVersion.submitted_at)
+def review_queue(department_ids=None) -> list[ResourceVersion]:
+    """Versions waiting for review, oldest first (of the providers `department_ids`, when given)."""
+    query = select(ResourceVersion).where(ResourceVersion.status == VersionStatus.IN_REVIEW)
+    if department_ids is not None:
+        query = query.join(Resource, ResourceVersion.resource_id == Resource.id).where(
+            Resource.provider_department_id.in_(department_ids)
         )
-    )
+    return list(db.session.scalars(query.order_by(ResourceVersion.submitted_at)))
 
 
 def load_published(actor: User | None, data: dict[str, Any], provider: Department) -> Resource:

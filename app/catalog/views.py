@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import clock
-from app.access import can, require
+from app.access import can, require, visible_department_ids
 from app.catalog import excel, services
 from app.catalog.models import ResourceStatus
 from app.catalog.vocab import (
@@ -270,7 +270,9 @@ def new_service(code: str):
 def review():
     """Catalog versions waiting for review."""
     require(current_user, "catalog.review_queue")
-    return render_template("catalog/review.html", versions=services.review_queue())
+    return render_template(
+        "catalog/review.html", versions=services.review_queue(visible_department_ids(current_user))
+    )
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.access import operates_platform, oversees_everything, policy
+from app.access import operates_platform, oversees_everything, policy, supervises_platform
 from app.engine.models import HumanTask, TaskStatus
 from app.extensions import db
 from app.org.models import Department, User
@@ -17,12 +17,16 @@ def is_candidate(user: User, task: HumanTask) -> bool:
 
 
 def _supervises(user: User, task: HumanTask) -> bool:
-    if user.has_role(Role.ADMIN, Role.SUPERVISOR):
+    """Admins and the province's 大数据管理机构, and the operators and supervisors of the platform the task's
+    department is on (a city data bureau for its own city only)."""
+    if oversees_everything(user) and user.has_role(Role.ADMIN, Role.SUPERVISOR):
         return True
     if task.candidate_department_id is None:
         return False
     dept = db.session.get(Department, task.candidate_department_id)
-    return dept is not None and operates_platform(user, dept.platform_id)
+    return dept is not None and (
+        operates_platform(user, dept.platform_id) or supervises_platform(user, dept.platform_id)
+    )
 
 
 @policy("task.view")

@@ -223,6 +223,11 @@ def new_dispute():
         )
     if line is None and objection is None:
         raise NotFound(_("请从申请或异议页面发起协调"))
+    # The page shows the case, the resource and the refusal reasons: only to the parties (§25).
+    if line is not None:
+        require(current_user, "dispute.raise", line)
+    if objection is not None:
+        require(current_user, "dispute.raise_objection", objection)
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:

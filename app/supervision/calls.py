@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
 from app import clock
+from app.access import visible_department_ids
 from app.audit.writer import record
 from app.calendar.deadlines import end_of_day, start_of_day
 from app.catalog.models import DataService, Resource
@@ -75,6 +76,7 @@ def ingest(actor: User, calls: list[dict[str, Any]], source: str = "api") -> lis
             select(Resource.code, Resource.provider_department_id).where(Resource.code.in_(codes))
         ).all()
     )
+    _check_platform(actor, calls, callers, providers, authorizations)
     stored = []
     for call in calls:
         caller = callers.get(call["caller_uscc"])
@@ -99,6 +101,40 @@ def ingest(actor: User, calls: list[dict[str, Any]], source: str = "api") -> lis
     record("calls.ingested", actor=actor, data={"count": len(stored), "flagged": flagged, "source": source})
     db.session.commit()
     return stored
+
+
+def _check_platform(
+    actor: User,
+    calls: list[dict[str, Any]],
+    callers: dict[str, Department],
+    providers: dict[str, int],
+    authorizations: dict[int, Authorization],
+) -> None:
+    """A platform's exchange reports calls that touch its platform: a caller or a provider (the resource's
+    department) among its departments, under an authorization one of whose parties is too. A city operator
+    cannot report calls between province departments."""
+    visible = visible_department_ids(actor)
+    if visible is None:
+        return
+    visible = set(visible)
+    errors = {}
+    for index, call in enumerate(calls):
+        caller = callers.get(call["caller_uscc"])
+        parties = {caller.id if caller else None, providers.get(call["resource_code"])}
+        authorization = authorizations.get(call.get("authorization_id"))
+        if not parties & visible:
+            errors[f"calls[{index}]"] = _("调用方和资源提供方都不属于本平台")
+        elif (
+            authorization is not None
+            and not {
+                authorization.applicant_department_id,
+                authorization.resource.provider_department_id,
+            }
+            & visible
+        ):
+            errors[f"calls[{index}].authorization_id"] = _("该授权的双方都不属于本平台")
+    if errors:
+        raise ValidationFailed(_("只能报送涉及本平台部门的调用"), fields=errors)
 
 
 def parse_csv(text: str) -> list[dict[str, Any]]:
@@ -182,17 +218,19 @@ def call_figures(start: date, end: date, by: str = "authorization", department_i
     return [CallFigures("—" if k is None else str(k), n, int(f or 0), int(x or 0)) for k, n, f, x in rows]
 
 
-def flagged_calls(start: date, end: date, limit: int = 200) -> list[DataCall]:
-    """Calls outside their authorization in a period, newest first."""
+def flagged_calls(start: date, end: date, limit: int = 200, department_ids=None) -> list[DataCall]:
+    """Calls outside their authorization in a period, newest first (of `department_ids` as caller or
+    provider, when given)."""
     begin, finish = start_of_day(start), end_of_day(end)
-    return list(
-        db.session.scalars(
-            select(DataCall)
-            .where(DataCall.flag.is_not(None), DataCall.called_at >= begin, DataCall.called_at < finish)
-            .order_by(DataCall.called_at.desc())
-            .limit(limit)
-        )
+    query = select(DataCall).where(
+        DataCall.flag.is_not(None), DataCall.called_at >= begin, DataCall.called_at < finish
     )
+    if department_ids is not None:
+        query = query.where(
+            DataCall.caller_department_id.in_(department_ids)
+            | DataCall.provider_department_id.in_(department_ids)
+        )
+    return list(db.session.scalars(query.order_by(DataCall.called_at.desc()).limit(limit)))
 
 
 # --- availability --------------------------------------------------------------------------------------------
@@ -261,15 +299,23 @@ class Availability:
         return int(max(spans, default=0))
 
 
-def availability(start: date, end: date) -> list[Availability]:
-    """Availability and interruptions of every probed service in a period."""
+def availability(start: date, end: date, department_ids=None) -> list[Availability]:
+    """Availability and interruptions of every probed service in a period (of the providers
+    `department_ids`, when given)."""
     begin, finish = start_of_day(start), end_of_day(end)
     result: dict[int, Availability] = {}
-    rows = db.session.execute(
-        select(ServiceProbe.service_id, ServiceProbe.at, ServiceProbe.ok)
-        .where(ServiceProbe.at >= begin, ServiceProbe.at < finish)
-        .order_by(ServiceProbe.service_id, ServiceProbe.at)
+    query = select(ServiceProbe.service_id, ServiceProbe.at, ServiceProbe.ok).where(
+        ServiceProbe.at >= begin, ServiceProbe.at < finish
     )
+    if department_ids is not None:
+        query = query.where(
+            ServiceProbe.service_id.in_(
+                select(DataService.id)
+                .join(Resource, DataService.resource_id == Resource.id)
+                .where(Resource.provider_department_id.in_(department_ids))
+            )
+        )
+    rows = db.session.execute(query.order_by(ServiceProbe.service_id, ServiceProbe.at))
     down_since: dict[int, datetime] = {}
     for service_id, at, ok in rows:
         entry = result.get(service_id)

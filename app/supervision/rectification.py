@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import clock
-from app.access import require
+from app.access import require, visible_department_ids
 from app.audit.writer import record
 from app.calendar.services import deadline
 from app.engine.notifications import send
@@ -150,12 +150,16 @@ def escalate(rectification_id: int) -> Rectification:
 
 
 def rectifications_for(user: User, department_id: int | None = None) -> list[Rectification]:
-    """Rectifications a user may see: all for supervisors and the leadership office, else their department's."""
+    """Rectifications a user may see: all for the province's overseers, their platform's departments for a
+    city's data bureau, else their own department's."""
     query = select(Rectification).order_by(Rectification.ordered_at.desc())
     if department_id is not None:
         query = query.where(Rectification.department_id == department_id)
-    if not user.has_role(Role.SUPERVISOR, Role.LEADERSHIP_OFFICE, Role.ADMIN):
-        query = query.where(Rectification.department_id == user.department_id)
+    visible = visible_department_ids(user)
+    if visible is not None:
+        if not user.has_role(Role.SUPERVISOR):
+            visible = [user.department_id]
+        query = query.where(Rectification.department_id.in_(visible))
     return list(db.session.scalars(query))
 
 

@@ -10,11 +10,12 @@ from flask import current_app, render_template
 from sqlalchemy import func, select
 
 from app import clock
+from app.audit.writer import record
 from app.calendar.deadlines import working_days_overdue
 from app.calendar.services import active_calendar
 from app.engine.models import HumanTask, TaskStatus
 from app.extensions import db
-from app.org.models import Department
+from app.org.models import Department, User
 from app.sharing.models import Dispute, Objection
 from app.supervision import calls, stats
 from app.supervision.models import DataCall, MonthlyReport, Rectification, RectificationStatus
@@ -54,20 +55,22 @@ class DepartmentIssues:
     outages: list[tuple[calls.Availability, int]] = field(default_factory=list)  # (service, longest minutes)
 
 
-def overdue_report(now: datetime | None = None) -> list[DepartmentIssues]:
+def overdue_report(now: datetime | None = None, department_ids=None) -> list[DepartmentIssues]:
     """§26: authorizations overdue beyond SUPERVISION_OVERDUE_DAYS working days, and services down longer than
-    SUPERVISION_OUTAGE_MINUTES in the last 30 days, by department, for the leadership office."""
+    SUPERVISION_OUTAGE_MINUTES in the last 30 days, by department, for the leadership office (only
+    `department_ids`, when given: a city's data bureau sees its city)."""
     now = now or clock.now()
     cal = active_calendar()
     limit = current_app.config["SUPERVISION_OVERDUE_DAYS"]
     by_department: dict[int, DepartmentIssues] = {}
-    open_tasks = db.session.scalars(
-        select(HumanTask).where(
-            HumanTask.status == TaskStatus.OPEN,
-            HumanTask.spec_name.in_(AUTHORIZATION_STEPS),
-            HumanTask.due_at < now,
-        )
+    query = select(HumanTask).where(
+        HumanTask.status == TaskStatus.OPEN,
+        HumanTask.spec_name.in_(AUTHORIZATION_STEPS),
+        HumanTask.due_at < now,
     )
+    if department_ids is not None:
+        query = query.where(HumanTask.candidate_department_id.in_(department_ids))
+    open_tasks = db.session.scalars(query)
     for task in open_tasks:
         late = working_days_overdue(cal, task.due_date, now) if task.due_date else 0
         if late >= limit and task.candidate_department_id:
@@ -79,7 +82,7 @@ def overdue_report(now: datetime | None = None) -> list[DepartmentIssues]:
             entry.overdue.append((task, late))
     threshold = current_app.config["SUPERVISION_OUTAGE_MINUTES"]
     today = clock.local_now().date()
-    for item in calls.availability(today - timedelta(days=30), today):
+    for item in calls.availability(today - timedelta(days=30), today, department_ids):
         minutes = item.longest_outage_minutes(now)
         if minutes >= threshold:
             provider = item.service.resource.provider
@@ -121,14 +124,15 @@ SCORECARD_HEADERS = [
 ]
 
 
-def scorecards(year: int) -> list[Scorecard]:
-    """Every active department's figures for a year."""
+def scorecards(year: int, department_ids=None) -> list[Scorecard]:
+    """Every active department's figures for a year (only `department_ids`, when given)."""
     start, end = date(year, 1, 1), date(year, 12, 31)
     scope = stats.Scope(start, end)
     figures = stats.compute(scope)
-    cards = {
-        d.id: Scorecard(d) for d in db.session.scalars(select(Department).where(Department.active.is_(True)))
-    }
+    departments = select(Department).where(Department.active.is_(True))
+    if department_ids is not None:
+        departments = departments.where(Department.id.in_(department_ids))
+    cards = {d.id: Scorecard(d) for d in db.session.scalars(departments)}
     for f in figures.by_department:
         if f.department_id in cards:
             cards[f.department_id].finished += f.finished
@@ -197,8 +201,9 @@ def _request_context():
     return nullcontext() if has_request_context() else current_app.test_request_context("/")
 
 
-def generate_monthly(period: str, *, replace: bool = False) -> MonthlyReport:
-    """Compute and keep the §26 report of a month (published figures are not silently rewritten)."""
+def generate_monthly(period: str, *, replace: bool = False, actor: User | None = None) -> MonthlyReport:
+    """Compute and keep the §26 report of a month (published figures are not silently rewritten: every
+    generation and regeneration is audited, with the figures it replaced)."""
     existing = db.session.scalar(select(MonthlyReport).where(MonthlyReport.period == period))
     if existing is not None and not replace:
         return existing
@@ -220,10 +225,15 @@ def generate_monthly(period: str, *, replace: bool = False) -> MonthlyReport:
         "steps": {s: {"finished": f.finished, "on_time": f.on_time, "average_days": f.average_days,
                       "p90_days": f.p90_days} for s, f in figures.steps.items()},
     }  # fmt: skip
+    replaced = None
     if existing is None:
         existing = MonthlyReport(period=period)
         db.session.add(existing)
+    else:
+        replaced = {"generated_at": existing.generated_at.isoformat(), "figures": existing.figures}
     existing.html, existing.figures, existing.generated_at = html, summary, clock.now()
+    record("monthly_report.generated", actor=actor, object_type="monthly_report", object_id=period,
+           data={"figures": summary, "replaced": replaced})  # fmt: skip
     db.session.commit()
     return existing
 

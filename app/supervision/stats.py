@@ -24,11 +24,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, true
 
 from app import clock
-from app.access import oversees_everything
+from app.access import oversees_everything, visible_department_ids
 from app.calendar.deadlines import end_of_day, start_of_day, working_days_taken
 from app.calendar.services import active_calendar, deadline
 from app.engine.models import HumanTask, TaskStatus
-from app.errors import ValidationFailed
+from app.errors import PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.org.models import Department, User
 from app.sharing.models import (
@@ -81,6 +81,8 @@ def scope_for(
         raise ValidationFailed(_("统计期间过长"), fields={"from": _("最长十年")})
     if not oversees_everything(user):
         platform_id = user.department.platform_id
+        if department_id is not None and department_id not in (visible_department_ids(user) or ()):
+            raise PermissionDenied(_("只能查看本平台部门的统计"))
     return Scope(start, end, platform_id, department_id)
 
 

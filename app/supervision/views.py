@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app import clock
-from app.access import can, require
+from app.access import can, require, visible_department_ids
 from app.audit.labels import ACTION_LABELS
 from app.audit.models import AuditEvent
 from app.audit.timeline import case_timeline
@@ -95,8 +95,9 @@ def dashboard():
     names = _department_names(figures)
     by_department = stats.on_time_by_department(figures)
     trend = stats.overdue_trend(scope)
-    call_rows = calls.call_figures(scope.start, scope.end, by="resource")[:15]
-    availability = calls.availability(scope.start, scope.end)
+    visible = visible_department_ids(current_user)
+    call_rows = calls.call_figures(scope.start, scope.end, by="resource", department_ids=visible)[:15]
+    availability = calls.availability(scope.start, scope.end, visible)
     charts = {
         "ontime": {"labels": [names.get(d, "—") for d, _f, _o in by_department],
                    "values": [round(o / f * 100, 1) if f else None for _d, f, o in by_department]},
@@ -130,6 +131,7 @@ def export(table: str, fmt: str):
     """Any statistics table as CSV or Excel, for the same filters as the page."""
     require(current_user, "supervision.view")
     scope = _scope()
+    visible = visible_department_ids(current_user)
     period = f"{scope.start.isoformat()}_{scope.end.isoformat()}"
     if table in ("steps", "departments", "overdue"):
         figures = stats.compute(scope)
@@ -155,7 +157,7 @@ def export(table: str, fmt: str):
             fmt,
         )
     if table == "report":
-        issues = reports.overdue_report()
+        issues = reports.overdue_report(department_ids=visible)
         rows = [[e.department.name, t.business_key, t.label, t.due_date.isoformat() if t.due_date else "", late, ""]
                 for e in issues for t, late in e.overdue]  # fmt: skip
         rows += [[e.department.name, "", a.service.name, "", "", a.longest_outage_minutes(clock.now())]
@@ -174,20 +176,20 @@ def export(table: str, fmt: str):
         )
     if table == "calls":
         rows = [[r.key, r.calls, r.failures, reports.percent(r.failure_rate), r.flagged]
-                for r in calls.call_figures(scope.start, scope.end, by=request.args.get("by", "authorization"))]  # fmt: skip
+                for r in calls.call_figures(scope.start, scope.end, by=request.args.get("by", "authorization"), department_ids=visible)]  # fmt: skip
         return table_response(
             f"数据调用统计_{period}", ["授权/资源", "调用次数", "失败", "失败率", "超授权调用"], rows, fmt
         )
     if table == "flagged":
         rows = [[c.called_at.astimezone(SHANGHAI).isoformat(timespec="seconds"), c.caller_uscc, c.resource_code,
-                 c.authorization_id or "", CALL_FLAG_LABELS[c.flag]] for c in calls.flagged_calls(scope.start, scope.end, limit=100_000)]  # fmt: skip
+                 c.authorization_id or "", CALL_FLAG_LABELS[c.flag]] for c in calls.flagged_calls(scope.start, scope.end, limit=100_000, department_ids=visible)]  # fmt: skip
         return table_response(
             f"超出授权的调用_{period}", ["时间", "调用方", "资源代码", "授权编号", "问题"], rows, fmt
         )
     if table == "availability":
         now = clock.now()
         rows = [[a.service.name, a.service.resource.code, a.probes, a.up, reports.percent(a.rate), len(a.outages),
-                 a.longest_outage_minutes(now)] for a in calls.availability(scope.start, scope.end)]  # fmt: skip
+                 a.longest_outage_minutes(now)] for a in calls.availability(scope.start, scope.end, visible)]  # fmt: skip
         return table_response(
             f"数据可用性_{period}",
             ["数据服务", "资源代码", "探测次数", "正常", "可用率", "中断次数", "最长中断（分钟）"],
@@ -232,10 +234,12 @@ def data_calls():
             flash(_("已导入 %(n)d 条调用记录，其中 %(f)d 条超出授权", n=len(stored), f=flagged), "success")
             return redirect(url_for("supervision.data_calls", **request.args))
     by = request.args.get("by", "authorization")
+    visible = visible_department_ids(current_user)
     return render_template(
-        "supervision/calls.html", scope=scope, by=by, rows=calls.call_figures(scope.start, scope.end, by=by),
-        flagged=calls.flagged_calls(scope.start, scope.end), flag_labels=CALL_FLAG_LABELS,
-        availability=calls.availability(scope.start, scope.end), now=clock.now(), percent=reports.percent,
+        "supervision/calls.html", scope=scope, by=by,
+        rows=calls.call_figures(scope.start, scope.end, by=by, department_ids=visible),
+        flagged=calls.flagged_calls(scope.start, scope.end, department_ids=visible), flag_labels=CALL_FLAG_LABELS,
+        availability=calls.availability(scope.start, scope.end, visible), now=clock.now(), percent=reports.percent,
         form=form, errors=errors, args=request.args,
     ), 422 if errors else 200  # fmt: skip
 
@@ -249,7 +253,7 @@ def overdue_report():
     """Authorizations overdue beyond the threshold and long service interruptions, by department (§26)."""
     require(current_user, "supervision.view")
     return render_template(
-        "supervision/report.html", issues=reports.overdue_report(),
+        "supervision/report.html", issues=reports.overdue_report(department_ids=visible_department_ids(current_user)),
         overdue_days=current_app.config["SUPERVISION_OVERDUE_DAYS"], outage_minutes=current_app.config["SUPERVISION_OUTAGE_MINUTES"],
         now=clock.now(), can_order=can(current_user, "rectification.order"),
     )  # fmt: skip
@@ -305,8 +309,8 @@ def rectification(number: str):
 @bp.route("/monthly", methods=["GET", "POST"])
 @login_required
 def monthly():
-    """Kept monthly reports; a supervisor can generate one for a month now."""
-    require(current_user, "supervision.view")
+    """Kept monthly reports (province-wide, §26); the province's 大数据管理机构 can generate one for a month now."""
+    require(current_user, "supervision.publish")
     form = EmptyForm()
     if request.method == "POST" and form.validate_on_submit():
         period = request.form.get("period", "")
@@ -318,7 +322,7 @@ def monthly():
             if start > clock.local_now().date():
                 flash(_("不能生成未来月份的报告"), "error")
             else:
-                item = reports.generate_monthly(period, replace=True)
+                item = reports.generate_monthly(period, replace=True, actor=current_user)
                 return redirect(url_for("supervision.monthly_report", period=item.period))
     items = list(db.session.scalars(select(MonthlyReport).order_by(MonthlyReport.period.desc())))
     return render_template("supervision/monthly.html", items=items, form=form)
@@ -328,7 +332,7 @@ def monthly():
 @login_required
 def monthly_report(period: str):
     """A kept report as published (printable)."""
-    require(current_user, "supervision.view")
+    require(current_user, "supervision.publish")
     item = db.session.scalar(select(MonthlyReport).where(MonthlyReport.period == period))
     if item is None:
         abort(404)
@@ -344,7 +348,7 @@ def scorecard(fmt: str | None = None):
     year = _int_arg("year") or clock.local_now().year
     if not 2000 <= year <= 2100:
         raise ValidationFailed(_("年份有误"), fields={"year": _("应在 2000–2100 之间")})
-    cards = reports.scorecards(year)
+    cards = reports.scorecards(year, visible_department_ids(current_user))
     rows = reports.scorecard_rows(cards)
     if fmt:
         return table_response(f"共享工作考核_{year}", reports.SCORECARD_HEADERS, rows, fmt)
@@ -371,6 +375,9 @@ def _audit_query():
     department = _int_arg("department")
     if department is not None:
         query = query.where(AuditEvent.department_id == department)
+    visible = visible_department_ids(current_user)
+    if visible is not None:  # a city's data bureau reads the trail of its own platform's departments
+        query = query.where(AuditEvent.department_id.in_(visible))
     if args.get("from"):
         query = query.where(AuditEvent.at >= start_of_day(_date_arg("from", date.min)))
     if args.get("to"):
