@@ -246,3 +246,16 @@ def test_blank_reasons_are_refused_and_every_id_a_dispute_needs_is_readable(app,
     )
     assert dispute.status_code == 201, dispute.get_json()
     assert dispute.get_json()["line_id"] == line["line_id"]
+
+
+def test_text_longer_than_its_field_is_refused_by_name_on_every_database(app, client, demo_content):
+    applicant = bearer(api_token(app, "rst_applicant"))
+    body = {**_body(app, "婚姻登记信息"), "business_system": "系" * 201, "purpose": "用" * 2001}
+    response = client.post("/api/v1/applications", json=body, headers=applicant)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {
+        "business_system": "使用数据的业务系统最多 200 个字",
+        "purpose": "用途最多 2000 个字",
+    }
+    body = {**body, "business_system": "系" * 200, "purpose": "用" * 2000}
+    assert client.post("/api/v1/applications", json=body, headers=applicant).status_code == 201

@@ -144,6 +144,26 @@ def test_csv_import_names_bad_rows_and_imports_nothing(app, client, demo_content
     assert "已导入 1 条调用记录，其中 1 条超出授权" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    ("row", "field", "message"),
+    [
+        (f",{RST},{'R' * 140_000},,2026-10-15T10:00:00+08:00,true,5", "第2行", "无法读取"),
+        (f",{RST},{'R' * 65},,2026-10-15T10:00:00+08:00,true,5", "第2行", "resource_code 不能超过 64 个字符"),
+        (f"99999999999,{RST},R1,,2026-10-15T10:00:00+08:00,true,5", "第2行", "authorization_id 应为授权编号"),
+        (f",{RST},R1,,2026-10-15T10:00:00+08:00,true,99999999999", "第2行", "duration_ms 应为"),
+    ],
+    ids=["field-over-the-csv-limit", "code-too-long", "id-past-the-integer-range", "duration-past-the-range"],
+)
+def test_a_csv_with_oversized_values_is_refused_by_row(app, client, demo_content, row, field, message):
+    login(client, "supervisor")
+    text = f"authorization_id,caller_uscc,resource_code,service,called_at,success,duration_ms\n{row}\n"
+    token = csrf_token(client, "/supervision/calls")
+    response = client.post("/supervision/calls", data={"csrf_token": token, "file": (io.BytesIO(text.encode()), "calls.csv")},
+                           content_type="multipart/form-data")  # fmt: skip
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and field in page and message in page
+
+
 # --- availability ------------------------------------------------------------------------------------------
 
 

@@ -26,6 +26,7 @@ from app.sharing.models import (
     Objection,
     ObjectionStatus,
 )
+from app.texts import too_long
 
 PROCESS = "dispute"
 TOPICS = {"conditions": "共享条件", "reasons": "申请理由", "result": "授权结果"}
@@ -69,6 +70,8 @@ def raise_dispute(
         errors["topic"] = "分歧事项应为：" + "、".join(TOPICS.values())
     if not (description or "").strip():
         errors["description"] = "请说明分歧内容"
+    elif problem := too_long(description, "分歧内容"):
+        errors["description"] = problem
     if (line is None) == (objection is None):
         errors["subject"] = "请指定一个申请资源或一条数据异议"
     if errors:

@@ -20,6 +20,7 @@ from app.extensions import db
 from app.numbering import next_in_sequence
 from app.org.models import User
 from app.sharing.models import Authorization, Objection, ObjectionStatus
+from app.texts import too_long
 
 PROCESS = "objection"
 SERVE_NORMALLY = (
@@ -40,6 +41,9 @@ def raise_objection(actor: User, authorization: Authorization, data: dict[str, A
     errors: dict[str, str] = {}
     if not str(data.get("description") or "").strip():
         errors["description"] = "请说明异议内容（哪些数据有误或存疑）"
+    for field, title in (("description", "异议内容"), ("evidence", "证明材料说明")):
+        if field not in errors and (problem := too_long(data.get(field), title)):
+            errors[field] = problem
     items = [i for i in (data.get("items") or []) if i]
     unknown = [i for i in items if i not in authorization.items]
     if unknown:

@@ -21,6 +21,7 @@ from app.extensions import db
 from app.numbering import next_in_sequence
 from app.org.models import Level, User
 from app.sharing.models import ApplicationLine, ApplicationStatus, Authorization, Decision, ShareApplication
+from app.texts import TEXT_LIMIT, too_long
 
 PROCESS = "share_application"
 MAX_PERIOD_DAYS = 5 * 366
@@ -76,10 +77,12 @@ def validate_application(
     """Per-field problems and the (resource, items) requested. Only online (§18); 不予共享 resources and items
     cannot be requested (§8(一)); the period must be sensible."""
     errors: dict[str, str] = {}
-    for field, title in (("purpose", "用途"), ("reason", "申请理由"), ("business_system", "使用数据的业务系统"),
-                         ("scope", "使用范围")):  # fmt: skip
+    for field, title, limit in (("purpose", "用途", 2000), ("reason", "申请理由", TEXT_LIMIT),
+                                ("business_system", "使用数据的业务系统", 200), ("scope", "使用范围", 2000)):  # fmt: skip
         if not str(data.get(field) or "").strip():
             errors[field] = f"请填写{title}"
+        elif problem := too_long(data.get(field), title, limit):
+            errors[field] = problem
     start = _parse_date(data.get("valid_from"), "valid_from", errors)
     end = _parse_date(data.get("valid_to"), "valid_to", errors)
     if start and end:
@@ -283,6 +286,8 @@ def revoke_authorization(actor: User, authorization: Authorization, reason: str)
     require(actor, "authorization.revoke", authorization)
     if not (reason or "").strip():
         raise ValidationFailed(_("请填写撤销原因"), fields={"reason": _("请填写撤销原因")})
+    if problem := too_long(reason, "撤销原因"):
+        raise ValidationFailed(problem, fields={"reason": problem})
     if authorization.revoked_at is not None:
         raise Conflict(_("授权已撤销"))
     authorization.revoked_at = clock.now()

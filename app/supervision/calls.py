@@ -22,6 +22,7 @@ from app.audit.writer import record
 from app.calendar.deadlines import end_of_day, start_of_day
 from app.catalog.models import DataService, Resource
 from app.clock import SHANGHAI, parse_moment
+from app.db_types import ROW_ID_MAX
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.org.models import Department, User
@@ -142,6 +143,26 @@ def parse_csv(text: str) -> list[dict[str, Any]]:
     if "\x00" in text:
         raise ValidationFailed(_("CSV 有误"), fields={"file": _("含有空字符，不是文本文件")})
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        calls, errors = _read_calls(reader)
+    except csv.Error as exc:  # e.g. a field over the csv module's 131,072-character limit
+        raise ValidationFailed(
+            _("CSV 有误，未导入任何记录"),
+            fields={f"第{reader.line_num + 1}行": _("无法读取：%(e)s", e=str(exc))},
+        ) from None
+    if errors:
+        raise ValidationFailed(_("CSV 有误，未导入任何记录"), fields=errors)
+    if not calls:
+        raise ValidationFailed(_("CSV 没有数据行"), fields={"file": _("没有数据行")})
+    return calls
+
+
+# Longest values the call table stores (DataCall): longer text is refused by row, not cut.
+_CSV_LIMITS = {"caller_uscc": 18, "resource_code": 64, "service": 200}
+
+
+def _read_calls(reader: csv.DictReader) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The calls of a CSV and the problems per row (at most 20)."""
     missing = [
         c
         for c in ("caller_uscc", "resource_code", "called_at", "success")
@@ -154,6 +175,9 @@ def parse_csv(text: str) -> list[dict[str, Any]]:
     calls, errors = [], {}
     for number, row in enumerate(reader, start=2):
         try:
+            for column, limit in _CSV_LIMITS.items():
+                if len((row.get(column) or "").strip()) > limit:
+                    raise ValueError(f"{column} 不能超过 {limit} 个字符")
             authorization = (row.get("authorization_id") or "").strip()
             duration = (row.get("duration_ms") or "").strip()
             success = (row.get("success") or "").strip().lower()
@@ -170,17 +194,17 @@ def parse_csv(text: str) -> list[dict[str, Any]]:
             })  # fmt: skip
             if not calls[-1]["caller_uscc"] or not calls[-1]["resource_code"]:
                 raise ValueError("caller_uscc 与 resource_code 不能为空")
+            if not 0 <= (calls[-1]["authorization_id"] or 0) <= ROW_ID_MAX:
+                raise ValueError("authorization_id 应为授权编号")
+            if not 0 <= (calls[-1]["duration_ms"] or 0) <= ROW_ID_MAX:
+                raise ValueError("duration_ms 应为 0–2147483647 的毫秒数")
         except ValueError as exc:
             errors[f"第{number}行"] = (
                 str(exc) if "应为" in str(exc) or "不能" in str(exc) else _("数值或时间格式有误")
             )
         if len(errors) >= 20:
             break
-    if errors:
-        raise ValidationFailed(_("CSV 有误，未导入任何记录"), fields=errors)
-    if not calls:
-        raise ValidationFailed(_("CSV 没有数据行"), fields={"file": _("没有数据行")})
-    return calls
+    return calls, errors
 
 
 @dataclass

@@ -20,6 +20,7 @@ from app.numbering import next_in_sequence
 from app.org.models import Department, User
 from app.org.roles import Role
 from app.supervision.models import FAILINGS, Rectification, RectificationStatus
+from app.texts import too_long
 
 PROCESS = "rectification"
 
@@ -58,6 +59,8 @@ def order_rectification(
         errors["failing"] = _("请选择整改事项")
     if not (description or "").strip():
         errors["description"] = _("请写明存在的问题")
+    elif problem := too_long(description, _("存在的问题")):
+        errors["description"] = problem
     if not isinstance(deadline_days, int) or not 1 <= deadline_days <= 60:
         errors["deadline_days"] = _("整改期限应为 1–60 个工作日")
     if errors:

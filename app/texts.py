@@ -1,0 +1,14 @@
+"""Limits of the free text people type: reasons, descriptions, opinions (checked before storing)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TEXT_LIMIT = 4000  # characters of a reason, description or opinion: pages of text, never a file
+
+
+def too_long(value: Any, title: str, limit: int = TEXT_LIMIT) -> str | None:
+    """The message for text over `limit` characters (after trimming), or None."""
+    if isinstance(value, str) and len(value.strip()) > limit:
+        return f"{title}最多 {limit} 个字"
+    return None
