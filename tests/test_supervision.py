@@ -3,6 +3,7 @@ rectification through its BPMN procedure, monthly reports, scorecards, the audit
 
 from __future__ import annotations
 
+import csv as csv_module
 import io
 import threading
 from datetime import date, datetime
@@ -471,3 +472,18 @@ def test_the_api_applies_the_same_scope_rules(app, client, demo_content):
     assert backwards.status_code == 422 and backwards.get_json()["error"]["fields"] == {
         "to": "结束日期不能早于开始日期"
     }
+
+
+@pytest.mark.parametrize("typed", ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)"])
+def test_typed_text_that_looks_like_a_formula_is_exported_as_text(app, client, demo_content, typed):
+    """§27: an export must not run what a clerk typed on the reader's machine."""
+    with app.app_context():
+        at("2026-09-29T10:00:00+08:00")
+        order_rectification(user("leader"), user("mz_clerk").department, "late_data", typed, 5)
+    login(client, "leader")
+    csv_text = client.get("/supervision/export/rectifications.csv").data.decode("utf-8-sig")
+    rows = list(csv_module.reader(io.StringIO(csv_text)))
+    assert rows[1][3] == "'" + typed
+    sheet = load_workbook(io.BytesIO(client.get("/supervision/export/rectifications.xlsx").data)).active
+    cell = sheet.cell(row=2, column=4)
+    assert (cell.value, cell.data_type) == (typed, "s")

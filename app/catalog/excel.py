@@ -38,6 +38,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.org.models import Department, User
 from app.org.roles import Role
+from app.spreadsheets import append_row
 
 RESOURCE_SHEET = "信息资源"
 ITEM_SHEET = "信息项"
@@ -137,9 +138,9 @@ def export_workbook(resources: list[Resource]) -> bytes:
                 value = data.get(field)
                 value = label(vocab, value) if vocab and value else value
             row.append(value)
-        sheet.append(row)
+        append_row(sheet, row)
         for seq, item in enumerate(data["items"], start=1):
-            items_sheet.append([
+            append_row(items_sheet, [
                 resource.code, version.name, seq, item["name"], label(DATA_TYPES, item["data_type"]), item["length"],
                 label(SHARE_TYPES, item["share_type"]) if item["share_type"] else None, item["description"],
             ])  # fmt: skip

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from app.errors import NotFound
+from app.spreadsheets import append_row, csv_cell
 
 
 def table_response(name: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> Response:
@@ -21,7 +22,7 @@ def table_response(name: str, headers: Sequence[str], rows: Sequence[Sequence[An
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(headers)
-        writer.writerows([["" if v is None else v for v in row] for row in rows])
+        writer.writerows([[csv_cell(v) for v in row] for row in rows])
         body, mimetype = ("\ufeff" + buffer.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
     elif fmt == "xlsx":
         book = Workbook()
@@ -31,7 +32,7 @@ def table_response(name: str, headers: Sequence[str], rows: Sequence[Sequence[An
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append(list(row))
+            append_row(sheet, row)
         for column in sheet.columns:
             width = max(len(str(c.value or "")) for c in column)
             sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width * 2))
