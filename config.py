@@ -72,6 +72,12 @@ class Config:
     SUPERVISION_OVERDUE_DAYS = int(os.environ.get("SUPERVISION_OVERDUE_DAYS", "3"))  # working days past due
     SUPERVISION_OUTAGE_MINUTES = int(os.environ.get("SUPERVISION_OUTAGE_MINUTES", "240"))
 
+    # Audit chain checkpoints (§27), appended outside the database by the scheduler (app/audit/checkpoints.py).
+    AUDIT_CHECKPOINT_FILE = os.environ.get(
+        "AUDIT_CHECKPOINT_FILE", str(INSTANCE_DIR / "audit-checkpoints.jsonl")
+    )
+    AUDIT_CHECKPOINT_MINUTES = int(os.environ.get("AUDIT_CHECKPOINT_MINUTES", "15"))
+
 
 class DevelopmentConfig(Config):
     """Local development and the demo: SQLite file under instance/."""
@@ -91,6 +97,7 @@ class TestingConfig(Config):
     ALLOW_CLOCK_OVERRIDE = True
     # Cheap hashing keeps the suite fast; production uses argon2's defaults.
     ARGON2_FAST = True
+    AUDIT_CHECKPOINT_FILE = ""  # off: tests that check checkpoints give each its own file
 
 
 class ProductionConfig(Config):

@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from app.audit.chain import GENESIS, entry_hash, verify
+from app.audit.checkpoints import write_checkpoint
 from app.audit.models import AuditEvent
 from app.audit.writer import record
 from app.cli import main
@@ -119,12 +120,13 @@ def _tamper(database_url: str, tmp_path, statement: str, params: dict):
     return database_url
 
 
-def _cli_on(url: str):
+def _cli_on(url: str, checkpoints: str = ""):
     from app import create_app
     from config import TestingConfig
 
     class Config(TestingConfig):
         SQLALCHEMY_DATABASE_URI = url
+        AUDIT_CHECKPOINT_FILE = checkpoints
 
     return _verify_cli(create_app(Config))
 
@@ -151,3 +153,29 @@ def test_editing_one_row_makes_verify_fail_and_name_it(
     assert f"seq={target_seq}" in result.output and reason in result.output
     if "UPDATE" in statement:
         assert f"id={target_id}" in result.output
+
+
+def test_deleting_the_newest_rows_is_caught_by_the_checkpoint_outside_the_database(
+    app, database_url, tmp_path, content, monkeypatch
+):
+    """The chain alone cannot tell that its tail was cut; a signed checkpoint of its head, kept in a file
+    outside the database, can. A forged checkpoint line is named too."""
+    checkpoints = tmp_path / "audit-checkpoints.jsonl"
+    monkeypatch.setitem(app.config, "AUDIT_CHECKPOINT_FILE", str(checkpoints))
+    _run_case()
+    db.session.commit()
+    entry = write_checkpoint(db.session)
+    assert entry is not None and write_checkpoint(db.session) is None  # the head did not move: no new line
+    newest = entry["seq"]
+    assert _cli_on(database_url, str(checkpoints)).exit_code == 0
+    if database_url.startswith("sqlite"):  # PostgreSQL's trigger refuses deletions outright
+        url = _tamper(database_url, tmp_path, "DELETE FROM audit_event WHERE seq > :seq", {"seq": newest - 3})
+        assert _cli_on(url).exit_code == 0  # without the checkpoint the shortened chain still holds
+        result = _cli_on(url, str(checkpoints))
+        assert (
+            result.exit_code == 1 and f"seq={newest}" in result.output and "最新的记录被删除" in result.output
+        )
+    forged = checkpoints.read_text(encoding="utf-8").replace(entry["hash"], "0" * 64)
+    checkpoints.write_text(forged, encoding="utf-8")
+    result = _cli_on(database_url, str(checkpoints))
+    assert result.exit_code == 1 and "签名不符" in result.output

@@ -214,9 +214,9 @@ def test_regenerating_a_monthly_report_and_moving_the_clock_are_audited(app, dem
     with app.app_context():
         generated = list(
             db.session.scalars(
-                db.select(AuditEvent).where(
-                    AuditEvent.action == "monthly_report.generated", AuditEvent.object_id == "2026-10"
-                )
+                db.select(AuditEvent)
+                .where(AuditEvent.action == "monthly_report.generated", AuditEvent.object_id == "2026-10")
+                .order_by(AuditEvent.seq)
             )
         )
         # the demo kept last month's report (the scheduler's job), then the supervisor regenerated it twice

@@ -55,7 +55,8 @@ _HEAD = text("SELECT seq, hash FROM audit_event WHERE seq IS NOT NULL ORDER BY s
 _SQLITE_WRITE_LOCK = text("UPDATE audit_event SET seq = seq WHERE id < 0")  # takes the lock, changes nothing
 
 
-def _head(session: Session) -> tuple[int, str]:
+def head(session: Session) -> tuple[int, str]:
+    """(seq, hash) of the newest sealed entry; (0, GENESIS) for an empty trail."""
     row = session.connection().execute(_HEAD).first()
     return (row[0], row[1]) if row else (0, GENESIS)
 
@@ -78,7 +79,7 @@ def seal(session: Session, entries: list[AuditEvent]) -> None:
     """Give `entries` (unsealed, of this transaction, in the order they were recorded) their place in the
     chain. Rows not written yet are inserted sealed in one executemany; rows written earlier are updated."""
     _lock_chain(session)
-    seq, previous = _head(session)
+    seq, previous = head(session)
     for entry in entries:
         seq += 1
         entry.seq, entry.prev_hash = seq, previous

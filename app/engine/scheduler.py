@@ -50,6 +50,18 @@ def monthly_report(app: Flask) -> None:
             log.exception("monthly report failed")
 
 
+def audit_checkpoint(app: Flask) -> None:
+    """Append the audit chain's head to the checkpoint file outside the database (§27)."""
+    from app.audit.checkpoints import write_checkpoint
+    from app.extensions import db
+
+    with app.app_context():
+        try:
+            write_checkpoint(db.session)
+        except Exception:
+            log.exception("audit checkpoint failed")
+
+
 def _add_job(scheduler, app: Flask) -> None:
     scheduler.add_job(
         sweep,
@@ -63,6 +75,10 @@ def _add_job(scheduler, app: Flask) -> None:
     scheduler.add_job(
         probe, "interval", seconds=app.config["PROBE_INTERVAL_SECONDS"], args=[app], id="service-probes",
         max_instances=1, coalesce=True,
+    )  # fmt: skip
+    scheduler.add_job(
+        audit_checkpoint, "interval", minutes=app.config["AUDIT_CHECKPOINT_MINUTES"], args=[app],
+        id="audit-checkpoint", max_instances=1, coalesce=True,
     )  # fmt: skip
     # Daily at 02:00 Beijing time: makes last month's report on the 1st, and catches up after downtime.
     scheduler.add_job(
