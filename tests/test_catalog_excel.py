@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pytest
 from openpyxl import load_workbook
@@ -113,3 +114,39 @@ def test_not_a_workbook_is_a_clear_error(content):
     with pytest.raises(excel.ImportFailed) as info:
         excel.import_workbook(b"not a spreadsheet", user("mz_clerk"))
     assert "不是有效的 .xlsx 文件" in str(info.value.errors[0])
+
+
+def _with_sheet_xml(change) -> bytes:
+    raw = _workbook_with(
+        [_row("殡葬服务机构信息")], [[None, "殡葬服务机构信息", 1, "机构名称", "字符型", 200, None, None]]
+    )
+    source, out = zipfile.ZipFile(io.BytesIO(raw)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            target.writestr(item, change(data) if item.filename == "xl/worksheets/sheet1.xml" else data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda xml: xml.replace(b"</sheetData>", b"<row><c><is><t>x</t></c></row></sheetData>"),
+        lambda xml: xml.replace(
+            b"?>", b'?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>', 1
+        ).replace(
+            b"</sheetData>", b'<row r="9"><c r="A9" t="inlineStr"><is><t>&xxe;</t></is></c></row></sheetData>'
+        ),
+    ],
+    ids=["broken-sheet-xml", "dtd-with-an-external-entity"],
+)
+def test_a_workbook_with_broken_or_hostile_xml_is_refused_or_read_without_entities(content, change):
+    """Sheets are parsed while their rows are read: a broken one is a clear error, never a 500; an external
+    entity is never resolved (no file of the server ends up in the catalog)."""
+    try:
+        created = excel.import_workbook(_with_sheet_xml(change), user("mz_clerk"))
+    except excel.ImportFailed as failed:
+        assert failed.errors  # named: the file, or the row
+    else:
+        texts = [str(v) for r in created for v in services.version_data(r.open_version).values()]
+        assert not [t for t in texts if "root:" in t]

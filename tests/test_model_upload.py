@@ -144,3 +144,17 @@ def test_deploying_one_called_file_from_the_command_line_deploys_its_caller_and_
 
     unreadable = run(app, "bpmn", "deploy", str(tmp_path / "missing.bpmn"))
     assert unreadable.exit_code == 1 and "missing.bpmn" in unreadable.output
+
+
+def test_an_upload_with_an_external_entity_is_reported_not_resolved(app, client, demo_content):
+    login(client, "analyst")
+    source = (ROOT / "bpmn" / "objection.bpmn").read_text(encoding="utf-8")
+    hostile = source.replace("?>", '?><!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>', 1).replace(
+        'name="', 'name="&xxe;', 1
+    )
+    response = _upload(client, ("objection.bpmn", hostile.encode()))
+    assert response.status_code == 302
+    report = unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "objection.bpmn" in report and "external entity" in report and "root:" not in report
+    with app.app_context():
+        assert db.session.scalar(db.select(ModelUpload.status)) == "rejected"

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 from zipfile import BadZipFile
 
+from lxml import etree
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
@@ -189,15 +190,31 @@ def _header_map(sheet, columns, errors: list[RowError]) -> dict[str, int]:
     return found
 
 
+# What openpyxl raises for a file that is no workbook, or whose XML is broken or refused (a DTD, an entity):
+# in read-only mode the sheets are parsed lazily, while their rows are read, so the whole reading is guarded.
+_NOT_A_WORKBOOK = (
+    InvalidFileException,
+    BadZipFile,
+    OSError,
+    KeyError,
+    ValueError,
+    SyntaxError,
+    etree.LxmlError,
+)
+
+
 def parse_workbook(content: bytes) -> tuple[list[ParsedResource], list[RowError]]:
     """Read both sheets; vocabulary values may be Chinese labels or codes."""
-    errors: list[RowError] = []
     try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
+        return _read_workbook(load_workbook(io.BytesIO(content), read_only=True, data_only=True))
+    except _NOT_A_WORKBOOK as exc:  # ParseError (a SyntaxError) from a sheet's XML included
         raise ImportFailed(
             [RowError("文件", 0, "-", f"不是有效的 .xlsx 文件（{type(exc).__name__}）")]
         ) from None
+
+
+def _read_workbook(book) -> tuple[list[ParsedResource], list[RowError]]:
+    errors: list[RowError] = []
     for name in (RESOURCE_SHEET, ITEM_SHEET):
         if name not in book.sheetnames:
             errors.append(RowError(name, 0, "-", f"缺少工作表“{name}”"))
