@@ -675,3 +675,36 @@ def test_audit_rows_are_written_once_sealed_even_when_an_expression_looks_up_a_d
     assert open_task(row.id).label == "规范性检查"
     assert any(s.startswith("INSERT INTO audit_event") for s in statements)
     assert not [s for s in statements if s.startswith("UPDATE audit_event")]
+
+
+def test_a_retried_deadline_timer_gives_its_task_the_deadline_and_still_fires(engine_ready, monkeypatch):
+    """A deadline that could not be computed (an incident) is computed by the retry: the open task gets its
+    due date (§19: 3 working days), and the timer fires when it passes."""
+    from app.engine.scripting import SCRIPT_ENGINE
+
+    clock.freeze(at("2026-09-30T10:00:00+08:00"))
+    row = start_sample()
+    working = SCRIPT_ENGINE.environment.globals["deadline"]
+
+    def unavailable(*_args, **_kwargs):
+        raise RuntimeError("节假日安排暂不可用")
+
+    monkeypatch.setitem(SCRIPT_ENGINE.environment.globals, "deadline", unavailable)
+    runtime.complete_task(open_task(row.id).id, user("rst_applicant"), {"purpose": "社保待遇资格认证"})
+    check = open_task(row.id)
+    (incident,) = runtime.open_incidents()
+    assert check.label == "规范性检查" and check.due_date is None and incident.task_name == "检查超期"
+    assert incident.message == "计算表达式 deadline(received_at, 3) 时出错：RuntimeError: 节假日安排暂不可用"
+
+    monkeypatch.setitem(SCRIPT_ENGINE.environment.globals, "deadline", working)
+    assert runtime.retry_incident(incident.id, user("admin")) is None
+    check = open_task(row.id)
+    assert (check.due_date, check.deadline_days) == (date(2026, 10, 10), 3)  # via National Day, 10-10 works
+    clock.freeze(at("2026-10-11T00:00:01+08:00"))
+    assert runtime.fire_due_timers().timers_fired >= 1
+    assert (
+        db.session.scalar(
+            db.select(db.func.count()).select_from(AuditEvent).where(AuditEvent.action == "timer.fired")
+        )
+        >= 1
+    )

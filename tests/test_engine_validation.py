@@ -170,3 +170,31 @@ def test_cli_validate_prints_problems_and_fails(app, tmp_path):
     result = run(app, "bpmn", "validate", str(path))
     assert result.exit_code == 1
     assert f"broken.bpmn:{line_of(path, 'accepted ===')} f_accept: 网关条件不是有效的 Python" in result.output
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("deadline(received_at, 七)", "'七' 既不是函数"),
+        ('deadline(received_at, 3, "sevn")', "未知的起算规则 'sevn'"),
+        ('deadline(received_at, "3")', "工作日数应为整数"),
+        ("deadline(received_at, 0)", "工作日数应在 1–366 之间"),
+        ("deadline(received_at)", "deadline() 的参数应为"),
+        ('"2026-10-10T00:00:00"', "没有时区"),
+        ("dedline(received_at, 3)", "'dedline' 既不是函数"),
+    ],
+)
+def test_a_timer_that_could_not_give_a_deadline_is_refused(app, tmp_path, expression, message):
+    """Evaluated on sample data at validation: a timer that would fail at run time leaves its task without a
+    statutory deadline, so it never deploys."""
+    path = broken(tmp_path, "deadline(received_at, 3)</bpmn:timeDate>", f"{expression}</bpmn:timeDate>")
+    with app.app_context():
+        problems = validate([path], forms_dir=DATA / "forms").problems
+    (problem,) = problems
+    assert problem.element_id == "check_overdue" and problem.line == line_of(path, expression)
+    assert problem.message.startswith("定时器表达式") and message in problem.message
+
+
+def test_timers_of_every_shipped_procedure_pass_on_sample_data(app):
+    with app.app_context():
+        assert validate().problems == []

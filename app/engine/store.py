@@ -223,16 +223,21 @@ def _materialize(row: ProcessInstance, task) -> HumanTask:
     )
     timer = _deadline_timer(task)
     if timer is not None:
-        due = timer_due(timer.internal_data.get("event_value"))
         human.timer_task_id = str(timer.id)
-        human.due_at = due
-        deadline = current_run().deadlines.get(str(timer.id))
-        if deadline is not None:
-            human.due_date = deadline.due_date
-            human.deadline_days = deadline.days
-            human.deadline_provisional = deadline.provisional
-            human.calendar_version = int(deadline.calendar_version)
+        for name, value in _deadline_columns(timer).items():
+            setattr(human, name, value)
     return human
+
+
+def _deadline_columns(timer) -> dict:
+    """A task row's deadline columns from its deadline timer: the due time it evaluated, and the working-day
+    deadline behind it when it was computed in this run."""
+    values = {"due_at": timer_due(timer.internal_data.get("event_value"))}
+    deadline = current_run().deadlines.get(str(timer.id))
+    if deadline is not None:
+        values.update(due_date=deadline.due_date, deadline_days=deadline.days,
+                      deadline_provisional=deadline.provisional, calendar_version=int(deadline.calendar_version))  # fmt: skip
+    return values
 
 
 _OPEN_USER_TASK = TaskState.READY | TaskState.ERROR
@@ -296,6 +301,15 @@ def _sync_human_tasks(
                 set_committed_value(human, "completed_by_id", completer.id)
                 set_committed_value(human, "assignee_id", human.assignee_id or completer.id)
                 set_committed_value(human, "draft", None)
+    if current_run().deadlines:  # a deadline evaluated again (an incident's retry): the open row follows it
+        for task_id in open_now.keys() & was_open:
+            timer = _deadline_timer(open_now[task_id])
+            if timer is not None and str(timer.id) in current_run().deadlines:
+                values = _deadline_columns(timer)
+                connection.execute(_TASKS.update().where(_TASKS.c.id == task_id).values(**values))
+                human = session.identity_map.get(identity_key(HumanTask, task_id))
+                for name, value in values.items() if human is not None else ():
+                    set_committed_value(human, name, value)
     created = [_materialize(row, task) for task_id, task in open_now.items() if task_id not in was_open]
     if created:
         connection.execute(_TASKS.insert(), [_column_values(human, _TASKS) for human in created])

@@ -14,7 +14,9 @@ from __future__ import annotations
 import ast
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
@@ -22,6 +24,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
+from app.calendar.deadlines import MAX_DAYS, parse_rule
 from app.org.roles import ROLE_VALUES
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -159,6 +162,95 @@ def _check_python(
         )
 
 
+# --- timer expressions, evaluated on sample data ----------------------------------------------------------
+# A timer that raises at run time leaves its task without a statutory deadline. So each timeDate expression
+# is evaluated at validation with the real functions' argument rules and sample process data: a field
+# named *_at is a moment, *_days a number of working days (the naming every model in bpmn/ follows).
+
+SAMPLE_MOMENT = "2026-09-30T10:00:00+08:00"
+SAMPLE_DAYS = 5
+
+
+class _TimerProblem(Exception):
+    """Why a timer expression cannot give a deadline."""
+
+
+def _sample_moment(value: Any, what: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise _TimerProblem(f"{what}应为时间（以 _at 结尾的流程数据），而不是 {value!r}") from None
+    if moment.tzinfo is None:
+        raise _TimerProblem(f"{what} {value!r} 没有时区（应带 +08:00）")
+    return moment
+
+
+def _sample_days(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _TimerProblem(f"工作日数应为整数（或以 _days 结尾的流程数据），而不是 {value!r}")
+    if not 1 <= value <= MAX_DAYS:
+        raise _TimerProblem(f"工作日数应在 1–{MAX_DAYS} 之间，而不是 {value}")
+    return value
+
+
+def _sample_deadline(event_at: Any = None, days: Any = None, rule: Any = None, *extra: Any) -> str:
+    if extra or event_at is None or days is None:
+        raise _TimerProblem("deadline() 的参数应为 (起算时间, 工作日数[, 规则])")
+    _sample_moment(event_at, "deadline() 的起算时间")
+    _sample_days(days)
+    try:
+        parse_rule(rule)
+    except ValueError as err:
+        raise _TimerProblem(str(err)) from None
+    return "2026-10-15T00:00:00+08:00"
+
+
+def _sample_reminder(deadline_iso: Any = None, days: Any = 1, *extra: Any) -> str:
+    if extra or deadline_iso is None:
+        raise _TimerProblem("reminder() 的参数应为 (期限, 提前工作日数)")
+    _sample_moment(deadline_iso, "reminder() 的期限")
+    _sample_days(days)
+    return "2026-10-14T09:00:00+08:00"
+
+
+_SAMPLE_FUNCTIONS = {
+    "deadline": _sample_deadline,
+    "reminder": _sample_reminder,
+    "now_iso": lambda: SAMPLE_MOMENT,
+}
+
+
+class _SampleData(dict):
+    """Process data as a timer sees it: *_at a moment, *_days a number; any other name is unknown."""
+
+    def __missing__(self, name: str) -> Any:
+        if name in _SAMPLE_FUNCTIONS:
+            return _SAMPLE_FUNCTIONS[name]
+        if name.endswith("_at"):
+            return SAMPLE_MOMENT
+        if name.endswith("_days"):
+            return SAMPLE_DAYS
+        raise _TimerProblem(
+            f"中的 {name!r} 既不是函数（deadline、reminder、now_iso）也不是流程数据（时间以 _at 结尾，工作日数以 _days 结尾）"
+        )
+
+
+def timer_problem(expression: str | None) -> str | None:
+    """What is wrong with a timeDate expression on sample data (unknown names, wrong argument types,
+    unknown rules, a result that is not a time with an offset), or None."""
+    try:
+        result = eval(
+            compile((expression or "").strip(), "<timer>", "eval"), {"__builtins__": {}}, _SampleData()
+        )  # noqa: S307
+        _sample_moment(result, "的结果")
+    except _TimerProblem as problem:
+        text = str(problem)
+        return text if text.startswith("中") or text.startswith("的") else f"：{text}"
+    except Exception as err:  # what the expression itself raises on sample data
+        return f"在示例数据上出错：{type(err).__name__}: {err}"
+    return None
+
+
 def load_form(forms_dir: Path, name: str) -> tuple[dict | None, str | None]:
     """A form's JSON Schema, or the reason it cannot be used."""
     path = forms_dir / name
@@ -268,7 +360,14 @@ def _check_file(models: ModelSet, file: str, tree, forms_dir: Path) -> None:
         _check_python(problems, file, condition, condition.text, "eval", "网关条件")
     for tag in ("timeDate", "timeDuration", "timeCycle"):
         for timer in root.iter(f"{{{BPMN}}}{tag}"):
+            before = len(problems)
             _check_python(problems, file, timer, timer.text, "eval", "定时器表达式")
+            if len(problems) == before and tag == "timeDate":
+                problem = timer_problem(timer.text)
+                if problem:
+                    problems.append(
+                        Problem(file, timer.sourceline, _element_id(timer), f"定时器表达式{problem}")
+                    )
     for tag in ("preScript", "postScript"):
         for script in root.iter(f"{{{SPIFF}}}{tag}"):
             _check_python(problems, file, script, script.text, "exec", "前置/后置脚本")
