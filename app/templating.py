@@ -8,14 +8,16 @@ from flask import Flask
 from flask_login import current_user
 
 from app.access import can
-from app.clock import SHANGHAI, as_utc
+from app.clock import SHANGHAI, as_utc, parse_moment
 from app.org.roles import Role
 
 
-def local_datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored UTC time as Beijing time text."""
-    if value is None:
+def local_datetime(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time (or an ISO text with its offset, as JSON columns keep times) as Beijing time text."""
+    if value is None or value == "":
         return "—"
+    if isinstance(value, str):
+        value = parse_moment(value)
     return as_utc(value).astimezone(SHANGHAI).strftime(fmt)
 
 

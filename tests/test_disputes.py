@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
+from app import clock
 from app.engine import runtime
 from app.errors import PermissionDenied, ValidationFailed
 from app.extensions import db
@@ -184,3 +185,33 @@ def test_disputes_over_the_api(app, client, demo_content):
     assert client.get("/api/v1/disputes", headers=bearer(api_token(app, "gat_provider"))).get_json() == {
         "items": []
     }
+
+
+def test_every_time_on_the_case_pages_is_beijing_time(app, demo_content):
+    """Everything happens at 21:11 Beijing time (13:11 UTC): no page may show 13:11 (the footer says
+    时间均为北京时间), and the pages people read during a dispute show 21:11."""
+    with app.app_context():
+        line = refused_line()
+        clock.freeze(datetime.fromisoformat("2026-11-04T21:11:00+08:00"))
+        number = disputes.raise_dispute(
+            user("rst_applicant"), topic="result", description="认为应予授权", line=line
+        ).number
+        positions(number)
+        application = line.application.number
+        open_task = task(number, "negotiation").id
+    pages = {
+        "hb_operator": [f"/disputes/{number}", f"/applications/{application}", "/tasks", f"/tasks/{open_task}",
+                        "/notifications"],
+        "leader": [f"/disputes/{number}", "/supervision/audit", f"/supervision/audit?case={number}"],
+        "rst_applicant": [f"/disputes/{number}", f"/applications/{application}", "/notifications"],
+    }  # fmt: skip
+    for username, paths in pages.items():
+        browser = app.test_client()
+        login(browser, username)
+        for path in paths:
+            response = browser.get(path)
+            page = response.get_data(as_text=True)
+            assert response.status_code == 200, path
+            assert "13:11" not in page, f"{username} {path} shows UTC"
+            if path.startswith("/disputes/"):
+                assert page.count("21:11") >= 4, path  # raised, and each party's position
