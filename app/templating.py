@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from app.access import can
 from app.clock import SHANGHAI, as_utc, parse_moment
+from app.engine.registry import step_deadline_days
 from app.org.roles import Role
 
 
@@ -48,3 +49,5 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["reject_key"] = lambda mapping, key: {k: v for k, v in mapping.items() if k != key}
     app.jinja_env.globals["can"] = lambda action, obj=None: can(current_user, action, obj)
     app.jinja_env.globals["Role"] = Role
+    # "N个工作日" on pages comes from the deployed model (a model change changes the text).
+    app.jinja_env.globals["step_days"] = step_deadline_days

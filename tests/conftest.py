@@ -65,6 +65,7 @@ def _clean_state(app: Flask) -> Iterator[None]:
     """Each test starts with empty tables, a running clock and no cached calendar."""
     calendar_services._calendars.clear()
     registry._parsed.clear()
+    registry._step_days.clear()
     store._warm.clear()  # ids restart at 1 after each test's truncation; production never reuses them
     yield
     clock.unfreeze()

@@ -9,6 +9,7 @@ from datetime import date
 from html import unescape
 from pathlib import Path
 
+from app.catalog.models import Resource
 from app.engine.models import HumanTask, ModelUpload, ProcessVersion, TaskStatus
 from app.engine.registry import deploy
 from app.engine.runtime import complete_task
@@ -158,3 +159,23 @@ def test_an_upload_with_an_external_entity_is_reported_not_resolved(app, client,
     assert "objection.bpmn" in report and "external entity" in report and "root:" not in report
     with app.app_context():
         assert db.session.scalar(db.select(ModelUpload.status)) == "rejected"
+
+
+def test_pages_say_the_working_days_of_the_deployed_model(app, client, demo_content, tmp_path):
+    """ "N个工作日" on the catalog, home and statistics pages is read from the deployed model."""
+    with app.app_context():
+        code = db.session.scalar(db.select(Resource.code).where(Resource.name == "婚姻登记信息"))
+    login(client, "mz_clerk")
+    assert "（办法§20，10个工作日）" in client.get(f"/catalog/resources/{code}").get_data(as_text=True)
+    source = (ROOT / "bpmn" / "resource_authorization.bpmn").read_text(encoding="utf-8")
+    changed = tmp_path / "resource_authorization.bpmn"
+    changed.write_text(
+        source.replace("deadline(forwarded_at, 10)", "deadline(forwarded_at, 7)"), encoding="utf-8"
+    )
+    assert run(app, "bpmn", "deploy", str(changed), "--comment", "改为7个工作日").exit_code == 0
+    assert "（办法§20，7个工作日）" in client.get(f"/catalog/resources/{code}").get_data(as_text=True)
+    assert "7个工作日内答复授权" in client.get("/").get_data(as_text=True)
+    supervisor = app.test_client()
+    login(supervisor, "supervisor")
+    dashboard = supervisor.get("/supervision/").get_data(as_text=True)
+    assert "提供部门授权（§20，7个工作日）" in dashboard and "规范性检查（§19，3个工作日）" in dashboard

@@ -14,7 +14,7 @@ from sqlalchemy import func
 from app import clock
 from app.audit.writer import record
 from app.engine.models import ProcessVersion
-from app.engine.validation import ModelSet, Problem, check_models, closure
+from app.engine.validation import ModelSet, Problem, check_models, closure, deadline_days_in
 from app.errors import NotFound
 from app.extensions import db
 from app.org.models import User
@@ -165,6 +165,30 @@ def latest_versions() -> list[ProcessVersion]:
             )
         )
     )
+
+
+_step_days: dict[tuple[int, str], int | None] = {}
+
+
+def step_deadline_days(process_id: str, step: str) -> int | None:
+    """The working days of a user task's deadline in the latest deployed version of a process, read from its
+    deadline timer (`deadline(…, N)`): what pages say ("N个工作日") follows the model, not a constant.
+    None when the process is not deployed or the timer takes its days from process data."""
+    found = db.session.connection().execute(_LATEST, {"process_id": process_id}).first()
+    if found is None:
+        return None
+    key = (found[0], step)
+    if key not in _step_days:
+        version = db.session.get(ProcessVersion, found[0])
+        _step_days[key] = next(
+            (
+                days
+                for source in version.files.values()
+                if (days := deadline_days_in(source, step)) is not None
+            ),
+            None,
+        )
+    return _step_days[key]
 
 
 def latest_version(process_id: str, *, required: bool = True) -> ProcessVersion | None:

@@ -251,6 +251,43 @@ def timer_problem(expression: str | None) -> str | None:
     return None
 
 
+def deadline_days_in(source: str, step: str) -> int | None:
+    """The N of `deadline(…, N)` in the deadline timer of user task `step` in a BPMN source, or None."""
+    try:
+        root = etree.fromstring(
+            source.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True)
+        )
+    except etree.XMLSyntaxError:
+        return None
+    task = next((t for t in root.iter(f"{{{BPMN}}}userTask") if t.get("id") == step), None)
+    if task is None:
+        return None
+    wanted = _properties(task).get(DEADLINE_TIMER_PROPERTY, (None, None))[0]
+    timers = [
+        event
+        for event in root.iter(f"{{{BPMN}}}boundaryEvent")
+        if event.get("attachedToRef") == step and (wanted is None or event.get("id") == wanted)
+    ]
+    expressions = [t.text for timer in timers for t in timer.iter(f"{{{BPMN}}}timeDate")]
+    if len(expressions) != 1:
+        return None
+    try:
+        tree = ast.parse((expressions[0] or "").strip(), mode="eval")
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "deadline"
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, int)
+        ):
+            return node.args[1].value
+    return None
+
+
 def load_form(forms_dir: Path, name: str) -> tuple[dict | None, str | None]:
     """A form's JSON Schema, or the reason it cannot be used."""
     path = forms_dir / name

@@ -22,6 +22,7 @@ from app.db_types import row_id
 from app.engine.diagram import instance_diagrams
 from app.engine.models import ProcessInstance
 from app.engine.queries import case_tasks
+from app.engine.registry import step_deadline_days
 from app.errors import NotFound, ServiceError, ValidationFailed
 from app.extensions import db
 from app.inbox.views import badge
@@ -80,7 +81,11 @@ def new():
             errors = exc.fields
         else:
             flash(
-                _("申请已提交：%(n)s。共享平台将在3个工作日内完成规范性检查。", n=application.number),
+                _(
+                    "申请已提交：%(n)s。共享平台将在%(d)s个工作日内完成规范性检查。",
+                    n=application.number,
+                    d=step_deadline_days("share_application", "normative_check") or "—",
+                ),
                 "success",
             )
             return redirect(url_for("sharing.case", number=application.number))
@@ -236,7 +241,10 @@ def new_dispute():
         except ValidationFailed as exc:
             errors = exc.fields
         else:
-            flash(_("已提交协调：%(n)s。各方将在5个工作日内陈述意见。", n=dispute.number), "success")
+            days = step_deadline_days("dispute", "position_applicant") or "—"
+            flash(
+                _("已提交协调：%(n)s。各方将在%(d)s个工作日内陈述意见。", n=dispute.number, d=days), "success"
+            )
             return redirect(url_for("sharing.dispute", number=dispute.number))
     return render_template("sharing/dispute_new.html", line=line, objection=objection, topics=TOPICS,
                            values=request.form, errors=errors), (422 if errors else 200)  # fmt: skip

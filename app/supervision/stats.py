@@ -28,6 +28,7 @@ from app.access import oversees_everything, visible_department_ids
 from app.calendar.deadlines import end_of_day, start_of_day, working_days_taken
 from app.calendar.services import active_calendar, deadline
 from app.engine.models import HumanTask, TaskStatus
+from app.engine.registry import step_deadline_days
 from app.errors import PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.org.models import Department, User
@@ -40,14 +41,27 @@ from app.sharing.models import (
     ShareApplication,
 )
 
+# step → (name, article, the process whose deployed model holds its deadline)
 STEPS = {
-    "normative_check": "规范性检查（§19，3个工作日）",
-    "upper_check": "上级平台规范性检查（§12、§19）",
-    "direct_authorization": "平台直接授权（§21，3个工作日）",
-    "provider_authorization": "提供部门授权（§20，10个工作日）",
+    "normative_check": ("规范性检查", "§19", "share_application"),
+    "upper_check": ("上级平台规范性检查", "§12、§19", "resource_authorization"),
+    "direct_authorization": ("平台直接授权", "§21", "resource_authorization"),
+    "provider_authorization": ("提供部门授权", "§20", "resource_authorization"),
 }
 NOTIFICATION = "notification"
-STEP_LABELS = STEPS | {NOTIFICATION: "告知申请方（§20，1个工作日）"}
+NOTIFICATION_DAYS = (
+    1  # 办法§20: the platform tells the applicant within 1 working day (no task: computed here)
+)
+STEP_LABELS = [*STEPS, NOTIFICATION]
+
+
+def step_label(step: str) -> str:
+    """A step as the statistics name it, with the working days of the deployed model ("…（§20，10个工作日）")."""
+    if step == NOTIFICATION:
+        return f"告知申请方（§20，{NOTIFICATION_DAYS}个工作日）"
+    name, article, process_id = STEPS[step]
+    days = step_deadline_days(process_id, step)
+    return f"{name}（{article}，{days}个工作日）" if days else f"{name}（{article}）"
 
 
 @dataclass(frozen=True)
@@ -97,7 +111,7 @@ class StepFigures:
 
     @property
     def label(self) -> str:
-        return STEP_LABELS[self.step]
+        return step_label(self.step)
 
     @property
     def finished(self) -> int:
@@ -234,7 +248,7 @@ def compute(scope: Scope) -> Statistics:
         department_id = operators.get(platform_id)
         if ids is not None and department_id not in ids:
             continue
-        limit = deadline(decided_at, 1).expires_at
+        limit = deadline(decided_at, NOTIFICATION_DAYS).expires_at
         days = working_days_taken(cal, decided_at, told_at)
         stats.steps[NOTIFICATION].add(days, told_at <= limit)
         per_department.setdefault(
