@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from app.catalog import excel, services
 from app.catalog.models import Resource
+from app.catalog.vocab import BASE_CATEGORIES, RESOURCE_CLASSES, TOPICS
 from app.extensions import db
 from tests.conftest import user
 
@@ -150,3 +151,18 @@ def test_a_workbook_with_broken_or_hostile_xml_is_refused_or_read_without_entiti
     else:
         texts = [str(v) for r in created for v in services.version_data(r.open_version).values()]
         assert not [t for t in texts if "root:" in t]
+
+
+def test_export_names_each_sub_category_in_its_own_class(content):
+    """Base categories and topics share their codes (01, 02, …): 人口 (base 01) is not 全民健康保障 (topic 01)."""
+    sheet = load_workbook(io.BytesIO(excel.export_workbook(excel.resources_for_export())))[
+        excel.RESOURCE_SHEET
+    ]
+    headers = [cell.value for cell in sheet[1]]
+    rows = [dict(zip(headers, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)]
+    base = [r for r in rows if r["资源分类"] == RESOURCE_CLASSES["base"]]
+    topics = [r for r in rows if r["资源分类"] == RESOURCE_CLASSES["topic"]]
+    assert base and {r["子类"] for r in base} <= set(BASE_CATEGORIES.values())
+    assert {r["子类"] for r in topics} <= set(TOPICS.values())
+    population = next(r for r in base if r["资源名称"].startswith("人口"))
+    assert population["子类"] == BASE_CATEGORIES["01"]

@@ -487,3 +487,23 @@ def test_typed_text_that_looks_like_a_formula_is_exported_as_text(app, client, d
     sheet = load_workbook(io.BytesIO(client.get("/supervision/export/rectifications.xlsx").data)).active
     cell = sheet.cell(row=2, column=4)
     assert (cell.value, cell.data_type) == (typed, "s")
+
+
+def test_exported_rates_and_working_days_are_numbers(app, client, demo_content):
+    """Excel sorts and sums what it gets as numbers: rates and working days are numeric cells with their
+    display format, not text; the page still reads 100.0%."""
+    with app.app_context():
+        _granted_marriage_authorization()
+    login(client, "leader")
+    workbook = client.get("/supervision/export/steps.xlsx?from=2026-09-01&to=2026-10-31")
+    sheet = load_workbook(io.BytesIO(workbook.data)).active
+    headers = [c.value for c in sheet[1]]
+    provider = next(row for row in sheet.iter_rows(min_row=2) if row[0].value.startswith("提供部门授权"))
+    rate, days = provider[headers.index("按时率")], provider[headers.index("平均用时（工作日）")]
+    assert (rate.value, rate.number_format, rate.data_type) == (1.0, "0.0%", "n")
+    assert days.data_type == "n" and days.number_format == "0.0"
+    csv_text = client.get("/supervision/export/steps.csv?from=2026-09-01&to=2026-10-31").data.decode(
+        "utf-8-sig"
+    )
+    assert ",100.0%," in csv_text
+    assert "100.0%" in client.get("/supervision/?from=2026-09-01&to=2026-10-31").get_data(as_text=True)

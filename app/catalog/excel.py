@@ -43,7 +43,12 @@ from app.spreadsheets import append_row
 
 RESOURCE_SHEET = "信息资源"
 ITEM_SHEET = "信息项"
-SUBCATEGORIES = {**BASE_CATEGORIES, **TOPICS}
+
+
+def subcategories(resource_class: str | None) -> dict[str, str]:
+    """The 子类 vocabulary of a class: base categories and topics share their codes (01, 02, …)."""
+    return {"base": BASE_CATEGORIES, "topic": TOPICS}.get(resource_class or "", {})
+
 
 # (header, field, vocabulary)
 RESOURCE_COLUMNS = [
@@ -132,7 +137,11 @@ def export_workbook(resources: list[Resource]) -> bytes:
             elif field == "provider_name":
                 value = resource.provider.name
             elif field == "subcategory":
-                value = label(SUBCATEGORIES, resource.subcategory) if resource.subcategory else None
+                value = (
+                    label(subcategories(resource.resource_class), resource.subcategory)
+                    if resource.subcategory
+                    else None
+                )
             elif field == "related_codes":
                 value = ",".join(data["related_codes"] or []) or None
             else:
@@ -250,7 +259,8 @@ def _read_workbook(book) -> tuple[list[ParsedResource], list[RowError]]:
                 value = code
             data[field] = value
         if data.get("subcategory"):
-            data["subcategory"] = code_for(SUBCATEGORIES, data["subcategory"]) or data["subcategory"]
+            vocabulary = subcategories(data.get("resource_class"))
+            data["subcategory"] = code_for(vocabulary, data["subcategory"]) or data["subcategory"]
         data["related_codes"] = [c for c in re.split(r"[,，;；\s]+", data.get("related_codes") or "") if c]
         provider = departments.get(data.pop("provider_uscc") or "") or names.get(
             data.pop("provider_name") or ""

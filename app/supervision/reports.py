@@ -17,20 +17,21 @@ from app.engine.models import HumanTask, TaskStatus
 from app.extensions import db
 from app.org.models import Department, User
 from app.sharing.models import Dispute, Objection
+from app.spreadsheets import Days, Percent
 from app.supervision import calls, stats
 from app.supervision.models import DataCall, MonthlyReport, Rectification, RectificationStatus
 
 AUTHORIZATION_STEPS = ("upper_check", "direct_authorization", "provider_authorization")
 
 
-def percent(value: float | None) -> str:
-    """0.667 → "66.7%"; no data → "—"."""
-    return "—" if value is None else f"{value * 100:.1f}%"
+def percent(value: float | None) -> Percent | str:
+    """0.667 → a rate shown as "66.7%" (a number in Excel exports); no data → "—"."""
+    return "—" if value is None else Percent(value)
 
 
-def days_text(value: float | None) -> str:
-    """Working days with one decimal; no data → "—"."""
-    return "—" if value is None else f"{value:.1f}"
+def days_text(value: float | None) -> Days | str:
+    """Working days with one decimal (a number in Excel exports); no data → "—"."""
+    return "—" if value is None else Days(value)
 
 
 def step_rows(figures: list[stats.StepFigures], names: dict[int, str] | None = None) -> list[list]:
