@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -14,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.audit.chain import GENESIS, entry_hash, verify
 from app.audit.checkpoints import write_checkpoint
+from app.audit.labels import ACTION_LABELS
 from app.audit.models import AuditEvent
 from app.audit.writer import record
 from app.cli import main
@@ -179,3 +182,13 @@ def test_deleting_the_newest_rows_is_caught_by_the_checkpoint_outside_the_databa
     checkpoints.write_text(forged, encoding="utf-8")
     result = _cli_on(database_url, str(checkpoints))
     assert result.exit_code == 1 and "签名不符" in result.output
+
+
+def test_every_audited_action_has_a_chinese_name():
+    """The audit viewer and the timelines name actions in Chinese: every action the code records has one."""
+    source = "\n".join(
+        p.read_text(encoding="utf-8") for p in (Path(__file__).parent.parent / "app").rglob("*.py")
+    )
+    recorded = set(re.findall(r'(?:record|_task_event)\(\s*"([a-z_]+\.[a-z_]+)"', source))
+    recorded |= {"task.completed", "task.submitted"}  # chosen by an expression in runtime
+    assert len(recorded) > 40 and recorded - set(ACTION_LABELS) == set()

@@ -406,11 +406,12 @@ def test_audit_viewer_filters_and_exports(app, client, demo_content):
         )
     login(client, "supervisor")
     page = client.get(f"/supervision/audit?case={number}").get_data(as_text=True)
-    assert number in page and "application.submitted" in page
+    assert number in page and ">提交申请<" in page and ">作出授权决定<" in page  # actions in Chinese
+    assert "决定：granted" in page and '{"' not in page  # data as 键：值, not raw JSON
     only = client.get("/supervision/audit?user=mz_clerk&action=task.").get_data(as_text=True)
-    assert "mz_clerk" in only and "hb_operator" not in only
+    assert "省民政厅经办人" in only and "省平台审核员" not in only
     export = client.get(f"/supervision/audit.csv?case={number}").data.decode("utf-8-sig")
-    assert export.startswith("序号,时间,操作人") and number in export
+    assert export.startswith("序号,时间,操作人") and number in export and ",提交申请," in export
     assert client.get("/supervision/audit?from=not-a-date").status_code == 422
     assert client.get("/supervision/audit?to=9999-12-31").status_code == 422
     client = app.test_client()

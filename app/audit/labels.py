@@ -1,19 +1,99 @@
-"""Chinese names of audit actions for timelines."""
+"""Chinese names of audit actions and of the data they carry, for timelines, the audit viewer and exports."""
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 ACTION_LABELS = {
     "application.submitted": "提交申请",
     "application.checked": "规范性检查",
     "application.decided": "作出授权决定",
-    "task.created": "待办生成",
-    "task.claimed": "认领",
-    "task.completed": "办结",
-    "task.submitted": "提交（未办结：流程故障）",
-    "timer.fired": "期限事件",
+    "authorization.revoked": "撤销授权",
+    "calendar.version_created": "工作日历新版本",
+    "calls.ingested": "报送数据调用",
+    "catalog.created": "新建目录",
+    "catalog.edited": "修改目录",
+    "catalog.submitted": "提交目录审核",
+    "catalog.published": "目录发布",
+    "catalog.returned": "目录退回修改",
+    "catalog.withdrawn": "目录撤回",
+    "catalog.service_registered": "登记数据服务",
+    "clock.set": "调整系统时钟",
+    "dispute.raised": "提出协调",
+    "dispute.position": "陈述意见",
+    "dispute.negotiated": "协商",
+    "dispute.decided": "协调决定",
+    "incident.created": "流程故障",
+    "incident.retried": "故障重试",
     "instance.started": "流程启动",
+    "instance.cancelled": "流程取消",
+    "message.delivered": "流程消息",
+    "models.uploaded": "上传流程模型",
+    "monthly_report.generated": "生成月度报告",
+    "national.forward_failed": "转国家平台失败",
+    "objection.raised": "提出异议",
+    "objection.answered": "异议校核答复",
+    "objection.reviewed": "异议复核",
+    "offline.requested": "申请线下交换",
+    "offline.decided": "线下交换审批",
+    "process.deployed": "部署流程",
+    "quality.raised": "数据质量问题",
+    "quality.responded": "质量问题答复",
+    "quality.resolved": "质量问题办结",
     "rectification.ordered": "通知整改",
     "rectification.reported": "报告整改情况",
     "rectification.verified": "核实整改情况",
     "rectification.escalated": "逾期未整改，上报领导小组",
+    "task.created": "待办生成",
+    "task.claimed": "认领",
+    "task.unclaimed": "退回待认领",
+    "task.reassigned": "改派",
+    "task.draft_saved": "暂存草稿",
+    "task.completed": "办结",
+    "task.submitted": "提交（未办结：流程故障）",
+    "timer.fired": "期限事件",
+    "timer.rearmed": "期限重算",
+    "token.created": "创建接口令牌",
+    "token.revoked": "撤销接口令牌",
+    "user.created": "新建用户",
+    "user.signed_in": "登录",
+    "user.signed_out": "退出登录",
+    "user.sign_in_failed": "登录失败",
+    "user.locked": "账户临时锁定",
 }
+
+DATA_LABELS = {
+    "accepted": "受理", "actor": "操作人", "basis": "依据", "business_key": "案件", "changed": "变更流程",
+    "comment": "说明", "count": "条数", "decision": "决定", "description": "内容", "due": "期限",
+    "error": "错误", "fields": "字段", "fired_at": "触发时间", "flagged": "超授权", "form": "表单",
+    "from": "原值", "granted": "授权", "label": "事项", "message": "消息", "name": "名称",
+    "outcome": "结论", "party": "当事方", "payload": "内容", "period": "月份", "position": "意见",
+    "problems": "问题数", "process_id": "流程", "reason": "原因", "reasons": "理由", "resource": "资源",
+    "source": "来源", "text": "内容", "timer": "定时器", "to": "新值", "topic": "事项", "version": "版本",
+}  # fmt: skip
+
+
+def action_label(action: str) -> str:
+    """The Chinese name of an audit action (the code itself when none is known)."""
+    return ACTION_LABELS.get(action, action)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dict):
+        return "；".join(
+            f"{DATA_LABELS.get(k, k)}：{_text(v)}" for k, v in value.items() if v not in (None, "", [], {})
+        )
+    if isinstance(value, list):
+        return "、".join(_text(v) for v in value)
+    if isinstance(value, str | int | float) or value is None:
+        return "" if value is None else str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def data_text(data: dict | None, limit: int = 2000) -> str:
+    """An audit row's data as people read it: 理由：…；依据：…, nested forms included; cut at `limit`."""
+    text = _text(data or {})
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -3,7 +3,6 @@ interruption report with rectification orders, rectifications, monthly reports, 
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -13,7 +12,7 @@ from sqlalchemy import select
 
 from app import clock
 from app.access import can, require, visible_department_ids
-from app.audit.labels import ACTION_LABELS
+from app.audit.labels import ACTION_LABELS, action_label, data_text
 from app.audit.models import AuditEvent
 from app.audit.timeline import case_timeline
 from app.auth.forms import EmptyForm
@@ -388,9 +387,9 @@ def _audit_query():
 def _audit_row(e: AuditEvent, names: dict[int, str]) -> list:
     from app.templating import local_datetime
 
-    return [e.seq, local_datetime(e.at, "%Y-%m-%d %H:%M:%S"), e.actor_name, names.get(e.department_id, ""), e.action,
-            f"{e.object_type or ''} {e.object_id or ''}".strip(), e.instance_id or "",
-            "" if e.data is None else json.dumps(e.data, ensure_ascii=False)[:2000], (e.hash or "")[:16]]  # fmt: skip
+    return [e.seq, local_datetime(e.at, "%Y-%m-%d %H:%M:%S"), e.actor_name, names.get(e.department_id, ""),
+            action_label(e.action), f"{e.object_type or ''} {e.object_id or ''}".strip(), e.instance_id or "",
+            data_text(e.data), (e.hash or "")[:16]]  # fmt: skip
 
 
 @bp.route("/audit")
@@ -409,5 +408,6 @@ def audit(fmt: str | None = None):
     names = stats.department_names(e.department_id for e in events)
     return render_template(
         "supervision/audit.html", events=events[:50], has_next=len(events) > 50, page=page, names=names,
+        action_label=action_label, data_text=data_text,
         args=request.args, departments=_filters()["departments"],
     )  # fmt: skip
