@@ -508,3 +508,15 @@ def test_exported_rates_and_working_days_are_numbers(app, client, demo_content):
     )
     assert ",100.0%," in csv_text
     assert "100.0%" in client.get("/supervision/?from=2026-09-01&to=2026-10-31").get_data(as_text=True)
+
+
+def test_authorizations_are_named_by_their_case_number_not_a_database_id(app, client, demo_content):
+    with app.app_context():
+        authorization = _granted_marriage_authorization()
+        number = authorization.line.application.number
+        validity = f"有效期 {authorization.valid_from.isoformat()} 至 {authorization.valid_to.isoformat()}"
+    login(client, "rst_applicant")
+    listing = client.get("/authorizations").get_data(as_text=True)
+    assert f"<code>{number}</code>" in listing and f"<td>{authorization.id}</td>" not in listing
+    case = client.get(f"/applications/{number}").get_data(as_text=True)
+    assert "授权编号" not in case and validity in case
