@@ -271,3 +271,23 @@ def test_incidents_api_lists_retries_and_cancels_for_admins(app, client, seeded,
     assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
     again = client.post(f"/api/v1/instances/{instance_id}/cancel", json={"reason": "再次取消"}, headers=admin)
     assert again.status_code == 409
+
+
+def test_the_notifications_page_shows_what_is_read_and_reads_all(app, client, seeded):
+    from app.engine.notifications import send
+
+    with app.app_context():
+        operator = user("hb_operator")
+        first = send(message="规范性检查即将到期", user_id=operator.id).id
+        send(message="申请已受理", user_id=operator.id)
+        db.session.commit()
+    login(client, "hb_operator")
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "2 条未读" in page and page.index("申请已受理") < page.index("规范性检查即将到期")  # newest first
+    client.post(f"/notifications/{first}/read", data={"csrf_token": csrf_token(client, "/notifications")})
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "1 条未读" in page and page.count(">已读<") == 1
+    assert "规范性检查即将到期" not in client.get("/notifications?unread=1").get_data(as_text=True)
+    client.post("/notifications/read-all", data={"csrf_token": csrf_token(client, "/notifications")})
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "条未读" not in page and page.count(">已读<") == 2

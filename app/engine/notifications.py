@@ -91,6 +91,15 @@ def unread_count(user: User) -> int:
     )
 
 
+def mark_all_read(user: User) -> int:
+    """Mark every unread notification of the user read; how many were."""
+    unread = list(db.session.scalars(db.select(Notification.id).where(_for_user(user), _unread(user))))
+    now = clock.now()
+    db.session.add_all(NotificationRead(notification_id=i, user_id=user.id, read_at=now) for i in unread)
+    db.session.commit()
+    return len(unread)
+
+
 def mark_read(user: User, notification_id: int) -> None:
     """Mark one notification read for this user."""
     note = db.session.get(Notification, notification_id)

@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.access import require
+from app.auth.forms import EmptyForm
 from app.calendar.services import status_of
 from app.engine import runtime, store
 from app.engine.models import HumanTask, ProcessInstance
-from app.engine.notifications import mark_read, notifications_for, unread_count
+from app.engine.notifications import mark_all_read, mark_read, notifications_for, read_ids, unread_count
 from app.errors import ServiceError, ValidationFailed
 from app.inbox.formdata import fields_of, from_form
 
@@ -147,8 +148,23 @@ def draft(task_id: str):
 @bp.route("/notifications")
 @login_required
 def notifications():
-    """The user's notifications, newest first."""
-    return render_template("inbox/notifications.html", items=notifications_for(current_user, limit=100))
+    """The user's notifications, newest first, unread ones marked (?unread=1: only those)."""
+    unread_only = request.args.get("unread") == "1"
+    items = notifications_for(current_user, unread_only=unread_only, limit=100)
+    return render_template(
+        "inbox/notifications.html", items=items, read=read_ids(current_user, [n.id for n in items]),
+        unread_only=unread_only, unread=unread_count(current_user),
+    )  # fmt: skip
+
+
+@bp.post("/notifications/read-all")
+@login_required
+def read_all():
+    """Mark every notification read."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        flash(_("已将 %(n)d 条通知标为已读", n=mark_all_read(current_user)), "success")
+    return redirect(url_for("inbox.notifications"))
 
 
 @bp.post("/notifications/<int:notification_id>/read")
