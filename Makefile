@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 export DATABASE_URL ?= sqlite:///$(CURDIR)/instance/govshare.db
+HOST ?= 127.0.0.1
+PORT ?= 5000
 
 .PHONY: run test setup lint format bench clean
 
@@ -25,7 +27,7 @@ run: $(STAMP) $(NPM_STAMP)
 	mkdir -p instance
 	$(BIN)/govshare db upgrade
 	$(BIN)/govshare demo seed
-	$(BIN)/govshare serve --host 127.0.0.1 --port 5000
+	$(BIN)/govshare serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP) $(NPM_STAMP)
 	$(BIN)/ruff check .

@@ -229,3 +229,54 @@ def test_a_next_address_with_control_characters_or_backslashes_goes_home(client,
     assert response.status_code == 302
     assert response.headers["Location"] in ("/", target) and "\n" not in response.headers["Location"]
     assert response.headers["Location"] == "/" or target == "/%0d%0a"
+
+
+def test_an_admin_creates_and_edits_users_on_the_page(app, client, seeded):
+    """用户管理 on the web: errors named per field in Chinese; a deactivated user's open session ends."""
+    with app.app_context():
+        mz = db.session.scalar(db.select(User).where(User.username == "mz_clerk")).department.uscc
+    login(client, "admin")
+    token = csrf_token(client, "/org/users/new")
+    bad = client.post(
+        "/org/users/new", data={"csrf_token": token, "username": "A", "display_name": " ", "department": ""}
+    )
+    html = bad.get_data(as_text=True)
+    assert (
+        bad.status_code == 422
+        and "用户名须为" in html
+        and "姓名不能为空" in html
+        and "至少需要一个角色" in html
+    )
+    created = client.post("/org/users/new", data={"csrf_token": token, "username": "zhang", "display_name": "张三",
+                                                  "department": mz, "roles": ["applicant_clerk"], "password": "a-long-password"})  # fmt: skip
+    assert created.status_code == 302
+    zhang = app.test_client()
+    assert (
+        login(zhang, "zhang", "a-long-password").status_code == 302
+        and zhang.get("/profile").status_code == 200
+    )
+    with app.app_context():
+        user_id = db.session.scalar(db.select(User.id).where(User.username == "zhang"))
+    assert "张三" in client.get(f"/org/users/{user_id}").get_data(as_text=True)
+    saved = client.post(f"/org/users/{user_id}", data={"csrf_token": token, "display_name": "张三", "department": mz,
+                                                        "roles": ["applicant_clerk", "provider_clerk"]})  # fmt: skip
+    assert saved.status_code == 302  # "active" unticked: deactivated
+    assert zhang.get("/profile").status_code == 302  # the open session ended
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert not user.active and {r.value for r in user.roles} == {"applicant_clerk", "provider_clerk"}
+        changes = db.session.scalar(db.select(AuditEvent.data).where(AuditEvent.action == "user.updated"))[
+            "changes"
+        ]
+        assert changes["active"] == {"from": True, "to": False}
+    with app.app_context():
+        admin_id = db.session.scalar(db.select(User.id).where(User.username == "admin"))
+    myself = client.post(f"/org/users/{admin_id}", data={"csrf_token": token, "display_name": "系统管理员",
+                                                         "department": mz, "roles": ["admin"]})  # fmt: skip
+    assert myself.status_code == 422 and "不能停用自己" in myself.get_data(as_text=True)
+    other = app.test_client()
+    login(other, "rst_applicant")
+    assert (
+        other.get("/org/users/new").status_code == 403
+        and other.get(f"/org/users/{user_id}").status_code == 403
+    )

@@ -57,6 +57,7 @@ ACTION_LABELS = {
     "token.created": "创建接口令牌",
     "token.revoked": "撤销接口令牌",
     "user.created": "新建用户",
+    "user.updated": "修改用户",
     "user.signed_in": "登录",
     "user.signed_out": "退出登录",
     "user.sign_in_failed": "登录失败",

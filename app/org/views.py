@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.access import require
-from app.errors import NotFound
+from app.auth.forms import EmptyForm
+from app.db_types import row_id
+from app.errors import NotFound, ValidationFailed
 from app.extensions import db
-from app.org.models import Department
-from app.org.services import list_users, visible_departments
+from app.org.models import Department, User
+from app.org.roles import Role
+from app.org.services import create_user, list_users, update_user, visible_departments
 
 bp = Blueprint("org", __name__, url_prefix="/org")
 
@@ -42,3 +46,57 @@ def users():
     """All users (admins only)."""
     require(current_user, "user.manage")
     return render_template("org/users.html", users=list_users())
+
+
+def _user_form(user: User | None, errors: dict[str, str], status: int = 200):
+    departments = db.session.scalars(
+        db.select(Department).where(Department.active.is_(True)).order_by(Department.level, Department.id)
+    )
+    return render_template(
+        "org/user_form.html", user=user, roles=list(Role), departments=list(departments), errors=errors,
+        values=request.form, form=EmptyForm(),
+    ), status  # fmt: skip
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@login_required
+def new_user():
+    """Create a user in a department with roles (admins)."""
+    require(current_user, "user.manage")
+    if request.method == "POST" and EmptyForm().validate_on_submit():
+        try:
+            created = create_user(
+                username=request.form.get("username", ""), display_name=request.form.get("display_name", ""),
+                department_code=request.form.get("department", ""), roles=request.form.getlist("roles"),
+                password=request.form.get("password") or None, actor=current_user,
+            )  # fmt: skip
+        except ValidationFailed as exc:
+            return _user_form(None, exc.fields, 422)
+        flash(_("已新建用户 %(u)s", u=created.username), "success")
+        return redirect(url_for("org.users"))
+    return _user_form(None, {})
+
+
+@bp.route("/users/<user_id>", methods=["GET", "POST"])
+@login_required
+def edit_user(user_id: str):
+    """Change a user's name, department, roles, status or password (admins); open sessions end on change."""
+    require(current_user, "user.manage")
+    user = db.session.get(User, row_id(user_id)) if row_id(user_id) else None
+    if user is None:
+        raise NotFound(_("用户不存在"))
+    if request.method == "POST" and EmptyForm().validate_on_submit():
+        try:
+            update_user(
+                user, display_name=request.form.get("display_name", ""),
+                department_code=request.form.get("department", ""), roles=request.form.getlist("roles"),
+                active=request.form.get("active") == "1", password=request.form.get("password") or None,
+                actor=current_user,
+            )  # fmt: skip
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return _user_form(user, exc.fields, 422)
+        db.session.commit()
+        flash(_("已保存用户 %(u)s", u=user.username), "success")
+        return redirect(url_for("org.users"))
+    return _user_form(user, {})
