@@ -58,8 +58,10 @@ def create_app(config: type | str | None = None) -> Flask:
     from app import access  # noqa: F401  (registers the foundation policies)
     from app.auth.views import bp as auth_bp
     from app.calendar.views import bp as calendar_bp
+    from app.catalog import operations as _catalog_operations  # noqa: F401  (service operations of BPMN)
     from app.catalog import policies as _catalog_policies  # noqa: F401
     from app.catalog.views import bp as catalog_bp
+    from app.engine import generic_operations as _generic_operations  # noqa: F401
     from app.engine import policies as _engine_policies  # noqa: F401
     from app.engine import runtime as _runtime  # noqa: F401  (re-arms timers when the calendar changes)
     from app.engine.views import bp as engine_bp
@@ -67,8 +69,10 @@ def create_app(config: type | str | None = None) -> Flask:
     from app.inbox.views import bp as inbox_bp
     from app.main.views import bp as main_bp
     from app.org.views import bp as org_bp
+    from app.sharing import operations as _sharing_operations  # noqa: F401
     from app.sharing import policies as _sharing_policies  # noqa: F401
     from app.sharing.views import bp as sharing_bp
+    from app.supervision import operations as _supervision_operations  # noqa: F401
     from app.supervision import policies as _supervision_policies  # noqa: F401
     from app.supervision.views import bp as supervision_bp
     from app.templating import register_template_helpers

@@ -14,8 +14,25 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
-from app import clock
+from app import clock, create_app
+from app.audit.cli import audit
+from app.auth.services import create_api_token
+from app.calendar.services import (
+    active_calendar,
+    deadline,
+    import_arrangement,
+    list_versions,
+    replace_overlay,
+)
 from app.clock import parse_moment
+from app.demo import seed, seed_content
+from app.engine.cli import register as register_engine
+from app.errors import ServiceError
+from app.extensions import db
+from app.org.models import User
+from app.org.services import create_user, list_users
+from app.supervision.cli import supervision
+from app.templating import local_datetime
 
 
 def _freeze_clock(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
@@ -37,8 +54,6 @@ _now_option = click.Option(
 
 
 def _create_app():
-    from app import create_app
-
     return create_app()
 
 
@@ -68,9 +83,6 @@ def users_create(
     username: str, display_name: str, department: str, roles: tuple[str, ...], password_stdin: bool
 ):
     """Create a user."""
-    from app.errors import ServiceError
-    from app.org.services import create_user
-
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     try:
         user = create_user(
@@ -91,10 +103,6 @@ def users_create(
 @with_appcontext
 def users_token(username: str, name: str):
     """Create an API token for USERNAME and print it (shown only once)."""
-    from app.auth.services import create_api_token
-    from app.extensions import db
-    from app.org.models import User
-
     user = db.session.scalar(db.select(User).where(User.username == username))
     if user is None:
         _fail(f"用户不存在：{username}")
@@ -106,8 +114,6 @@ def users_token(username: str, name: str):
 @with_appcontext
 def users_list():
     """List users with department and roles."""
-    from app.org.services import list_users
-
     for user in list_users():
         roles = ",".join(sorted(r.value for r in user.roles))
         state = "" if user.active else "  [停用]"
@@ -125,8 +131,6 @@ demo = click.Group("demo", help="Demo data.")
 @with_appcontext
 def demo_seed():
     """Load the Hubei demo organisation, users, procedures and catalog (idempotent)."""
-    from app.demo import seed, seed_content
-
     summary = seed()
     summary.update(seed_content())
     click.echo(json.dumps(summary, ensure_ascii=False))
@@ -142,9 +146,6 @@ calendar_group = click.Group("calendar", help="The statutory working-day calenda
 @with_appcontext
 def calendar_show(year: int):
     """Print YEAR's rest days and make-up working days."""
-    from app.calendar.services import active_calendar
-    from app.errors import ServiceError
-
     cal = active_calendar()
     try:
         arrangement = cal.arrangement(year)
@@ -183,8 +184,6 @@ def calendar_show(year: int):
 @with_appcontext
 def calendar_deadline(from_: str, days: int, rule: str, close_time: str | None, as_json: bool):
     """Compute a working-day deadline."""
-    from app.calendar.services import deadline
-
     try:
         result = deadline(parse_moment(from_), days, rule, close_time)
     except ValueError as exc:
@@ -203,9 +202,6 @@ def calendar_deadline(from_: str, days: int, rule: str, close_time: str | None, 
 @with_appcontext
 def calendar_import(file: Path, comment: str):
     """Import a year's arrangement from a JSON FILE; recomputes provisional deadlines."""
-    from app.calendar.services import import_arrangement
-    from app.errors import ServiceError
-
     try:
         document = json.loads(file.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -232,9 +228,6 @@ def calendar_import(file: Path, comment: str):
 @with_appcontext
 def calendar_overlay(file: Path, comment: str):
     """Replace the Hubei overlay from a JSON FILE: {"overlay": [{"date", "kind": "rest"|"work", "name", "source"}]}."""
-    from app.calendar.services import replace_overlay
-    from app.errors import ServiceError
-
     try:
         document = json.loads(file.read_text(encoding="utf-8"))
         entries = document["overlay"] if isinstance(document, dict) else document
@@ -254,19 +247,12 @@ def calendar_overlay(file: Path, comment: str):
 @with_appcontext
 def calendar_versions():
     """List calendar versions, newest first."""
-    from app.calendar.services import list_versions
-    from app.templating import local_datetime
-
     for v in list_versions():
         click.echo(f"{v.id:>4}  {local_datetime(v.created_at)}  {v.created_by_name:<12} {v.comment}")
 
 
 def register_commands(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
-    from app.audit.cli import audit
-    from app.engine.cli import register as register_engine
-    from app.supervision.cli import supervision
-
     for group in (users, demo, calendar_group, audit, supervision):
         app.cli.add_command(group)
     register_engine(app)

@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from app.calendar.services import ensure_calendar
+from app.catalog.demo import seed_catalog
+from app.engine.registry import deploy
 from app.extensions import db
 from app.org.models import Department, DepartmentKind, Level, Platform, Region, User
 from app.org.roles import Role
 from app.org.services import create_department, create_user
 from app.org.uscc import make_uscc
+from app.sharing.demo import seed_applications
+from app.supervision.demo import seed_supervision
 
 DEMO_PASSWORD = "govshare2026"
 
@@ -137,18 +141,12 @@ def seed() -> dict[str, Any]:
 
 def seed_content(*, applications: bool = True) -> dict[str, Any]:
     """Deploy the procedures in bpmn/, load the demo catalog and (optionally) demo applications (idempotent)."""
-    from app.catalog.demo import seed_catalog
-    from app.engine.registry import deploy
-
     deployed = deploy(comment="演示数据：部署 bpmn/ 下的全部流程")
     if deployed.problems:
         raise RuntimeError("bpmn/ has problems: " + "; ".join(str(p) for p in deployed.problems))
-    from app.sharing.demo import seed_applications
 
     summary = {"processes": len(deployed.created), **seed_catalog()}
     if applications:
-        from app.supervision.demo import seed_supervision
-
         summary.update(seed_applications())
         summary.update(seed_supervision())
     return summary

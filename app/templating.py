@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import can
+from app.audit.writer import SYSTEM_ACTOR
 from app.clock import SHANGHAI, as_utc, parse_moment
 from app.engine.registry import step_deadline_days
+from app.extensions import db
+from app.org.models import User
 from app.org.roles import Role
 
 
@@ -29,12 +33,6 @@ def local_date(value: date | None) -> str:
 
 def actor_label(event) -> str:
     """Who did an audited step, as people know them: the user's display name, 系统 for the engine."""
-    from flask_babel import gettext as _
-
-    from app.audit.writer import SYSTEM_ACTOR
-    from app.extensions import db
-    from app.org.models import User
-
     if event.actor_id is None:
         return _("系统") if event.actor_name == SYSTEM_ACTOR else event.actor_name
     user = db.session.get(User, event.actor_id)  # the session's identity map: one query per person

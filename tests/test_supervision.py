@@ -369,7 +369,7 @@ def test_dashboard_and_exports(app, client, demo_content):
 
 
 def test_monthly_report_is_generated_by_the_scheduler_job_and_kept(app, client, demo_content):
-    from app.engine.scheduler import monthly_report
+    from app.scheduler import monthly_report
 
     with app.app_context():
         _granted_marriage_authorization()

@@ -10,6 +10,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from app.calendar.services import status_of
 from app.db_types import ROW_ID_MAX
+from app.engine.runtime import task_form
 
 _CHINESE_DEFAULTS: dict[type, dict[str, str]] = {
     fields.Field: {"required": "必填", "null": "不能为空", "validator_failed": "取值无效"},
@@ -96,8 +97,6 @@ class TaskDetailOut(TaskOut):
 
 
 def _task_form(task):
-    from app.engine.runtime import task_form
-
     return task_form(task)
 
 

@@ -7,6 +7,10 @@ import sys
 import click
 from flask.cli import with_appcontext
 
+from app.audit.chain import verify
+from app.audit.checkpoints import check_checkpoints, checkpoint_file, read_checkpoints, write_checkpoint
+from app.extensions import db
+
 audit = click.Group("audit", help="The audit trail: verify its hash chain.")
 
 
@@ -14,10 +18,6 @@ audit = click.Group("audit", help="The audit trail: verify its hash chain.")
 @with_appcontext
 def audit_verify():
     """Recompute the chain; name the first broken entry and exit 1 if it does not hold."""
-    from app.audit.chain import verify
-    from app.audit.checkpoints import check_checkpoints, read_checkpoints
-    from app.extensions import db
-
     result = verify(db.session)
     broken = result.broken or check_checkpoints(db.session)
     if broken is None:
@@ -35,9 +35,6 @@ def audit_verify():
 @with_appcontext
 def audit_checkpoint():
     """Append the chain's head to the checkpoint file (the scheduler does this every few minutes)."""
-    from app.audit.checkpoints import checkpoint_file, write_checkpoint
-    from app.extensions import db
-
     entry = write_checkpoint(db.session)
     if entry is None:
         click.echo("没有新的审计记录，或未配置检查点文件（AUDIT_CHECKPOINT_FILE）。")

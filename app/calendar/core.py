@@ -16,6 +16,7 @@ from workalendar.core import SAT, SUN, Calendar
 
 from app.calendar.arrangement import OverlayEntry, YearArrangement
 from app.calendar.statutory import provisional_arrangement
+from app.clock import local_now
 
 FIRST_YEAR = 2004  # the first year with official data
 LAST_YEAR = 2099  # the lunar tables end here
@@ -131,8 +132,6 @@ class StatutoryCalendar(Calendar):
     def holidays(self, year: int | None = None) -> list[tuple[date, str]]:
         """workalendar: the year's holidays as sorted (date, label) pairs."""
         if year is None:
-            from app.clock import local_now
-
             year = local_now().year
         return self.get_calendar_holidays(year)
 

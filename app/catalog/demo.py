@@ -4,7 +4,7 @@ with and without 管控参数, one resource under review."""
 from __future__ import annotations
 
 from app.catalog.models import DataService, Resource
-from app.catalog.services import load_published, register_service, submit_for_review
+from app.catalog.services import create_resource, load_published, register_service, submit_for_review
 from app.extensions import db
 from app.org.models import Department, User
 
@@ -154,8 +154,6 @@ def seed_catalog() -> dict[str, int]:
 
 def _one_under_review(departments: dict[str, Department]) -> None:
     """A provincial department submits a new resource, so the supervisor has a review in the inbox."""
-    from app.catalog.services import create_resource
-
     clerk = db.session.scalar(db.select(User).where(User.username == "mz_clerk"))
     resource = create_resource(
         clerk,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from app.catalog.models import Resource, ResourceVersion
+from app.catalog.services import version_data
 from app.catalog.vocab import RESOURCE_CLASSES, label
+from app.errors import ValidationFailed, flatten_errors
 
 _TEXT = {"invalid": "应为文本"}
 
@@ -93,8 +95,6 @@ class ReasonInput(Schema):
 
 def load(schema: Schema, payload) -> dict:
     """Deserialize or raise the service layer's ValidationFailed with per-field messages."""
-    from app.errors import ValidationFailed, flatten_errors
-
     if not isinstance(payload, dict):
         raise ValidationFailed("请求体应为 JSON 对象", fields={"_body": "应为 JSON 对象"})
     try:
@@ -121,8 +121,6 @@ def resource_summary(resource: Resource) -> dict:
 
 def version_json(version: ResourceVersion) -> dict:
     """A version with its items."""
-    from app.catalog.services import version_data
-
     data = version_data(version)
     data.update({"number": version.number, "status": version.status,
                  "review_comment": version.review_comment})  # fmt: skip

@@ -30,6 +30,7 @@ from app.catalog.vocab import (
     UPDATE_CYCLES,
     label,
 )
+from app.engine.runtime import start_instance
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.numbering import next_in_sequence
@@ -248,8 +249,6 @@ def edit_resource(actor: User, resource: Resource, data: dict[str, Any]) -> Reso
 
 def submit_for_review(actor: User, resource: Resource) -> ResourceVersion:
     """Submit the open version; the rules must all hold; starts the catalog_review process (§6)."""
-    from app.engine.runtime import start_instance
-
     require(actor, "catalog.edit", resource)
     version = resource.open_version
     if version is None or version.status not in VersionStatus.EDITABLE:

@@ -9,6 +9,16 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app.access import require
+from app.engine.registry import deploy, list_versions, validate
+from app.engine.runtime import fire_due_timers, open_incidents, retry_incident
+from app.engine.uploads import deploy_files
+from app.errors import ServiceError, ValidationFailed
+from app.extensions import db
+from app.org.models import User
+from app.scheduler import run_blocking, start_background
+from app.templating import local_datetime
+
 bpmn = click.Group("bpmn", help="Process models: validate, deploy, list versions.")
 
 
@@ -17,8 +27,6 @@ bpmn = click.Group("bpmn", help="Process models: validate, deploy, list versions
 @with_appcontext
 def bpmn_validate(paths: tuple[Path, ...]):
     """Check BPMN files (default: bpmn/*.bpmn); prints file:line element-id: message; exit 1 on problems."""
-    from app.engine.registry import validate
-
     models = validate(list(paths) or None)
     for problem in models.problems:
         click.echo(str(problem), err=True)
@@ -36,13 +44,6 @@ def bpmn_validate(paths: tuple[Path, ...]):
 def bpmn_deploy(paths: tuple[Path, ...], comment: str, as_user: str | None):
     """Validate and deploy bpmn/ and forms/ (or the given .bpmn/.json files, laid over the deployed models);
     only changed processes get a new version, and the processes that call them with them."""
-    from app.access import require
-    from app.engine.registry import deploy
-    from app.engine.uploads import deploy_files
-    from app.errors import ValidationFailed
-    from app.extensions import db
-    from app.org.models import User
-
     actor = None
     if as_user:
         actor = db.session.scalar(db.select(User).where(User.username == as_user))
@@ -71,9 +72,6 @@ def bpmn_deploy(paths: tuple[Path, ...], comment: str, as_user: str | None):
 @with_appcontext
 def bpmn_versions(process_id: str | None):
     """List deployed versions."""
-    from app.engine.registry import list_versions
-    from app.templating import local_datetime
-
     for v in list_versions(process_id):
         click.echo(
             f"{v.process_id:<28} v{v.version:<3} {local_datetime(v.deployed_at)}  {v.deployed_by_name:<10} "
@@ -88,8 +86,6 @@ timers = click.Group("timers", help="Timer events.")
 @with_appcontext
 def timers_fire():
     """Run one timer sweep now (use the global --now to sweep as of another time)."""
-    from app.engine.runtime import fire_due_timers
-
     result = fire_due_timers()
     click.echo(
         f"instances: {result.instances}, timers fired: {result.timers_fired}, "
@@ -101,8 +97,6 @@ def timers_fire():
 @with_appcontext
 def scheduler_command():
     """Run the timer scheduler alone, in the foreground."""
-    from app.engine.scheduler import run_blocking
-
     run_blocking(current_app._get_current_object())
 
 
@@ -113,8 +107,6 @@ def scheduler_command():
 def serve_command(host: str, port: int):
     """Development/demo server with the timer scheduler in the same process."""
     from werkzeug.serving import run_simple
-
-    from app.engine.scheduler import start_background
 
     app = current_app._get_current_object()
     start_background(app)
@@ -129,9 +121,6 @@ incidents = click.Group("incidents", help="Failed scripts and services.")
 @with_appcontext
 def incidents_list():
     """Open incidents."""
-    from app.engine.runtime import open_incidents
-    from app.templating import local_datetime
-
     for incident in open_incidents():
         click.echo(
             f"#{incident.id} instance {incident.instance_id} ({incident.instance.business_key}) "
@@ -140,9 +129,6 @@ def incidents_list():
 
 
 def _admin(username: str):
-    from app.extensions import db
-    from app.org.models import User
-
     user = db.session.scalar(db.select(User).where(User.username == username))
     if user is None:
         click.echo(f"错误：用户不存在：{username}", err=True)
@@ -156,9 +142,6 @@ def _admin(username: str):
 @with_appcontext
 def incidents_retry(incident_id: int, as_user: str):
     """Retry the failed task of an incident."""
-    from app.engine.runtime import retry_incident
-    from app.errors import ServiceError
-
     try:
         again = retry_incident(incident_id, _admin(as_user))
     except ServiceError as exc:

@@ -7,7 +7,7 @@ from sqlalchemy import and_, exists, or_
 
 from app import clock
 from app.engine.models import Notification, NotificationRead
-from app.errors import ValidationFailed
+from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.org.models import User
 from app.org.roles import ROLE_VALUES
@@ -106,8 +106,6 @@ def mark_read(user: User, notification_id: int) -> None:
     if note is None or not db.session.scalar(
         db.select(Notification.id).where(Notification.id == note.id, _for_user(user))
     ):
-        from app.errors import NotFound
-
         raise NotFound(_("通知不存在"))
     if db.session.get(NotificationRead, (notification_id, user.id)) is None:
         db.session.add(

@@ -30,6 +30,7 @@ from app.calendar.services import on_deadlines_recomputed
 from app.engine import store
 from app.engine.forms import clean_form, validate_form
 from app.engine.models import HumanTask, Incident, InstanceStatus, ProcessInstance, TaskStatus
+from app.engine.policies import is_candidate
 from app.engine.registry import latest_version_key, parsed_by_id
 from app.engine.scripting import INJECTED, RunContext, begin_run, end_run
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -305,7 +306,6 @@ def reassign_task(task_id: str, assignee: User, user: User) -> HumanTask:
     """Give an open task to another candidate (supervisors, admins, the platform operator)."""
     task = _open_task(task_id)
     require(user, "task.reassign", task)
-    from app.engine.policies import is_candidate
 
     if not is_candidate(assignee, task) or not assignee.active:
         raise ValidationFailed(

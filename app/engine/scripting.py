@@ -20,6 +20,7 @@ from datetime import datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
+from flask import g
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
@@ -27,7 +28,11 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from app import clock
 from app.calendar.deadlines import Deadline
+from app.calendar.services import active_calendar, deadline
 from app.clock import SHANGHAI, parse_moment
+from app.engine.operations import run_operation
+from app.extensions import db
+from app.org.models import Department
 
 
 class _ClockDatetime(datetime):
@@ -78,8 +83,6 @@ def end_run(token) -> None:
 
 def bpmn_deadline(event_at: Any, days: int, rule: str | None = None) -> str:
     """BPMN: the expiry (ISO, +08:00) of `days` working days after `event_at`."""
-    from app.calendar.services import deadline
-
     result = deadline(parse_moment(event_at), int(days), rule)
     task = _current_task.get()
     if task is not None:
@@ -89,8 +92,6 @@ def bpmn_deadline(event_at: Any, days: int, rule: str | None = None) -> str:
 
 def bpmn_reminder(deadline_iso: Any, days: int = 1) -> str:
     """BPMN: 09:00 Beijing time on the working day `days` working days before the deadline's due day."""
-    from app.calendar.services import active_calendar
-
     expires = parse_moment(deadline_iso).astimezone(SHANGHAI)
     due_day = (expires - timedelta(seconds=1)).date()  # expiry is 24:00 of the due day
     day = active_calendar().sub_working_days(due_day, int(days))
@@ -104,11 +105,6 @@ def bpmn_now() -> str:
 
 def bpmn_platform_operator(department_id: int) -> int | None:
     """BPMN: the id of the department operating the platform of `department_id` (memoized per request)."""
-    from flask import g
-
-    from app.extensions import db
-    from app.org.models import Department
-
     memo = g.setdefault("platform_operator_memo", {})
     key = int(department_id)
     if key not in memo:
@@ -167,8 +163,6 @@ class GovShareScriptEngine(PythonScriptEngine):
 
     def call_service(self, task, operation_name=None, operation_params=None, **kwargs):
         """Run a registered operation. Replaces 3.2.0's version, whose error path raised NameError."""
-        from app.engine.operations import run_operation
-
         params = {name: spec["value"] for name, spec in (operation_params or {}).items()}
         try:
             result = run_operation(operation_name, task, params)

@@ -25,6 +25,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from app.calendar.deadlines import MAX_DAYS, parse_rule
+from app.engine.operations import known_operations
 from app.org.roles import ROLE_VALUES
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -312,8 +313,6 @@ def _properties(element) -> dict[str, tuple[str, object]]:
 
 
 def _check_file(models: ModelSet, file: str, tree, forms_dir: Path) -> None:
-    from app.engine.operations import known_operations
-
     problems = models.problems
     root = tree.getroot()
     message_ids = {m.get("id") for m in root.iter(f"{{{BPMN}}}message")}

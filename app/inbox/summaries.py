@@ -8,6 +8,16 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from app.extensions import db
+from app.sharing.disputes import TOPICS, position_data
+from app.sharing.models import (
+    Dispute,
+    Objection,
+    ObjectionStatus,
+    OfflineExchange,
+    QualityIssue,
+    ShareApplication,
+)
+from app.sharing.objections import SERVE_NORMALLY
 
 Row = tuple[str, str, str | None]
 Summary = tuple[str | None, list[Row]]
@@ -21,8 +31,6 @@ def _catalog_review(number: str, data: dict) -> Summary:
 
 
 def _share_application(number: str, data: dict) -> Summary:
-    from app.sharing.models import ShareApplication
-
     application = db.session.get(ShareApplication, data.get("application_id"))
     if application is None:
         return None, []
@@ -38,9 +46,6 @@ def _share_application(number: str, data: dict) -> Summary:
 
 
 def _objection(number: str, data: dict) -> Summary:
-    from app.sharing.models import Objection, ObjectionStatus
-    from app.sharing.objections import SERVE_NORMALLY
-
     objection = db.session.get(Objection, data.get("objection_id"))
     if objection is None:
         return None, []
@@ -56,9 +61,6 @@ def _objection(number: str, data: dict) -> Summary:
 
 
 def _dispute(number: str, data: dict) -> Summary:
-    from app.sharing.disputes import TOPICS, position_data
-    from app.sharing.models import Dispute
-
     dispute = db.session.get(Dispute, data.get("dispute_id"))
     if dispute is None:
         return None, []
@@ -71,8 +73,6 @@ def _dispute(number: str, data: dict) -> Summary:
 
 
 def _offline_exchange(number: str, data: dict) -> Summary:
-    from app.sharing.models import OfflineExchange
-
     exchange = db.session.get(OfflineExchange, data.get("exchange_id"))
     if exchange is None:
         return None, []
@@ -86,8 +86,6 @@ def _offline_exchange(number: str, data: dict) -> Summary:
 
 
 def _quality_issue(number: str, data: dict) -> Summary:
-    from app.sharing.models import QualityIssue
-
     issue = db.session.get(QualityIssue, data.get("issue_id"))
     if issue is None:
         return None, []

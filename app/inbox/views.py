@@ -14,6 +14,8 @@ from app.engine.models import HumanTask, ProcessInstance
 from app.engine.notifications import mark_all_read, mark_read, notifications_for, read_ids, unread_count
 from app.errors import ServiceError, ValidationFailed
 from app.inbox.formdata import fields_of, from_form
+from app.inbox.listing import SCOPES, inbox, parse_filters, process_choices, scope_counts
+from app.inbox.summaries import describe
 
 bp = Blueprint("inbox", __name__)
 
@@ -25,8 +27,6 @@ def badge(task: HumanTask):
 
 def case_summary(instance: ProcessInstance) -> list[tuple[str, str, str | None]]:
     """(label, value, link) rows describing the case a task belongs to."""
-    from app.inbox.summaries import describe
-
     link, rows = describe(instance.process_id, instance.business_key, store.instance_data(instance))
     return [
         (_("业务编号"), instance.business_key, link),
@@ -41,8 +41,6 @@ def inject_counts():
     if not getattr(current_user, "is_authenticated", False):
         return {}
     if "nav_counts" not in g:
-        from app.inbox.listing import scope_counts
-
         g.nav_counts = {
             "unread": unread_count(current_user),
             "tasks": sum(scope_counts(current_user).values()),
@@ -54,8 +52,6 @@ def inject_counts():
 @login_required
 def tasks():
     """My tasks, my queue (claim), what I have done: filters, case-number search, paging; by due date."""
-    from app.inbox.listing import SCOPES, inbox, parse_filters, process_choices, scope_counts
-
     counts = scope_counts(current_user)
     args = request.args.to_dict()
     if "scope" not in args:  # open on my own work, or on the queue when I hold nothing

@@ -9,7 +9,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from app import clock
+from app.api import api
 from app.extensions import db
+from app.main.apidocs import operations_by_tag
 
 bp = Blueprint("main", __name__)
 
@@ -43,9 +45,6 @@ def healthz():
 @login_required
 def api_docs():
     """The API reference in Chinese, rendered from the generated OpenAPI document."""
-    from app.api import api
-    from app.main.apidocs import operations_by_tag
-
     spec = api.spec.to_dict()
     return render_template("main/api_docs.html", spec=spec, groups=operations_by_tag(spec))
 

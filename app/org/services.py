@@ -6,6 +6,7 @@ import re
 
 from flask_babel import gettext as _
 
+from app.access import can
 from app.audit.writer import record
 from app.auth.passwords import hash_password
 from app.errors import NotFound, ValidationFailed
@@ -188,8 +189,6 @@ def list_users() -> list[User]:
 
 def visible_departments(user: User) -> list[Department]:
     """The departments `user` may open: all for overseers, a platform's departments for its operators."""
-    from app.access import can
-
     query = db.select(Department).order_by(Department.level, Department.id)
     if can(user, "department.list_all"):
         return list(db.session.scalars(query))

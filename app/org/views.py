@@ -14,6 +14,8 @@ from app.extensions import db
 from app.org.models import Department, User
 from app.org.roles import Role
 from app.org.services import create_user, list_users, update_user, visible_departments
+from app.supervision.models import FAILINGS
+from app.supervision.rectification import rectifications_for
 
 bp = Blueprint("org", __name__, url_prefix="/org")
 
@@ -33,8 +35,6 @@ def department(department_id: int):
     if dept is None:
         raise NotFound("部门不存在")
     require(current_user, "department.view", dept)
-    from app.supervision.models import FAILINGS
-    from app.supervision.rectification import rectifications_for
 
     items = rectifications_for(current_user, dept.id)  # §31: visible on the department's page
     return render_template("org/department.html", dept=dept, rectifications=items, failings=FAILINGS)

@@ -11,8 +11,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import clock
-from app.access import require
+from app.access import oversees_everything, require
 from app.audit.writer import record
+from app.engine.runtime import start_instance
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.numbering import next_in_sequence
@@ -63,8 +64,6 @@ def raise_dispute(
     objection: Objection | None = None,
 ) -> Dispute:
     """Any party raises a dispute about one application line (or a disputed objection); negotiation starts."""
-    from app.engine.runtime import start_instance
-
     errors: dict[str, str] = {}
     if topic not in TOPICS:
         errors["topic"] = "分歧事项应为：" + "、".join(TOPICS.values())
@@ -196,8 +195,6 @@ def get_dispute(actor: User, number: str) -> Dispute:
 
 def disputes_for(actor: User) -> list[Dispute]:
     """Disputes the user's department is party to (all of them for the leadership office and supervisors)."""
-    from app.access import oversees_everything
-
     query = select(Dispute).order_by(Dispute.id.desc())
     if not oversees_everything(actor):
         dept = actor.department_id

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from app import clock
 from app.access import require
 from app.audit.writer import record
-from app.errors import Conflict, ValidationFailed
+from app.engine.runtime import start_instance
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.numbering import next_in_sequence
 from app.org.models import User
@@ -35,8 +36,6 @@ def next_number() -> str:
 
 def raise_objection(actor: User, authorization: Authorization, data: dict[str, Any]) -> Objection:
     """The applicant clerk reports an objection on data received under an authorization; verification starts."""
-    from app.engine.runtime import start_instance
-
     require(actor, "objection.raise", authorization)
     errors: dict[str, str] = {}
     if not str(data.get("description") or "").strip():
@@ -118,8 +117,6 @@ def get_objection(actor: User, number: str) -> Objection:
     """An objection the user may see."""
     objection = db.session.scalar(select(Objection).where(Objection.number == number))
     if objection is None:
-        from app.errors import NotFound
-
         raise NotFound(_("异议不存在"))
     require(actor, "objection.view", objection)
     return objection

@@ -9,13 +9,14 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app import clock
+from app import attachments, clock
 from app.access import require
 from app.audit.writer import record
 from app.catalog.models import Resource, ResourceStatus
 from app.catalog.rules import requestable_items
 from app.catalog.services import may_platform_authorize, resource_by_code
 from app.db_types import row_id
+from app.engine.runtime import start_instance
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.numbering import next_in_sequence
@@ -132,9 +133,6 @@ def validate_application(
 def submit_application(actor: User, data: dict[str, Any], uploads: list | None = None) -> ShareApplication:
     """The applicant clerk submits an application online (§13, §18), with its supporting documents; the
     share_application process starts and the platform of the applicant's region checks it (§19)."""
-    from app import attachments
-    from app.engine.runtime import start_instance
-
     require(actor, "sharing.apply")
     errors, requested = validate_application(actor, data)
     errors.update(attachments.check(uploads or []))

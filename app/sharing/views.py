@@ -11,11 +11,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app import attachments, clock
-from app.access import can, require
+from app.access import can, oversees_everything, require
 from app.attachments import Upload
 from app.audit.labels import ACTION_LABELS
-from app.audit.timeline import case_timeline
 from app.calendar.services import days_taken
+from app.catalog.models import Resource
 from app.catalog.rules import requestable_items
 from app.catalog.services import resource_by_code
 from app.db_types import row_id
@@ -23,11 +23,24 @@ from app.engine.diagram import instance_diagrams
 from app.engine.models import ProcessInstance
 from app.engine.queries import case_tasks
 from app.engine.registry import step_deadline_days
+from app.engine.timeline import case_timeline
 from app.errors import NotFound, ServiceError, ValidationFailed
 from app.extensions import db
 from app.inbox.views import badge
+from app.org.models import Department
 from app.sharing import services
-from app.sharing.models import Authorization, ShareApplication
+from app.sharing.disputes import TOPICS, disputes_for, get_dispute, position_data, raise_dispute
+from app.sharing.models import (
+    ApplicationLine,
+    Authorization,
+    Objection,
+    OfflineExchange,
+    QualityIssue,
+    ShareApplication,
+)
+from app.sharing.objections import SERVE_NORMALLY, get_objection, objections_of, raise_objection
+from app.sharing.offline import request_offline_exchange
+from app.sharing.quality import raise_quality_issue
 
 bp = Blueprint("sharing", __name__)
 
@@ -171,8 +184,6 @@ def can_apply() -> bool:
 @login_required
 def new_objection():
     """Raise an objection on data received under an authorization (§23)."""
-    from app.sharing.objections import raise_objection
-
     authorization = services.get_authorization(request.values.get("authorization"))
     require(current_user, "objection.raise", authorization)
     errors: dict[str, str] = {}
@@ -194,8 +205,6 @@ def new_objection():
 @login_required
 def objections():
     """Objections my department raised or must answer."""
-    from app.sharing.objections import objections_of
-
     return render_template("sharing/objections.html", items=objections_of(current_user.department_id))
 
 
@@ -203,8 +212,6 @@ def objections():
 @login_required
 def objection(number: str):
     """One objection, with the §23 notice while verification runs."""
-    from app.sharing.objections import SERVE_NORMALLY, get_objection
-
     item = get_objection(current_user, number)
     tasks = case_tasks(number)
     return render_template(
@@ -216,9 +223,6 @@ def objection(number: str):
 @login_required
 def new_dispute():
     """Raise a dispute (§25) about an application line (?line=ID) or a disputed objection (?objection=NUMBER)."""
-    from app.sharing.disputes import TOPICS, raise_dispute
-    from app.sharing.models import ApplicationLine, Objection
-
     line_id = row_id(request.values.get("line"))
     line = db.session.get(ApplicationLine, line_id) if line_id else None
     objection = None
@@ -254,8 +258,6 @@ def new_dispute():
 @login_required
 def disputes():
     """Disputes my department is party to (all, for the leadership office and the provincial supervisor)."""
-    from app.sharing.disputes import TOPICS, disputes_for
-
     return render_template("sharing/disputes.html", items=disputes_for(current_user), topics=TOPICS)
 
 
@@ -263,8 +265,6 @@ def disputes():
 @login_required
 def dispute(number: str):
     """The dossier: positions, negotiation record, timeline, decision."""
-    from app.sharing.disputes import TOPICS, get_dispute, position_data
-
     item = get_dispute(current_user, number)
     tasks = case_tasks(number)
     return render_template("sharing/dispute.html", dispute=item, positions=position_data(item), topics=TOPICS,
@@ -275,8 +275,6 @@ def dispute(number: str):
 @login_required
 def new_offline():
     """The provider asks to exchange data offline for an authorization (§16)."""
-    from app.sharing.supervision import request_offline_exchange
-
     authorization = services.get_authorization(request.values.get("authorization"))
     require(current_user, "offline.request", authorization)
     errors: dict[str, str] = {}
@@ -301,9 +299,6 @@ def new_offline():
 @login_required
 def new_quality_issue():
     """The platform notifies a provider of bad data, or two providers of data that disagree (§17)."""
-    from app.catalog.services import resource_by_code
-    from app.sharing.supervision import raise_quality_issue
-
     resource = resource_by_code(request.values.get("resource", ""))
     require(current_user, "quality.raise", resource)
     errors: dict[str, str] = {}
@@ -332,11 +327,6 @@ def new_quality_issue():
 @login_required
 def supervision():
     """Offline exchange requests and data quality issues my department is involved in."""
-    from app.access import oversees_everything
-    from app.catalog.models import Resource
-    from app.org.models import Department
-    from app.sharing.models import OfflineExchange, QualityIssue
-
     offline = select(OfflineExchange).join(
         Department, Department.id == OfflineExchange.provider_department_id
     )

@@ -9,6 +9,10 @@ from datetime import date
 import click
 from flask.cli import with_appcontext
 
+from app.api.supervision import StatisticsOut
+from app.supervision import reports, stats
+from app.supervision.reports import generate_monthly, month_bounds
+
 supervision = click.Group("supervision", help="Supervision (§26–§31): statistics and monthly reports.")
 
 
@@ -28,9 +32,6 @@ def _date(value: str) -> date:
 @with_appcontext
 def stats_command(start: str, end: str, platform: int | None, department: int | None, as_json: bool):
     """On-time rates and working days taken per step, counts, overdue items, objections and disputes."""
-    from app.api.supervision import StatisticsOut
-    from app.supervision import reports, stats
-
     first, last = _date(start), _date(end)
     if last < first:
         click.echo("错误：结束日期不能早于开始日期", err=True)
@@ -54,8 +55,6 @@ def stats_command(start: str, end: str, platform: int | None, department: int | 
 @with_appcontext
 def monthly_command(period: str, replace: bool):
     """Generate and keep the report of PERIOD (YYYY-MM)."""
-    from app.supervision.reports import generate_monthly, month_bounds
-
     try:
         month_bounds(period)
     except ValueError:

@@ -14,6 +14,7 @@ from app.access import require, visible_department_ids
 from app.audit.writer import record
 from app.calendar.services import deadline
 from app.engine.notifications import send
+from app.engine.runtime import start_instance
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.numbering import next_in_sequence
@@ -51,8 +52,6 @@ def order_rectification(
 ) -> Rectification:  # fmt: skip
     """The leadership office orders a department — or a 市州, through its 大数据管理机构 — to rectify within N
     working days (§26, §31)."""
-    from app.engine.runtime import start_instance
-
     require(actor, "rectification.order")
     errors = {}
     if failing not in FAILINGS:

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
 from sqlalchemy import func, select
 
 from app import clock
@@ -195,10 +196,6 @@ def month_bounds(period: str) -> tuple[date, date]:
 
 def _request_context():
     """The scheduler runs without a request: give templates one (for url_for) when there is none."""
-    from contextlib import nullcontext
-
-    from flask import has_request_context
-
     return nullcontext() if has_request_context() else current_app.test_request_context("/")
 
 

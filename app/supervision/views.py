@@ -14,12 +14,13 @@ from app import clock
 from app.access import can, require, visible_department_ids
 from app.audit.labels import ACTION_LABELS, action_label, data_text
 from app.audit.models import AuditEvent
-from app.audit.timeline import case_timeline
 from app.auth.forms import EmptyForm
 from app.calendar.deadlines import end_of_day, start_of_day
+from app.calendar.services import status_of
 from app.clock import SHANGHAI
 from app.db_types import page_number, row_id
 from app.engine.queries import case_tasks
+from app.engine.timeline import case_timeline
 from app.errors import ServiceError, ValidationFailed
 from app.extensions import db
 from app.org.models import Department, Platform
@@ -27,6 +28,7 @@ from app.supervision import calls, reports, stats
 from app.supervision.export import table_response
 from app.supervision.models import CALL_FLAG_LABELS, FAILINGS, RECTIFICATION_STATUS_LABELS, MonthlyReport
 from app.supervision.rectification import get_rectification, order_rectification, rectifications_for
+from app.templating import local_datetime
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 
@@ -115,8 +117,6 @@ def dashboard():
 
 
 def _overdue_rows(figures: stats.Statistics, names: dict[int, str]) -> list[list]:
-    from app.calendar.services import status_of
-
     return [
         [t.business_key, t.label, names.get(t.candidate_department_id, "—"), t.due_date.isoformat() if t.due_date else "",
          status_of(t.due_date).text if t.due_date else ""]
@@ -385,8 +385,6 @@ def _audit_query():
 
 
 def _audit_row(e: AuditEvent, names: dict[int, str]) -> list:
-    from app.templating import local_datetime
-
     return [e.seq, local_datetime(e.at, "%Y-%m-%d %H:%M:%S"), e.actor_name, names.get(e.department_id, ""),
             action_label(e.action), f"{e.object_type or ''} {e.object_id or ''}".strip(), e.instance_id or "",
             data_text(e.data), (e.hash or "")[:16]]  # fmt: skip

@@ -5,13 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
+from app.engine.models import ProcessInstance
 from app.extensions import db
 
 
 def case_timeline(business_key: str) -> list[AuditEvent]:
     """Events about the case (object id = its number) and of the instance started for it, oldest first."""
-    from app.engine.models import ProcessInstance
-
     instance_ids = select(ProcessInstance.id).where(ProcessInstance.business_key == business_key)
     query = (
         select(AuditEvent)

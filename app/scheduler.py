@@ -1,4 +1,6 @@
-"""APScheduler job that wakes due timers: in the web process (development/demo) or alone (`govshare scheduler`).
+"""The APScheduler process (an entry point, like the CLI): it wakes due timers, probes data services, keeps the
+monthly §26 report and checkpoints the audit chain; in the web process (development/demo) or alone
+(`govshare scheduler`).
 
 Several processes may run it at once: the sweep locks due instances with SKIP LOCKED on PostgreSQL and every
 save is version-checked, so no timer fires twice.
@@ -12,13 +14,17 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from app.audit.checkpoints import write_checkpoint
+from app.engine.runtime import fire_due_timers
+from app.extensions import db
+from app.supervision.calls import probe_services
+from app.supervision.reports import generate_last_month
+
 log = logging.getLogger(__name__)
 
 
 def sweep(app: Flask) -> None:
     """One timer sweep inside an app context; errors are logged, never raised into the scheduler."""
-    from app.engine.runtime import fire_due_timers
-
     with app.app_context():
         try:
             result = fire_due_timers()
@@ -30,8 +36,6 @@ def sweep(app: Flask) -> None:
 
 def probe(app: Flask) -> None:
     """Health probes of data services with a health URL (§26 availability)."""
-    from app.supervision.calls import probe_services
-
     with app.app_context():
         try:
             probe_services()
@@ -41,8 +45,6 @@ def probe(app: Flask) -> None:
 
 def monthly_report(app: Flask) -> None:
     """Generate and keep last month's §26 report (once; later runs find it kept)."""
-    from app.supervision.reports import generate_last_month
-
     with app.app_context():
         try:
             generate_last_month()
@@ -52,9 +54,6 @@ def monthly_report(app: Flask) -> None:
 
 def audit_checkpoint(app: Flask) -> None:
     """Append the audit chain's head to the checkpoint file outside the database (§27)."""
-    from app.audit.checkpoints import write_checkpoint
-    from app.extensions import db
-
     with app.app_context():
         try:
             write_checkpoint(db.session)

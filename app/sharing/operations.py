@@ -1,0 +1,94 @@
+"""Sharing operations that BPMN service tasks call: decisions (§19–§21), objections (§23), disputes (§25),
+offline exchange (§16) and quality issues (§17), registered with the engine's @operation."""
+
+from __future__ import annotations
+
+from app.engine.operations import operation
+from app.engine.scripting import current_run
+from app.sharing import disputes, objections, offline, quality, services
+
+
+@operation("sharing_check_result")
+def sharing_check_result(task, application_id: int, accepted: bool, reasons: str | None = None) -> dict:
+    """Record the normative check (share_application.bpmn, 办法§19)."""
+    application = services.record_check(application_id, current_run().actor_id, bool(accepted), reasons)
+    return {"status": application.status}
+
+
+@operation("sharing_decision")
+def sharing_decision(
+    task, line_id: int, decision: str, reasons: str | None = None, basis: str | None = None
+) -> dict:
+    """Record one resource's decision (resource_authorization.bpmn, 办法§20, §21)."""
+    line = services.record_decision(line_id, current_run().actor_id, decision, reasons, basis)
+    return {"decision": line.decision}
+
+
+@operation("sharing_applicant_told")
+def sharing_applicant_told(task, line_id: int) -> dict:
+    """The platform told the applicant (办法§20)."""
+    line = services.record_applicant_told(line_id)
+    return {"told_at": line.applicant_told_at.isoformat()}
+
+
+@operation("objection_answer")
+def objection_answer(task, objection_id: int, outcome: str, correction: str | None = None,
+                     explanation: str | None = None) -> dict:  # fmt: skip
+    """Record the provider's verification of an objection (objection.bpmn, 办法§23)."""
+    answered = objections.record_answer(
+        objection_id, current_run().actor_id, outcome, correction, explanation
+    )
+    return {"status": answered.status}
+
+
+@operation("objection_review")
+def objection_review(task, objection_id: int, accepted: bool, comment: str | None = None) -> dict:
+    """Record the applicant's review of the answer (objection.bpmn)."""
+    return {
+        "status": objections.record_review(
+            objection_id, current_run().actor_id, bool(accepted), comment
+        ).status
+    }
+
+
+@operation("dispute_position")
+def dispute_position(task, dispute_id: int, party: str, position: str) -> dict:
+    """Record a party's position (dispute.bpmn, 办法§25)."""
+    disputes.record_position(dispute_id, party, position, current_run().actor_id)
+    return {"party": party}
+
+
+@operation("dispute_negotiated")
+def dispute_negotiated(task, dispute_id: int, agreed: bool, minutes: str, outcome: str | None = None,
+                       outcome_text: str | None = None) -> dict:  # fmt: skip
+    """Record the negotiation (dispute.bpmn)."""
+    dispute = disputes.record_negotiation(
+        dispute_id, current_run().actor_id, bool(agreed), minutes, outcome, outcome_text
+    )
+    return {"status": dispute.status}
+
+
+@operation("dispute_decided")
+def dispute_decided(task, dispute_id: int, outcome: str, reasons: str) -> dict:
+    """Record the leadership office's decision (dispute.bpmn)."""
+    return {"status": disputes.record_decision(dispute_id, current_run().actor_id, outcome, reasons).status}
+
+
+@operation("offline_decided")
+def offline_decided(task, exchange_id: int, approved: bool, reasons: str | None = None) -> dict:
+    """Record the approval or refusal of offline exchange (offline_exchange.bpmn, 办法§16)."""
+    exchange = offline.record_offline_decision(exchange_id, current_run().actor_id, bool(approved), reasons)
+    return {"status": exchange.status}
+
+
+@operation("quality_response")
+def quality_response(task, issue_id: int, department_id: int, text: str) -> dict:
+    """Record a provider's correction or verification (quality_issue.bpmn, 办法§17)."""
+    quality.record_quality_response(issue_id, department_id, current_run().actor_id, text)
+    return {"department_id": department_id}
+
+
+@operation("quality_resolved")
+def quality_resolved(task, issue_id: int, conclusion: str) -> dict:
+    """Close a quality issue with the platform's conclusion (quality_issue.bpmn)."""
+    return {"status": quality.resolve_quality_issue(issue_id, current_run().actor_id, conclusion).status}

@@ -1,0 +1,105 @@
+"""Imports run one way: entry points (pages, API, CLI, scheduler) → areas (catalog, sharing, supervision,
+inbox) → engine → foundation (org, calendar, audit, auth, the shared modules). No import hides inside a
+function. docs/ARCHITECTURE.md says why; this test keeps the circle from coming back."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+APP = Path(__file__).resolve().parent.parent / "app"
+AREAS = ("catalog", "sharing", "supervision", "inbox")
+RANK = {"foundation": 0, "engine": 1, "area": 2, "entry": 3}
+
+
+def layer(module: str) -> str:
+    """The layer of a module (dotted name under app)."""
+    parts = module.split(".")
+    leaf = parts[-1]
+    if module in ("app", "app.cli", "app.scheduler", "app.templating", "app.demo") or parts[1:2] in (
+        ["api"],
+        ["main"],
+    ):
+        return "entry"
+    if (
+        leaf in ("views", "cli", "demo") or module == "app.auth.forms"
+    ):  # pages, commands, demo data, web forms
+        return "entry"
+    if len(parts) > 1 and parts[1] in AREAS:
+        return "area"
+    if len(parts) > 1 and parts[1] == "engine":
+        return "engine"
+    return "foundation"
+
+
+def _is_module(name: str) -> bool:
+    path = APP.parent.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def _module_name(path: Path) -> str:
+    relative = path.relative_to(APP.parent).with_suffix("")
+    parts = list(relative.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def problems_in(module: str, source: str) -> list[str]:
+    """Imports of `module` (given its source) that break the rules."""
+    found = []
+    tree = ast.parse(source)
+    top_level = {id(node) for node in tree.body}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            # `from app.sharing import services` imports a module; `from app.auth.forms import EmptyForm` a name
+            targets = [f"{node.module}.{a.name}" if _is_module(f"{node.module}.{a.name}") else node.module
+                       for a in node.names]  # fmt: skip
+        elif isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        else:
+            continue
+        targets = [t for t in targets if t == "app" or t.startswith("app.")]
+        if not targets:
+            continue
+        if id(node) not in top_level and module != "app":  # create_app is the composition root
+            found.append(f"{module}:{node.lineno} imports {targets[0]} inside a function")
+        for imported in dict.fromkeys(targets):
+            if RANK[layer(imported)] > RANK[layer(module)]:
+                found.append(
+                    f"{module}:{node.lineno} ({layer(module)}) imports {imported} ({layer(imported)})"
+                )
+    return found
+
+
+def all_problems() -> list[str]:
+    found = []
+    for path in sorted(APP.rglob("*.py")):
+        found += problems_in(_module_name(path), path.read_text(encoding="utf-8"))
+    return found
+
+
+def test_imports_run_one_way_and_at_the_top():
+    assert all_problems() == []
+
+
+def test_the_engine_may_not_know_an_area():
+    """The check itself: what issue #16 removed is caught if it comes back."""
+    assert problems_in("app.engine.runtime", "from app.sharing import services\n") == [
+        "app.engine.runtime:1 (engine) imports app.sharing.services (area)"
+    ]
+    assert problems_in(
+        "app.engine.operations", "def f():\n    from app.sharing.services import record_check\n"
+    ) == [
+        "app.engine.operations:2 imports app.sharing.services inside a function",
+        "app.engine.operations:2 (engine) imports app.sharing.services (area)",
+    ]
+    assert problems_in("app.calendar.services", "from app.engine.models import HumanTask\n")
+    assert problems_in("app.org.services", "from app.auth.forms import EmptyForm\n")  # a page's form
+    assert problems_in("app.sharing.views", "from app.engine.runtime import start_instance\n") == []
+
+
+def test_layers_are_named_as_the_architecture_says():
+    assert [layer(m) for m in ("app.engine.runtime", "app.engine.views", "app.sharing.services", "app.api.tasks",
+                               "app.calendar.services", "app.org.models", "app.scheduler")] == [
+        "engine", "entry", "area", "entry", "foundation", "foundation", "entry"]  # fmt: skip
