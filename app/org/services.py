@@ -69,6 +69,32 @@ def create_department(
     return dept
 
 
+def _check_profile(
+    errors: dict[str, str], display_name: str, department_code: str, roles: list[str], password: str | None
+) -> tuple[Department | None, list[Role]]:
+    """A user's name, department, roles and password (None: none given): problems go into `errors`."""
+    if not display_name.strip():
+        errors["display_name"] = _("姓名不能为空")
+    elif len(display_name.strip()) > 64:
+        errors["display_name"] = _("姓名最多 64 个字")
+    department = None
+    try:
+        department = department_by_code(department_code)
+    except NotFound as exc:
+        errors["department"] = exc.message
+    parsed: list[Role] = []
+    if not roles:
+        errors["roles"] = _("至少需要一个角色")
+    for value in roles:
+        try:
+            parsed.append(parse_role(value))
+        except ValueError as exc:
+            errors["roles"] = str(exc)
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = _("密码至少需要 %(n)d 个字符", n=MIN_PASSWORD_LENGTH)
+    return department, parsed
+
+
 def create_user(
     *,
     username: str,
@@ -85,23 +111,7 @@ def create_user(
         errors["username"] = _("用户名须为3–64位小写字母、数字、点、下划线或连字符")
     elif db.session.scalar(db.select(User.id).where(User.username == username)):
         errors["username"] = _("用户名已存在")
-    if not display_name.strip():
-        errors["display_name"] = _("姓名不能为空")
-    department = None
-    try:
-        department = department_by_code(department_code)
-    except NotFound as exc:
-        errors["department"] = exc.message
-    parsed: list[Role] = []
-    if not roles:
-        errors["roles"] = _("至少需要一个角色")
-    for value in roles:
-        try:
-            parsed.append(parse_role(value))
-        except ValueError as exc:
-            errors["roles"] = str(exc)
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = _("密码至少需要 %(n)d 个字符", n=MIN_PASSWORD_LENGTH)
+    department, parsed = _check_profile(errors, display_name, department_code, roles, password)
     if errors:
         raise ValidationFailed(_("用户信息有误"), fields=errors)
     user = User(
@@ -139,25 +149,7 @@ def update_user(
     A change of department, roles or status, or a new password, ends the user's open sessions: what they
     may see changed. Nothing is committed here (the entry point commits)."""
     errors: dict[str, str] = {}
-    if not display_name.strip():
-        errors["display_name"] = _("姓名不能为空")
-    elif len(display_name.strip()) > 64:
-        errors["display_name"] = _("姓名最多 64 个字")
-    department = None
-    try:
-        department = department_by_code(department_code)
-    except NotFound as exc:
-        errors["department"] = exc.message
-    parsed: list[Role] = []
-    if not roles:
-        errors["roles"] = _("至少需要一个角色")
-    for value in roles:
-        try:
-            parsed.append(parse_role(value))
-        except ValueError as exc:
-            errors["roles"] = str(exc)
-    if password and len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = _("密码至少需要 %(n)d 个字符", n=MIN_PASSWORD_LENGTH)
+    department, parsed = _check_profile(errors, display_name, department_code, roles, password or None)
     if actor is not None and actor.id == user.id and (not active or Role.ADMIN not in parsed):
         errors["roles" if active else "active"] = _("不能停用自己或取消自己的管理员角色")
     if errors:
