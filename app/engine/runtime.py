@@ -260,9 +260,11 @@ _TASK_AND_INSTANCE = (
 
 
 def _open_task_locked(task_id: str) -> tuple[HumanTask, ProcessInstance]:
-    """An open task and its instance, read in one statement that locks the instance row (PostgreSQL; the
-    database on SQLite)."""
-    begin_write()
+    """An open task and its instance, read in one statement that locks the instance row on PostgreSQL.
+
+    SQLite completes optimistically (the engine step of two processes runs in parallel): a concurrent
+    completion is caught by the instance's version check at save, or earlier by the database refusing a row
+    the winner wrote (a unique authorization, raised by _attempt): both end in a rollback and a 409."""
     found = db.session.execute(_TASK_AND_INSTANCE, {"task_id": str(task_id)}).first()
     if found is None:
         raise NotFound(_("任务不存在"))
