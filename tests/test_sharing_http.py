@@ -259,3 +259,33 @@ def test_text_longer_than_its_field_is_refused_by_name_on_every_database(app, cl
     }
     body = {**body, "business_system": "系" * 200, "purpose": "用" * 2000}
     assert client.post("/api/v1/applications", json=body, headers=applicant).status_code == 201
+
+
+def test_apply_again_with_a_copy_and_keep_the_items_chosen_after_a_form_error(app, client, demo_content):
+    """A refused or decided application is applied for again from its case page (复制为新申请): resources,
+    items, purpose, reason, system and scope come prefilled; a form error keeps the items the clerk chose."""
+    applicant = bearer(api_token(app, "rst_applicant"))
+    code = _code(app, "最低生活保障对象信息")
+    body = {
+        **_body(app, "最低生活保障对象信息"),
+        "resources": [{"code": code, "items": ["姓名", "保障金额"]}],
+    }
+    number = client.post("/api/v1/applications", json=body, headers=applicant).get_json()["number"]
+    login(client, "rst_applicant")
+    case = client.get(f"/applications/{number}").get_data(as_text=True)
+    assert f"/applications/new?copy={number}" in case
+    form = client.get(f"/applications/new?copy={number}").get_data(as_text=True)
+    assert body["purpose"] in form and body["business_system"] in form
+    ticked = re.findall(rf'name="items-{re.escape(code)}" value="([^"]+)" checked', form)
+    assert sorted(ticked) == ["保障金额", "姓名"]
+    token = csrf_token(client, f"/applications/new?copy={number}")
+    data = {"csrf_token": token, "resource": code, f"items-{code}": ["姓名"], "purpose": "", "reason": "复核",
+            "business_system": "救助系统", "scope": "全省", "valid_from": "2026-12-01", "valid_to": "2027-11-30"}  # fmt: skip
+    failed = client.post("/applications/new", data=data)
+    assert failed.status_code == 422
+    assert re.findall(
+        rf'name="items-{re.escape(code)}" value="([^"]+)" checked', failed.get_data(as_text=True)
+    ) == ["姓名"]
+    other = app.test_client()
+    login(other, "wh_applicant")
+    assert other.get(f"/applications/new?copy={number}").status_code == 403

@@ -24,7 +24,7 @@ from app.engine.models import ProcessInstance
 from app.engine.queries import case_tasks
 from app.engine.registry import step_deadline_days
 from app.engine.timeline import case_timeline
-from app.errors import NotFound, ServiceError, ValidationFailed
+from app.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from app.extensions import db
 from app.inbox.views import badge
 from app.org.models import Department
@@ -56,10 +56,21 @@ def _application(number: str) -> ShareApplication:
 @bp.route("/applications/new", methods=["GET", "POST"])
 @login_required
 def new():
-    """Apply for a resource (prefilled from the catalog); more resources may be added by code."""
+    """Apply for resources (prefilled from the catalog, several `resource=` codes at once), or apply again with
+    a copy of an earlier application of the department (`?copy=SQ-…`)."""
     require(current_user, "sharing.apply")
+    today = clock.local_now().date()
+    values = {"valid_from": today.isoformat(), "valid_to": (today + timedelta(days=364)).isoformat()}
+    chosen: dict[str, list[str]] = {}  # items ticked per resource code; a resource not in it: all it allows
     # The resource comes in the query string and again as a hidden field on POST: each code once.
     codes = list(dict.fromkeys(c for c in request.values.getlist("resource") if c))
+    if request.method == "GET" and request.args.get("copy"):
+        earlier = _application(request.args["copy"])
+        if earlier.applicant_department_id != current_user.department_id:
+            raise PermissionDenied(_("只能复制本部门的申请"))
+        codes = [line.resource.code for line in earlier.lines]
+        chosen = {line.resource.code: list(line.items) for line in earlier.lines}
+        values |= {key: getattr(earlier, key) for key in ("purpose", "reason", "business_system", "scope")}
     if not codes:
         flash(_("请先在资源目录中选择要申请的资源"), "info")
         return redirect(url_for("catalog.browse"))
@@ -73,10 +84,11 @@ def new():
             {"name": i.name, "share_type": i.share_type} for i in version.items])}  # fmt: skip
         resources.append((resource, version, allowed))
     errors: dict[str, str] = {}
-    today = clock.local_now().date()
-    values = request.form if request.method == "POST" else {
-        "valid_from": today.isoformat(), "valid_to": (today + timedelta(days=364)).isoformat()}  # fmt: skip
     if request.method == "POST":
+        values = request.form
+        chosen = {
+            resource.code: request.form.getlist(f"items-{resource.code}") for resource, _v, _a in resources
+        }
         data = {
             key: request.form.get(key, "")
             for key in ("purpose", "reason", "business_system", "scope", "valid_from", "valid_to")
@@ -102,9 +114,9 @@ def new():
                 "success",
             )
             return redirect(url_for("sharing.case", number=application.number))
-    return render_template("sharing/new.html", resources=resources, values=values, errors=errors), (
-        422 if errors else 200
-    )
+    return render_template(
+        "sharing/new.html", resources=resources, values=values, errors=errors, chosen=chosen
+    ), (422 if errors else 200)
 
 
 @bp.route("/applications")
