@@ -108,6 +108,14 @@ def test_an_application_clicked_through_by_applicant_operator_and_provider(live_
     applicant.wait_for_selector(".bpmn-diagram.bpmn-ready >> nth=1")
     assert applicant.locator('.gs-done[data-element-id="normative_check"]').count() == 1
     assert applicant.locator('.gs-done[data-element-id="provider_authorization"]').count() == 1
+    # The large resource procedure is drawn at a readable zoom (a task ≥ 70 px wide), with zoom buttons.
+    resource_diagram = applicant.locator(".bpmn-diagram").nth(1)
+    assert resource_diagram.locator(".bpmn-zoom button").count() >= 3
+    assert (
+        resource_diagram.locator('[data-element-id="provider_authorization"]').bounding_box()["width"] >= 70
+    )
+    resource_diagram.locator(".bpmn-zoom button", has_text="全图").click()
+    assert resource_diagram.locator('[data-element-id="provider_authorization"]').bounding_box()["width"] < 70
     _shot(applicant, "case-decided")
     narrow = _page(browser, live_server, "rst_applicant", width=390)
     narrow.goto(f"{live_server}/authorizations")

@@ -1,7 +1,36 @@
 // Draws each .bpmn-diagram with bpmn-js (installed from npm, served under /vendor/) and marks its steps.
+// Large procedures are not shrunk below a readable zoom: the view starts at the current (or overdue) step,
+// and the buttons zoom in, out and back to the whole diagram; the diagram can be dragged and ctrl+wheel zoomed.
 (function () {
   "use strict";
   var MARKERS = { done: "gs-done", active: "gs-active", overdue: "gs-overdue" };
+  var READABLE = 0.75; // below this zoom the labels of a task can no longer be read
+
+  function button(label, title, onClick) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "small";
+    b.textContent = label;
+    b.title = title;
+    b.setAttribute("aria-label", title);
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function controls(box, canvas, focus) {
+    var bar = document.createElement("div");
+    bar.className = "bpmn-zoom";
+    bar.appendChild(button("+", box.dataset.zoomIn, function () { canvas.zoom(canvas.zoom() * 1.25); }));
+    bar.appendChild(button("−", box.dataset.zoomOut, function () { canvas.zoom(canvas.zoom() / 1.25); }));
+    bar.appendChild(button(box.dataset.fitLabel, box.dataset.fit, function () { canvas.zoom("fit-viewport"); }));
+    if (focus) {
+      bar.appendChild(button(box.dataset.currentLabel, box.dataset.current, function () {
+        canvas.zoom(Math.max(canvas.zoom(), READABLE));
+        canvas.scrollToElement(focus);
+      }));
+    }
+    box.insertBefore(bar, box.querySelector(".bpmn-canvas"));
+  }
 
   function draw(box) {
     var canvasBox = box.querySelector(".bpmn-canvas");
@@ -14,7 +43,6 @@
     viewer.importXML(box.dataset.xml).then(function () {
       var canvas = viewer.get("canvas");
       var registry = viewer.get("elementRegistry");
-      canvas.zoom("fit-viewport");
       Object.keys(MARKERS).forEach(function (kind) {
         state[kind].forEach(function (id) {
           if (registry.get(id)) {
@@ -22,6 +50,18 @@
           }
         });
       });
+      var focusId = state.overdue.concat(state.active).find(function (id) { return registry.get(id); });
+      var focus = focusId ? registry.get(focusId) : null;
+      if (canvas.zoom("fit-viewport") < READABLE) {
+        canvas.zoom(READABLE);
+        if (focus) {
+          canvas.scrollToElement(focus);
+        } else {
+          var box0 = canvas.viewbox();
+          canvas.viewbox({ x: box0.inner.x - 20, y: box0.inner.y - 20, width: box0.width, height: box0.height });
+        }
+      }
+      controls(box, canvas, focus);
       box.classList.add("bpmn-ready");
     }).catch(function (err) {
       canvasBox.textContent = box.dataset.failed + " " + err.message;
