@@ -289,3 +289,37 @@ def test_apply_again_with_a_copy_and_keep_the_items_chosen_after_a_form_error(ap
     other = app.test_client()
     login(other, "wh_applicant")
     assert other.get(f"/applications/new?copy={number}").status_code == 403
+
+
+def test_an_application_list_collects_resources_from_the_catalog_for_one_application(
+    app, client, demo_content
+):
+    """申请清单: resources added from their catalog pages become one application, one line (and one clock) each."""
+    login(client, "rst_applicant")
+    codes = [_code(app, "婚姻登记信息"), _code(app, "法人单位基础信息")]
+    for code in codes:
+        page = client.get(f"/catalog/resources/{code}").get_data(as_text=True)
+        assert "加入申请清单" in page
+        token = csrf_token(client, f"/catalog/resources/{code}")
+        added = client.post("/applications/list", data={"csrf_token": token, "code": code, "action": "add",
+                                                        "next": f"/catalog/resources/{code}"})  # fmt: skip
+        assert added.status_code == 302 and added.headers["Location"].endswith(code)
+    listing = client.get("/applications/list").get_data(as_text=True)
+    assert "婚姻登记信息" in listing and "法人单位基础信息" in listing and "填写申请（2 个资源）" in listing
+    assert "申请清单（2）" in client.get("/catalog/").get_data(as_text=True)
+    form = client.get("/applications/new", query_string=[("resource", c) for c in codes]).get_data(
+        as_text=True
+    )
+    token = csrf_token(client, "/applications/list")
+    data = {"csrf_token": token, "resource": codes, "purpose": "低保核对", "reason": "依据《社会救助暂行办法》",
+            "business_system": "社会救助系统", "scope": "全省", "valid_from": "2026-12-01", "valid_to": "2027-11-30"}  # fmt: skip
+    for code in codes:
+        data[f"items-{code}"] = re.findall(rf'name="items-{re.escape(code)}" value="([^"]+)" checked', form)
+    submitted = client.post("/applications/new", data=data)
+    assert submitted.status_code == 302
+    number = submitted.headers["Location"].rsplit("/", 1)[1]
+    case = client.get(
+        f"/api/v1/applications/{number}", headers=bearer(api_token(app, "rst_applicant"))
+    ).get_json()
+    assert sorted(line["code"] for line in case["resources"]) == sorted(codes)
+    assert "清单是空的" in client.get("/applications/list").get_data(as_text=True)

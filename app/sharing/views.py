@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import quote
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from app import attachments, clock
 from app.access import can, oversees_everything, require
 from app.attachments import Upload
 from app.audit.labels import ACTION_LABELS
+from app.auth.forms import EmptyForm
 from app.calendar.services import days_taken
 from app.catalog.models import Resource
 from app.catalog.rules import requestable_items
@@ -51,6 +52,48 @@ def _application(number: str) -> ShareApplication:
         raise NotFound(_("申请不存在"))
     require(current_user, "application.view", application)
     return application
+
+
+# The application list (申请清单): resources a clerk collects from the catalog to apply for in one application.
+APPLY_LIST = "apply_list"
+APPLY_LIST_MAX = 20
+
+
+def apply_list() -> list[str]:
+    """Codes on the signed-in clerk's application list (kept in the session)."""
+    return list(session.get(APPLY_LIST, []))
+
+
+@bp.route("/applications/list", methods=["GET", "POST"])
+@login_required
+def application_list():
+    """The application list: add (from a resource page), remove, clear; apply for all of it at once."""
+    require(current_user, "sharing.apply")
+    codes = apply_list()
+    if request.method == "POST" and EmptyForm().validate_on_submit():
+        code, action = request.form.get("code", ""), request.form.get("action", "")
+        if action == "add":
+            resource = resource_by_code(code)
+            if resource.current_version is None:
+                raise NotFound(_("资源未发布"))
+            if code in codes:
+                flash(_("“%(n)s”已在申请清单中", n=resource.name), "info")
+            elif len(codes) >= APPLY_LIST_MAX:
+                flash(_("申请清单最多 %(n)d 个资源，请先提交申请", n=APPLY_LIST_MAX), "error")
+            else:
+                codes.append(code)
+                flash(_("已将“%(n)s”加入申请清单（共 %(c)d 个）", n=resource.name, c=len(codes)), "success")
+        elif action == "remove":
+            codes = [c for c in codes if c != code]
+        elif action == "clear":
+            codes = []
+        session[APPLY_LIST] = codes
+        target = request.form.get("next") or ""
+        if action == "add" and target.startswith("/") and not target.startswith("//"):
+            return redirect(target)
+        return redirect(url_for("sharing.application_list"))
+    resources = [resource_by_code(code) for code in codes]
+    return render_template("sharing/apply_list.html", resources=resources)
 
 
 @bp.route("/applications/new", methods=["GET", "POST"])
@@ -113,6 +156,7 @@ def new():
                 ),
                 "success",
             )
+            session[APPLY_LIST] = [c for c in apply_list() if c not in codes]  # applied for: off the list
             return redirect(url_for("sharing.case", number=application.number))
     return render_template(
         "sharing/new.html", resources=resources, values=values, errors=errors, chosen=chosen
