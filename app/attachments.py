@@ -11,7 +11,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, defer, mapped_column
 
 from app import clock
 from app.db_types import UTCDateTime
@@ -108,10 +108,33 @@ def store(owner_type: str, owner_id: int, uploads: list[Upload], user_id: int) -
     return rows
 
 
+# Files sent with a form that had another error are held for their uploader, so a corrected form need not
+# carry them again (a browser cannot refill a file field); submitting the form adopts them.
+HELD = "held"
+
+
+def hold(uploads: list[Upload], user_id: int) -> list[Attachment]:
+    """Keep acceptable uploads of a refused form for `user_id` (in the caller's transaction)."""
+    return store(HELD, user_id, uploads, user_id) if uploads and not check(uploads) else []
+
+
+def held(user_id: int, ids: list[str]) -> list[Attachment]:
+    """The user's held files among `ids` (ids of other people's files, or not held, are ignored)."""
+    wanted = [int(i) for i in ids if str(i).isdigit() and len(str(i)) < 10]
+    if not wanted:
+        return []
+    return list(db.session.scalars(db.select(Attachment).options(defer(Attachment.data)).where(
+        Attachment.owner_type == HELD, Attachment.owner_id == user_id, Attachment.id.in_(wanted))))  # fmt: skip
+
+
+def adopt(rows: list[Attachment], owner_type: str, owner_id: int) -> None:
+    """Give held files their owner (in the caller's transaction)."""
+    for row in rows:
+        row.owner_type, row.owner_id = owner_type, owner_id
+
+
 def of(owner_type: str, owner_id: int) -> list[Attachment]:
     """An owner's attachments, without loading their bytes."""
-    from sqlalchemy.orm import defer
-
     return list(db.session.scalars(
         db.select(Attachment).options(defer(Attachment.data))
         .where(Attachment.owner_type == owner_type, Attachment.owner_id == owner_id).order_by(Attachment.id)

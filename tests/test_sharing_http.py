@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import datetime
 
@@ -323,3 +324,34 @@ def test_an_application_list_collects_resources_from_the_catalog_for_one_applica
     ).get_json()
     assert sorted(line["code"] for line in case["resources"]) == sorted(codes)
     assert "清单是空的" in client.get("/applications/list").get_data(as_text=True)
+
+
+def test_attachments_are_kept_after_a_form_error(app, client, demo_content):
+    """A browser cannot refill a file field: files sent with a form that had another error are held for the
+    clerk, listed on the corrected form, and become the application's when it is submitted."""
+    login(client, "rst_applicant")
+    code = _code(app, "婚姻登记信息")
+    path = f"/applications/new?resource={code}"
+    base = {"resource": code, "purpose": "核验", "reason": "审核", "business_system": "救助系统", "scope": "全省",
+            "valid_from": "2026-12-01", "valid_to": "2027-11-30"}  # fmt: skip
+    first = client.post("/applications/new", data={**base, "purpose": " ", "csrf_token": csrf_token(client, path),
+                                                    "attachments": [(io.BytesIO(b"%PDF-1.7 letter"), "公函.pdf")]},
+                        content_type="multipart/form-data")  # fmt: skip
+    html = first.get_data(as_text=True)
+    assert first.status_code == 422 and "请填写用途" in html and "公函.pdf" in html and "已上传，保留" in html
+    kept = re.search(r'name="kept" value="(\d+)"', html).group(1)
+    stranger = app.test_client()
+    login(stranger, "wh_applicant")  # someone else cannot adopt the held file
+    taken = stranger.post(
+        "/applications/new", data={**base, "kept": kept, "csrf_token": csrf_token(stranger, path)}
+    )
+    assert taken.status_code == 302
+    stranger_case = stranger.get(taken.headers["Location"]).get_data(as_text=True)
+    assert "公函.pdf" not in stranger_case
+    done = client.post(
+        "/applications/new", data={**base, "kept": kept, "csrf_token": csrf_token(client, path)}
+    )
+    assert done.status_code == 302
+    case = client.get(done.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'href="(/attachments/\d+)">公函.pdf', case).group(1)
+    assert client.get(link).data == b"%PDF-1.7 letter"

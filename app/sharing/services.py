@@ -130,12 +130,15 @@ def validate_application(
     return errors, requested
 
 
-def submit_application(actor: User, data: dict[str, Any], uploads: list | None = None) -> ShareApplication:
-    """The applicant clerk submits an application online (§13, §18), with its supporting documents; the
-    share_application process starts and the platform of the applicant's region checks it (§19)."""
+def submit_application(
+    actor: User, data: dict[str, Any], uploads: list | None = None, kept: list | None = None
+) -> ShareApplication:
+    """The applicant clerk submits an application online (§13, §18), with its supporting documents (new
+    `uploads`, and files `kept` from an earlier try of the form); the share_application process starts and the
+    platform of the applicant's region checks it (§19)."""
     require(actor, "sharing.apply")
     errors, requested = validate_application(actor, data)
-    errors.update(attachments.check(uploads or []))
+    errors.update(attachments.check(uploads or [], existing=len(kept or [])))
     if errors:
         raise ValidationFailed(_("申请填写有误"), fields=errors)
     now = clock.now()
@@ -166,6 +169,7 @@ def submit_application(actor: User, data: dict[str, Any], uploads: list | None =
         )
     db.session.add(application)
     db.session.flush()
+    attachments.adopt(kept or [], "application", application.id)
     attachments.store("application", application.id, uploads or [], actor.id)
     record("application.submitted", actor=actor, object_type="application", object_id=application.number,
            data={"resources": [r.code for r, _i in requested]})  # fmt: skip

@@ -105,6 +105,7 @@ def new():
     today = clock.local_now().date()
     values = {"valid_from": today.isoformat(), "valid_to": (today + timedelta(days=364)).isoformat()}
     chosen: dict[str, list[str]] = {}  # items ticked per resource code; a resource not in it: all it allows
+    kept: list = []  # files of an earlier try of this form, held for the clerk
     # The resource comes in the query string and again as a hidden field on POST: each code once.
     codes = list(dict.fromkeys(c for c in request.values.getlist("resource") if c))
     if request.method == "GET" and request.args.get("copy"):
@@ -143,10 +144,14 @@ def new():
         uploads = [
             Upload(f.filename, f.read()) for f in request.files.getlist("attachments") if f and f.filename
         ]
+        kept = attachments.held(current_user.id, request.form.getlist("kept"))
         try:
-            application = services.submit_application(current_user, data, uploads)
+            application = services.submit_application(current_user, data, uploads, kept)
         except ValidationFailed as exc:
             errors = exc.fields
+            db.session.rollback()
+            kept += attachments.hold(uploads, current_user.id)  # the files are kept for the corrected form
+            db.session.commit()
         else:
             flash(
                 _(
@@ -159,7 +164,7 @@ def new():
             session[APPLY_LIST] = [c for c in apply_list() if c not in codes]  # applied for: off the list
             return redirect(url_for("sharing.case", number=application.number))
     return render_template(
-        "sharing/new.html", resources=resources, values=values, errors=errors, chosen=chosen
+        "sharing/new.html", resources=resources, values=values, errors=errors, chosen=chosen, kept=kept
     ), (422 if errors else 200)
 
 
