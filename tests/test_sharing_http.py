@@ -355,3 +355,63 @@ def test_attachments_are_kept_after_a_form_error(app, client, demo_content):
     case = client.get(done.headers["Location"]).get_data(as_text=True)
     link = re.search(r'href="(/attachments/\d+)">公函.pdf', case).group(1)
     assert client.get(link).data == b"%PDF-1.7 letter"
+
+
+def test_an_application_is_withdrawn_before_anything_is_decided(app, client, demo_content):
+    applicant = bearer(api_token(app, "rst_applicant"))
+    number = client.post(
+        "/api/v1/applications", json=_body(app, "婚姻登记信息"), headers=applicant
+    ).get_json()["number"]
+    operator = bearer(api_token(app, "hb_operator"))
+    assert len(client.get("/api/v1/tasks?scope=queue", headers=operator).get_json()["items"]) == 1
+    login(client, "rst_applicant")
+    case = client.get(f"/applications/{number}").get_data(as_text=True)
+    assert "撤回申请" in case
+    token = csrf_token(client, f"/applications/{number}")
+    blank = client.post(
+        f"/applications/{number}/withdraw", data={"csrf_token": token, "reason": "  "}, follow_redirects=True
+    )
+    assert "请填写撤回原因" in blank.get_data(as_text=True)
+    stranger = app.test_client()
+    login(stranger, "wh_applicant")
+    assert stranger.post(f"/applications/{number}/withdraw", data={"csrf_token": csrf_token(stranger, "/profile"),
+                                                                   "reason": "x"}).status_code == 403  # fmt: skip
+    client.post(
+        f"/applications/{number}/withdraw", data={"csrf_token": token, "reason": "业务调整，不再需要"}
+    )
+    body = client.get(f"/api/v1/applications/{number}", headers=applicant).get_json()
+    assert body["status"] == "withdrawn" and body["resources"][0]["decision"] == "withdrawn"
+    assert (
+        client.get("/api/v1/tasks?scope=queue", headers=operator).get_json()["items"] == []
+    )  # the check ended
+    page = client.get(f"/applications/{number}").get_data(as_text=True)
+    assert (
+        "已撤回" in page and "撤回申请" in page and "确认撤回" not in page
+    )  # the timeline names it; no form
+    stats = client.get(
+        "/api/v1/statistics?from=2026-11-01&to=2026-11-30", headers=bearer(api_token(app, "supervisor"))
+    )
+    assert (stats.get_json()["received"], stats.get_json()["withdrawn"], stats.get_json()["accepted"]) == (
+        1,
+        1,
+        0,
+    )
+
+
+def test_a_decided_application_cannot_be_withdrawn(app, client, demo_content):
+    applicant = bearer(api_token(app, "rst_applicant"))
+    number = client.post(
+        "/api/v1/applications", json=_body(app, "婚姻登记信息"), headers=applicant
+    ).get_json()["number"]
+    operator, provider = bearer(api_token(app, "hb_operator")), bearer(api_token(app, "mz_clerk"))
+    (check,) = client.get("/api/v1/tasks?scope=queue", headers=operator).get_json()["items"]
+    client.post(f"/api/v1/tasks/{check['id']}/complete", json={"data": {"accepted": True}}, headers=operator)
+    (decide,) = client.get("/api/v1/tasks?scope=queue", headers=provider).get_json()["items"]
+    client.post(f"/api/v1/tasks/{decide['id']}/complete", json={"data": {"granted": True}}, headers=provider)
+    login(client, "rst_applicant")
+    assert "确认撤回" not in client.get(f"/applications/{number}").get_data(as_text=True)
+    token = csrf_token(client, f"/applications/{number}")
+    assert (
+        client.post(f"/applications/{number}/withdraw", data={"csrf_token": token, "reason": "x"}).status_code
+        == 403
+    )

@@ -116,6 +116,7 @@ class StatisticsOut(Output):
     accepted = fields.Integer()
     not_accepted = fields.Integer()
     awaiting_check = fields.Integer()
+    withdrawn = fields.Integer(metadata={"description": "申请方撤回"})
     decisions = fields.Dict(keys=fields.String(), values=fields.Integer())
     steps = fields.Function(lambda s: [StepOut().dump(f) for f in s.steps.values()])
     by_department = fields.List(fields.Nested(DepartmentStepOut))

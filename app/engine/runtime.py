@@ -669,13 +669,35 @@ def retry_incident(incident_id: int, user: User) -> Incident | None:
 
 
 def cancel_instance(instance_id: int, user: User, reason: str) -> ProcessInstance:
-    """Cancel an instance (and its open tasks and incidents), with a reason."""
+    """Cancel an instance (and its open tasks and incidents), with a reason (an administrator's act)."""
     require(user, "incident.resolve")
     if not (reason or "").strip():
         raise ValidationFailed(_("请填写取消原因"), fields={"reason": _("请填写取消原因")})
     row = _locked_instance(instance_id)
     if row.status in (InstanceStatus.COMPLETED, InstanceStatus.CANCELLED):
         raise Conflict(_("流程已结束"))
+    _cancel(row, user, reason)
+    _commit()
+    return row
+
+
+def cancel_case(business_key: str, user: User, reason: str) -> list[int]:
+    """Cancel every open instance of a case (a withdrawn application): the area checks who may; nothing is
+    committed here. Ids of the instances cancelled."""
+    ids = list(
+        db.session.scalars(
+            db.select(ProcessInstance.id).where(
+                ProcessInstance.business_key == business_key,
+                ProcessInstance.status.in_((*InstanceStatus.OPEN, InstanceStatus.INCIDENT)),
+            )
+        )
+    )
+    for instance_id in ids:
+        _cancel(_locked_instance(instance_id), user, reason)
+    return ids
+
+
+def _cancel(row: ProcessInstance, user: User, reason: str) -> None:
     workflow = store.load(row)
     workflow.cancel()
     now = clock.now()
@@ -694,5 +716,3 @@ def cancel_instance(instance_id: int, user: User, reason: str) -> ProcessInstanc
         human.status, human.completed_at = TaskStatus.CANCELLED, now
     record("instance.cancelled", actor=user, object_type="instance", object_id=row.id, instance_id=row.id,
            data={"reason": reason})  # fmt: skip
-    _commit()
-    return row

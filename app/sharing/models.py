@@ -19,6 +19,7 @@ class ApplicationStatus:
     NOT_ACCEPTED = "not_accepted"
     IN_PROGRESS = "in_progress"  # accepted; resources being authorized
     DECIDED = "decided"  # every resource has a decision
+    WITHDRAWN = "withdrawn"  # the applicant withdrew it before any resource was decided
 
 
 class Decision:
@@ -28,6 +29,7 @@ class Decision:
     GRANTED = "granted"
     REFUSED = "refused"
     NOT_ACCEPTED = "not_accepted"  # the application (or the upper platform's check) did not accept it
+    WITHDRAWN = "withdrawn"  # the application was withdrawn before this resource was decided
 
 
 class ShareApplication(db.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.access import operates_platform, oversees_everything, policy, supervises_platform, works_for
 from app.org.models import User
 from app.org.roles import Role
-from app.sharing.models import Authorization, ShareApplication
+from app.sharing.models import ApplicationStatus, Authorization, Decision, ShareApplication
 
 
 @policy("sharing.apply")
@@ -22,6 +22,17 @@ def _view(user: User, application: ShareApplication) -> bool:
     return any(
         works_for(user, line.provider_department_id) or operates_platform(user, line.provider.platform_id)
         for line in application.lines
+    )
+
+
+@policy("application.withdraw")
+def _withdraw(user: User, application: ShareApplication) -> bool:
+    """The applicant department's clerks, while no resource has been decided (nothing granted or refused)."""
+    return (
+        user.has_role(Role.APPLICANT_CLERK)
+        and works_for(user, application.applicant_department_id)
+        and application.status in (ApplicationStatus.SUBMITTED, ApplicationStatus.IN_PROGRESS)
+        and all(line.decision == Decision.PENDING for line in application.lines)
     )
 
 

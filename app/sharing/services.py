@@ -16,7 +16,7 @@ from app.catalog.models import Resource, ResourceStatus
 from app.catalog.rules import requestable_items
 from app.catalog.services import may_platform_authorize, resource_by_code
 from app.db_types import row_id
-from app.engine.runtime import start_instance
+from app.engine.runtime import cancel_case, start_instance
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.numbering import next_in_sequence
@@ -281,6 +281,23 @@ def record_applicant_told(line_id: int) -> ApplicationLine:
 
 
 # --- authorizations ------------------------------------------------------------------------------------------
+
+
+def withdraw_application(actor: User, application: ShareApplication, reason: str) -> ShareApplication:
+    """The applicant withdraws an application no resource of which has been decided: its procedure and open
+    steps end, every resource is marked withdrawn. Not committed here."""
+    require(actor, "application.withdraw", application)
+    if not (reason or "").strip():
+        raise ValidationFailed(_("请填写撤回原因"), fields={"reason": _("请填写撤回原因")})
+    if problem := too_long(reason, "撤回原因", 2000):
+        raise ValidationFailed(problem, fields={"reason": problem})
+    cancel_case(application.number, actor, reason.strip())
+    application.status = ApplicationStatus.WITHDRAWN
+    for line in application.lines:
+        line.decision = Decision.WITHDRAWN
+    record("application.withdrawn", actor=actor, object_type="application", object_id=application.number,
+           data={"reason": reason.strip()})  # fmt: skip
+    return application
 
 
 def revoke_authorization(actor: User, authorization: Authorization, reason: str) -> Authorization:

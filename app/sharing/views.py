@@ -193,6 +193,24 @@ def case(number: str):
                            files=attachments.of("application", application.id))  # fmt: skip
 
 
+@bp.post("/applications/<number>/withdraw")
+@login_required
+def withdraw(number: str):
+    """The applicant withdraws an application nothing of which has been decided, with a reason."""
+    application = _application(number)
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("sharing.case", number=number))
+    try:
+        services.withdraw_application(current_user, application, request.form.get("reason", ""))
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(next(iter(exc.fields.values()), exc.message), "error")
+    else:
+        db.session.commit()
+        flash(_("申请 %(n)s 已撤回", n=number), "success")
+    return redirect(url_for("sharing.case", number=number))
+
+
 @bp.route("/attachments/<int:attachment_id>")
 @login_required
 def attachment(attachment_id: int):

@@ -155,6 +155,7 @@ class Statistics:
     accepted: int = 0
     not_accepted: int = 0
     awaiting_check: int = 0
+    withdrawn: int = 0
     decisions: dict[str, int] = field(default_factory=dict)  # direct_granted, provider_refused, …
     steps: dict[str, StepFigures] = field(default_factory=dict)
     by_department: list[StepFigures] = field(default_factory=list)
@@ -194,6 +195,8 @@ def compute(scope: Scope) -> Statistics:
             stats.not_accepted += count
         elif status == ApplicationStatus.SUBMITTED:
             stats.awaiting_check += count
+        elif status == ApplicationStatus.WITHDRAWN:
+            stats.withdrawn += count
         else:
             stats.accepted += count
 
