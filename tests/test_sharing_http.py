@@ -415,3 +415,43 @@ def test_a_decided_application_cannot_be_withdrawn(app, client, demo_content):
         client.post(f"/applications/{number}/withdraw", data={"csrf_token": token, "reason": "x"}).status_code
         == 403
     )
+
+
+def test_a_normative_check_returns_an_application_for_completion_and_checks_it_again(
+    app, client, demo_content
+):
+    """退回补正: the platform asks the applicant to complete the application; the applicant's completion
+    replaces the texts given and starts a new check with its own 3 working days (§19)."""
+    clock.freeze(datetime.fromisoformat("2026-11-02T10:00:00+08:00"))  # Monday
+    applicant = bearer(api_token(app, "rst_applicant"))
+    number = client.post(
+        "/api/v1/applications", json=_body(app, "婚姻登记信息"), headers=applicant
+    ).get_json()["number"]
+    operator = bearer(api_token(app, "hb_operator"))
+    (check,) = client.get("/api/v1/tasks?scope=queue", headers=operator).get_json()["items"]
+    returned = client.post(f"/api/v1/tasks/{check['id']}/complete", headers=operator, json={"data": {
+        "accepted": False, "return_for_completion": True, "reasons": "请写明低保审核所需的具体信息项用途"}})  # fmt: skip
+    assert returned.status_code == 200
+    case = client.get(f"/api/v1/applications/{number}", headers=applicant).get_json()
+    assert case["status"] == "returned" and case["resources"][0]["decision"] == "pending"
+    (completion,) = client.get("/api/v1/tasks?scope=queue", headers=applicant).get_json()["items"]
+    assert completion["label"] == "补正申请" and completion["business_key"] == number
+    blank = client.post(
+        f"/api/v1/tasks/{completion['id']}/complete", json={"data": {"completion": " "}}, headers=applicant
+    )
+    assert blank.get_json()["error"]["fields"] == {"completion": "请填写补正说明"}
+    clock.freeze(datetime.fromisoformat("2026-11-04T15:00:00+08:00"))  # Wednesday
+    done = client.post(f"/api/v1/tasks/{completion['id']}/complete", headers=applicant, json={"data": {
+        "completion": "补充了用途说明", "purpose": "低保家庭婚姻状况核对（仅核验婚姻状态）"}})  # fmt: skip
+    assert done.status_code == 200
+    case = client.get(f"/api/v1/applications/{number}", headers=applicant).get_json()
+    assert case["status"] == "submitted" and case["purpose"] == "低保家庭婚姻状况核对（仅核验婚姻状态）"
+    (again,) = client.get("/api/v1/tasks?scope=queue", headers=operator).get_json()["items"]
+    assert again["id"] != check["id"] and again["due_date"] == "2026-11-09"  # 3 WD from the completion
+    accepted = client.post(
+        f"/api/v1/tasks/{again['id']}/complete", json={"data": {"accepted": True}}, headers=operator
+    )
+    assert accepted.status_code == 200
+    assert (
+        client.get(f"/api/v1/applications/{number}", headers=applicant).get_json()["status"] == "in_progress"
+    )

@@ -10,6 +10,7 @@ ACTION_LABELS = {
     "application.checked": "规范性检查",
     "application.decided": "作出授权决定",
     "application.withdrawn": "撤回申请",
+    "application.completed": "补正申请",
     "authorization.revoked": "撤销授权",
     "calendar.version_created": "工作日历新版本",
     "calls.ingested": "报送数据调用",

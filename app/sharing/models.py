@@ -16,6 +16,7 @@ class ApplicationStatus:
     """Values of ShareApplication.status."""
 
     SUBMITTED = "submitted"  # waiting for the normative check (§19)
+    RETURNED = "returned"  # 退回补正: the check asked the applicant to complete it; checked again after
     NOT_ACCEPTED = "not_accepted"
     IN_PROGRESS = "in_progress"  # accepted; resources being authorized
     DECIDED = "decided"  # every resource has a decision

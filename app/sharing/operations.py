@@ -9,10 +9,23 @@ from app.sharing import disputes, objections, offline, quality, services
 
 
 @operation("sharing_check_result")
-def sharing_check_result(task, application_id: int, accepted: bool, reasons: str | None = None) -> dict:
+def sharing_check_result(
+    task, application_id: int, accepted: bool, reasons: str | None = None, returned: bool = False
+) -> dict:
     """Record the normative check (share_application.bpmn, 办法§19)."""
-    application = services.record_check(application_id, current_run().actor_id, bool(accepted), reasons)
+    application = services.record_check(
+        application_id, current_run().actor_id, bool(accepted), reasons, bool(returned)
+    )
     return {"status": application.status}
+
+
+@operation("sharing_completed")
+def sharing_completed(task, application_id: int, completion: str, purpose: str | None = None,
+                      reason: str | None = None, business_system: str | None = None, scope: str | None = None) -> dict:  # fmt: skip
+    """Record the applicant's completion of a returned application (share_application.bpmn, 退回补正)."""
+    data = {"completion": completion, "purpose": purpose, "reason": reason, "business_system": business_system,
+            "scope": scope}  # fmt: skip
+    return {"status": services.record_completion(application_id, current_run().actor_id, data).status}
 
 
 @operation("sharing_decision")

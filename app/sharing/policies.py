@@ -31,7 +31,8 @@ def _withdraw(user: User, application: ShareApplication) -> bool:
     return (
         user.has_role(Role.APPLICANT_CLERK)
         and works_for(user, application.applicant_department_id)
-        and application.status in (ApplicationStatus.SUBMITTED, ApplicationStatus.IN_PROGRESS)
+        and application.status
+        in (ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED, ApplicationStatus.IN_PROGRESS)
         and all(line.decision == Decision.PENDING for line in application.lines)
     )
 

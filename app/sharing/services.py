@@ -72,14 +72,18 @@ def _parse_date(value: Any, field: str, errors: dict[str, str]) -> date | None:
         return None
 
 
+# The texts of an application (§13): field, title, longest length.
+TEXT_FIELDS = (("purpose", "用途", 2000), ("reason", "申请理由", TEXT_LIMIT),
+               ("business_system", "使用数据的业务系统", 200), ("scope", "使用范围", 2000))  # fmt: skip
+
+
 def validate_application(
     actor: User, data: dict[str, Any]
 ) -> tuple[dict[str, str], list[tuple[Resource, list[str]]]]:
     """Per-field problems and the (resource, items) requested. Only online (§18); 不予共享 resources and items
     cannot be requested (§8(一)); the period must be sensible."""
     errors: dict[str, str] = {}
-    for field, title, limit in (("purpose", "用途", 2000), ("reason", "申请理由", TEXT_LIMIT),
-                                ("business_system", "使用数据的业务系统", 200), ("scope", "使用范围", 2000)):  # fmt: skip
+    for field, title, limit in TEXT_FIELDS:
         if not str(data.get(field) or "").strip():
             errors[field] = f"请填写{title}"
         elif problem := too_long(data.get(field), title, limit):
@@ -205,9 +209,10 @@ def process_data(application: ShareApplication) -> dict[str, Any]:
 
 
 def record_check(
-    application_id: int, checker_id: int | None, accepted: bool, reasons: str | None
+    application_id: int, checker_id: int | None, accepted: bool, reasons: str | None, returned: bool = False
 ) -> ShareApplication:
-    """The normative check's result (§19): accepted, or not accepted with reasons."""
+    """The normative check's result (§19): accepted; returned for completion (退回补正) with what to complete;
+    or not accepted with reasons."""
     application = db.session.get(ShareApplication, int(application_id))
     if application is None:
         raise LookupError(f"application {application_id} does not exist")
@@ -218,6 +223,8 @@ def record_check(
     application.check_reasons = reasons
     if accepted:
         application.status = ApplicationStatus.IN_PROGRESS
+    elif returned:
+        application.status = ApplicationStatus.RETURNED
     else:
         application.status = ApplicationStatus.NOT_ACCEPTED
         application.decided_at = clock.now()
@@ -227,7 +234,26 @@ def record_check(
             line.decision_reasons = reasons
     checker = db.session.get(User, checker_id) if checker_id else None
     record("application.checked", actor=checker, object_type="application", object_id=application.number,
-           data={"accepted": accepted, "reasons": reasons})  # fmt: skip
+           data={"accepted": accepted, "returned": bool(returned) and not accepted, "reasons": reasons})  # fmt: skip
+    return application
+
+
+def record_completion(application_id: int, user_id: int | None, data: dict[str, Any]) -> ShareApplication:
+    """The applicant completed a returned application (called by share_application.bpmn): the texts given
+    replace the earlier ones, and the application waits for a new normative check (§19, a new 3 working days)."""
+    application = db.session.get(ShareApplication, int(application_id))
+    if application is None or application.status != ApplicationStatus.RETURNED:
+        raise RuntimeError(f"application {application_id} is not returned for completion")
+    changed = {}
+    for field, _title, limit in TEXT_FIELDS:
+        value = (data.get(field) or "").strip()
+        if value and value != getattr(application, field):
+            changed[field] = {"from": getattr(application, field), "to": value[:limit]}
+            setattr(application, field, value[:limit])
+    application.status = ApplicationStatus.SUBMITTED
+    author = db.session.get(User, user_id) if user_id else None
+    record("application.completed", actor=author, object_type="application", object_id=application.number,
+           data={"completion": data.get("completion"), "changes": changed})  # fmt: skip
     return application
 
 

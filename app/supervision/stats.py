@@ -193,7 +193,7 @@ def compute(scope: Scope) -> Statistics:
         stats.received += count
         if status == ApplicationStatus.NOT_ACCEPTED:
             stats.not_accepted += count
-        elif status == ApplicationStatus.SUBMITTED:
+        elif status in (ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED):
             stats.awaiting_check += count
         elif status == ApplicationStatus.WITHDRAWN:
             stats.withdrawn += count
