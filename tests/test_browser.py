@@ -114,6 +114,13 @@ def test_an_application_clicked_through_by_applicant_operator_and_provider(live_
     assert (
         resource_diagram.locator('[data-element-id="provider_authorization"]').bounding_box()["width"] >= 70
     )
+    overlapping = applicant.evaluate("""() => [...document.querySelectorAll('.bpmn-diagram')].flatMap(figure => {
+        const boxes = [...figure.querySelectorAll('[data-element-id$="_label"]')]
+            .map(label => label.getBoundingClientRect()).filter(r => r.width > 0);
+        return boxes.flatMap((a, i) => boxes.slice(i + 1).filter(b =>
+            a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1));
+    }).length""")
+    assert overlapping == 0  # no label drawn over another (generated layouts put neighbours' labels together)
     resource_diagram.locator(".bpmn-zoom button", has_text="全图").click()
     assert resource_diagram.locator('[data-element-id="provider_authorization"]').bounding_box()["width"] < 70
     _shot(applicant, "case-decided")

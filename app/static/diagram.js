@@ -32,6 +32,33 @@
     box.insertBefore(bar, box.querySelector(".bpmn-canvas"));
   }
 
+  function overlaps(a, b) {
+    return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+  }
+
+  // Generated layouts put the labels of neighbouring events (a reminder and a deadline on one task) on top
+  // of each other: move a label down until it is clear of the ones already placed (only the drawing moves).
+  function separateLabels(registry) {
+    var placed = [];
+    registry.filter(function (el) { return el.labelTarget && el.businessObject.name; })
+      .sort(function (a, b) { return a.y - b.y || a.x - b.x; })
+      .forEach(function (label) {
+        var box = { x: label.x, y: label.y, width: label.width, height: label.height };
+        var moved = false;
+        for (var i = 0; i < placed.length; i++) {
+          if (overlaps(box, placed[i])) {
+            box.y = placed[i].y + placed[i].height + 2;
+            moved = true;
+            i = -1; // check again against every placed label
+          }
+        }
+        if (moved) {
+          registry.getGraphics(label).setAttribute("transform", "matrix(1 0 0 1 " + box.x + " " + box.y + ")");
+        }
+        placed.push(box);
+      });
+  }
+
   function draw(box) {
     var canvasBox = box.querySelector(".bpmn-canvas");
     if (typeof window.BpmnJS !== "function") {
@@ -50,6 +77,7 @@
           }
         });
       });
+      separateLabels(registry);
       var focusId = state.overdue.concat(state.active).find(function (id) { return registry.get(id); });
       var focus = focusId ? registry.get(focusId) : null;
       if (canvas.zoom("fit-viewport") < READABLE) {
