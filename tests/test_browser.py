@@ -125,6 +125,10 @@ def test_an_application_clicked_through_by_applicant_operator_and_provider(live_
     assert resource_diagram.locator('[data-element-id="provider_authorization"]').bounding_box()["width"] < 70
     _shot(applicant, "case-decided")
     narrow = _page(browser, live_server, "rst_applicant", width=390)
+    narrow.goto(f"{live_server}/applications/{number}")
+    answer = narrow.locator("td[data-label='答复'] .badge").first.bounding_box()
+    assert answer["x"] + answer["width"] <= 390  # on a phone the decision is on screen, not scrolled away
+    _shot(narrow, "case-narrow")
     narrow.goto(f"{live_server}/authorizations")
     assert narrow.is_visible("text=婚姻登记信息")
     _shot(narrow, "authorizations-narrow")
