@@ -186,7 +186,7 @@ def test_the_case_page_shows_working_days_taken_per_step(app, client, demo_conte
     )  # Monday: 10-10 is a make-up working day
     login(client, "rst_applicant")
     page = client.get(f"/applications/{number}").get_data(as_text=True)
-    rows = re.findall(r"<tr><td>([^<]+)</td>.*?</td>\s*<td>([^<]*)</td></tr>", page, flags=re.S)
+    rows = re.findall(r"<tr><td[^>]*>([^<]+)</td>.*?</td>\s*<td[^>]*>([^<]*)</td></tr>", page, flags=re.S)
     taken = dict(rows)
     assert taken["规范性检查"] == "3个工作日"
     assert [v for k, v in taken.items() if k != "规范性检查"] == ["已用2个工作日"]
