@@ -25,6 +25,17 @@ def _body(app, *names: str) -> dict:
     }  # fmt: skip
 
 
+def _submitted(app, client):
+    """rst_applicant's application for 婚姻登记信息 over the API: (applicant and operator headers, case number,
+    the normative check task)."""
+    applicant, operator = bearer(api_token(app, "rst_applicant")), bearer(api_token(app, "hb_operator"))
+    number = client.post(
+        "/api/v1/applications", json=_body(app, "婚姻登记信息"), headers=applicant
+    ).get_json()["number"]
+    (check,) = client.get("/api/v1/tasks?scope=queue", headers=operator).get_json()["items"]
+    return applicant, operator, number, check
+
+
 def test_api_scenario_with_several_users(app, client, demo_content):
     clock.freeze(datetime.fromisoformat("2026-09-30T10:00:00+08:00"))
     applicant = bearer(api_token(app, "rst_applicant"))
@@ -167,12 +178,7 @@ def test_attachments_are_checked_stored_and_only_for_those_who_see_the_case(app,
 
 def test_the_case_page_shows_working_days_taken_per_step(app, client, demo_content):
     clock.freeze(datetime.fromisoformat("2026-09-29T10:00:00+08:00"))  # Tuesday before National Day
-    applicant = bearer(api_token(app, "rst_applicant"))
-    number = client.post(
-        "/api/v1/applications", json=_body(app, "婚姻登记信息"), headers=applicant
-    ).get_json()["number"]
-    operator = bearer(api_token(app, "hb_operator"))
-    (check,) = client.get("/api/v1/tasks?scope=queue", headers=operator).get_json()["items"]
+    applicant, operator, number, check = _submitted(app, client)
     client.post(f"/api/v1/tasks/{check['id']}/claim", headers=operator)
     clock.freeze(
         datetime.fromisoformat("2026-10-09T15:00:00+08:00")
@@ -358,12 +364,7 @@ def test_attachments_are_kept_after_a_form_error(app, client, demo_content):
 
 
 def test_an_application_is_withdrawn_before_anything_is_decided(app, client, demo_content):
-    applicant = bearer(api_token(app, "rst_applicant"))
-    number = client.post(
-        "/api/v1/applications", json=_body(app, "婚姻登记信息"), headers=applicant
-    ).get_json()["number"]
-    operator = bearer(api_token(app, "hb_operator"))
-    assert len(client.get("/api/v1/tasks?scope=queue", headers=operator).get_json()["items"]) == 1
+    applicant, operator, number, _check = _submitted(app, client)
     login(client, "rst_applicant")
     case = client.get(f"/applications/{number}").get_data(as_text=True)
     assert "撤回申请" in case
@@ -399,12 +400,8 @@ def test_an_application_is_withdrawn_before_anything_is_decided(app, client, dem
 
 
 def test_a_decided_application_cannot_be_withdrawn(app, client, demo_content):
-    applicant = bearer(api_token(app, "rst_applicant"))
-    number = client.post(
-        "/api/v1/applications", json=_body(app, "婚姻登记信息"), headers=applicant
-    ).get_json()["number"]
-    operator, provider = bearer(api_token(app, "hb_operator")), bearer(api_token(app, "mz_clerk"))
-    (check,) = client.get("/api/v1/tasks?scope=queue", headers=operator).get_json()["items"]
+    _applicant, operator, number, check = _submitted(app, client)
+    provider = bearer(api_token(app, "mz_clerk"))
     client.post(f"/api/v1/tasks/{check['id']}/complete", json={"data": {"accepted": True}}, headers=operator)
     (decide,) = client.get("/api/v1/tasks?scope=queue", headers=provider).get_json()["items"]
     client.post(f"/api/v1/tasks/{decide['id']}/complete", json={"data": {"granted": True}}, headers=provider)
@@ -423,12 +420,7 @@ def test_a_normative_check_returns_an_application_for_completion_and_checks_it_a
     """退回补正: the platform asks the applicant to complete the application; the applicant's completion
     replaces the texts given and starts a new check with its own 3 working days (§19)."""
     clock.freeze(datetime.fromisoformat("2026-11-02T10:00:00+08:00"))  # Monday
-    applicant = bearer(api_token(app, "rst_applicant"))
-    number = client.post(
-        "/api/v1/applications", json=_body(app, "婚姻登记信息"), headers=applicant
-    ).get_json()["number"]
-    operator = bearer(api_token(app, "hb_operator"))
-    (check,) = client.get("/api/v1/tasks?scope=queue", headers=operator).get_json()["items"]
+    applicant, operator, number, check = _submitted(app, client)
     returned = client.post(f"/api/v1/tasks/{check['id']}/complete", headers=operator, json={"data": {
         "accepted": False, "return_for_completion": True, "reasons": "请写明低保审核所需的具体信息项用途"}})  # fmt: skip
     assert returned.status_code == 200
