@@ -88,8 +88,9 @@ HTTP_CODES = {
 
 
 def wants_json() -> bool:
-    """True for API callers: everything under /api/ and /healthz answers JSON."""
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    """True for API callers (everything under /api/ and /healthz) and for a page's own script that sends JSON
+    (the modeler saving a draft): they get {"error": …}, not an error page."""
+    return request.path.startswith("/api/") or request.path == "/healthz" or request.is_json
 
 
 def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None):

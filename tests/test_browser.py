@@ -190,3 +190,18 @@ def test_supervision_dashboard_draws_its_charts(app, live_server, browser):
     assert page.locator(".chart-ready").count() >= 1
     assert page.is_visible("text=提供部门授权（§20，10个工作日）")
     _shot(page, "supervision-dashboard")
+
+
+def test_an_analyst_edits_a_procedure_in_the_modeler(app, live_server, browser):
+    """bpmn-js Modeler (from npm) draws the draft with its palette; 保存草稿 keeps it on the server."""
+    analyst = _page(browser, live_server, "analyst")
+    errors = []
+    analyst.on("pageerror", lambda err: errors.append(str(err)))
+    analyst.goto(f"{live_server}/admin/processes/resource_authorization/edit")
+    analyst.wait_for_selector("#modeler.modeler-ready")
+    assert analyst.locator(".djs-palette .entry").count() > 5  # the modeling tools are there
+    assert analyst.locator('[data-element-id="provider_authorization"]').count() >= 1
+    analyst.click("#save-draft")
+    analyst.wait_for_selector("#save-status:has-text('已保存')")
+    _shot(analyst, "modeler")
+    assert errors == []

@@ -179,3 +179,53 @@ def test_pages_say_the_working_days_of_the_deployed_model(app, client, demo_cont
     login(supervisor, "supervisor")
     dashboard = supervisor.get("/supervision/").get_data(as_text=True)
     assert "提供部门授权（§20，7个工作日）" in dashboard and "规范性检查（§19，3个工作日）" in dashboard
+
+
+def test_an_analyst_edits_a_procedure_in_the_browser_checks_and_deploys_it(app, client, demo_content):
+    """在线编辑: the latest version opens as the analyst's draft; every save is kept; malformed XML is refused
+    naming the line; the check is the upload's validation report, from which the change deploys."""
+    login(client, "analyst")
+    page = client.get("/admin/processes/resource_authorization").get_data(as_text=True)
+    assert "/admin/processes/resource_authorization/edit" in page
+    editor = client.get("/admin/processes/resource_authorization/edit")
+    html = editor.get_data(as_text=True)
+    assert editor.status_code == 200 and "bpmn-modeler.production.min.js" in html and "modeler.js" in html
+    save_url = re.search(r'data-save-url="([^"]+)"', html).group(1)
+    token = csrf_token(client, "/admin/processes/resource_authorization/edit")
+    headers = {"X-CSRFToken": token}
+    source = (ROOT / "bpmn" / "resource_authorization.bpmn").read_text(encoding="utf-8")
+    broken = client.post(save_url, json={"xml": source.replace("</bpmn:definitions>", "")}, headers=headers)
+    assert broken.status_code == 422 and "XML 格式错误" in broken.get_json()["error"]["fields"]["xml"]
+    changed = source.replace("deadline(forwarded_at, 10)", "deadline(forwarded_at, 7)")
+    saved = client.post(save_url, json={"xml": changed}, headers=headers)
+    assert saved.status_code == 200 and saved.get_json()["revisions"] == 2
+    assert (
+        client.post(save_url, json={"xml": changed}, headers=headers).get_json()["revisions"] == 2
+    )  # unchanged
+    assert (
+        client.get("/admin/processes/resource_authorization/edit")
+        .get_data(as_text=True)
+        .count("forwarded_at, 7")
+        >= 1
+    )
+    other = app.test_client()
+    login(other, "admin")  # another analyst's draft is not theirs to save
+    assert (
+        other.post(
+            save_url, json={"xml": changed}, headers={"X-CSRFToken": csrf_token(other, "/profile")}
+        ).status_code
+        == 404
+    )
+    checked = client.post(save_url + "/check", data={"csrf_token": token})
+    assert checked.status_code == 302 and "/admin/processes/uploads/" in checked.headers["Location"]
+    report = client.get(checked.headers["Location"]).get_data(as_text=True)
+    assert "校验通过" in report
+    deployed = client.post(
+        checked.headers["Location"], data={"csrf_token": token, "comment": "提供部门答复期限改为7个工作日"}
+    )
+    assert deployed.status_code == 302
+    assert sorted(_versions(app, "resource_authorization")) == [1, 2]
+    assert sorted(_versions(app, "share_application")) == [1, 2]  # the caller comes along
+    applicant = app.test_client()
+    login(applicant, "rst_applicant")
+    assert applicant.get("/admin/processes/resource_authorization/edit").status_code == 403

@@ -3,15 +3,16 @@ validation report → deploy with a comment)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.access import require
 from app.auth.forms import EmptyForm
-from app.engine import registry, runtime, uploads
+from app.engine import drafts, registry, runtime, uploads
 from app.engine.diagram import DiagramView, process_sources, processes_in
 from app.errors import NotFound, ServiceError
+from app.extensions import db
 
 bp = Blueprint("engine", __name__, url_prefix="/admin")
 
@@ -131,3 +132,44 @@ def upload_report(upload_id: int):
             )  # problem elements drawn in red
     return render_template("engine/upload_report.html", item=item, form=form, errors=errors, views=views,
                            comment=request.form.get("comment", "")), 422 if errors else 200  # fmt: skip
+
+
+@bp.route("/processes/<process_id>/edit")
+@login_required
+def edit_process(process_id: str):
+    """The modeler (bpmn-js, from npm) on the analyst's draft of a process, opened from the latest version."""
+    draft = drafts.open_draft(current_user, process_id)
+    db.session.commit()
+    return render_template("engine/modeler.html", draft=draft, form=EmptyForm())
+
+
+@bp.post("/drafts/<int:draft_id>")
+@login_required
+def save_draft(draft_id: int):
+    """Save the edited model (JSON {"xml"}); answers the saved time and the number of revisions."""
+    body = request.get_json(silent=True)
+    draft = drafts.save_draft(current_user, draft_id, body.get("xml") if isinstance(body, dict) else None)
+    db.session.commit()
+    return jsonify({"saved_at": draft.updated_at.isoformat(), "revisions": len(draft.revisions)})
+
+
+@bp.post("/drafts/<int:draft_id>/check")
+@login_required
+def check_draft(draft_id: int):
+    """Validate the saved draft with the deployed models; the report offers to deploy it with a comment."""
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("engine.processes"))
+    item = drafts.check_draft(current_user, draft_id)
+    db.session.commit()
+    return redirect(url_for("engine.upload_report", upload_id=item.id))
+
+
+@bp.post("/drafts/<int:draft_id>/discard")
+@login_required
+def discard_draft(draft_id: int):
+    """Give up a draft."""
+    if EmptyForm().validate_on_submit():
+        draft = drafts.discard_draft(current_user, draft_id)
+        db.session.commit()
+        flash(_("已放弃 %(p)s 的草稿", p=draft.process_id), "info")
+    return redirect(url_for("engine.processes"))
