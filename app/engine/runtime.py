@@ -517,7 +517,8 @@ def rearm_timers(changes) -> int:
     """Re-evaluate waiting timers whose deadline was recomputed (the calendar imported a year).
 
     The cached due time is cleared and the timer expression evaluated again on the new calendar (ENGINE-NOTES),
-    so reminders derived from a deadline move with it. Human tasks enforced by these timers get the new due.
+    so reminders derived from a deadline move with it. Human tasks enforced by these timers get the new due
+    (store.save updates an open task's row when its deadline timer was evaluated again in the run).
     """
     by_instance: dict[int, set[str]] = {}
     for change in changes:
@@ -538,7 +539,7 @@ def rearm_timers(changes) -> int:
         old = {str(t.id): t.internal_data.get("event_value") for t in timers}
         for timer in timers:
             timer.internal_data.pop("event_value", None)
-        with _run(row, None) as run:
+        with _run(row, None):
             _refresh_timers(row, workflow, now, None)
             for timer in timers:
                 new_value = timer.internal_data.get("event_value")
@@ -551,16 +552,7 @@ def rearm_timers(changes) -> int:
                     data={"from": old[str(timer.id)], "to": new_value},
                 )
                 moved += 1
-                deadline = run.deadlines.get(str(timer.id))
-                for human in db.session.scalars(
-                    db.select(HumanTask).where(HumanTask.timer_task_id == str(timer.id))
-                ):
-                    human.due_at = store.timer_due(new_value)
-                    if deadline is not None:
-                        human.due_date = deadline.due_date
-                        human.deadline_provisional = deadline.provisional
-                        human.calendar_version = int(deadline.calendar_version)
-            store.save(row, workflow)
+            store.save(row, workflow)  # the open tasks these timers enforce get the new deadline there
     return moved
 
 
