@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask import g
 from flask_babel import gettext as _
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from sqlalchemy import func
@@ -117,6 +118,7 @@ def deploy(
             data={"process_id": pid, "version": version.version, "comment": comment, "hash": digest},
         )
         result.created.append(version)
+        g.pop("latest_version_ids", None)  # this request's step_deadline_days reads the new version
     if not dry_run:
         db.session.commit()
     return result
@@ -174,12 +176,15 @@ def step_deadline_days(process_id: str, step: str) -> int | None:
     """The working days of a user task's deadline in the latest deployed version of a process, read from its
     deadline timer (`deadline(…, N)`): what pages say ("N个工作日") follows the model, not a constant.
     None when the process is not deployed or the timer takes its days from process data."""
-    found = db.session.connection().execute(_LATEST, {"process_id": process_id}).first()
-    if found is None:
+    latest = g.setdefault("latest_version_ids", {})  # per request: a statistics page asks for every row
+    if process_id not in latest:
+        found = db.session.connection().execute(_LATEST, {"process_id": process_id}).first()
+        latest[process_id] = found[0] if found else None
+    if latest[process_id] is None:
         return None
-    key = (found[0], step)
+    key = (latest[process_id], step)
     if key not in _step_days:
-        version = db.session.get(ProcessVersion, found[0])
+        version = db.session.get(ProcessVersion, latest[process_id])
         _step_days[key] = next(
             (
                 days
