@@ -291,3 +291,20 @@ def test_the_notifications_page_shows_what_is_read_and_reads_all(app, client, se
     client.post("/notifications/read-all", data={"csrf_token": csrf_token(client, "/notifications")})
     page = client.get("/notifications").get_data(as_text=True)
     assert "条未读" not in page and page.count(">已读<") == 2
+
+
+def test_reading_a_notification_goes_only_to_a_page_of_this_site(app, client, seeded):
+    from app.engine.notifications import send
+
+    with app.app_context():
+        note = send(message="申请已受理", user_id=user("hb_operator").id).id
+        db.session.commit()
+    login(client, "hb_operator")
+    token = csrf_token(client, "/notifications")
+    for target in ("/\\evil.example", "//evil.example", "https://evil.example/"):
+        answer = client.post(f"/notifications/{note}/read", data={"csrf_token": token, "next": target})
+        assert answer.headers["Location"] == "/notifications", target
+    answer = client.post(
+        f"/notifications/{note}/read", data={"csrf_token": token, "next": "/applications/SQ-1"}
+    )
+    assert answer.headers["Location"] == "/applications/SQ-1"

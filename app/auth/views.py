@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -12,6 +10,7 @@ from app.auth.forms import EmptyForm, LoginForm, TokenForm
 from app.auth.services import SignInFailed, authenticate, create_api_token, revoke_api_token, sign_out
 from app.extensions import db, login_manager
 from app.org.models import User
+from app.redirects import is_local_path
 
 bp = Blueprint("auth", __name__)
 
@@ -29,18 +28,7 @@ def load_user(user_id: str) -> User | None:
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site relative paths: an open redirect would help phishing. Browsers read "/\\host" as
-    # "//host", and a control character (CR/LF) cannot go into a Location header.
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith("//")
-        and "\\" not in target
-        and target.isprintable()
-        and not urlsplit(target).netloc
-    ):
-        return target
-    return url_for("main.index")
+    return target if is_local_path(target) else url_for("main.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])

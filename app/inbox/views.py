@@ -16,6 +16,7 @@ from app.errors import ServiceError, ValidationFailed
 from app.inbox.formdata import fields_of, from_form
 from app.inbox.listing import SCOPES, inbox, parse_filters, process_choices, scope_counts
 from app.inbox.summaries import describe
+from app.redirects import is_local_path
 
 bp = Blueprint("inbox", __name__)
 
@@ -169,6 +170,6 @@ def read(notification_id: int):
     """Mark one notification read and follow its link."""
     mark_read(current_user, notification_id)
     target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
+    if is_local_path(target):
         return redirect(target)
     return redirect(url_for("inbox.notifications"))

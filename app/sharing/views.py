@@ -29,6 +29,7 @@ from app.errors import NotFound, PermissionDenied, ServiceError, ValidationFaile
 from app.extensions import db
 from app.inbox.views import badge
 from app.org.models import Department
+from app.redirects import is_local_path
 from app.sharing import services
 from app.sharing.disputes import TOPICS, disputes_for, get_dispute, position_data, raise_dispute
 from app.sharing.models import (
@@ -89,7 +90,7 @@ def application_list():
             codes = []
         session[APPLY_LIST] = codes
         target = request.form.get("next") or ""
-        if action == "add" and target.startswith("/") and not target.startswith("//"):
+        if action == "add" and is_local_path(target):
             return redirect(target)
         return redirect(url_for("sharing.application_list"))
     resources = [resource_by_code(code) for code in codes]
