@@ -226,9 +226,9 @@ def _task_event(action: str, task: HumanTask, user: User, data: dict | None = No
            task_id=task.id, data=data)  # fmt: skip
 
 
-def get_task(task_id: str) -> HumanTask:
-    """A human task by id."""
-    task = db.session.get(HumanTask, str(task_id))
+def get_task(task_id: str, *, fresh: bool = False) -> HumanTask:
+    """A human task by id (`fresh`: read again even if this session holds it)."""
+    task = db.session.get(HumanTask, str(task_id), populate_existing=fresh)
     if task is None:
         raise NotFound(_("任务不存在"))
     return task
@@ -243,10 +243,7 @@ def _must_be_open(task: HumanTask) -> HumanTask:
 def _open_task(task_id: str) -> HumanTask:
     """An open task, read inside the write transaction that will change it (fresh, not the session's copy)."""
     begin_write()
-    task = db.session.get(HumanTask, str(task_id), populate_existing=True)
-    if task is None:
-        raise NotFound(_("任务不存在"))
-    return _must_be_open(task)
+    return _must_be_open(get_task(task_id, fresh=True))
 
 
 _TASK_AND_INSTANCE = (

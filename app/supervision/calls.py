@@ -221,6 +221,13 @@ class CallFigures:
         return self.failures / self.calls if self.calls else None
 
 
+def _touching(department_ids):
+    """Calls made by, or served by, one of these departments."""
+    return DataCall.caller_department_id.in_(department_ids) | DataCall.provider_department_id.in_(
+        department_ids
+    )
+
+
 def call_figures(start: date, end: date, by: str = "authorization", department_ids=None) -> list[CallFigures]:
     """Calls, failures and flagged calls per authorization, per data service or per resource in a period."""
     begin, finish = start_of_day(start), end_of_day(end)
@@ -234,10 +241,7 @@ def call_figures(start: date, end: date, by: str = "authorization", department_i
         func.sum(case((DataCall.flag.is_not(None), 1), else_=0)),
     ).where(DataCall.called_at >= begin, DataCall.called_at < finish)
     if department_ids is not None:
-        query = query.where(
-            DataCall.caller_department_id.in_(department_ids)
-            | DataCall.provider_department_id.in_(department_ids)
-        )
+        query = query.where(_touching(department_ids))
     rows = db.session.execute(query.group_by(key).order_by(func.count().desc()))
     return [CallFigures("—" if k is None else str(k), n, int(f or 0), int(x or 0)) for k, n, f, x in rows]
 
@@ -250,10 +254,7 @@ def flagged_calls(start: date, end: date, limit: int = 200, department_ids=None)
         DataCall.flag.is_not(None), DataCall.called_at >= begin, DataCall.called_at < finish
     )
     if department_ids is not None:
-        query = query.where(
-            DataCall.caller_department_id.in_(department_ids)
-            | DataCall.provider_department_id.in_(department_ids)
-        )
+        query = query.where(_touching(department_ids))
     return list(db.session.scalars(query.order_by(DataCall.called_at.desc()).limit(limit)))
 
 
