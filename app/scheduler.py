@@ -23,42 +23,39 @@ from app.supervision.reports import generate_last_month
 log = logging.getLogger(__name__)
 
 
-def sweep(app: Flask) -> None:
-    """One timer sweep inside an app context; errors are logged, never raised into the scheduler."""
+def _guarded(app: Flask, what: str, job) -> None:
+    """Run one job inside an app context; errors are logged, never raised into the scheduler."""
     with app.app_context():
         try:
-            result = fire_due_timers()
-            if result.instances:
-                log.info("timer sweep: %s instances, %s timers fired", result.instances, result.timers_fired)
+            job()
         except Exception:
-            log.exception("timer sweep failed")
+            log.exception("%s failed", what)
+
+
+def _fire_timers() -> None:
+    result = fire_due_timers()
+    if result.instances:
+        log.info("timer sweep: %s instances, %s timers fired", result.instances, result.timers_fired)
+
+
+def sweep(app: Flask) -> None:
+    """One timer sweep."""
+    _guarded(app, "timer sweep", _fire_timers)
 
 
 def probe(app: Flask) -> None:
     """Health probes of data services with a health URL (§26 availability)."""
-    with app.app_context():
-        try:
-            probe_services()
-        except Exception:
-            log.exception("service probes failed")
+    _guarded(app, "service probes", probe_services)
 
 
 def monthly_report(app: Flask) -> None:
     """Generate and keep last month's §26 report (once; later runs find it kept)."""
-    with app.app_context():
-        try:
-            generate_last_month()
-        except Exception:
-            log.exception("monthly report failed")
+    _guarded(app, "monthly report", generate_last_month)
 
 
 def audit_checkpoint(app: Flask) -> None:
     """Append the audit chain's head to the checkpoint file outside the database (§27)."""
-    with app.app_context():
-        try:
-            write_checkpoint(db.session)
-        except Exception:
-            log.exception("audit checkpoint failed")
+    _guarded(app, "audit checkpoint", lambda: write_checkpoint(db.session))
 
 
 def _add_job(scheduler, app: Flask) -> None:
