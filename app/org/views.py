@@ -82,7 +82,8 @@ def new_user():
 def edit_user(user_id: str):
     """Change a user's name, department, roles, status or password (admins); open sessions end on change."""
     require(current_user, "user.manage")
-    user = db.session.get(User, row_id(user_id)) if row_id(user_id) else None
+    user_key = row_id(user_id)
+    user = db.session.get(User, user_key) if user_key else None
     if user is None:
         raise NotFound(_("用户不存在"))
     if request.method == "POST" and EmptyForm().validate_on_submit():
