@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import Flask
 from flask_babel import gettext as _
@@ -26,6 +26,17 @@ def local_datetime(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") ->
     return as_utc(value).astimezone(SHANGHAI).strftime(fmt)
 
 
+def local_due(value: datetime | str | None) -> str:
+    """A due time as the regulation counts it: a period ending at 24:00 reads "2026-11-16 24:00", not the
+    next day's 00:00 (the timers store the instant the period is over)."""
+    if value is None or value == "":
+        return "—"
+    moment = as_utc(parse_moment(value) if isinstance(value, str) else value).astimezone(SHANGHAI)
+    if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
+        return f"{(moment - timedelta(days=1)):%Y-%m-%d} 24:00"
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
 def local_date(value: date | None) -> str:
     """A date as YYYY-MM-DD."""
     return "—" if value is None else value.isoformat()
@@ -43,6 +54,7 @@ def register_template_helpers(app: Flask) -> None:
     """Install filters and globals."""
     app.jinja_env.filters["local_dt"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.filters["local_due"] = local_due
     app.jinja_env.filters["actor"] = actor_label
     app.jinja_env.filters["reject_key"] = lambda mapping, key: {k: v for k, v in mapping.items() if k != key}
     app.jinja_env.globals["can"] = lambda action, obj=None: can(current_user, action, obj)

@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app.access import require
+from app.engine import migration
 from app.engine.registry import deploy, list_versions, validate
 from app.engine.runtime import fire_due_timers, open_incidents, retry_incident
 from app.engine.uploads import deploy_files
@@ -77,6 +78,44 @@ def bpmn_versions(process_id: str | None):
             f"{v.process_id:<28} v{v.version:<3} {local_datetime(v.deployed_at)}  {v.deployed_by_name:<10} "
             f"{v.content_hash[:12]}  {v.comment}"
         )
+
+
+@bpmn.command("migrate")
+@click.argument("process_id")
+@click.option("--from", "from_version", type=int, default=None, help="Only cases of this version.")
+@click.option("--to", "to_version", type=int, default=None, help="Target version (default: the latest).")
+@click.option("--dry-run", is_flag=True, help="Only report what would happen to each case.")
+@click.option("--deadlines", type=click.Choice(migration.DEADLINE_MODES), default=migration.KEEP, show_default=True,
+              help="Open steps keep their deadlines, or get them recomputed by the new version.")  # fmt: skip
+@click.option("--instance", "instance_ids", type=int, multiple=True, help="Only these instance ids.")
+@click.option("--comment", default="", help="Why (recorded with each migration).")
+@click.option("--as", "as_user", required=True, help="Analyst username recorded as the actor.")
+@with_appcontext
+def bpmn_migrate(process_id, from_version, to_version, dry_run, deadlines, instance_ids, comment, as_user):
+    """Move running cases of PROCESS_ID from older versions to a newer one (after a dry run per case)."""
+    actor = _admin(as_user)
+    try:
+        plans = migration.dry_run(actor, process_id, to_version=to_version, from_version=from_version,
+                                  instance_ids=list(instance_ids) or None)  # fmt: skip
+        if not dry_run and plans:
+            chosen = [p.instance_id for p in plans if p.allowed]
+            plans = migration.migrate(actor, process_id, chosen, deadlines=deadlines, to_version=to_version,
+                                      comment=comment) if chosen else plans  # fmt: skip
+            db.session.commit()
+    except ServiceError as exc:
+        click.echo(f"错误：{exc.message}", err=True)
+        sys.exit(1)
+    for plan in plans:
+        verdict = ("would move" if dry_run else "moved") if plan.allowed else "refused"
+        click.echo(
+            f"{plan.business_key} (instance {plan.instance_id}) v{plan.from_version} -> v{plan.to_version}: {verdict}"
+        )
+        for timer in plan.timers:
+            click.echo(f"  {timer.step}: {timer.current} -> {timer.recomputed}")
+        for reason in plan.refused:
+            click.echo(f"  {reason}")
+    if not plans:
+        click.echo("no running cases on older versions")
 
 
 timers = click.Group("timers", help="Timer events.")

@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 
 @contextmanager
-def _run(row: ProcessInstance, actor: User | None) -> Iterator[RunContext]:
+def engine_run(row: ProcessInstance, actor: User | None) -> Iterator[RunContext]:
     run = RunContext(instance_id=row.id, business_key=row.business_key, actor_id=actor.id if actor else None)
     token = begin_run(run)
     try:
@@ -136,7 +136,7 @@ def _advance(row: ProcessInstance, workflow, step: Callable[[], None], actor: Us
 
 
 @contextmanager
-def _conflicts_as_409() -> Iterator[None]:
+def conflicts_as_409() -> Iterator[None]:
     """Turn a lost race (another transaction changed the instance first) into a clear Conflict."""
     try:
         yield
@@ -154,11 +154,11 @@ def _conflicts_as_409() -> Iterator[None]:
 
 
 def _commit() -> None:
-    with _conflicts_as_409():
+    with conflicts_as_409():
         db.session.commit()
 
 
-def _locked_instance(instance_id: int) -> ProcessInstance:
+def locked_instance(instance_id: int) -> ProcessInstance:
     begin_write()
     row = db.session.scalar(
         db.select(ProcessInstance)
@@ -209,7 +209,7 @@ def start_instance(
             data={"process_id": process_id, "version": version_number, "business_key": business_key},
         )
 
-    with _run(row, actor):
+    with engine_run(row, actor):
         err = _attempt(workflow.do_engine_steps)
         store.save(row, workflow, incident_open=err is not None, on_inserted=started)
         if err is not None:
@@ -351,7 +351,7 @@ def save_draft(task_id: str, user: User, data: dict[str, Any]) -> HumanTask:
 def complete_task(task_id: str, user: User, data: dict[str, Any] | None = None) -> HumanTask:
     """Complete a task with form data (trimmed, validated per field); the engine moves on, new tasks appear."""
     data = clean_form(data or {})
-    with _conflicts_as_409():
+    with conflicts_as_409():
         task, row = _open_task_locked(task_id)
         require(user, "task.complete", task)
         errors = validate_form(task_form(task), data)
@@ -375,7 +375,7 @@ def _complete_locked(row: ProcessInstance, task: HumanTask, user: User, data: di
     spiff_task = store.find_task(workflow, task.id)
     if spiff_task is None or spiff_task.state != TaskState.READY:
         raise Conflict(_("任务状态已变化，请刷新"))
-    with _run(row, user):
+    with engine_run(row, user):
         spiff_task.task_spec.add_data_from_form(spiff_task, data)
 
         def step() -> None:
@@ -476,7 +476,7 @@ def fire_due_timers(
     return result
 
 
-def _refresh_timers(row: ProcessInstance, workflow, now: datetime, actor: User | None) -> tuple[int, int]:
+def refresh_timers(row: ProcessInstance, workflow, now: datetime, actor: User | None) -> tuple[int, int]:
     """Let due timers fire and the engine move on; audit each fired timer. Returns (fired, incidents)."""
     before = {str(t.id): t for t in store.waiting_timer_tasks(workflow)}
 
@@ -503,8 +503,8 @@ def _refresh_timers(row: ProcessInstance, workflow, now: datetime, actor: User |
 def _fire_one(instance_id: int, now: datetime) -> tuple[int, int]:
     row = db.session.get(ProcessInstance, instance_id)
     workflow = store.load(row)
-    with _run(row, None):
-        fired, incidents = _refresh_timers(row, workflow, now, None)
+    with engine_run(row, None):
+        fired, incidents = refresh_timers(row, workflow, now, None)
         store.save(row, workflow, incident_open=incidents > 0)
     return fired, incidents
 
@@ -536,8 +536,8 @@ def rearm_timers(changes) -> int:
         old = {str(t.id): t.internal_data.get("event_value") for t in timers}
         for timer in timers:
             timer.internal_data.pop("event_value", None)
-        with _run(row, None):
-            _refresh_timers(row, workflow, now, None)
+        with engine_run(row, None):
+            refresh_timers(row, workflow, now, None)
             for timer in timers:
                 new_value = timer.internal_data.get("event_value")
                 record(
@@ -569,12 +569,12 @@ def deliver_message(
     )
     delivered = []
     for instance_id in ids:
-        row = _locked_instance(instance_id)
+        row = locked_instance(instance_id)
         workflow = store.load(row)
         waiting = {e.name for e in workflow.waiting_events() if "Message" in e.event_type}
         if name not in waiting:
             continue
-        with _run(row, actor):
+        with engine_run(row, actor):
 
             def step(workflow=workflow) -> None:
                 workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload or {}))
@@ -589,7 +589,7 @@ def deliver_message(
                 instance_id=row.id,
                 data={"message": name, "payload": payload or {}},
             )
-            with _conflicts_as_409():  # another process saved the instance since it was read (SQLite)
+            with conflicts_as_409():  # another process saved the instance since it was read (SQLite)
                 store.save(row, workflow, incident_open=incident is not None)
         delivered.append(row.id)
     if not delivered:
@@ -624,7 +624,7 @@ def retry_incident(incident_id: int, user: User) -> Incident | None:
     """Retry the failed task after its cause is fixed; returns the new incident if it fails again."""
     require(user, "incident.resolve")
     incident = _unresolved_incident(incident_id)
-    row = _locked_instance(incident.instance_id)
+    row = locked_instance(incident.instance_id)
     workflow = store.load(row)
     now = clock.now()
     incident.resolved_at = now
@@ -632,7 +632,7 @@ def retry_incident(incident_id: int, user: User) -> Incident | None:
     incident.resolved_by_id = user.id
     record("incident.retried", actor=user, object_type="incident", object_id=incident.id, instance_id=row.id)
     db.session.flush()
-    with _run(row, user):
+    with engine_run(row, user):
 
         def step() -> None:
             for failed in workflow.get_tasks(state=TaskState.ERROR):
@@ -651,7 +651,7 @@ def retry_incident(incident_id: int, user: User) -> Incident | None:
             .where(Incident.instance_id == row.id, Incident.resolved_at.is_(None))
             .limit(1)
         )
-        with _conflicts_as_409():
+        with conflicts_as_409():
             store.save(row, workflow, incident_open=still_open is not None)
     _commit()
     return again
@@ -662,7 +662,7 @@ def cancel_instance(instance_id: int, user: User, reason: str) -> ProcessInstanc
     require(user, "incident.resolve")
     if not (reason or "").strip():
         raise ValidationFailed(_("请填写取消原因"), fields={"reason": _("请填写取消原因")})
-    row = _locked_instance(instance_id)
+    row = locked_instance(instance_id)
     if row.status in (InstanceStatus.COMPLETED, InstanceStatus.CANCELLED):
         raise Conflict(_("流程已结束"))
     _cancel(row, user, reason)
@@ -682,7 +682,7 @@ def cancel_case(business_key: str, user: User, reason: str) -> list[int]:
         )
     )
     for instance_id in ids:
-        _cancel(_locked_instance(instance_id), user, reason)
+        _cancel(locked_instance(instance_id), user, reason)
     return ids
 
 
@@ -694,7 +694,7 @@ def _cancel(row: ProcessInstance, user: User, reason: str) -> None:
         db.select(Incident).where(Incident.instance_id == row.id, Incident.resolved_at.is_(None))
     ):
         incident.resolved_at, incident.resolution, incident.resolved_by_id = now, "cancelled", user.id
-    with _run(row, user), _conflicts_as_409():
+    with engine_run(row, user), conflicts_as_409():
         store.save(row, workflow)
     row.status = InstanceStatus.CANCELLED
     row.next_timer_at = None

@@ -89,6 +89,11 @@ def peek(row: ProcessInstance) -> BpmnWorkflow:
     return _current(row, _warm.get(row.id)) or _restore(row)
 
 
+def private_copy(row: ProcessInstance) -> BpmnWorkflow:
+    """A workflow restored from the row for the caller alone (a dry run may change it; it is never saved)."""
+    return _restore(row)
+
+
 def _restore(row: ProcessInstance) -> BpmnWorkflow:
     """The workflow of an instance, restored from its state onto its version's cached spec objects.
 
@@ -200,7 +205,7 @@ def _deadline_timer(task):
     return timers[0] if len(timers) == 1 else None
 
 
-def _materialize(row: ProcessInstance, task) -> HumanTask:
+def materialize(row: ProcessInstance, task) -> HumanTask:
     spec = task.task_spec
     props = spec.extensions.get("properties", {})
     department = props.get(DEPARTMENT_PROPERTY)
@@ -310,7 +315,7 @@ def _sync_human_tasks(
                 human = session.identity_map.get(identity_key(HumanTask, task_id))
                 for name, value in values.items() if human is not None else ():
                     set_committed_value(human, name, value)
-    created = [_materialize(row, task) for task_id, task in open_now.items() if task_id not in was_open]
+    created = [materialize(row, task) for task_id, task in open_now.items() if task_id not in was_open]
     if created:
         connection.execute(_TASKS.insert(), [_column_values(human, _TASKS) for human in created])
     _open_at_load[workflow] = frozenset(open_now)

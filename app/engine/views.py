@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from app.access import require
 from app.auth.forms import EmptyForm
-from app.engine import drafts, registry, runtime, uploads
+from app.engine import drafts, migration, registry, runtime, uploads
 from app.engine.diagram import DiagramView, process_sources, processes_in
 from app.errors import NotFound, ServiceError
 from app.extensions import db
@@ -80,8 +80,38 @@ def process(process_id: str):
     chosen = next((v for v in versions if v.version == wanted), versions[0])
     name, xml = process_sources(chosen)[process_id]
     views = [DiagramView(process_id, f"{name} v{chosen.version}", xml)]
+    older = len(migration.candidates(process_id, versions[0]))
     return render_template("engine/process.html", process_id=process_id, versions=versions, chosen=chosen,
-                           views=views)  # fmt: skip
+                           views=views, older=older)  # fmt: skip
+
+
+@bp.route("/processes/<process_id>/migrate", methods=["GET", "POST"])
+@login_required
+def migrate(process_id: str):
+    """Running cases of older versions: a dry run per case, then move the chosen ones (deadlines kept or
+    recomputed, as the analyst chooses; a comment is recorded)."""
+    form = EmptyForm()
+    errors: dict[str, str] = {}
+    results = None
+    if form.validate_on_submit():
+        chosen = [int(v) for v in request.form.getlist("instance") if v.isdigit()]
+        try:
+            results = migration.migrate(current_user, process_id, chosen, deadlines=request.form.get("deadlines", ""),
+                                        comment=request.form.get("comment", "").strip())  # fmt: skip
+        except ServiceError as exc:
+            db.session.rollback()
+            errors = exc.fields or {"instances": exc.message}
+        else:
+            db.session.commit()
+            moved = [r for r in results if r.allowed]
+            flash(
+                _("已迁移 %(n)d 件案件到 v%(v)d", n=len(moved), v=results[0].to_version if results else 0),
+                "success",
+            )
+    target = migration.target_version(process_id)
+    plans = migration.dry_run(current_user, process_id)
+    return render_template("engine/migrate.html", process_id=process_id, target=target, plans=plans, form=form,
+                           errors=errors, results=results), 422 if errors else 200  # fmt: skip
 
 
 @bp.route("/processes/upload", methods=["GET", "POST"])
