@@ -219,7 +219,7 @@ def test_an_analyst_edits_a_procedure_in_the_browser_checks_and_deploys_it(app, 
     checked = client.post(save_url + "/check", data={"csrf_token": token})
     assert checked.status_code == 302 and "/admin/processes/uploads/" in checked.headers["Location"]
     report = client.get(checked.headers["Location"]).get_data(as_text=True)
-    assert "校验通过" in report
+    assert "校验通过" in report and "「提供部门授权」办理期限 10 → 7 个工作日（自转交之日起）" in report
     deployed = client.post(
         checked.headers["Location"], data={"csrf_token": token, "comment": "提供部门答复期限改为7个工作日"}
     )

@@ -12,11 +12,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask_babel import gettext as _
+from lxml import etree
 from sqlalchemy import select
 
 from app import clock
 from app.audit.writer import record
-from app.engine import registry
+from app.engine import compare, registry
 from app.engine.models import ModelUpload, ProcessVersion
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
@@ -146,6 +147,25 @@ def deploy_upload(upload_id: int, user: User, comment: str) -> list[ProcessVersi
     item.deployed_versions = [f"{v.process_id} v{v.version}" for v in result.created]
     db.session.commit()
     return result.created
+
+
+def changes(item: ModelUpload) -> dict[str, list[compare.Change]]:
+    """Each uploaded file's changes against the deployed file of the same name, in words (版本对比)."""
+    deployed: dict[str, str] = {}
+    forms: dict[str, dict] = {}
+    for version in registry.latest_versions():
+        deployed.update(version.files)
+        forms.update(version.forms)
+    result: dict[str, list[compare.Change]] = {}
+    for name, text in sorted(item.files.items()):
+        try:
+            if name.endswith(".bpmn"):
+                result[name] = compare.describe(deployed[name], text) if name in deployed else []
+            else:
+                result[name] = compare.describe_form(forms.get(name), json.loads(text))
+        except (ValueError, etree.XMLSyntaxError):  # a malformed file: the validation report says why
+            result[name] = []
+    return result
 
 
 def recent_uploads(limit: int = 20) -> list[ModelUpload]:

@@ -160,8 +160,9 @@ def upload_report(upload_id: int):
                 DiagramView(pid, f"{title}（{name}）", text, overdue=wrong)
                 for pid, title in processes_in(text)
             )  # problem elements drawn in red
+    changes = uploads.changes(item) if item.status != "deployed" else {}
     return render_template("engine/upload_report.html", item=item, form=form, errors=errors, views=views,
-                           comment=request.form.get("comment", "")), 422 if errors else 200  # fmt: skip
+                           changes=changes, comment=request.form.get("comment", "")), 422 if errors else 200  # fmt: skip
 
 
 @bp.route("/processes/<process_id>/edit")

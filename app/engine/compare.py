@@ -1,0 +1,366 @@
+"""A change to a process model in words (the analyst studio's 版本对比): what an analyst, a clerk or the
+leadership office needs to know about a new version, not an XML diff.
+
+"「提供部门授权」办理期限 10 → 7 个工作日", "新增用户任务「…」", "「…」候选角色 平台审核员 → 提供部门审核人".
+Elements are matched by their BPMN id; the diagram layout (DI) is ignored.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from lxml import etree
+
+from app.engine.validation import (
+    BPMN,
+    DEADLINE_TIMER_PROPERTY,
+    DEPARTMENT_PROPERTY,
+    FORM_PROPERTY,
+    NS,
+    ROLE_PROPERTY,
+)
+from app.org.roles import ROLE_LABELS, Role
+
+SPIFF = NS["spiffworkflow"]
+
+KINDS = {
+    "userTask": "用户任务", "serviceTask": "服务任务", "scriptTask": "脚本任务", "manualTask": "人工任务",
+    "businessRuleTask": "业务规则任务", "callActivity": "调用流程", "subProcess": "子流程",
+    "exclusiveGateway": "排他网关", "parallelGateway": "并行网关", "inclusiveGateway": "包容网关",
+    "eventBasedGateway": "事件网关", "startEvent": "开始事件", "endEvent": "结束事件",
+    "boundaryEvent": "边界事件", "intermediateCatchEvent": "中间捕获事件", "intermediateThrowEvent": "中间抛出事件",
+    "task": "任务", "sendTask": "发送任务", "receiveTask": "接收任务",
+}  # fmt: skip
+PROPERTY_WORDS = {ROLE_PROPERTY: "候选角色", DEPARTMENT_PROPERTY: "候选部门", FORM_PROPERTY: "表单",
+                  DEADLINE_TIMER_PROPERTY: "期限定时器"}  # fmt: skip
+
+
+# The moments the diagrams count deadlines from (task data fields set by a script before the step), as
+# analysts call them. A field not listed is shown by its name.
+MOMENT_LABELS = {
+    "received_at": "收到申请之日",
+    "forwarded_at": "转交之日",
+    "submitted_at": "提交之日",
+    "requested_at": "提出申请之日",
+    "raised_at": "提出之日",
+    "ordered_at": "下达通知之日",
+}
+
+
+def moment_word(field: str) -> str:
+    return MOMENT_LABELS.get(field, field)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change, in words; `element_id` lets the page point at the element."""
+
+    kind: str  # added / removed / changed
+    element_id: str
+    text: str
+
+
+def _tree(source: str):
+    return etree.fromstring(source.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True))
+
+
+def _local(tag: str) -> str:
+    return etree.QName(tag).localname
+
+
+def _role_word(value: str) -> str:
+    try:
+        return str(ROLE_LABELS[Role(value)])
+    except ValueError:
+        return value
+
+
+@dataclass
+class _Node:
+    kind: str
+    name: str
+    lane: str | None
+    properties: dict[str, str]
+    documentation: str
+    timer: str | None
+    attached_to: str | None
+    operation: tuple[str, dict[str, str]] | None
+    script: str | None
+    called: str | None
+    default: str | None
+
+
+def _nodes(root) -> dict[str, _Node]:
+    lanes = {}
+    for lane in root.iter(f"{{{BPMN}}}lane"):
+        for ref in lane.findall("bpmn:flowNodeRef", NS):
+            lanes[(ref.text or "").strip()] = lane.get("name") or ""
+    nodes = {}
+    for process in root.iter(f"{{{BPMN}}}process"):
+        for element in process.iter():
+            if not isinstance(element.tag, str) or element.get("id") is None:
+                continue
+            kind = _local(element.tag)
+            if kind not in KINDS:
+                continue
+            props = {
+                p.get("name"): p.get("value") or ""
+                for p in element.findall(
+                    "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS
+                )
+            }
+            timer = next((t.text or "" for t in element.iter() if _local(str(t.tag)) in {"timeDate", "timeDuration",
+                                                                                        "timeCycle"}), None)  # fmt: skip
+            operator = element.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
+            operation = None
+            if operator is not None:
+                params = {
+                    p.get("id"): p.get("value") or ""
+                    for p in operator.findall("spiffworkflow:parameters/spiffworkflow:parameter", NS)
+                }
+                operation = (operator.get("id") or "", params)
+            script = element.find("bpmn:script", NS)
+            nodes[element.get("id")] = _Node(
+                kind=kind,
+                name=(element.get("name") or "").strip(),
+                lane=lanes.get(element.get("id")),
+                properties=props,
+                documentation="".join(
+                    (d.text or "") for d in element.findall("bpmn:documentation", NS)
+                ).strip(),
+                timer=timer.strip() if timer is not None else None,
+                attached_to=element.get("attachedToRef"),
+                operation=operation,
+                script=script.text.strip() if script is not None and script.text else None,
+                called=element.get("calledElement"),
+                default=element.get("default"),
+            )
+    return nodes
+
+
+def _flows(root) -> dict[str, tuple[str, str, str, str]]:
+    flows = {}
+    for flow in root.iter(f"{{{BPMN}}}sequenceFlow"):
+        condition = flow.find("bpmn:conditionExpression", NS)
+        flows[flow.get("id")] = (
+            flow.get("sourceRef") or "",
+            flow.get("targetRef") or "",
+            (flow.get("name") or "").strip(),
+            (condition.text or "").strip() if condition is not None else "",
+        )
+    return flows
+
+
+def deadline_of(expression: str | None) -> tuple[str, int] | None:
+    """(field, N) of the `deadline(field, N)` inside a timer expression, or None."""
+    if not expression:
+        return None
+    try:
+        tree = ast.parse(expression.strip(), mode="eval")
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "deadline"
+            and len(node.args) >= 2
+            and isinstance(node.args[0], ast.Name)
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, int)
+        ):
+            return node.args[0].id, node.args[1].value
+    return None
+
+
+def _title(nodes: dict[str, _Node], element_id: str) -> str:
+    node = nodes.get(element_id)
+    return f"「{node.name or element_id}」" if node else f"「{element_id}」"
+
+
+def _timer_text(nodes: dict[str, _Node], element_id: str, old: _Node, new: _Node) -> str:
+    before, after = deadline_of(old.timer), deadline_of(new.timer)
+    task = nodes.get(new.attached_to or "")
+    label = _title(nodes, element_id)
+    if before and after and task is not None:
+        owner = _title(nodes, new.attached_to)
+        if "reminder(" in (new.timer or ""):
+            return f"{owner}的提醒{label}随期限 {before[1]} → {after[1]} 个工作日"
+        what = (
+            "办理期限"
+            if task.properties.get(DEADLINE_TIMER_PROPERTY) in (None, element_id)
+            else f"{label}期限"
+        )
+        return f"{owner}{what} {before[1]} → {after[1]} 个工作日（自{moment_word(after[0])}起）"
+    return f"{label}定时 {old.timer} → {new.timer}"
+
+
+def describe(old_source: str, new_source: str) -> list[Change]:
+    """What changed from `old_source` to `new_source` (one BPMN file), in words, in document order."""
+    old_root, new_root = _tree(old_source), _tree(new_source)
+    old, new = _nodes(old_root), _nodes(new_root)
+    changes: list[Change] = []
+    for element_id, node in new.items():
+        if element_id not in old:
+            where = f"（附在{_title(new, node.attached_to)}上）" if node.attached_to else ""
+            extra = ""
+            if node.kind == "boundaryEvent" and deadline_of(node.timer):
+                field, days = deadline_of(node.timer)
+                extra = f"，{days} 个工作日（自{moment_word(field)}起）"
+            changes.append(
+                Change(
+                    "added", element_id, f"新增{KINDS[node.kind]}「{node.name or element_id}」{where}{extra}"
+                )
+            )
+    for element_id, node in old.items():
+        if element_id not in new:
+            changes.append(
+                Change("removed", element_id, f"删除{KINDS[node.kind]}「{node.name or element_id}」")
+            )
+    for element_id, before in old.items():
+        after = new.get(element_id)
+        if after is None:
+            continue
+        label = _title(new, element_id)
+        if before.kind != after.kind:
+            changes.append(
+                Change("changed", element_id, f"{label}类型 {KINDS[before.kind]} → {KINDS[after.kind]}")
+            )
+        if before.name != after.name:
+            changes.append(
+                Change("changed", element_id, f"「{before.name or element_id}」改名为「{after.name}」")
+            )
+        if before.timer != after.timer:
+            changes.append(Change("changed", element_id, _timer_text(new, element_id, before, after)))
+        role_before = before.properties.get(ROLE_PROPERTY) or before.lane
+        role_after = after.properties.get(ROLE_PROPERTY) or after.lane
+        if after.kind == "userTask" and role_before != role_after:
+            changes.append(Change("changed", element_id, f"{label}候选角色 {_role_word(role_before or '—')} → "
+                                                         f"{_role_word(role_after or '—')}"))  # fmt: skip
+        for key, word in PROPERTY_WORDS.items():
+            if key == ROLE_PROPERTY:
+                continue
+            a, b = before.properties.get(key), after.properties.get(key)
+            if a != b:
+                changes.append(Change("changed", element_id, f"{label}{word} {a or '—'} → {b or '—'}"))
+        if before.operation != after.operation:
+            changes.append(
+                Change("changed", element_id, _operation_text(label, before.operation, after.operation))
+            )
+        if before.script != after.script:
+            changes.append(Change("changed", element_id, f"{label}脚本已修改"))
+        if before.called != after.called:
+            changes.append(
+                Change("changed", element_id, f"{label}调用的流程 {before.called} → {after.called}")
+            )
+        if before.documentation != after.documentation:
+            changes.append(
+                Change("changed", element_id, f"{label}说明（依据）已修改：{after.documentation[:80]}")
+            )
+        if before.default != after.default:
+            changes.append(
+                Change(
+                    "changed", element_id, f"{label}默认路径 {before.default or '—'} → {after.default or '—'}"
+                )
+            )
+    changes.extend(_flow_changes(_flows(old_root), _flows(new_root), old, new))
+    return changes
+
+
+def _operation_text(label: str, before, after) -> str:
+    if before is None or after is None or before[0] != after[0]:
+        return f"{label}服务操作 {before[0] if before else '—'} → {after[0] if after else '—'}"
+    changed = [
+        f"{key} {before[1].get(key, '—')} → {after[1].get(key, '—')}"
+        for key in sorted(set(before[1]) | set(after[1]))
+        if before[1].get(key) != after[1].get(key)
+    ]
+    return f"{label}服务操作 {after[0]} 参数：{'；'.join(changed)}"
+
+
+def _flow_changes(old_flows, new_flows, old_nodes, new_nodes) -> list[Change]:
+    changes = []
+    for flow_id, (source, target, name, condition) in new_flows.items():
+        text = f"「{name}」" if name else ""
+        if flow_id not in old_flows:
+            changes.append(
+                Change(
+                    "added",
+                    flow_id,
+                    f"新增连线{text}{_title(new_nodes, source)} → {_title(new_nodes, target)}",
+                )
+            )
+            continue
+        o_source, o_target, o_name, o_condition = old_flows[flow_id]
+        if (o_source, o_target) != (source, target):
+            changes.append(Change("changed", flow_id, f"连线{text or flow_id}改为 {_title(new_nodes, source)} → "
+                                                      f"{_title(new_nodes, target)}"))  # fmt: skip
+        if o_condition != condition:
+            changes.append(
+                Change(
+                    "changed", flow_id, f"连线{text or flow_id}条件 {o_condition or '—'} → {condition or '—'}"
+                )
+            )
+        if o_name != name:
+            changes.append(Change("changed", flow_id, f"连线「{o_name or flow_id}」改名为「{name}」"))
+    for flow_id, (source, target, name, _condition) in old_flows.items():
+        if flow_id not in new_flows:
+            text = f"「{name}」" if name else ""
+            changes.append(
+                Change(
+                    "removed",
+                    flow_id,
+                    f"删除连线{text}{_title(old_nodes, source)} → {_title(old_nodes, target)}",
+                )
+            )
+    return changes
+
+
+def describe_form(old: dict | None, new: dict) -> list[Change]:
+    """A form's changes in words: fields added, removed, retitled, made required or optional, options changed."""
+    if old is None:
+        return [Change("added", "", "新表单")]
+    before, after = old.get("properties", {}), new.get("properties", {})
+    required_before, required_after = set(old.get("required", [])), set(new.get("required", []))
+    changes = []
+
+    def title(schema: dict, key: str) -> str:
+        return f"「{schema.get(key, {}).get('title') or key}」"
+
+    for key in after:
+        if key not in before:
+            changes.append(
+                Change(
+                    "added",
+                    key,
+                    f"新增字段{title(after, key)}" + ("（必填）" if key in required_after else ""),
+                )
+            )
+    for key in before:
+        if key not in after:
+            changes.append(Change("removed", key, f"删除字段{title(before, key)}"))
+    for key in before.keys() & after.keys():
+        old_field, new_field = before[key], after[key]
+        if old_field.get("title") != new_field.get("title"):
+            changes.append(Change("changed", key, f"字段{title(before, key)}改名为{title(after, key)}"))
+        if (key in required_before) != (key in required_after):
+            word = "改为必填" if key in required_after else "改为选填"
+            changes.append(Change("changed", key, f"字段{title(after, key)}{word}"))
+        if old_field.get("enum") != new_field.get("enum") or old_field.get("oneOf") != new_field.get("oneOf"):
+            changes.append(Change("changed", key, f"字段{title(after, key)}的选项已修改"))
+        if old_field.get("type") != new_field.get("type"):
+            changes.append(
+                Change(
+                    "changed",
+                    key,
+                    f"字段{title(after, key)}类型 {old_field.get('type')} → {new_field.get('type')}",
+                )
+            )
+    if (
+        old.get("allOf") != new.get("allOf")
+        or old.get("if") != new.get("if")
+        or old.get("then") != new.get("then")
+    ):
+        changes.append(Change("changed", "", "条件必填规则已修改"))
+    return changes
