@@ -9,6 +9,7 @@ import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from app import clock
 from app.audit.writer import record
 from app.engine import compare, registry
+from app.engine import trial as trial_module
 from app.engine.models import ModelUpload, ProcessVersion
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
@@ -149,13 +151,24 @@ def deploy_upload(upload_id: int, user: User, comment: str) -> list[ProcessVersi
     return result.created
 
 
-def changes(item: ModelUpload) -> dict[str, list[compare.Change]]:
-    """Each uploaded file's changes against the deployed file of the same name, in words (版本对比)."""
+def deployed_sources() -> tuple[dict[str, str], dict[str, dict]]:
+    """The deployed BPMN files and forms by file name (of every process's latest version)."""
     deployed: dict[str, str] = {}
     forms: dict[str, dict] = {}
     for version in registry.latest_versions():
         deployed.update(version.files)
         forms.update(version.forms)
+    return deployed, forms
+
+
+def trial(item: ModelUpload, start_day: date) -> list[trial_module.TrialRow]:
+    """期限试算 of an upload's BPMN files against the deployed ones."""
+    return trial_module.deadline_trial(item.files, deployed_sources()[0], start_day)
+
+
+def changes(item: ModelUpload) -> dict[str, list[compare.Change]]:
+    """Each uploaded file's changes against the deployed file of the same name, in words (版本对比)."""
+    deployed, forms = deployed_sources()
     result: dict[str, list[compare.Change]] = {}
     for name, text in sorted(item.files.items()):
         try:

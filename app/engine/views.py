@@ -3,10 +3,13 @@ validation report → deploy with a comment)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app import clock
 from app.access import require
 from app.auth.forms import EmptyForm
 from app.engine import drafts, migration, registry, runtime, uploads
@@ -161,8 +164,17 @@ def upload_report(upload_id: int):
                 for pid, title in processes_in(text)
             )  # problem elements drawn in red
     changes = uploads.changes(item) if item.status != "deployed" else {}
+    trial_day = _day(request.args.get("trial")) or clock.local_now().date()
+    trial = uploads.trial(item, trial_day) if item.status != "deployed" else []
     return render_template("engine/upload_report.html", item=item, form=form, errors=errors, views=views,
-                           changes=changes, comment=request.form.get("comment", "")), 422 if errors else 200  # fmt: skip
+                           changes=changes, trial=trial, trial_day=trial_day, comment=request.form.get("comment", "")), 422 if errors else 200  # fmt: skip
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 @bp.route("/processes/<process_id>/edit")
