@@ -192,6 +192,88 @@ def test_supervision_dashboard_draws_its_charts(app, live_server, browser):
     _shot(page, "supervision-dashboard")
 
 
+def _case_at_provider(app) -> tuple[str, str]:
+    """(case number, provider task id): a case whose provider authorization is open (10 working days)."""
+    from app.engine.models import HumanTask, TaskStatus
+    from app.engine.runtime import complete_task
+    from app.extensions import db
+    from app.sharing.services import submit_application
+    from tests.conftest import user
+    from tests.test_sharing import application_data
+
+    with app.app_context():
+        number = submit_application(user("rst_applicant"), application_data("婚姻登记信息")).number
+        (check,) = db.session.scalars(db.select(HumanTask).where(HumanTask.business_key == number))
+        complete_task(check.id, user("hb_operator"), {"accepted": True})
+        provider = db.session.scalar(
+            db.select(HumanTask).where(HumanTask.business_key == number, HumanTask.status == TaskStatus.OPEN)
+        )
+        return number, provider.id
+
+
+def _due(app, task_id: str):
+    from app.engine.models import HumanTask
+    from app.extensions import db
+
+    with app.app_context():
+        return db.session.get(HumanTask, task_id).due_date
+
+
+def test_an_analyst_changes_a_deadline_in_the_studio_deploys_it_and_migrates_a_running_case(
+    app, live_server, browser
+):
+    """The 15-minute job of #13: the provider deadline 10 → 7 working days in the properties panel, the change
+    in words, the trial across National Day 2026, deploy with a comment; new cases get 7 days, the running one
+    keeps 10 until the analyst migrates it (dry run first)."""
+    running, running_task = _case_at_provider(app)
+    analyst = _page(browser, live_server, "analyst")
+    errors = []
+    analyst.on("pageerror", lambda err: errors.append(str(err)))
+    analyst.goto(f"{live_server}/admin/processes/resource_authorization/edit")
+    analyst.wait_for_selector("#modeler.modeler-ready")
+    analyst.click('.djs-element[data-element-id="provider_authorization"]')
+    panel = analyst.locator("#properties-panel")
+    panel.locator("h3:has-text('提供部门授权')").wait_for()
+    assert panel.locator("select >> nth=0").input_value() == ""  # role from the lane
+    assert "按泳道：提供部门审核人" in panel.inner_text()
+    days = panel.get_by_label("办理期限（工作日数）")
+    assert days.input_value() == "10"
+    days.fill("7")
+    days.press("Tab")
+    analyst.wait_for_function(
+        "() => document.querySelector('#properties-panel').innerText.includes('deadline(forwarded_at, 7)')"
+    )
+    _shot(analyst, "studio-panel")
+    analyst.click("button:has-text('保存并校验')")
+    analyst.wait_for_url("**/admin/processes/uploads/**")
+    report = analyst.inner_text("main")
+    assert "校验通过" in report and "「提供部门授权」办理期限 10 → 7 个工作日（自转交之日起）" in report
+    analyst.fill("#trial-day", "2026-09-28")
+    analyst.click("button:has-text('试算')")
+    row = analyst.locator("#trial tr.selected:has-text('超期')").filter(has_text="提供部门授权")
+    assert "2026-10-16 24:00" in row.inner_text() and "2026-10-13 24:00" in row.inner_text()
+    _shot(analyst, "studio-report")
+    analyst.fill("#comment", "按新规定，提供部门答复期限改为7个工作日")
+    analyst.click("button:has-text('部署')")
+    analyst.wait_for_selector("text=已部署")
+
+    new_case, new_task = _case_at_provider(app)
+    assert _due(app, new_task).isoformat() == "2026-11-11"  # 7 working days after Monday 11-02
+    assert _due(app, running_task).isoformat() == "2026-11-16"  # started under the old rule: keeps 10
+
+    analyst.goto(f"{live_server}/admin/processes/share_application")
+    analyst.click("text=迁移到最新版本")
+    line = analyst.locator(f"tr:has-text('{running}')")
+    assert "可以迁移" in line.inner_text() and "2026-11-11 24:00" in line.inner_text()
+    line.locator("input[name=instance]").check()
+    analyst.check("input[name=deadlines][value=recompute]")
+    analyst.click("button:has-text('迁移所选案件')")
+    analyst.wait_for_selector("text=已迁移 1 件案件到 v2")
+    _shot(analyst, "studio-migrated")
+    assert _due(app, running_task).isoformat() == "2026-11-11"
+    assert errors == []
+
+
 def test_an_analyst_edits_a_procedure_in_the_modeler(app, live_server, browser):
     """bpmn-js Modeler (from npm) draws the draft with its palette; 保存草稿 keeps it on the server."""
     analyst = _page(browser, live_server, "analyst")

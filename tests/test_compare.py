@@ -41,8 +41,8 @@ def test_added_and_removed_steps_roles_conditions_and_operations():
             '<bpmn:endEvent id="upper_check_remind_end" />\n<bpmn:userTask id="extra_review" name="复核" />',
         )
         .replace(
-            "<spiffworkflow:parameter id=\"role\" type=\"str\" value=\"'platform_operator'\" />",
-            "<spiffworkflow:parameter id=\"role\" type=\"str\" value=\"'supervisor'\" />",
+            '<spiffworkflow:parameter id="role" type="str" value="\'platform_operator\'" />',
+            '<spiffworkflow:parameter id="role" type="str" value="\'supervisor\'" />',
             1,
         )
     )

@@ -223,8 +223,12 @@ def test_an_analyst_edits_a_procedure_in_the_browser_checks_and_deploys_it(app, 
     # 期限试算 across National Day 2026 (10-01…10-07 off, 09-20 and 10-10 make-up working days): forwarded on
     # Monday 09-28, 10 working days end on 10-16, 7 on 10-13.
     trial = client.get(checked.headers["Location"] + "?trial=2026-09-28").get_data(as_text=True)
-    row = re.search(r"<tr class=\"selected\"><td>提供部门授权<div[^>]*>超期</div>.*?</tr>", trial, re.S).group(0)
-    assert "办理期限 7 个工作日，自转交之日起" in row and "2026-10-16 24:00" in row and "2026-10-13 24:00" in row
+    row = re.search(
+        r"<tr class=\"selected\"><td>提供部门授权<div[^>]*>超期</div>.*?</tr>", trial, re.S
+    ).group(0)
+    assert (
+        "办理期限 7 个工作日，自转交之日起" in row and "2026-10-16 24:00" in row and "2026-10-13 24:00" in row
+    )
     deployed = client.post(
         checked.headers["Location"], data={"csrf_token": token, "comment": "提供部门答复期限改为7个工作日"}
     )

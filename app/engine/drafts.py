@@ -7,6 +7,8 @@ point does (except `check`, which files an upload, a use case of its own)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 from lxml import etree
 
@@ -14,10 +16,13 @@ from app import clock
 from app.access import require
 from app.audit.writer import record
 from app.engine import registry, uploads
+from app.engine.compare import MOMENT_LABELS
 from app.engine.models import ModelDraft, ModelDraftRevision, ModelUpload
+from app.engine.operations import describe_operations
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.org.models import User
+from app.org.roles import ROLE_LABELS, Role
 
 MAX_DRAFT_BYTES = uploads.MAX_FILE_BYTES
 
@@ -43,6 +48,18 @@ def open_draft(user: User, process_id: str) -> ModelDraft:
     record("model_draft.opened", actor=user, object_type="model_draft", object_id=draft.id,
            data={"process_id": process_id, "version": version.version})  # fmt: skip
     return draft
+
+
+def studio_vocabulary() -> dict[str, Any]:
+    """What the properties panel offers: our roles, the forms, the registered operations and their parameters,
+    the moments deadlines count from."""
+    forms = set(uploads.deployed_sources()[1]) | {path.name for path in registry.FORMS_DIR.glob("*.json")}
+    return {
+        "roles": [{"value": role.value, "label": str(ROLE_LABELS[role])} for role in Role],
+        "forms": sorted(forms),
+        "operations": describe_operations(),
+        "moments": [{"value": key, "label": label} for key, label in MOMENT_LABELS.items()],
+    }
 
 
 def get_draft(user: User, draft_id: int) -> ModelDraft:

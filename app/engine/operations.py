@@ -9,6 +9,7 @@ Errors become incidents. The engine knows no area: create_app imports every oper
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -40,3 +41,20 @@ def run_operation(name: str, task, params: dict[str, Any]) -> Any:
     except KeyError:
         raise LookupError(f"未注册的服务操作 {name!r}") from None
     return fn(task=task, **params)
+
+
+def describe_operations() -> list[dict[str, Any]]:
+    """Each operation with its parameters (name, type, required) and the first line of its docstring, for
+    the studio's properties panel: analysts pick an operation and fill its parameters."""
+    described = []
+    for name in known_operations():
+        fn = _OPERATIONS[name]
+        params = []
+        for param in list(inspect.signature(fn).parameters.values())[1:]:  # after `task`
+            annotation = str(param.annotation)
+            kind = next((t for t in ("bool", "int", "str", "dict", "list") if t in annotation), "str")
+            params.append(
+                {"name": param.name, "type": kind, "required": param.default is inspect.Parameter.empty}
+            )
+        described.append({"name": name, "doc": (inspect.getdoc(fn) or "").split("\n")[0], "params": params})
+    return described

@@ -183,7 +183,9 @@ def edit_process(process_id: str):
     """The modeler (bpmn-js, from npm) on the analyst's draft of a process, opened from the latest version."""
     draft = drafts.open_draft(current_user, process_id)
     db.session.commit()
-    return render_template("engine/modeler.html", draft=draft, form=EmptyForm())
+    return render_template(
+        "engine/modeler.html", draft=draft, form=EmptyForm(), studio=drafts.studio_vocabulary()
+    )
 
 
 @bp.post("/drafts/<int:draft_id>")
