@@ -30,6 +30,7 @@ ACTION_LABELS = {
     "incident.retried": "故障重试",
     "instance.started": "流程启动",
     "instance.cancelled": "流程取消",
+    "instance.migrated": "案件迁移到新版本",
     "message.delivered": "流程消息",
     "models.uploaded": "上传流程模型",
     "model_draft.opened": "在线编辑流程（新草稿）",
