@@ -35,7 +35,7 @@ def test_added_and_removed_steps_roles_conditions_and_operations():
             '<spiffworkflow:property name="candidateDepartment" value="provider_department_id" />\n'
             '<spiffworkflow:property name="candidateRole" value="platform_operator" />',
         )
-        .replace('request.get("route") == "national"', 'request.get("route") in ("national", "abroad")')
+        .replace('route == "national"', 'route in ("national", "abroad")')
         .replace(
             '<bpmn:endEvent id="upper_check_remind_end" />',
             '<bpmn:endEvent id="upper_check_remind_end" />\n<bpmn:userTask id="extra_review" name="复核" />',
@@ -65,3 +65,10 @@ def test_form_changes_name_the_fields_by_their_titles():
     result = [c.text for c in describe_form(old, new)]
     assert "新增字段「备注」（必填）" in result and f"字段「{title}」改名为「是否同意」" in result
     assert [c.text for c in describe_form(None, new)] == ["新表单"]
+
+
+def test_a_lost_decision_reference_is_a_change():
+    lost = AUTHORIZATION.replace(
+        "<spiffworkflow:calledDecisionId>share_route</spiffworkflow:calledDecisionId>", ""
+    )
+    assert texts(AUTHORIZATION, lost) == ["「决定授权路径」决策表 share_route → —"]

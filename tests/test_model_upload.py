@@ -98,9 +98,9 @@ def test_a_broken_form_file_is_reported_against_the_form(app, client, demo_conte
 def test_upload_rejects_bad_files_naming_the_field(client, seeded):
     login(client, "analyst")
     for files, message in [
-        ((), "请选择 .bpmn 或 .json 文件"),
+        ((), "请选择 .bpmn、.dmn 或 .json 文件"),
         ((("../evil.bpmn", b"x"),), "文件名只能含"),
-        ((("model.exe", b"x"),), "扩展名为 .bpmn 或 .json"),
+        ((("model.exe", b"x"),), "扩展名为 .bpmn、.dmn 或 .json"),
         ((("model.bpmn", "模型".encode("gbk")),), "不是 UTF-8 文本"),
     ]:
         response = _upload(client, *files)
@@ -124,7 +124,7 @@ def test_deploying_one_called_file_from_the_command_line_deploys_its_caller_and_
         source.replace("deadline(forwarded_at, 10)", "deadline(forwarded_at, 7)"), encoding="utf-8"
     )
     with app.app_context():
-        alone = deploy([changed], comment="只部署被调用的流程")
+        alone = deploy([changed, ROOT / "bpmn" / "share_route.dmn"], comment="只部署被调用的流程")
         (problem,) = alone.problems
         assert alone.created == [] and problem.element_id == "resource_authorization"
         assert "share_application" in problem.message and "一并部署" in problem.message

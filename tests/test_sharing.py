@@ -70,7 +70,7 @@ def test_direct_and_provider_authorization_across_national_day(content):
     )
     number = application.number
     assert number == "SQ-2026-000001"
-    assert [line.route for line in application.lines] == ["direct", "provider"]
+    assert [line.route for line in application.lines] == [None, None]  # decided once the check accepts
     check = task(number, "normative_check")
     assert check.candidate_department_id == user("hb_operator").department_id
     assert (check.due_date, check.deadline_days) == (
@@ -82,6 +82,8 @@ def test_direct_and_provider_authorization_across_national_day(content):
     runtime.complete_task(check.id, user("hb_operator"), {"accepted": True})
     direct = task(number, "direct_authorization")
     provider = task(number, "provider_authorization")
+    db.session.refresh(application)
+    assert [line.route for line in application.lines] == ["direct", "provider"]  # share_route.dmn decided
     assert direct.due_date == date(2026, 10, 13)  # §21: 3 WD after acceptance: 10-10 (班), 10-12, 10-13
     assert provider.due_date == date(2026, 10, 22)  # §20: 10 WD after receipt on 10-09
     assert provider.candidate_department_id == user("mz_clerk").department_id
@@ -157,7 +159,7 @@ def test_city_applicant_goes_through_the_provincial_platform_across_spring_festi
         user("wh_applicant"), application_data("人口基础信息", valid_from="2026-03-01")
     )
     number = application.number
-    assert (application.lines[0].route, application.lines[0].via_upper_platform) == ("provider", True)
+    assert application.lines[0].via_upper_platform is True
     check = task(number, "normative_check")
     assert (
         check.candidate_department_id == user("wh_operator").department_id
@@ -166,6 +168,7 @@ def test_city_applicant_goes_through_the_provincial_platform_across_spring_festi
 
     at("2026-02-13T10:00:00+08:00")
     runtime.complete_task(check.id, user("wh_operator"), {"accepted": True})
+    assert db.session.get(type(application.lines[0]), application.lines[0].id).route == "provider"
     upper = task(number, "upper_check")
     assert upper.candidate_department_id == user("hb_operator").department_id  # §12: the provincial platform
     assert upper.due_date == date(2026, 2, 25)  # 02-14 (班), 02-24, 02-25
@@ -250,7 +253,8 @@ def test_analyst_changes_provider_deadline_running_cases_keep_theirs(content, tm
         source.replace("deadline(forwarded_at, 10)", "deadline(forwarded_at, 7)"), encoding="utf-8"
     )
     result = deploy(
-        [ROOT / "bpmn" / "share_application.bpmn", changed], comment="提供部门授权期限改为7个工作日"
+        [ROOT / "bpmn" / "share_application.bpmn", ROOT / "bpmn" / "share_route.dmn", changed],
+        comment="提供部门授权期限改为7个工作日",
     )
     assert result.problems == [] and {v.process_id for v in result.created} >= {
         "share_application",

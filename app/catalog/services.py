@@ -96,6 +96,13 @@ def services_data(resource: Resource) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def has_controlled_parameters(resource: Resource) -> bool:
+    """Do the resource's active data services declare 管控参数 (§11)? An input of the routing table."""
+    return any(
+        param.get("controlled") for service in services_data(resource) for param in service["parameters"]
+    )
+
+
 def may_platform_authorize(resource: Resource) -> bool:
     """Routing (办法§12, §21): may the platform authorize this resource directly? Only 无条件共享 resources
     whose data services declare no 管控参数; everything else goes to the provider (§11, §20)."""

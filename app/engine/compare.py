@@ -89,6 +89,7 @@ class _Node:
     script: str | None
     called: str | None
     default: str | None
+    decision: str | None
 
 
 def _nodes(root) -> dict[str, _Node]:
@@ -135,6 +136,7 @@ def _nodes(root) -> dict[str, _Node]:
                 script=script.text.strip() if script is not None and script.text else None,
                 called=element.get("calledElement"),
                 default=element.get("default"),
+                decision=element.findtext("bpmn:extensionElements/spiffworkflow:calledDecisionId", None, NS),
             )
     return nodes
 
@@ -254,6 +256,12 @@ def describe(old_source: str, new_source: str) -> list[Change]:
             changes.append(
                 Change("changed", element_id, f"{label}调用的流程 {before.called} → {after.called}")
             )
+        if before.decision != after.decision:
+            changes.append(
+                Change(
+                    "changed", element_id, f"{label}决策表 {before.decision or '—'} → {after.decision or '—'}"
+                )
+            )
         if before.documentation != after.documentation:
             changes.append(
                 Change("changed", element_id, f"{label}说明（依据）已修改：{after.documentation[:80]}")
@@ -363,4 +371,92 @@ def describe_form(old: dict | None, new: dict) -> list[Change]:
         or old.get("then") != new.get("then")
     ):
         changes.append(Change("changed", "", "条件必填规则已修改"))
+    return changes
+
+
+def _decision_rows(source: str) -> dict[str, tuple[str, list[str], list[tuple[str, str]], list[str]]]:
+    """{decision id: (name, input labels, [(rule id, description)], [row text])} of a DMN file."""
+    root = _tree(source)
+    dmn = {"dmn": etree.QName(root).namespace}
+    found = {}
+    for decision in root.iterfind("dmn:decision", dmn):
+        table = decision.find("dmn:decisionTable", dmn)
+        if table is None:
+            continue
+        labels = [i.get("label") or i.get("id") for i in table.findall("dmn:input", dmn)]
+        labels += [f"→{o.get('label') or o.get('name')}" for o in table.findall("dmn:output", dmn)]
+        rules = []
+        for rule in table.findall("dmn:rule", dmn):
+            cells = [(e.findtext("dmn:text", "", dmn) or "").strip() or "-" for e in rule]
+            cells = [
+                c
+                for c, e in zip(cells, rule, strict=True)
+                if _local(str(e.tag)) in ("inputEntry", "outputEntry")
+            ]
+            rules.append((rule.get("id"), (rule.findtext("dmn:description", "", dmn) or "").strip(), cells))
+        found[decision.get("id")] = (decision.get("name") or decision.get("id"), labels, rules)
+    return found
+
+
+def decision_tables(source: str) -> list[dict]:
+    """The decision tables of a DMN file as rows to show: name, column labels, and each rule's cells."""
+    return [
+        {"id": decision_id, "name": name, "labels": labels,
+         "rules": [{"id": rule_id, "description": text, "cells": cells} for rule_id, text, cells in rules]}
+        for decision_id, (name, labels, rules) in _decision_rows(source).items()
+    ]  # fmt: skip
+
+
+def describe_decisions(old_source: str | None, new_source: str) -> list[Change]:
+    """A decision table's changes in words: rules added, removed, reordered, and each changed cell."""
+    if old_source is None:
+        return [Change("added", "", "新决策表文件")]
+    old, new = _decision_rows(old_source), _decision_rows(new_source)
+    changes = []
+    for decision_id, (name, labels, rules) in new.items():
+        if decision_id not in old:
+            changes.append(Change("added", decision_id, f"新增决策表「{name}」"))
+            continue
+        _old_name, old_labels, old_rules = old[decision_id]
+        if old_labels != labels:
+            changes.append(
+                Change(
+                    "changed",
+                    decision_id,
+                    f"决策表「{name}」的列 {'、'.join(old_labels)} → {'、'.join(labels)}",
+                )
+            )
+        before = {rule_id: (text, cells) for rule_id, text, cells in old_rules}
+        for number, (rule_id, text, cells) in enumerate(rules, start=1):
+            title = f"决策表「{name}」第 {number} 条规则" + (f"（{text}）" if text else "")
+            if rule_id not in before:
+                row = "；".join(
+                    f"{label} {cell}" for label, cell in zip(labels, cells, strict=False) if cell != "-"
+                )
+                changes.append(Change("added", rule_id, f"{title}：新增，{row}"))
+                continue
+            old_cells = before[rule_id][1]
+            for label, a, b in zip(labels, old_cells, cells, strict=False):
+                if a != b:
+                    changes.append(Change("changed", rule_id, f"{title}：{label} {a} → {b}"))
+        for number, (rule_id, text, _cells) in enumerate(old_rules, start=1):
+            if rule_id not in {r[0] for r in rules}:
+                changes.append(
+                    Change(
+                        "removed",
+                        rule_id,
+                        f"决策表「{name}」删除原第 {number} 条规则" + (f"（{text}）" if text else ""),
+                    )
+                )
+        kept_old = [r[0] for r in old_rules if r[0] in {x[0] for x in rules}]
+        kept_new = [r[0] for r in rules if r[0] in before]
+        if kept_old != kept_new:
+            changes.append(
+                Change(
+                    "changed", decision_id, f"决策表「{name}」规则顺序已调整（自上而下第一条符合的规则生效）"
+                )
+            )
+    for decision_id, (name, _labels, _rules) in old.items():
+        if decision_id not in new:
+            changes.append(Change("removed", decision_id, f"删除决策表「{name}」"))
     return changes

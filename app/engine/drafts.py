@@ -27,26 +27,33 @@ from app.org.roles import ROLE_LABELS, Role
 MAX_DRAFT_BYTES = uploads.MAX_FILE_BYTES
 
 
-def open_draft(user: User, process_id: str) -> ModelDraft:
-    """The analyst's open draft of `process_id`, or a new one from its latest deployed version."""
+def open_draft(user: User, process_id: str, file_name: str | None = None) -> ModelDraft:
+    """The analyst's open draft of `process_id`'s BPMN file (or of `file_name`, a decision table the process
+    uses), or a new one from its latest deployed version."""
     require(user, "process.deploy")
+    version = registry.latest_version(process_id)
+    file_name = file_name or version.source_file
+    if file_name not in version.files:
+        raise NotFound(_("流程 %(p)s 的最新版本中没有文件 %(f)s", p=process_id, f=file_name))
     draft = db.session.scalar(
         db.select(ModelDraft).where(
-            ModelDraft.process_id == process_id, ModelDraft.owner_id == user.id, ModelDraft.status == "open"
+            ModelDraft.process_id == process_id,
+            ModelDraft.file_name == file_name,
+            ModelDraft.owner_id == user.id,
+            ModelDraft.status == "open",
         )
     )
     if draft is not None:
         return draft
-    version = registry.latest_version(process_id)
-    xml = version.files[version.source_file]
+    xml = version.files[file_name]
     now = clock.now()
-    draft = ModelDraft(process_id=process_id, file_name=version.source_file, owner_id=user.id,
+    draft = ModelDraft(process_id=process_id, file_name=file_name, owner_id=user.id,
                        base_version_id=version.id, status="open", xml=xml, created_at=now, updated_at=now)  # fmt: skip
     draft.revisions.append(ModelDraftRevision(saved_at=now, xml=xml))
     db.session.add(draft)
     db.session.flush()
     record("model_draft.opened", actor=user, object_type="model_draft", object_id=draft.id,
-           data={"process_id": process_id, "version": version.version})  # fmt: skip
+           data={"process_id": process_id, "file": file_name, "version": version.version})  # fmt: skip
     return draft
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import func
 from app import clock
 from app.audit.writer import record
 from app.engine.models import ProcessVersion
-from app.engine.validation import ModelSet, Problem, check_models, closure, deadline_days_in
+from app.engine.validation import ModelSet, Problem, check_models, closure, deadline_days_in, decision_files
 from app.errors import NotFound
 from app.extensions import db
 from app.org.models import User
@@ -38,10 +38,10 @@ _parsed: dict[int, ParsedVersion] = {}
 
 
 def model_files(paths: list[Path] | None = None, bpmn_dir: Path = BPMN_DIR) -> list[Path]:
-    """The BPMN files to check or deploy: the given ones, or every bpmn/*.bpmn."""
+    """The model files to check or deploy: the given ones, or every bpmn/*.bpmn and bpmn/*.dmn."""
     if paths:
         return [Path(p) for p in paths]
-    return sorted(bpmn_dir.glob("*.bpmn"))
+    return sorted([*bpmn_dir.glob("*.bpmn"), *bpmn_dir.glob("*.dmn")])
 
 
 def validate(
@@ -82,9 +82,10 @@ def deploy(
     if result.problems:
         return result
     for pid in models.executable:
-        needed = sorted({models.process_files[p] for p in closure(models, pid)})
+        called = closure(models, pid)
+        needed = sorted({models.process_files[p] for p in called} | decision_files(models, called))
         files = {name: models.sources[name] for name in needed}
-        forms = {name: models.forms[name] for f in needed for name in sorted(models.forms_by_file[f])}
+        forms = {name: models.forms[name] for f in needed for name in sorted(models.forms_by_file.get(f, ()))}
         digest = hashlib.sha256(
             json.dumps({"files": files, "forms": forms}, sort_keys=True, ensure_ascii=False).encode()
         ).hexdigest()
@@ -250,8 +251,11 @@ def parsed(version: ProcessVersion) -> ParsedVersion:
     cached = _parsed.get(version.id)
     if cached is None:
         parser = SpiffBpmnParser()
-        for name, source in version.files.items():
-            parser.add_bpmn_str(source.encode("utf-8"), filename=name)
+        for name, source in sorted(version.files.items(), key=lambda item: not item[0].endswith(".dmn")):
+            if name.endswith(".dmn"):  # decisions first: a business rule task looks its table up when parsed
+                parser.add_dmn_str(source.encode("utf-8"), filename=name)
+            else:
+                parser.add_bpmn_str(source.encode("utf-8"), filename=name)
         cached = ParsedVersion(
             spec=parser.get_spec(version.process_id),
             subprocess_specs=parser.get_subprocess_specs(version.process_id),

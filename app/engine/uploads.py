@@ -27,13 +27,15 @@ from app.org.models import User
 
 MAX_FILE_BYTES = 1_000_000
 MAX_FILES = 20
-SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.(bpmn|json)$")
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.(bpmn|dmn|json)$")
 
 
 def check_files(files: list[tuple[str, bytes]]) -> dict[str, str]:
-    """Names and contents an upload may hold: .bpmn or .json, plain names, UTF-8, at most 1 MB each."""
+    """Names and contents an upload may hold: .bpmn, .dmn or .json, plain names, UTF-8, at most 1 MB each."""
     if not files:
-        raise ValidationFailed(_("请选择要上传的文件"), fields={"files": _("请选择 .bpmn 或 .json 文件")})
+        raise ValidationFailed(
+            _("请选择要上传的文件"), fields={"files": _("请选择 .bpmn、.dmn 或 .json 文件")}
+        )
     if len(files) > MAX_FILES:
         raise ValidationFailed(_("文件过多"), fields={"files": _("一次最多上传 %(n)d 个文件", n=MAX_FILES)})
     checked: dict[str, str] = {}
@@ -43,7 +45,7 @@ def check_files(files: list[tuple[str, bytes]]) -> dict[str, str]:
                 _("文件名不符合要求"),
                 fields={
                     "files": _(
-                        "%(name)s：文件名只能含字母、数字、下划线、点和连字符，扩展名为 .bpmn 或 .json",
+                        "%(name)s：文件名只能含字母、数字、下划线、点和连字符，扩展名为 .bpmn、.dmn 或 .json",
                         name=name,
                     )
                 },
@@ -78,10 +80,10 @@ def workspace(files: dict[str, str]) -> Iterator[tuple[list[Path], Path]]:
                     json.dumps(schema, ensure_ascii=False, indent=2), encoding="utf-8"
                 )
         for name, text in files.items():
-            (bpmn_dir / name if name.endswith(".bpmn") else forms_dir / name).write_text(
+            (forms_dir / name if name.endswith(".json") else bpmn_dir / name).write_text(
                 text, encoding="utf-8"
             )
-        yield sorted(bpmn_dir.glob("*.bpmn")), forms_dir
+        yield registry.model_files(bpmn_dir=bpmn_dir), forms_dir
 
 
 def upload(user: User, files: list[tuple[str, bytes]]) -> ModelUpload:
@@ -174,6 +176,8 @@ def changes(item: ModelUpload) -> dict[str, list[compare.Change]]:
         try:
             if name.endswith(".bpmn"):
                 result[name] = compare.describe(deployed[name], text) if name in deployed else []
+            elif name.endswith(".dmn"):
+                result[name] = compare.describe_decisions(deployed.get(name), text)
             else:
                 result[name] = compare.describe_form(forms.get(name), json.loads(text))
         except (ValueError, etree.XMLSyntaxError):  # a malformed file: the validation report says why

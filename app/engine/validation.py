@@ -62,6 +62,9 @@ class ModelSet:
     process_names: dict[str, str] = field(default_factory=dict)
     executable: list[str] = field(default_factory=list)
     calls: dict[str, set[str]] = field(default_factory=dict)  # process id → called process ids
+    decisions: dict[str, str] = field(default_factory=dict)  # DMN decision id → file name
+    decision_calls: dict[str, set[str]] = field(default_factory=dict)  # process id → called decision ids
+    dmn_trees: dict[str, etree._ElementTree] = field(default_factory=dict)
     forms_by_file: dict[str, set[str]] = field(default_factory=dict)
     forms: dict[str, dict] = field(default_factory=dict)  # form file name → schema
     problems: list[Problem] = field(default_factory=list)
@@ -331,6 +334,15 @@ def _check_file(models: ModelSet, file: str, tree, forms_dir: Path) -> None:
         if process.get("isExecutable") == "true":
             models.executable.append(pid)
         models.calls[pid] = {c.get("calledElement") for c in process.iter(f"{{{BPMN}}}callActivity")}
+        models.decision_calls[pid] = set()
+        for rule_task in process.iter(f"{{{BPMN}}}businessRuleTask"):
+            called = rule_task.find("bpmn:extensionElements/spiffworkflow:calledDecisionId", NS)
+            decision = (called.text or "").strip() if called is not None else ""
+            if decision:
+                models.decision_calls[pid].add(decision)
+            else:
+                problems.append(Problem(file, rule_task.sourceline, rule_task.get("id"),
+                                        "业务规则任务没有指定决策表（spiffworkflow:calledDecisionId）"))  # fmt: skip
         lanes: dict[str, str] = {}
         for lane in process.iter(f"{{{BPMN}}}lane"):
             name = (lane.get("name") or "").strip()
@@ -461,6 +473,9 @@ def check_models(paths: list[Path], forms_dir: Path) -> ModelSet:
     models = ModelSet()
     for path in paths:
         file = path.name
+        if path.suffix == ".dmn":
+            _load_decisions(models, path)
+            continue
         try:
             data = path.read_bytes()
             tree = etree.ElementTree(
@@ -508,11 +523,33 @@ def check_models(paths: list[Path], forms_dir: Path) -> ModelSet:
                             element.get("id") if element is not None else pid,
                             f"调用活动的目标流程 {target!r} 不存在")
                 )  # fmt: skip
+    for pid, decisions in models.decision_calls.items():
+        for decision in sorted(decisions - set(models.decisions)):
+            file = models.process_files[pid]
+            element = next(
+                (t for t in models.trees[file].getroot().iter(f"{{{BPMN}}}businessRuleTask")
+                 if t.findtext("bpmn:extensionElements/spiffworkflow:calledDecisionId", "", NS).strip() == decision),
+                None,
+            )  # fmt: skip
+            models.problems.append(
+                Problem(file, element.sourceline if element is not None else None,
+                        element.get("id") if element is not None else pid,
+                        f"业务规则任务调用的决策表 {decision!r} 不存在（缺少定义它的 .dmn 文件？）")
+            )  # fmt: skip
     # SpiffWorkflow builds every process whose files are readable, so its findings come in the same report
     # as the problems above (all at once, not one layer at a time).
     unbuildable = {pid for pid, called in models.calls.items() if called - set(models.process_files)}
+    readable = {
+        d for d, file in models.decisions.items() if file in models.dmn_trees
+    }  # tables without problems
+    unbuildable |= {pid for pid, called in models.decision_calls.items() if called - readable}
     unbuildable |= {pid for pid, file in models.process_files.items() if file in models.broken_graphs}
     parser = SpiffBpmnParser()
+    for file, tree in models.dmn_trees.items():
+        try:
+            parser.add_dmn_xml(tree.getroot(), filename=file)
+        except ValidationException as err:
+            models.problems.append(_spiff_problem(err, file))
     for file, tree in models.trees.items():
         if file in models.broken_graphs:
             continue
@@ -532,6 +569,108 @@ def check_models(paths: list[Path], forms_dir: Path) -> ModelSet:
         except Exception as err:  # SpiffWorkflow raises assorted errors for broken graphs
             models.problems.append(Problem(models.process_files[pid], None, pid, f"流程无法构建：{err}"))
     return models
+
+
+DMN_NAMESPACES = {
+    "https://www.omg.org/spec/DMN/20191111/MODEL/",
+    "http://www.omg.org/spec/DMN/20180521/MODEL/",
+}
+
+
+def _entry_problem(text: str) -> str | None:
+    """Why a decision table cell cannot be evaluated (SpiffWorkflow reads a cell as a Python expression,
+    compared with the input, or as an operator and operand such as `> 5` or `in ("a", "b")`), or None."""
+    text = text.strip()
+    if text in ("", "-"):
+        return None
+    for candidate in (text, f"v {text}"):
+        try:
+            tree = ast.parse(candidate, mode="eval")
+        except SyntaxError:
+            continue
+        unsafe = _unsafe(tree)
+        return unsafe[1] if unsafe else None
+    return "不是有效的表达式"
+
+
+def _load_decisions(models: ModelSet, path: Path) -> None:
+    """A .dmn file: readable XML in a DMN namespace; every decision has one table whose cells parse."""
+    file = path.name
+    try:
+        data = path.read_bytes()
+        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    except OSError as err:
+        models.problems.append(Problem(file, None, None, f"无法读取文件：{err.strerror}"))
+        return
+    except etree.XMLSyntaxError as err:
+        models.problems.append(Problem(file, err.lineno, None, f"XML 格式错误：{err.msg}"))
+        return
+    namespace = etree.QName(root).namespace
+    if namespace not in DMN_NAMESPACES or etree.QName(root).localname != "definitions":
+        models.problems.append(
+            Problem(file, root.sourceline, None, "不是 DMN 1.2/1.3 文件（根元素应为 dmn:definitions）")
+        )
+        return
+    dmn = {"dmn": namespace}
+    before = len(models.problems)
+    for decision in root.iterfind("dmn:decision", dmn):
+        decision_id = decision.get("id")
+        if decision_id in models.decisions:
+            models.problems.append(Problem(file, decision.sourceline, decision_id,
+                                           f"决策 id {decision_id} 已在 {models.decisions[decision_id]} 中定义"))  # fmt: skip
+            continue
+        tables = decision.findall("dmn:decisionTable", dmn)
+        if len(tables) != 1:
+            models.problems.append(
+                Problem(file, decision.sourceline, decision_id, "决策应有且只有一个决策表")
+            )
+            continue
+        table = tables[0]
+        inputs = [(i.get("label") or i.get("id"), i.findtext("dmn:inputExpression/dmn:text", "", dmn))
+                  for i in table.findall("dmn:input", dmn)]  # fmt: skip
+        outputs = table.findall("dmn:output", dmn)
+        for label, expression in inputs:
+            if _entry_problem(expression) or not expression.strip():
+                models.problems.append(Problem(file, table.sourceline, decision_id,
+                                               f"输入「{label}」的表达式 {expression!r} 不是有效的表达式"))  # fmt: skip
+        for output in outputs:
+            if not (output.get("name") or "").strip():
+                models.problems.append(Problem(file, output.sourceline, output.get("id"),
+                                               "输出列没有名称（name）：结果存入哪个流程数据？"))  # fmt: skip
+        for number, rule in enumerate(table.findall("dmn:rule", dmn), start=1):
+            entries = rule.findall("dmn:inputEntry", dmn)
+            results = rule.findall("dmn:outputEntry", dmn)
+            if len(entries) != len(inputs) or len(results) != len(outputs):
+                models.problems.append(Problem(file, rule.sourceline, rule.get("id"),
+                                               f"第 {number} 条规则的列数与表头不符"))  # fmt: skip
+                continue
+            for (label, _expr), entry in zip(inputs, entries, strict=True):
+                problem = _entry_problem(entry.findtext("dmn:text", "", dmn))
+                if problem:
+                    models.problems.append(Problem(file, entry.sourceline, rule.get("id"),
+                                                   f"第 {number} 条规则「{label}」的条件{problem}"))  # fmt: skip
+            for output, entry in zip(outputs, results, strict=True):
+                text = entry.findtext("dmn:text", "", dmn).strip()
+                try:
+                    ast.parse(text, mode="eval")
+                except SyntaxError:
+                    models.problems.append(Problem(file, entry.sourceline, rule.get("id"),
+                                                   f"第 {number} 条规则的结果「{output.get('label') or output.get('name')}」"
+                                                   f" {text!r} 不是有效的表达式（文字要加引号）"))  # fmt: skip
+        models.decisions[decision_id] = file
+    models.sources[file] = data.decode("utf-8")
+    if len(models.problems) == before:
+        models.dmn_trees[file] = etree.ElementTree(root)
+
+
+def decision_files(models: ModelSet, pids: set[str]) -> set[str]:
+    """The .dmn files the processes `pids` call decisions from."""
+    return {
+        models.decisions[d]
+        for pid in pids
+        for d in models.decision_calls.get(pid, ())
+        if d in models.decisions
+    }
 
 
 def closure(models: ModelSet, pid: str) -> set[str]:

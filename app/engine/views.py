@@ -13,6 +13,7 @@ from app import clock
 from app.access import require
 from app.auth.forms import EmptyForm
 from app.engine import drafts, migration, registry, runtime, uploads
+from app.engine.compare import decision_tables
 from app.engine.diagram import DiagramView, process_sources, processes_in
 from app.errors import NotFound, ServiceError
 from app.extensions import db
@@ -83,9 +84,12 @@ def process(process_id: str):
     chosen = next((v for v in versions if v.version == wanted), versions[0])
     name, xml = process_sources(chosen)[process_id]
     views = [DiagramView(process_id, f"{name} v{chosen.version}", xml)]
+    tables = {
+        file: decision_tables(text) for file, text in sorted(chosen.files.items()) if file.endswith(".dmn")
+    }
     older = len(migration.candidates(process_id, versions[0]))
     return render_template("engine/process.html", process_id=process_id, versions=versions, chosen=chosen,
-                           views=views, older=older)  # fmt: skip
+                           views=views, older=older, tables=tables)  # fmt: skip
 
 
 @bp.route("/processes/<process_id>/migrate", methods=["GET", "POST"])
@@ -180,8 +184,9 @@ def _day(text: str | None) -> date | None:
 @bp.route("/processes/<process_id>/edit")
 @login_required
 def edit_process(process_id: str):
-    """The modeler (bpmn-js, from npm) on the analyst's draft of a process, opened from the latest version."""
-    draft = drafts.open_draft(current_user, process_id)
+    """The modeler (bpmn-js, from npm) on the analyst's draft of a process, opened from the latest version;
+    `?file=x.dmn`: the decision table editor (dmn-js, from npm) on a table the process uses."""
+    draft = drafts.open_draft(current_user, process_id, request.args.get("file") or None)
     db.session.commit()
     return render_template(
         "engine/modeler.html", draft=draft, form=EmptyForm(), studio=drafts.studio_vocabulary()

@@ -50,7 +50,7 @@ def api_docs():
 
 
 # Browser libraries installed from npm at setup (package.json), served from node_modules, never committed.
-VENDOR = {"bpmn-js": "bpmn-js/dist", "echarts": "echarts/dist"}
+VENDOR = {"bpmn-js": "bpmn-js/dist", "dmn-js": "dmn-js/dist", "echarts": "echarts/dist"}
 
 
 @bp.route("/vendor/<package>/<path:filename>")

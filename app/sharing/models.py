@@ -72,7 +72,9 @@ class ApplicationLine(db.Model):
     resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"), index=True)
     resource_version_id: Mapped[int] = mapped_column(ForeignKey("resource_version.id"))
     items: Mapped[list] = mapped_column(JSON)  # requested data item names
-    route: Mapped[str] = mapped_column(String(16))  # "direct" (§21) or "provider" (§20)
+    # "national" (§18), "direct" (§21) or "provider" (§20): decided by the procedure's decision table
+    # (bpmn/share_route.dmn) when the line's authorization starts; None until then.
+    route: Mapped[str | None] = mapped_column(String(16))
     via_upper_platform: Mapped[bool] = mapped_column(default=False)  # §12: forwarded to the upper platform
     provider_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     decision: Mapped[str] = mapped_column(String(16), default=Decision.PENDING)

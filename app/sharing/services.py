@@ -14,7 +14,7 @@ from app.access import require
 from app.audit.writer import record
 from app.catalog.models import Resource, ResourceStatus
 from app.catalog.rules import requestable_items
-from app.catalog.services import may_platform_authorize, resource_by_code
+from app.catalog.services import has_controlled_parameters, resource_by_code
 from app.db_types import row_id
 from app.engine.runtime import cancel_case, start_instance
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -33,23 +33,20 @@ def next_number() -> str:
     return next_in_sequence(ShareApplication.number, f"SQ-{clock.local_now().year}-")
 
 
-def _route(resource: Resource, applicant: User) -> tuple[str, bool]:
-    """(route, via upper platform).
+ROUTES = ("national", "direct", "provider")
 
-    - "national": cross-province data, requested from the 国家共享平台 by the provincial platform (§18);
-    - "direct": unconditional without 管控参数, authorized by the platform holding it (§21);
-    - "provider": authorized by the provider (§20).
-    A resource held above the applicant's platform goes through the upper platform first (§12).
-    """
+
+def _via_upper(resource: Resource, applicant: User) -> bool:
+    """Does the line go through the upper platform first (§12)? A resource held above the applicant's platform
+    does; national resources (§18) go through the provincial platform from a city. (Who authorizes is the
+    decision table's business: bpmn/share_route.dmn.)"""
     provider_platform = resource.provider.platform
     applicant_platform = applicant.department.platform
     if provider_platform.level == Level.NATIONAL:
         return (
-            "national",
-            applicant_platform.parent_id is not None and applicant_platform.parent_id != provider_platform.id,
+            applicant_platform.parent_id is not None and applicant_platform.parent_id != provider_platform.id
         )
-    route = "direct" if may_platform_authorize(resource) else "provider"
-    return route, provider_platform.id != applicant_platform.id
+    return provider_platform.id != applicant_platform.id
 
 
 def forwarding_operator_id(line: ApplicationLine) -> int | None:
@@ -160,14 +157,12 @@ def submit_application(
         submitted_at=now,
     )
     for resource, items in requested:
-        route, via_upper = _route(resource, actor)
         application.lines.append(
             ApplicationLine(
                 resource_id=resource.id,
                 resource_version_id=resource.current_version.id,
                 items=items,
-                route=route,
-                via_upper_platform=via_upper,
+                via_upper_platform=_via_upper(resource, actor),
                 provider_department_id=resource.provider_department_id,
             )
         )
@@ -194,8 +189,11 @@ def process_data(application: ShareApplication) -> dict[str, Any]:
                 "resource_code": line.resource.code,
                 "resource_name": line.resource.name,
                 "provider_department_id": line.provider_department_id,
-                "route": line.route,
-                "direct": line.route == "direct",
+                # the inputs of the decision table share_route.dmn (who authorizes: §12, §18, §20, §21)
+                "provider_level": str(line.provider.platform.level),
+                "resource_class": line.resource.resource_class,
+                "share_type": line.resource_version.share_type or "",
+                "controlled_parameters": has_controlled_parameters(line.resource),
                 "via_upper": line.via_upper_platform,
                 # §21: the platform holding the resource authorizes directly; §12: its operator checks forwards.
                 "resource_platform_operator_id": forwarding_operator_id(line),
@@ -206,6 +204,19 @@ def process_data(application: ShareApplication) -> dict[str, Any]:
 
 
 # --- called by the procedure (service operations) ------------------------------------------------------------
+
+
+def record_route(line_id: int, route: str) -> ApplicationLine:
+    """Who authorizes this line, as the procedure's decision table decided (share_route.dmn)."""
+    line = db.session.get(ApplicationLine, int(line_id))
+    if line is None:
+        raise LookupError(f"application line {line_id} does not exist")
+    if route not in ROUTES:
+        raise ValueError(
+            f"决策表 share_route 给出的授权路径 {route!r} 无效（应为 {' / '.join(ROUTES)} 之一）"
+        )
+    line.route = route
+    return line
 
 
 def record_check(

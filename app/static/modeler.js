@@ -11,12 +11,16 @@
   var canvasBox = box.querySelector(".modeler-canvas");
   var panel = document.getElementById("properties-panel");
   var status = document.getElementById("save-status");
+  var token = document.querySelector("input[name=csrf_token]").value;
+  if (box.dataset.kind === "dmn") {
+    decisionTableEditor();
+    return;
+  }
   if (typeof window.BpmnJS !== "function") {
     canvasBox.textContent = box.dataset.missing;
     return;
   }
   var vocabulary = JSON.parse(document.getElementById("studio-vocabulary").textContent);
-  var token = document.querySelector("input[name=csrf_token]").value;
   var modeler = new window.BpmnJS({
     container: canvasBox,
     keyboard: { bindTo: document },
@@ -301,6 +305,13 @@
       panel.appendChild(field("定时表达式", input(text, function (value) { setTimerExpression(element, value); }),
         "deadline(起算时间, N) 为 N 个工作日后 24:00；reminder(期限, 1) 为到期前一个工作日 9:00"));
     }
+    if (element.type === "bpmn:BusinessRuleTask") {
+      var called = extension(bo, "spiffworkflow:CalledDecisionId");
+      panel.appendChild(field("决策表（decision id）", input(called ? called.body : "", function (value) {
+        var holder = ensureExtension(element, "spiffworkflow:CalledDecisionId", { body: value });
+        modeling.updateModdleProperties(element, holder, { body: value });
+      }), "决策表的结果（输出列的名称）存入流程数据，例如 share_route 给出 route"));
+    }
     if (element.type === "bpmn:ServiceTask") {
       operationFields(element).forEach(function (node) { panel.appendChild(node); });
     }
@@ -322,9 +333,46 @@
 
   // --- saving -------------------------------------------------------------------------------------------------
 
-  function save() {
+  wireSaving(modeler);
+  window.govshareModeler = modeler; // for the browser tests and the console
+  modeler.importXML(box.dataset.xml).then(function () {
+    modeler.get("canvas").zoom("fit-viewport");
+    box.classList.add("modeler-ready");
+  }).catch(function (err) {
+    canvasBox.textContent = box.dataset.failed + err.message;
+  });
+
+  // The decision table editor: dmn-js Modeler (from npm), opened on the table view.
+  function decisionTableEditor() {
+    if (typeof window.DmnJS !== "function") {
+      canvasBox.textContent = box.dataset.missing;
+      return;
+    }
+    var editor = new window.DmnJS({ container: canvasBox, common: { keyboard: { bindTo: document } } });
+    wireSaving(editor);
+    window.govshareModeler = editor;
+    editor.importXML(box.dataset.xml).then(function () {
+      var table = editor.getViews().filter(function (v) { return v.type === "decisionTable"; })[0];
+      return table ? editor.open(table) : null;
+    }).then(function () {
+      box.classList.add("modeler-ready");
+    }).catch(function (err) {
+      canvasBox.textContent = box.dataset.failed + err.message;
+    });
+  }
+
+  function wireSaving(editor) {
+    document.getElementById("save-draft").addEventListener("click", function () { save(editor).catch(function () {}); });
+    document.getElementById("check-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var form = event.target;
+      save(editor).then(function () { form.submit(); }).catch(function () {});
+    });
+  }
+
+  function save(editor) {
     status.textContent = box.dataset.saving;
-    return modeler.saveXML({ format: true }).then(function (result) {
+    return editor.saveXML({ format: true }).then(function (result) {
       return fetch(box.dataset.saveUrl, {
         method: "POST",
         headers: { "Content-Type": "application/json", "X-CSRFToken": token },
@@ -345,18 +393,4 @@
       throw err;
     });
   }
-
-  window.govshareModeler = modeler; // for the browser tests and the console
-  modeler.importXML(box.dataset.xml).then(function () {
-    modeler.get("canvas").zoom("fit-viewport");
-    box.classList.add("modeler-ready");
-  }).catch(function (err) {
-    canvasBox.textContent = box.dataset.failed + err.message;
-  });
-  document.getElementById("save-draft").addEventListener("click", function () { save().catch(function () {}); });
-  document.getElementById("check-form").addEventListener("submit", function (event) {
-    event.preventDefault();
-    var form = event.target;
-    save().then(function () { form.submit(); }).catch(function () {});
-  });
 })();
