@@ -12,11 +12,12 @@ from flask_login import current_user, login_required
 from app import clock
 from app.access import require
 from app.auth.forms import EmptyForm
-from app.engine import drafts, migration, registry, runtime, uploads
+from app.engine import drafts, form_editor, migration, registry, runtime, uploads
 from app.engine.compare import decision_tables
 from app.engine.diagram import DiagramView, process_sources, processes_in
 from app.errors import NotFound, ServiceError
 from app.extensions import db
+from app.inbox.formdata import fields_of
 
 bp = Blueprint("engine", __name__, url_prefix="/admin")
 
@@ -223,3 +224,37 @@ def discard_draft(draft_id: int):
         db.session.commit()
         flash(_("已放弃 %(p)s 的草稿", p=draft.process_id), "info")
     return redirect(url_for("engine.processes"))
+
+
+@bp.route("/forms")
+@login_required
+def forms():
+    """The deployed task forms, each with the steps that use it, to edit without JSON."""
+    require(current_user, "process.deploy")
+    deployed = uploads.deployed_sources()[1]
+    return render_template("engine/forms.html", forms={name: deployed[name] for name in sorted(deployed)})
+
+
+@bp.route("/forms/<name>/edit", methods=["GET", "POST"])
+@login_required
+def edit_form(name: str):
+    """The form editor: rows of fields (name, title, kind, required, options, hint), a preview as the task page
+    renders it, and 校验 → the validation report (with the change in words), from which it deploys."""
+    require(current_user, "process.deploy")
+    deployed = uploads.deployed_sources()[1]
+    if name not in deployed:
+        raise NotFound(_("表单不存在"))
+    form = EmptyForm()
+    draft = form_editor.to_draft(deployed[name])
+    errors: dict[str, str] = {}
+    schema = deployed[name]
+    if form.validate_on_submit():
+        draft = form_editor.from_post(request.form, draft.kept)
+        schema, errors = form_editor.to_schema(draft)
+        if not errors and request.form.get("action") == "check":
+            item = uploads.upload(current_user, [(name, form_editor.dumps(schema).encode("utf-8"))])
+            return redirect(url_for("engine.upload_report", upload_id=item.id))
+    preview = fields_of(schema) if schema else []
+    return render_template("engine/form_editor.html", name=name, draft=draft, errors=errors, preview=preview,
+                           kinds=form_editor.KINDS, blank=form_editor.FieldRow(),
+                           kept=form_editor.dumps(draft.kept) if draft.kept else ""), 422 if errors else 200  # fmt: skip
