@@ -238,3 +238,23 @@ def test_an_analyst_edits_a_procedure_in_the_browser_checks_and_deploys_it(app, 
     applicant = app.test_client()
     login(applicant, "rst_applicant")
     assert applicant.get("/admin/processes/resource_authorization/edit").status_code == 403
+
+
+def test_an_analyst_goes_back_to_an_earlier_save_of_a_draft(app, client, demo_content):
+    login(client, "analyst")
+    html = client.get("/admin/processes/resource_authorization/edit").get_data(as_text=True)
+    save_url = re.search(r'data-save-url="([^"]+)"', html).group(1)
+    token = csrf_token(client, "/admin/processes/resource_authorization/edit")
+    source = (ROOT / "bpmn" / "resource_authorization.bpmn").read_text(encoding="utf-8")
+    for days in (7, 5):
+        changed = source.replace("deadline(forwarded_at, 10)", f"deadline(forwarded_at, {days})")
+        client.post(save_url, json={"xml": changed}, headers={"X-CSRFToken": token})
+    page = client.get("/admin/processes/resource_authorization/edit").get_data(as_text=True)
+    assert "forwarded_at, 5" in page and page.count("/restore") == 2  # the two earlier saves
+    first = re.findall(r'action="([^"]+/restore)"', page)[-1]  # the opening save (10 days)
+    restored = client.post(first, data={"csrf_token": token})
+    assert restored.status_code == 302 and restored.headers["Location"].endswith(
+        "/admin/processes/resource_authorization/edit"
+    )
+    page = client.get(restored.headers["Location"]).get_data(as_text=True)
+    assert "forwarded_at, 10" in page and "forwarded_at, 5" not in page and page.count("/restore") == 3

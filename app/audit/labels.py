@@ -36,6 +36,7 @@ ACTION_LABELS = {
     "model_draft.opened": "在线编辑流程（新草稿）",
     "model_draft.saved": "保存流程草稿",
     "model_draft.discarded": "放弃流程草稿",
+    "model_draft.restored": "恢复流程草稿的较早保存",
     "monthly_report.generated": "生成月度报告",
     "national.forward_failed": "转国家平台失败",
     "objection.raised": "提出异议",

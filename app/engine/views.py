@@ -215,6 +215,24 @@ def check_draft(draft_id: int):
     return redirect(url_for("engine.upload_report", upload_id=item.id))
 
 
+@bp.post("/drafts/<int:draft_id>/revisions/<int:revision_id>/restore")
+@login_required
+def restore_revision(draft_id: int, revision_id: int):
+    """Make an earlier save the draft's text again; the editor opens on it."""
+    draft = None
+    if EmptyForm().validate_on_submit():
+        draft = drafts.restore_revision(current_user, draft_id, revision_id)
+        db.session.commit()
+        flash(_("已恢复到所选的保存"), "info")
+    draft = draft or drafts.get_draft(current_user, draft_id)
+    return redirect(url_for("engine.edit_process", process_id=draft.process_id, file=_other_file(draft)))
+
+
+def _other_file(draft) -> str | None:
+    """The `file` argument of the editor for a draft (None for the process's own BPMN file)."""
+    return draft.file_name if draft.file_name.endswith(".dmn") else None
+
+
 @bp.post("/drafts/<int:draft_id>/discard")
 @login_required
 def discard_draft(draft_id: int):
