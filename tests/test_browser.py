@@ -318,6 +318,27 @@ def test_the_routing_table_opens_in_the_decision_table_editor_and_saves(app, liv
     assert errors == []
 
 
+def test_a_model_without_a_layout_is_drawn_and_opens_in_the_modeler(app, live_server, browser):
+    """A hand-written file without BPMNDiagram: the report draws it (laid out by app/engine/layout.py)."""
+    from tests.test_layout import strip_layout
+
+    source = (Path(__file__).resolve().parent.parent / "bpmn" / "objection.bpmn").read_text(encoding="utf-8")
+    analyst = _page(browser, live_server, "analyst")
+    analyst.goto(f"{live_server}/admin/processes/upload")
+    analyst.set_input_files(
+        "input[type=file]",
+        files=[
+            {"name": "objection.bpmn", "mimeType": "application/xml", "buffer": strip_layout(source).encode()}
+        ],
+    )
+    analyst.click("button[type=submit]:has-text('上传')")
+    analyst.wait_for_url("**/admin/processes/uploads/**")
+    analyst.wait_for_selector('.bpmn-diagram .djs-element[data-element-id="verify"]')
+    assert analyst.locator(".bpmn-diagram .djs-shape").count() >= 8
+    assert "没有影响办理的变化" in analyst.inner_text("#changes")
+    _shot(analyst, "studio-laid-out")
+
+
 def test_an_analyst_edits_a_procedure_in_the_modeler(app, live_server, browser):
     """bpmn-js Modeler (from npm) draws the draft with its palette; 保存草稿 keeps it on the server."""
     analyst = _page(browser, live_server, "analyst")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app import clock
 from app.engine import store
+from app.engine.layout import ensure_layout
 from app.engine.models import HumanTask, ProcessInstance, ProcessVersion, TaskStatus
 from app.extensions import db
 
@@ -55,8 +56,9 @@ def process_sources(version: ProcessVersion) -> dict[str, tuple[str, str]]:
     if found is None:
         found = {}
         for xml in version.files.values():
+            drawn = ensure_layout(xml)[0]  # a file without a diagram layout gets one
             for process_id, name in processes_in(xml):
-                found[process_id] = (name, xml)
+                found[process_id] = (name, drawn)
         _sources[version.id] = found
     return found
 

@@ -15,7 +15,7 @@ from lxml import etree
 from app import clock
 from app.access import require
 from app.audit.writer import record
-from app.engine import registry, uploads
+from app.engine import layout, registry, uploads
 from app.engine.compare import MOMENT_LABELS
 from app.engine.models import ModelDraft, ModelDraftRevision, ModelUpload
 from app.engine.operations import describe_operations
@@ -45,7 +45,7 @@ def open_draft(user: User, process_id: str, file_name: str | None = None) -> Mod
     )
     if draft is not None:
         return draft
-    xml = version.files[file_name]
+    xml, laid_out = layout.ensure_layout(version.files[file_name])  # the modeler draws only what has a layout
     now = clock.now()
     draft = ModelDraft(process_id=process_id, file_name=file_name, owner_id=user.id,
                        base_version_id=version.id, status="open", xml=xml, created_at=now, updated_at=now)  # fmt: skip
@@ -53,7 +53,7 @@ def open_draft(user: User, process_id: str, file_name: str | None = None) -> Mod
     db.session.add(draft)
     db.session.flush()
     record("model_draft.opened", actor=user, object_type="model_draft", object_id=draft.id,
-           data={"process_id": process_id, "file": file_name, "version": version.version})  # fmt: skip
+           data={"process_id": process_id, "file": file_name, "version": version.version, "laid_out": laid_out})  # fmt: skip
     return draft
 
 

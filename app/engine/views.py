@@ -15,6 +15,7 @@ from app.auth.forms import EmptyForm
 from app.engine import drafts, form_editor, migration, registry, runtime, uploads
 from app.engine.compare import decision_tables
 from app.engine.diagram import DiagramView, process_sources, processes_in
+from app.engine.layout import ensure_layout
 from app.errors import NotFound, ServiceError
 from app.extensions import db
 from app.inbox.formdata import fields_of
@@ -165,7 +166,7 @@ def upload_report(upload_id: int):
         if name.endswith(".bpmn"):
             wrong = {p["element_id"] for p in item.problems if p["file"] == name and p["element_id"]}
             views.extend(
-                DiagramView(pid, f"{title}（{name}）", text, overdue=wrong)
+                DiagramView(pid, f"{title}（{name}）", ensure_layout(text)[0], overdue=wrong)
                 for pid, title in processes_in(text)
             )  # problem elements drawn in red
     changes = uploads.changes(item) if item.status != "deployed" else {}
