@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,12 +17,28 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 _lock = threading.Lock()
 _frozen: datetime | None = None
+# A simulation (the analyst studio's test run) sees its own moment; other requests and threads do not.
+_simulated: ContextVar[datetime | None] = ContextVar("govshare_simulated_now", default=None)
 
 
 def now() -> datetime:
-    """The current time, UTC, aware; the frozen time when the clock is frozen."""
+    """The current time, UTC, aware; the frozen time when the clock is frozen; a simulation's moment inside
+    `simulated()`."""
+    moment = _simulated.get()
+    if moment is not None:
+        return moment
     frozen = _frozen
     return frozen if frozen is not None else datetime.now(UTC)
+
+
+@contextmanager
+def simulated(at: datetime) -> Iterator[None]:
+    """Within the block, in this context only, now() is `at` (a test run of a model on a chosen day)."""
+    token = _simulated.set(as_utc(at))
+    try:
+        yield
+    finally:
+        _simulated.reset(token)
 
 
 def local_now() -> datetime:

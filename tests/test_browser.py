@@ -253,6 +253,11 @@ def test_an_analyst_changes_a_deadline_in_the_studio_deploys_it_and_migrates_a_r
     row = analyst.locator("#trial tr.selected:has-text('超期')").filter(has_text="提供部门授权")
     assert "2026-10-16 24:00" in row.inner_text() and "2026-10-13 24:00" in row.inner_text()
     _shot(analyst, "studio-report")
+    analyst.click("button:has-text('路径试运行')")
+    analyst.wait_for_selector("#runs")
+    runs = analyst.inner_text("#runs")
+    assert running in runs and "补正申请" in runs and "2026-10-13 24:00" in runs and "出错" not in runs
+    _shot(analyst, "studio-test-run")
     analyst.fill("#comment", "按新规定，提供部门答复期限改为7个工作日")
     analyst.click("button:has-text('部署')")
     analyst.wait_for_selector("text=已部署")

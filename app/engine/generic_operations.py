@@ -30,7 +30,9 @@ def notify(task, message: str, user_id: int | None = None, role: str | None = No
     return {"notification_id": note.id}
 
 
-@operation("national_forward")
+@operation(
+    "national_forward", sample={"decision": "pending", "reasons": None, "basis": None, "reference": None}
+)
 def national_forward(
     task, line_id: int, application_number: str, resource_code: str, resource_name: str
 ) -> dict:

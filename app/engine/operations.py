@@ -15,18 +15,30 @@ from typing import Any
 
 Operation = Callable[..., Any]
 _OPERATIONS: dict[str, Operation] = {}
+_SAMPLES: dict[str, Any] = {}
 
 
-def operation(name: str) -> Callable[[Operation], Operation]:
-    """Register `fn` as the service operation `name`."""
+def operation(name: str, *, sample: Any = None) -> Callable[[Operation], Operation]:
+    """Register `fn` as the service operation `name`. `sample`: what a test run of a model (the analyst
+    studio) takes as its result instead of calling it, where later steps read the result: a value, or a
+    function of the evaluated parameters (default {})."""
 
     def register(fn: Operation) -> Operation:
         if name in _OPERATIONS:
             raise RuntimeError(f"operation {name!r} registered twice")
         _OPERATIONS[name] = fn
+        _SAMPLES[name] = {} if sample is None else sample
         return fn
 
     return register
+
+
+def sample_result(name: str, params: dict[str, Any]) -> Any:
+    """The stand-in result of operation `name` in a test run; LookupError when it does not exist."""
+    if name not in _SAMPLES:
+        raise LookupError(f"未注册的服务操作 {name!r}")
+    sample = _SAMPLES[name]
+    return sample(**params) if callable(sample) else sample
 
 
 def known_operations() -> list[str]:

@@ -142,6 +142,12 @@ def decode_state(blob: bytes | str) -> dict:
     return json.loads(raw if raw[:1] == b"{" else zlib.decompress(raw))
 
 
+def start_data(row: ProcessInstance) -> dict:
+    """The data an instance was started with (its root task's data), without loading it."""
+    state = decode_state(row.state)
+    return dict(state["tasks"][state["root"]].get("data", {}))
+
+
 def instance_data(row: ProcessInstance) -> dict:
     """The workflow data of an instance (its start data and what the top level has set), without loading it."""
     return decode_state(row.state).get("data", {})
@@ -188,7 +194,7 @@ def waiting_timer_tasks(workflow: BpmnWorkflow) -> list:
     ]
 
 
-def _deadline_timer(task):
+def deadline_timer_of(task):
     """The boundary timer that enforces a user task's deadline (property deadlineTimer, or its only timer)."""
     parent = task.parent
     if parent is None:
@@ -226,7 +232,7 @@ def materialize(row: ProcessInstance, task) -> HumanTask:
         form=props.get(FORM_PROPERTY),
         created_at=clock.now(),
     )
-    timer = _deadline_timer(task)
+    timer = deadline_timer_of(task)
     if timer is not None:
         human.timer_task_id = str(timer.id)
         for name, value in _deadline_columns(timer).items():
@@ -308,7 +314,7 @@ def _sync_human_tasks(
                 set_committed_value(human, "draft", None)
     if current_run().deadlines:  # a deadline evaluated again (an incident's retry): the open row follows it
         for task_id in open_now.keys() & was_open:
-            timer = _deadline_timer(open_now[task_id])
+            timer = deadline_timer_of(open_now[task_id])
             if timer is not None and str(timer.id) in current_run().deadlines:
                 values = _deadline_columns(timer)
                 connection.execute(_TASKS.update().where(_TASKS.c.id == task_id).values(**values))

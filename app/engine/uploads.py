@@ -9,7 +9,8 @@ import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -18,9 +19,10 @@ from sqlalchemy import select
 
 from app import clock
 from app.audit.writer import record
-from app.engine import compare, registry
+from app.clock import SHANGHAI
+from app.engine import compare, registry, simulation, store
 from app.engine import trial as trial_module
-from app.engine.models import ModelUpload, ProcessVersion
+from app.engine.models import ModelUpload, ProcessInstance, ProcessVersion
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.org.models import User
@@ -166,6 +168,35 @@ def deployed_sources() -> tuple[dict[str, str], dict[str, dict]]:
 def trial(item: ModelUpload, start_day: date) -> list[trial_module.TrialRow]:
     """期限试算 of an upload's BPMN files against the deployed ones."""
     return trial_module.deadline_trial(item.files, deployed_sources()[0], start_day)
+
+
+@dataclass
+class CaseRun:
+    """A test run of one changed process from one case's start data."""
+
+    process_id: str
+    business_key: str
+    paths: list[simulation.SimPath]
+    complete: bool
+
+
+def test_run(item: ModelUpload, start_day: date, samples: int = 2) -> list[CaseRun]:
+    """路径试运行 of each process the upload changes, from the start data of its latest cases (the demo's cases
+    on a demo installation), on `start_day` 10:00 Beijing time."""
+    start = datetime.combine(start_day, time(10, 0), tzinfo=SHANGHAI)
+    runs: list[CaseRun] = []
+    with workspace(item.files) as (paths, forms_dir):
+        for process_id in item.changed or []:
+            rows = db.session.scalars(
+                select(ProcessInstance).where(ProcessInstance.process_id == process_id)
+                .order_by(ProcessInstance.id.desc()).limit(samples)
+            ).all()  # fmt: skip
+            for row in rows:
+                found, complete = simulation.run_paths(
+                    paths, forms_dir, process_id, store.start_data(row), start
+                )
+                runs.append(CaseRun(process_id, row.business_key, found, complete))
+    return runs
 
 
 def changes(item: ModelUpload) -> dict[str, list[compare.Change]]:

@@ -172,8 +172,11 @@ def upload_report(upload_id: int):
     changes = uploads.changes(item) if item.status != "deployed" else {}
     trial_day = _day(request.args.get("trial")) or clock.local_now().date()
     trial = uploads.trial(item, trial_day) if item.status != "deployed" else []
+    runs = (
+        uploads.test_run(item, trial_day) if item.status == "validated" and request.args.get("run") else None
+    )
     return render_template("engine/upload_report.html", item=item, form=form, errors=errors, views=views,
-                           changes=changes, trial=trial, trial_day=trial_day, comment=request.form.get("comment", "")), 422 if errors else 200  # fmt: skip
+                           changes=changes, trial=trial, trial_day=trial_day, runs=runs, comment=request.form.get("comment", "")), 422 if errors else 200  # fmt: skip
 
 
 def _day(text: str | None) -> date | None:

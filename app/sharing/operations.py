@@ -28,13 +28,13 @@ def sharing_completed(task, application_id: int, completion: str, purpose: str |
     return {"status": services.record_completion(application_id, current_run().actor_id, data).status}
 
 
-@operation("sharing_routed")
+@operation("sharing_routed", sample=lambda line_id, route: {"route": route})
 def sharing_routed(task, line_id: int, route: str) -> dict:
     """Record who authorizes a line, as the decision table share_route decided (resource_authorization.bpmn)."""
     return {"route": services.record_route(line_id, route).route}
 
 
-@operation("sharing_decision")
+@operation("sharing_decision", sample=lambda line_id, decision, **_: {"decision": decision})
 def sharing_decision(
     task, line_id: int, decision: str, reasons: str | None = None, basis: str | None = None
 ) -> dict:
