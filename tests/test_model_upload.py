@@ -258,3 +258,40 @@ def test_an_analyst_goes_back_to_an_earlier_save_of_a_draft(app, client, demo_co
     )
     page = client.get(restored.headers["Location"]).get_data(as_text=True)
     assert "forwarded_at, 10" in page and "forwarded_at, 5" not in page and page.count("/restore") == 3
+
+
+def test_a_broken_draft_shows_every_problem_with_line_and_element_and_cannot_be_deployed(
+    app, client, demo_content
+):
+    """A missing flow target, a bad timer and an unknown role in one draft: all three reported at once."""
+    login(client, "analyst")
+    html = client.get("/admin/processes/resource_authorization/edit").get_data(as_text=True)
+    save_url = re.search(r'data-save-url="([^"]+)"', html).group(1)
+    token = csrf_token(client, "/admin/processes/resource_authorization/edit")
+    source = (ROOT / "bpmn" / "resource_authorization.bpmn").read_text(encoding="utf-8")
+    broken = (
+        source.replace(
+            'sourceRef="provider_decision" targetRef=',
+            'sourceRef="provider_decision" targetRef="nowhere" x=',
+            1,
+        )
+        .replace("deadline(forwarded_at, 10)", "deadline(forwarded_at, ten)", 1)
+        .replace(
+            '<bpmn:lane id="lane_provider" name="provider_clerk">',
+            '<bpmn:lane id="lane_provider" name="provider_boss">',
+        )
+    )
+    assert client.post(save_url, json={"xml": broken}, headers={"X-CSRFToken": token}).status_code == 200
+    checked = client.post(save_url + "/check", data={"csrf_token": token})
+    report = client.get(checked.headers["Location"]).get_data(as_text=True)
+    rows = re.findall(
+        r"<tr><td><code>resource_authorization.bpmn</code></td><td>(\d+)</td><td><code>([^<]+)</code></td><td>([^<]+)</td>",
+        report,
+    )
+    problems = {element: message for _line, element, message in rows}
+    assert all(int(line) > 0 for line, _e, _m in rows)
+    assert "nowhere" in " ".join(problems.values())  # the flow's own line and its missing target
+    assert any("ten" in m for m in problems.values())  # the timer, evaluated on sample data
+    assert any("provider_boss" in m for m in problems.values())  # the unknown role
+    refused = client.post(checked.headers["Location"], data={"csrf_token": token, "comment": "试图部署"})
+    assert refused.status_code == 422 and _versions(app, "resource_authorization") == [1]

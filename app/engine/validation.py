@@ -500,7 +500,9 @@ def check_models(paths: list[Path], forms_dir: Path) -> ModelSet:
                         f"不符合 BPMN 2.0 规范：{error.message}",
                     )
                 )
-            continue
+            # Our own checks still run, so that one schema error does not hide the file's other problems;
+            # SpiffWorkflow does not build it.
+            models.broken_graphs.add(file)
         models.trees[file] = tree
         models.sources[file] = data.decode("utf-8")
         _check_file(models, file, tree, forms_dir)
