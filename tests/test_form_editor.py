@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html import unescape
+from pathlib import Path
 
 from app.engine.models import HumanTask, ProcessVersion, TaskStatus
 from app.engine.runtime import task_form
@@ -13,12 +15,15 @@ from tests.conftest import csrf_token, login, user
 from tests.test_sharing import application_data
 
 EDIT = "/admin/forms/share_authorization.json/edit"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _rows(html: str) -> dict[str, str]:
     """The posted form as the page holds it (inputs with their values, checked boxes, selected options)."""
     data = {}
-    for name, value in re.findall(r'<input name="(row\.\d+\.[a-z_]+)" value="([^"]*)"', html):
+    for name, value in re.findall(
+        r'<input (?:type="hidden" )?name="(row\.\d+\.[a-z_]+)" value="([^"]*)"', html
+    ):
         data[name] = unescape(value)
     for name in re.findall(r'<input type="checkbox" name="(row\.\d+\.[a-z_]+)"[^>]*checked', html):
         data[name] = "on"
@@ -47,7 +52,12 @@ def test_an_analyst_adds_a_field_previews_checks_and_deploys_it(app, client, dem
     wrong = client.post(EDIT, data=data | {f"row.{free}.name": "Usage Note"})
     assert wrong.status_code == 422
     text = wrong.get_data(as_text=True)
-    assert "第 4 行：字段名应为小写字母开头" in text and 'value="使用提示"' in text  # nothing lost
+    fields = len(
+        json.loads((ROOT / "forms" / "share_authorization.json").read_text(encoding="utf-8"))["properties"]
+    )
+    assert (
+        f"第 {fields + 1} 行：字段名应为小写字母开头" in text and 'value="使用提示"' in text
+    )  # nothing lost
 
     checked = client.post(EDIT, data=data | {"action": "check"})
     assert checked.status_code == 302

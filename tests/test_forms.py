@@ -17,9 +17,14 @@ def _conditions(schema: dict) -> list[tuple[dict, list[str]]]:
     branches = [({}, schema.get("required", []))]
     for rule in [schema, *schema.get("allOf", [])]:
         if "if" in rule:
-            when = {name: spec["const"] for name, spec in rule["if"]["properties"].items()}
+            when = {name: _example(spec) for name, spec in rule["if"]["properties"].items()}
             branches.append((when, rule["then"].get("required", [])))
     return branches
+
+
+def _example(spec: dict):
+    """A value meeting an `if` condition: its constant, or a list of as many items as it asks for."""
+    return spec["const"] if "const" in spec else ["样例"] * spec.get("minItems", 1)
 
 
 def _required_text_cases():

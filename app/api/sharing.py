@@ -45,6 +45,9 @@ class LineOut(Output):
     code = fields.Function(lambda line: line.resource.code)
     name = fields.Function(lambda line: line.resource.name)
     items = fields.List(fields.String())
+    refused_items = fields.List(
+        fields.String(), allow_none=True, metadata={"description": "部分授权时不予授权的数据项"}
+    )
     route = fields.String(allow_none=True)
     via_upper_platform = fields.Boolean()
     decision = fields.String(allow_none=True)

@@ -20,6 +20,7 @@ KINDS = {
     "select": "下拉选择",
     "integer": "整数",
     "number": "数字",
+    "kept": "（保留原定义）",
 }
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MAX_FIELDS = 40
@@ -38,6 +39,7 @@ class FieldRow:
     description: str = ""
     max_length: str = ""
     remove: bool = False
+    kept: str = ""  # a field the rows cannot express (a list, options from the case): its JSON, kept as is
 
 
 @dataclass
@@ -51,6 +53,8 @@ class FormDraft:
 
 
 def _kind(prop: dict) -> str:
+    if prop.get("type") in ("array", "object") or "x-options-from" in prop:
+        return "kept"
     if prop.get("type") == "boolean":
         return "boolean"
     if "enum" in prop:
@@ -77,7 +81,8 @@ def to_draft(schema: dict) -> FormDraft:
             options = ""
         rows.append(FieldRow(name=name, title=prop.get("title", ""), kind=kind, required=name in required,
                              options=options, description=prop.get("description", ""),
-                             max_length=str(prop.get("maxLength", "")) if kind in ("text", "textarea") else ""))  # fmt: skip
+                             max_length=str(prop.get("maxLength", "")) if kind in ("text", "textarea") else "",
+                             kept=json.dumps(prop, ensure_ascii=False) if kind == "kept" else ""))  # fmt: skip
     return FormDraft(
         title=schema.get("title", ""),
         description=schema.get("description", ""),
@@ -102,6 +107,7 @@ def from_post(form, kept: dict[str, Any]) -> FormDraft:
             description=(form.get(prefix + "description") or "").strip(),
             max_length=(form.get(prefix + "max_length") or "").strip(),
             remove=form.get(prefix + "remove") == "on",
+            kept=form.get(prefix + "kept") or "",
         )
         if row.name or row.title:
             rows.append(row)
@@ -148,6 +154,21 @@ def to_schema(draft: FormDraft) -> tuple[dict | None, dict[str, str]]:
             continue
         prop: dict[str, Any] = {"title": row.title}
         options = _options(row.options)
+        if row.kind == "kept":
+            try:
+                kept = json.loads(row.kept)
+            except ValueError:
+                kept = None
+            if not isinstance(kept, dict):
+                errors[f"{where}.kind"] = f"第 {number + 1} 行：该字段只能保留原定义，请选择其他类型重新定义"
+                continue
+            prop = kept | {"title": row.title}
+            if row.description:
+                prop["description"] = row.description
+            properties[row.name] = prop
+            if row.required:
+                required.append(row.name)
+            continue
         if row.kind == "boolean":
             prop["type"] = "boolean"
             labels = dict(options)

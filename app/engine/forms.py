@@ -5,7 +5,9 @@ A form's properties carry Chinese `title`s; an `errorMessage` on a property over
 
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import Callable
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -114,3 +116,47 @@ def validate_form(schema: dict | None, data: Any) -> dict[str, str]:
         field = str(error.path[0]) if error.path else "_form"
         errors.setdefault(field, _message(schema, field, error))
     return errors
+
+
+# --- choices that depend on the case ---------------------------------------------------------------------
+# A form field may take its options from the case: {"type": "array", "items": {"type": "string"},
+# "x-options-from": "requested_items"} lists what the source registered under that name gives for the task's
+# data (e.g. the data items requested on the line). The options become the field's `enum`, so the same JSON
+# Schema validation refuses anything else; "x-all-but-one": true also caps the choice below all options.
+
+OptionSource = Callable[[dict[str, Any]], list[tuple[str, str]]]
+_OPTION_SOURCES: dict[str, OptionSource] = {}
+
+
+def form_options(name: str) -> Callable[[OptionSource], OptionSource]:
+    """Register an option source (an area registers it beside its services)."""
+
+    def register(fn: OptionSource) -> OptionSource:
+        if name in _OPTION_SOURCES:
+            raise RuntimeError(f"form options {name!r} registered twice")
+        _OPTION_SOURCES[name] = fn
+        return fn
+
+    return register
+
+
+def needs_options(schema: dict | None) -> bool:
+    """Does the form take options from the case?"""
+    return any("x-options-from" in prop for prop in (schema or {}).get("properties", {}).values())
+
+
+def resolve_options(schema: dict, data: dict[str, Any]) -> dict:
+    """The form with each case-dependent field's options filled in from the task's data."""
+    resolved = copy.deepcopy(schema)
+    for prop in resolved.get("properties", {}).values():
+        source = prop.get("x-options-from")
+        if source is None:
+            continue
+        options = _OPTION_SOURCES[source](data) if source in _OPTION_SOURCES else []
+        values = [value for value, _label in options]
+        target = prop["items"] if prop.get("type") == "array" else prop
+        target["enum"] = values
+        prop["x-labels"] = {value: label for value, label in options}
+        if prop.get("x-all-but-one") and prop.get("type") == "array":
+            prop["maxItems"] = max(len(values) - 1, 0)
+    return resolved

@@ -28,7 +28,7 @@ from app.access import require
 from app.audit.writer import record
 from app.calendar.services import on_deadlines_recomputed
 from app.engine import store
-from app.engine.forms import clean_form, validate_form
+from app.engine.forms import clean_form, needs_options, resolve_options, validate_form
 from app.engine.models import HumanTask, Incident, InstanceStatus, ProcessInstance, TaskStatus
 from app.engine.policies import is_candidate
 from app.engine.registry import latest_version_key, parsed_by_id
@@ -321,7 +321,10 @@ def task_form(task: HumanTask) -> dict | None:
     """The JSON Schema of the task's form, from the instance's own process version."""
     if not task.form:
         return None
-    return parsed_by_id(task.instance.process_version_id).forms.get(task.form)
+    schema = parsed_by_id(task.instance.process_version_id).forms.get(task.form)
+    if needs_options(schema):  # options that depend on the case (e.g. the items requested on the line)
+        schema = resolve_options(schema, store.task_data(task.instance, task.id))
+    return schema
 
 
 DRAFT_VALUE_LIMIT = 20_000  # characters per field; a draft is a clerk's notes, not a file store
@@ -334,8 +337,9 @@ def save_draft(task_id: str, user: User, data: dict[str, Any]) -> HumanTask:
     properties = (task_form(task) or {}).get("properties", {})
     errors = {name: _("表单中没有该字段") for name in data if name not in properties}
     for name, value in data.items():
-        if name in properties and not isinstance(value, str | int | float | bool | None):
-            errors[name] = _("草稿只能保存文字、数字或是否")
+        is_choices = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        if name in properties and not (is_choices or isinstance(value, str | int | float | bool | None)):
+            errors[name] = _("草稿只能保存文字、数字、是否或选项")
         elif isinstance(value, str) and len(value) > DRAFT_VALUE_LIMIT:
             errors[name] = _("内容过长（最多 %(n)d 字）", n=DRAFT_VALUE_LIMIT)
     if errors:

@@ -142,6 +142,12 @@ def decode_state(blob: bytes | str) -> dict:
     return json.loads(raw if raw[:1] == b"{" else zlib.decompress(raw))
 
 
+def task_data(row: ProcessInstance, task_id: str) -> dict:
+    """The data a task of the instance sees (read only), or {} if the task is not in it."""
+    task = find_task(peek(row), task_id)
+    return dict(task.data) if task is not None else {}
+
+
 def start_data(row: ProcessInstance) -> dict:
     """The data an instance was started with (its root task's data), without loading it."""
     state = decode_state(row.state)

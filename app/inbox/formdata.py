@@ -12,7 +12,7 @@ class Field:
 
     name: str
     title: str
-    kind: str  # "boolean", "select", "textarea", "text", "number"
+    kind: str  # "boolean", "select", "checkboxes", "textarea", "text", "number"
     required: bool
     options: list[tuple[str, str]]
     description: str = ""
@@ -32,6 +32,12 @@ def fields_of(schema: dict | None) -> list[Field]:
                 "boolean",
                 [("true", labels.get("true", "是")), ("false", labels.get("false", "否"))],
             )
+        elif prop.get("type") == "array" and "enum" in prop.get("items", {}):
+            labels = prop.get("x-labels", {})
+            kind, options = (
+                "checkboxes",
+                [(str(v), labels.get(str(v), str(v))) for v in prop["items"]["enum"]],
+            )
         elif "enum" in prop:
             labels = prop.get("x-labels", {})
             kind, options = "select", [(str(v), labels.get(str(v), str(v))) for v in prop["enum"]]
@@ -49,6 +55,11 @@ def from_form(schema: dict | None, form) -> dict[str, Any]:
     """Posted values converted to the schema's types; empty inputs are left out (so "required" reports them)."""
     data: dict[str, Any] = {}
     for name, prop in (schema or {}).get("properties", {}).items():
+        if prop.get("type") == "array":
+            chosen = [value for value in form.getlist(name) if str(value).strip()]
+            if chosen:
+                data[name] = chosen
+            continue
         raw = form.get(name)
         if raw is None or str(raw).strip() == "":
             continue

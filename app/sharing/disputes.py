@@ -142,7 +142,12 @@ def _apply(dispute: Dispute, outcome: str, decider: User | None) -> None:
     if outcome != "grant" or dispute.line is None:
         return
     line = dispute.line
-    if db.session.scalar(select(Authorization.id).where(Authorization.line_id == line.id)) is not None:
+    existing = db.session.scalar(select(Authorization).where(Authorization.line_id == line.id))
+    if existing is not None:  # a partial grant: the coordination grants the refused items too
+        if line.refused_items:
+            existing.items = list(line.items)
+            line.refused_items = None
+            line.decision_reasons = f"经协调（{dispute.number}）全部予以授权"
         return
     application = line.application
     line.decision = Decision.GRANTED

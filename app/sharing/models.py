@@ -72,6 +72,9 @@ class ApplicationLine(db.Model):
     resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"), index=True)
     resource_version_id: Mapped[int] = mapped_column(ForeignKey("resource_version.id"))
     items: Mapped[list] = mapped_column(JSON)  # requested data item names
+    # a partial grant (§20, §21): the requested items refused, with the line's reasons and basis; the
+    # authorization holds exactly the others
+    refused_items: Mapped[list | None] = mapped_column(JSON)
     # "national" (§18), "direct" (§21) or "provider" (§20): decided by the procedure's decision table
     # (bpmn/share_route.dmn) when the line's authorization starts; None until then.
     route: Mapped[str | None] = mapped_column(String(16))

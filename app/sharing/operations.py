@@ -3,9 +3,12 @@ offline exchange (§16) and quality issues (§17), registered with the engine's 
 
 from __future__ import annotations
 
+from app.engine.forms import form_options
 from app.engine.operations import operation
 from app.engine.scripting import current_run
+from app.extensions import db
 from app.sharing import disputes, objections, offline, quality, services
+from app.sharing.models import ApplicationLine
 
 
 @operation("sharing_check_result")
@@ -34,13 +37,21 @@ def sharing_routed(task, line_id: int, route: str) -> dict:
     return {"route": services.record_route(line_id, route).route}
 
 
-@operation("sharing_decision", sample=lambda line_id, decision, **_: {"decision": decision})
-def sharing_decision(
-    task, line_id: int, decision: str, reasons: str | None = None, basis: str | None = None
-) -> dict:
-    """Record one resource's decision (resource_authorization.bpmn, 办法§20, §21)."""
-    line = services.record_decision(line_id, current_run().actor_id, decision, reasons, basis)
-    return {"decision": line.decision}
+@operation(
+    "sharing_decision", sample=lambda line_id, decision, **_: {"decision": decision, "refused_items": []}
+)
+def sharing_decision(task, line_id: int, decision: str, reasons: str | None = None, basis: str | None = None,
+                     refused_items: list | None = None) -> dict:  # fmt: skip
+    """Record one resource's decision, whole or partial (resource_authorization.bpmn, 办法§20, §21)."""
+    line = services.record_decision(line_id, current_run().actor_id, decision, reasons, basis, refused_items)
+    return {"decision": line.decision, "refused_items": line.refused_items or []}
+
+
+@form_options("requested_items")
+def requested_items(data: dict) -> list[tuple[str, str]]:
+    """The data items requested on the task's line (share_authorization.json: which of them to refuse)."""
+    line = db.session.get(ApplicationLine, int(data["line_id"])) if data.get("line_id") else None
+    return [(item, item) for item in (line.items if line is not None else [])]
 
 
 @operation("sharing_applicant_told")

@@ -269,17 +269,34 @@ def record_completion(application_id: int, user_id: int | None, data: dict[str, 
 
 
 def record_decision(
-    line_id: int, decider_id: int | None, decision: str, reasons: str | None = None, basis: str | None = None
+    line_id: int,
+    decider_id: int | None,
+    decision: str,
+    reasons: str | None = None,
+    basis: str | None = None,
+    refused_items: list[str] | None = None,
 ) -> ApplicationLine:
-    """One resource's decision (§20, §21); a grant creates the authorization record (§13, §24)."""
+    """One resource's decision (§20, §21); a grant creates the authorization record (§13, §24) for the requested
+    items less those refused (a partial grant, whose refused items carry the line's reasons and basis)."""
     line = db.session.get(ApplicationLine, int(line_id))
     if line is None:
         raise LookupError(f"application line {line_id} does not exist")
     if line.decision != Decision.PENDING:
         raise RuntimeError(f"line {line_id} already decided: {line.decision}")
+    refused = (
+        [item for item in line.items if item in set(refused_items or [])]
+        if decision == Decision.GRANTED
+        else []
+    )
+    unknown = set(refused_items or []) - set(line.items)
+    if unknown or (refused and len(refused) == len(line.items)):
+        raise ValueError(
+            f"部分授权的数据项有误：{sorted(unknown) or '全部数据项均不予授权，应作不予授权决定'}"
+        )
     now = clock.now()
     line.decision, line.decided_at, line.decided_by_id = decision, now, decider_id
     line.decision_reasons, line.decision_basis = reasons, basis
+    line.refused_items = refused or None
     application = line.application
     if decision == Decision.GRANTED:
         version = line.resource_version
@@ -288,7 +305,7 @@ def record_decision(
                 line=line,
                 applicant_department_id=application.applicant_department_id,
                 resource_id=line.resource_id,
-                items=line.items,
+                items=[item for item in line.items if item not in refused],
                 purpose=application.purpose,
                 business_system=application.business_system,
                 scope=application.scope,
@@ -301,7 +318,8 @@ def record_decision(
         )
     decider = db.session.get(User, decider_id) if decider_id else None
     record("application.decided", actor=decider, object_type="application", object_id=application.number,
-           data={"resource": line.resource.code, "decision": decision, "reasons": reasons, "basis": basis})  # fmt: skip
+           data={"resource": line.resource.code, "decision": decision, "reasons": reasons, "basis": basis,
+                 "refused_items": refused})  # fmt: skip
     return line
 
 
