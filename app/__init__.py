@@ -88,10 +88,13 @@ def create_app(config: type | str | None = None) -> Flask:
     app.register_blueprint(supervision_bp)
     from app.api import api
     from app.api import bp as api_bp
+    from app.api.gateway import gateway_bp
 
     api.init_app(app)
     api.register_blueprint(api_bp)
+    api.register_blueprint(gateway_bp)
     csrf.exempt(api_bp)
+    csrf.exempt(gateway_bp)
     register_error_handlers(app)
     register_template_helpers(app)
     app.after_request(_security_headers)

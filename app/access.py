@@ -125,6 +125,12 @@ def _manage_users(user: User, _obj: Any) -> bool:
     return user.has_role(Role.ADMIN)
 
 
+@policy("gateway.manage")
+def _manage_gateways(user: User, _obj: Any) -> bool:
+    """Gateway credentials: the admin today (#14's 三员分立 gives them to the 安全保密管理员)."""
+    return user.has_role(Role.ADMIN)
+
+
 @policy("calendar.manage")
 def _manage_calendar(user: User, _obj: Any) -> bool:
     return user.has_role(Role.ADMIN)

@@ -15,8 +15,14 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from app import clock, create_app
+from app.access import require
 from app.audit.cli import audit
-from app.auth.services import create_api_token
+from app.auth.services import (
+    create_api_token,
+    create_gateway_credential,
+    gateway_credentials,
+    revoke_gateway_credential,
+)
 from app.calendar.services import (
     active_calendar,
     deadline,
@@ -120,6 +126,56 @@ def users_list():
         click.echo(
             f"{user.username:<20} {user.display_name:<8} {user.department.short_name:<16} {roles}{state}"
         )
+
+
+# --- exchange gateway credentials ---------------------------------------------------------------------------
+
+gateway = click.Group("gateway", help="Credentials of exchange gateways (POST /api/v1/authorizations/check).")
+
+
+@gateway.command("issue")
+@click.argument("name")
+@click.option("--as", "as_user", default="admin", help="Username recorded as the issuer (an admin).")
+@with_appcontext
+def gateway_issue(name: str, as_user: str):
+    """Create a credential for the gateway NAME and print its token (shown only once)."""
+    actor = db.session.scalar(db.select(User).where(User.username == as_user))
+    if actor is None:
+        _fail(f"用户不存在：{as_user}")
+    try:
+        require(actor, "gateway.manage")
+        credential, plain = create_gateway_credential(name, actor)
+    except ServiceError as exc:
+        _fail(exc.message, exc.fields)
+    db.session.commit()
+    click.echo(plain)
+    click.echo(f"# gateway credential #{credential.id} {credential.name}", err=True)
+
+
+@gateway.command("list")
+@with_appcontext
+def gateway_list():
+    """List gateway credentials (never their tokens)."""
+    for credential in gateway_credentials():
+        state = f"revoked {local_datetime(credential.revoked_at)}" if credential.revoked_at else "active"
+        used = local_datetime(credential.last_used_at) if credential.last_used_at else "never used"
+        click.echo(f"#{credential.id:<4} {credential.name:<24} {credential.prefix}…  {state}  {used}")
+
+
+@gateway.command("revoke")
+@click.argument("credential_id", type=int)
+@click.option("--as", "as_user", default="admin", help="Username recorded as the actor (an admin).")
+@with_appcontext
+def gateway_revoke(credential_id: int, as_user: str):
+    """Revoke a gateway credential at once."""
+    actor = db.session.scalar(db.select(User).where(User.username == as_user))
+    try:
+        require(actor, "gateway.manage")
+        revoke_gateway_credential(credential_id, actor)
+    except ServiceError as exc:
+        _fail(exc.message, exc.fields)
+    db.session.commit()
+    click.echo(f"revoked #{credential_id}")
 
 
 # --- demo ---------------------------------------------------------------------------------------------
@@ -253,6 +309,6 @@ def calendar_versions():
 
 def register_commands(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
-    for group in (users, demo, calendar_group, audit, supervision):
+    for group in (users, demo, calendar_group, audit, supervision, gateway):
         app.cli.add_command(group)
     register_engine(app)

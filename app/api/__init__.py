@@ -55,7 +55,12 @@ class GovShareApi(Api):
 api = GovShareApi(
     spec_kwargs={
         "info": {"description": API_DESCRIPTION},
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "gateway": {"type": "http", "scheme": "bearer", "description": "交换网关凭证（gw_…）"},
+            }
+        },
         "security": [{"bearer": []}],
     }
 )

@@ -87,6 +87,9 @@ class AuthorizationOut(Output):
     resource = fields.Function(lambda a: a.resource.code)
     applicant_department = fields.Function(lambda a: a.applicant_department.name)
     items = fields.List(fields.String())
+    bound_parameters = fields.Dict(
+        allow_none=True, metadata={"description": "管控参数限定：{参数名: [允许的取值]}"}
+    )
     purpose = fields.String()
     business_system = fields.String()
     scope = fields.String()

@@ -31,6 +31,8 @@ ACTION_LABELS = {
     "instance.started": "流程启动",
     "instance.cancelled": "流程取消",
     "instance.migrated": "案件迁移到新版本",
+    "gateway.credential_created": "签发交换网关凭证",
+    "gateway.credential_revoked": "吊销交换网关凭证",
     "message.delivered": "流程消息",
     "models.uploaded": "上传流程模型",
     "model_draft.opened": "在线编辑流程（新草稿）",

@@ -12,11 +12,12 @@ from flask_babel import gettext as _
 from app import clock
 from app.audit.writer import record
 from app.auth.passwords import verify_password
-from app.errors import NotFound, ServiceError
+from app.errors import NotFound, ServiceError, ValidationFailed
 from app.extensions import db
-from app.org.models import ApiToken, User
+from app.org.models import ApiToken, GatewayCredential, User
 
 TOKEN_PREFIX = "gs_"
+GATEWAY_PREFIX = "gw_"
 
 
 class SignInFailed(ServiceError):
@@ -129,3 +130,47 @@ def user_for_token(plain: str) -> User | None:
         token.last_used_at = now
         db.session.commit()
     return token.user
+
+
+def create_gateway_credential(name: str, actor: User | None) -> tuple[GatewayCredential, str]:
+    """A new exchange-gateway credential; the plain token is returned once and never stored."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(_("请填写网关名称"), fields={"name": _("请填写网关名称")})
+    plain = GATEWAY_PREFIX + secrets.token_urlsafe(32)
+    credential = GatewayCredential(name=name[:64], prefix=plain[:10], token_hash=_digest(plain),
+                                   created_by_id=actor.id if actor else None, created_at=clock.now())  # fmt: skip
+    db.session.add(credential)
+    db.session.flush()
+    record("gateway.credential_created", actor=actor, object_type="gateway_credential", object_id=credential.id,
+           data={"name": credential.name, "prefix": credential.prefix})  # fmt: skip
+    return credential, plain
+
+
+def revoke_gateway_credential(credential_id: int, actor: User | None) -> GatewayCredential:
+    """Stop a gateway credential at once."""
+    credential = db.session.get(GatewayCredential, credential_id)
+    if credential is None:
+        raise NotFound(_("网关凭证不存在"))
+    if credential.revoked_at is None:
+        credential.revoked_at = clock.now()
+        record("gateway.credential_revoked", actor=actor, object_type="gateway_credential",
+               object_id=credential.id, data={"name": credential.name})  # fmt: skip
+    return credential
+
+
+def gateway_for_token(plain: str) -> GatewayCredential | None:
+    """The active gateway credential of a token, or None (a person's token is never one)."""
+    if not plain.startswith(GATEWAY_PREFIX):
+        return None
+    credential = db.session.scalar(
+        db.select(GatewayCredential).where(GatewayCredential.token_hash == _digest(plain))
+    )
+    if credential is None or credential.revoked_at is not None:
+        return None
+    return credential
+
+
+def gateway_credentials() -> list[GatewayCredential]:
+    """Every gateway credential, newest first."""
+    return list(db.session.scalars(db.select(GatewayCredential).order_by(GatewayCredential.id.desc())))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -122,7 +123,8 @@ def validate_form(schema: dict | None, data: Any) -> dict[str, str]:
 # A form field may take its options from the case: {"type": "array", "items": {"type": "string"},
 # "x-options-from": "requested_items"} lists what the source registered under that name gives for the task's
 # data (e.g. the data items requested on the line). The options become the field's `enum`, so the same JSON
-# Schema validation refuses anything else; "x-all-but-one": true also caps the choice below all options.
+# Schema validation refuses anything else; "x-all-but-one": true also caps the choice below all options. A text
+# field with options takes lines "option=value" (a `pattern` naming the options).
 
 OptionSource = Callable[[dict[str, Any]], list[tuple[str, str]]]
 _OPTION_SOURCES: dict[str, OptionSource] = {}
@@ -154,6 +156,16 @@ def resolve_options(schema: dict, data: dict[str, Any]) -> dict:
             continue
         options = _OPTION_SOURCES[source](data) if source in _OPTION_SOURCES else []
         values = [value for value, _label in options]
+        if prop.get("type") == "string":  # lines "option=value": the options name the left-hand sides
+            names = "|".join(re.escape(value) for value in values) or "(?!)"
+            line = rf"[ \t]*(?:{names})[ \t]*=[ \t]*[^=\n]*[^=\s][^=\n]*"
+            prop["pattern"] = rf"^\s*{line}(?:\s*\n{line})*\s*$"
+            prop["errorMessage"] = (
+                f"每行一个：参数名=取值（多个取值用逗号分隔）；参数名应为：{'、'.join(values)}"
+                if values
+                else "本资源没有可限定的参数，请留空"
+            )
+            continue
         target = prop["items"] if prop.get("type") == "array" else prop
         target["enum"] = values
         prop["x-labels"] = {value: label for value, label in options}

@@ -214,3 +214,20 @@ class ApiToken(db.Model):
     def revoked(self) -> bool:
         """True once the token has been revoked."""
         return self.revoked_at is not None
+
+
+class GatewayCredential(db.Model):
+    """The credential of an exchange gateway (e.g. 楚天云's) that asks GovShare whether to serve a call
+    (POST /api/v1/authorizations/check). Not a person's token: it can do nothing else. Only its hash is
+    stored; the token is shown once."""
+
+    __tablename__ = "gateway_credential"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
@@ -109,6 +109,8 @@ class Authorization(db.Model):
     business_system: Mapped[str] = mapped_column(String(200))
     scope: Mapped[str] = mapped_column(Text)
     conditions: Mapped[str | None] = mapped_column(Text)
+    # 管控参数 (§11) values the decision binds: {parameter: [allowed values]}; a gateway check (§24) refuses others
+    bound_parameters: Mapped[dict | None] = mapped_column(JSON)
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date] = mapped_column(Date)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -121,6 +123,10 @@ class Authorization(db.Model):
     resource = relationship("Resource")
     applicant_department = relationship("Department")
     decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+    __table_args__ = (
+        Index("ix_share_authorization_department_resource", "applicant_department_id", "resource_id"),
+    )
 
     def state_on(self, day: date) -> str:
         """ "revoked", "not_yet", "expired" or "valid" on `day`."""

@@ -41,10 +41,23 @@ def sharing_routed(task, line_id: int, route: str) -> dict:
     "sharing_decision", sample=lambda line_id, decision, **_: {"decision": decision, "refused_items": []}
 )
 def sharing_decision(task, line_id: int, decision: str, reasons: str | None = None, basis: str | None = None,
-                     refused_items: list | None = None) -> dict:  # fmt: skip
-    """Record one resource's decision, whole or partial (resource_authorization.bpmn, 办法§20, §21)."""
-    line = services.record_decision(line_id, current_run().actor_id, decision, reasons, basis, refused_items)
+                     refused_items: list | None = None, bound_parameters: str | None = None) -> dict:  # fmt: skip
+    """Record one resource's decision, whole or partial, with the 管控参数 values it binds
+    (resource_authorization.bpmn, 办法§11, §20, §21)."""
+    line = services.record_decision(line_id, current_run().actor_id, decision, reasons, basis, refused_items,
+                                    services.parse_bindings(bound_parameters))  # fmt: skip
     return {"decision": line.decision, "refused_items": line.refused_items or []}
+
+
+@form_options("controlled_parameters")
+def controlled_parameters(data: dict) -> list[tuple[str, str]]:
+    """The 管控参数 (§11) of the line's resource, whose values a decision may bind."""
+    line = db.session.get(ApplicationLine, int(data["line_id"])) if data.get("line_id") else None
+    services_of_line = line.resource.services if line is not None else []
+    names = dict.fromkeys(
+        name for service in services_of_line if service.active for name in service.controlled_parameters
+    )
+    return [(name, name) for name in names]
 
 
 @form_options("requested_items")

@@ -275,6 +275,7 @@ def record_decision(
     reasons: str | None = None,
     basis: str | None = None,
     refused_items: list[str] | None = None,
+    bound_parameters: dict[str, list[str]] | None = None,
 ) -> ApplicationLine:
     """One resource's decision (§20, §21); a grant creates the authorization record (§13, §24) for the requested
     items less those refused (a partial grant, whose refused items carry the line's reasons and basis)."""
@@ -306,6 +307,7 @@ def record_decision(
                 applicant_department_id=application.applicant_department_id,
                 resource_id=line.resource_id,
                 items=[item for item in line.items if item not in refused],
+                bound_parameters=bound_parameters or None,
                 purpose=application.purpose,
                 business_system=application.business_system,
                 scope=application.scope,
@@ -321,6 +323,18 @@ def record_decision(
            data={"resource": line.resource.code, "decision": decision, "reasons": reasons, "basis": basis,
                  "refused_items": refused})  # fmt: skip
     return line
+
+
+def parse_bindings(text: str | None) -> dict[str, list[str]]:
+    """The 管控参数 values a decision binds, from the form's lines "参数名=取值1,取值2" (the form's pattern has
+    checked the shape and the names): {参数名: [取值…]}."""
+    bindings: dict[str, list[str]] = {}
+    for line in (text or "").splitlines():
+        name, _sep, values = line.partition("=")
+        if name.strip():
+            chosen = [v.strip() for v in values.replace("，", ",").split(",") if v.strip()]
+            bindings.setdefault(name.strip(), []).extend(chosen)
+    return bindings
 
 
 def record_applicant_told(line_id: int) -> ApplicationLine:

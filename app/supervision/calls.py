@@ -26,6 +26,7 @@ from app.db_types import ROW_ID_MAX
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.org.models import Department, User
+from app.sharing.gateway import GatewayDecision, Reason
 from app.sharing.models import Authorization
 from app.supervision.models import CallFlag, DataCall, ServiceProbe
 
@@ -102,6 +103,41 @@ def ingest(actor: User, calls: list[dict[str, Any]], source: str = "api") -> lis
     record("calls.ingested", actor=actor, data={"count": len(stored), "flagged": flagged, "source": source})
     db.session.commit()
     return stored
+
+
+_GATEWAY_FLAGS = {
+    Reason.UNKNOWN_CALLER: CallFlag.NO_AUTHORIZATION,
+    Reason.NO_AUTHORIZATION: CallFlag.NO_AUTHORIZATION,
+    Reason.UNKNOWN_RESOURCE: CallFlag.RESOURCE_MISMATCH,
+    Reason.REVOKED: CallFlag.REVOKED,
+    Reason.NOT_YET_VALID: CallFlag.OUTSIDE_VALIDITY,
+    Reason.EXPIRED: CallFlag.OUTSIDE_VALIDITY,
+    Reason.WRONG_SYSTEM: CallFlag.WRONG_SYSTEM,
+    Reason.ITEM_NOT_GRANTED: CallFlag.ITEM_NOT_GRANTED,
+    Reason.PARAMETER_MISSING: CallFlag.PARAMETER_OUTSIDE,
+    Reason.PARAMETER_OUTSIDE: CallFlag.PARAMETER_OUTSIDE,
+}
+
+
+def record_gateway_decision(decision: GatewayDecision, caller_uscc: str, resource_code: str, service: str | None,
+                            at: datetime) -> DataCall:  # fmt: skip
+    """A gateway decision as a data call (§26 figures), flagged as a reported call would be (§24): a denied
+    call is one that was not served. The caller commits."""
+    row = DataCall(
+        authorization_id=decision.authorization_id,
+        caller_uscc=caller_uscc[:18],
+        caller_department_id=decision.caller.id if decision.caller else None,
+        resource_code=resource_code[:64],
+        provider_department_id=decision.resource.provider_department_id if decision.resource else None,
+        service_name=(service or None) and service[:200],
+        called_at=at,
+        success=decision.permit,
+        flag=None if decision.permit else _GATEWAY_FLAGS[decision.reason],
+        source="gateway",
+        received_at=clock.now(),
+    )
+    db.session.add(row)
+    return row
 
 
 def _check_platform(

@@ -21,6 +21,11 @@ class CallFlag:
     RESOURCE_MISMATCH = "resource_mismatch"
     REVOKED = "revoked"
     OUTSIDE_VALIDITY = "outside_validity"
+    # from the gateway's decisions (POST /api/v1/authorizations/check), which also see the system, items and
+    # 管控参数 of the call
+    WRONG_SYSTEM = "wrong_system"
+    ITEM_NOT_GRANTED = "item_not_granted"
+    PARAMETER_OUTSIDE = "parameter_outside_binding"
 
 
 CALL_FLAG_LABELS = {
@@ -29,6 +34,9 @@ CALL_FLAG_LABELS = {
     CallFlag.RESOURCE_MISMATCH: "调用的资源不在授权范围内",
     CallFlag.REVOKED: "授权已撤销",
     CallFlag.OUTSIDE_VALIDITY: "超出授权使用期限",
+    CallFlag.WRONG_SYSTEM: "不是被授权的业务系统",
+    CallFlag.ITEM_NOT_GRANTED: "请求了未授权的数据项",
+    CallFlag.PARAMETER_OUTSIDE: "管控参数超出授权限定",
 }
 
 
@@ -48,7 +56,7 @@ class DataCall(db.Model):
     success: Mapped[bool] = mapped_column(Boolean)
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     flag: Mapped[str | None] = mapped_column(String(32), index=True)
-    source: Mapped[str] = mapped_column(String(8))  # "api" or "csv"
+    source: Mapped[str] = mapped_column(String(8))  # "api" or "csv" (reported), "gateway" (a decision)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
