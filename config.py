@@ -77,6 +77,8 @@ class Config:
         "AUDIT_CHECKPOINT_FILE", str(INSTANCE_DIR / "audit-checkpoints.jsonl")
     )
     AUDIT_CHECKPOINT_MINUTES = int(os.environ.get("AUDIT_CHECKPOINT_MINUTES", "15"))
+    # The applicant is told this many working days before an authorization expires, and may apply to renew (#14)
+    AUTHORIZATION_EXPIRY_NOTICE_DAYS = int(os.environ.get("AUTHORIZATION_EXPIRY_NOTICE_DAYS", "10"))
 
 
 class DevelopmentConfig(Config):

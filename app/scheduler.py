@@ -1,6 +1,6 @@
 """The APScheduler process (an entry point, like the CLI): it wakes due timers, probes data services, keeps the
-monthly §26 report and checkpoints the audit chain; in the web process (development/demo) or alone
-(`govshare scheduler`).
+monthly §26 report, checkpoints the audit chain and tells applicants of authorizations about to expire; in the
+web process (development/demo) or alone (`govshare scheduler`).
 
 Several processes may run it at once: the sweep locks due instances with SKIP LOCKED on PostgreSQL and every
 save is version-checked, so no timer fires twice.
@@ -14,9 +14,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from app import clock
 from app.audit.checkpoints import write_checkpoint
 from app.engine.runtime import fire_due_timers
 from app.extensions import db
+from app.sharing.services import notify_expiring
 from app.supervision.calls import probe_services
 from app.supervision.reports import generate_last_month
 
@@ -58,6 +60,18 @@ def audit_checkpoint(app: Flask) -> None:
     _guarded(app, "audit checkpoint", lambda: write_checkpoint(db.session))
 
 
+def _expiry_notices(app: Flask) -> None:
+    told = notify_expiring(clock.local_now().date(), app.config["AUTHORIZATION_EXPIRY_NOTICE_DAYS"])
+    db.session.commit()
+    if told:
+        log.info("expiry notices: %s authorizations", told)
+
+
+def expiry_notices(app: Flask) -> None:
+    """Tell applicants about authorizations ending within the notice period (once each)."""
+    _guarded(app, "expiry notices", lambda: _expiry_notices(app))
+
+
 def _add_job(scheduler, app: Flask) -> None:
     scheduler.add_job(
         sweep,
@@ -76,6 +90,9 @@ def _add_job(scheduler, app: Flask) -> None:
         audit_checkpoint, "interval", minutes=app.config["AUDIT_CHECKPOINT_MINUTES"], args=[app],
         id="audit-checkpoint", max_instances=1, coalesce=True,
     )  # fmt: skip
+    scheduler.add_job(
+        expiry_notices, "cron", hour=8, args=[app], id="expiry-notices", max_instances=1, coalesce=True
+    )
     # Daily at 02:00 Beijing time: makes last month's report on the 1st, and catches up after downtime.
     scheduler.add_job(
         monthly_report, "cron", hour=2, args=[app], id="monthly-report", max_instances=1, coalesce=True

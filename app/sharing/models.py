@@ -118,6 +118,7 @@ class Authorization(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     revoked_reason: Mapped[str | None] = mapped_column(Text)
+    expiry_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the applicant was told it ends
 
     line: Mapped[ApplicationLine] = relationship()
     resource = relationship("Resource")

@@ -7,15 +7,17 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app import attachments, clock
 from app.access import require
 from app.audit.writer import record
+from app.calendar.services import active_calendar
 from app.catalog.models import Resource, ResourceStatus
 from app.catalog.rules import requestable_items
 from app.catalog.services import has_controlled_parameters, resource_by_code
 from app.db_types import row_id
+from app.engine.notifications import send
 from app.engine.runtime import cancel_case, start_instance
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
@@ -420,3 +422,48 @@ def applications_of(department_id: int) -> list[ShareApplication]:
             .order_by(ShareApplication.id.desc())
         )
     )
+
+
+# --- expiry (#14): the applicant is told before an authorization ends, and may renew it -----------------------
+
+
+def notify_expiring(today: date, notice_days: int) -> int:
+    """Tell each applicant department, once, about its authorizations that end within `notice_days` working days
+    (not revoked, not yet told); the notice links to the renewal. Safe with several schedulers: each
+    authorization is claimed by one conditional UPDATE before its notice is written."""
+    calendar = active_calendar()
+    horizon = calendar.add_working_days(today, notice_days)
+    candidates = db.session.scalars(
+        select(Authorization).where(
+            Authorization.revoked_at.is_(None),
+            Authorization.expiry_notified_at.is_(None),
+            Authorization.valid_to >= today,
+            Authorization.valid_to <= horizon,
+        )
+    ).all()
+    told = 0
+    for authorization in candidates:
+        claimed = db.session.execute(
+            update(Authorization)
+            .where(Authorization.id == authorization.id, Authorization.expiry_notified_at.is_(None))
+            .values(expiry_notified_at=clock.now())
+        ).rowcount
+        if claimed != 1:
+            continue
+        send(message=_("授权即将到期：%(r)s（%(n)s）有效期至 %(d)s，如需继续使用请申请续期",
+                       r=authorization.resource.name, n=authorization.line.application.number,
+                       d=authorization.valid_to.isoformat()),
+             role="applicant_clerk", department_id=authorization.applicant_department_id,
+             link=f"/applications/new?renew={authorization.id}")  # fmt: skip
+        record("authorization.expiry_notified", object_type="authorization", object_id=authorization.id,
+               data={"valid_to": authorization.valid_to.isoformat()})  # fmt: skip
+        told += 1
+    return told
+
+
+def renewal_of(actor: User, authorization_id: int) -> Authorization:
+    """An authorization of the actor's department to renew (a new application prefilled from it)."""
+    authorization = db.session.get(Authorization, authorization_id)
+    if authorization is None or authorization.applicant_department_id != actor.department_id:
+        raise NotFound(_("授权不存在"))
+    return authorization

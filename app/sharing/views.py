@@ -100,8 +100,9 @@ def application_list():
 @bp.route("/applications/new", methods=["GET", "POST"])
 @login_required
 def new():
-    """Apply for resources (prefilled from the catalog, several `resource=` codes at once), or apply again with
-    a copy of an earlier application of the department (`?copy=SQ-…`)."""
+    """Apply for resources (prefilled from the catalog, several `resource=` codes at once), apply again with
+    a copy of an earlier application of the department (`?copy=SQ-…`), or renew an authorization
+    (`?renew=<authorization id>`)."""
     require(current_user, "sharing.apply")
     today = clock.local_now().date()
     values = {"valid_from": today.isoformat(), "valid_to": (today + timedelta(days=364)).isoformat()}
@@ -116,6 +117,19 @@ def new():
         codes = [line.resource.code for line in earlier.lines]
         chosen = {line.resource.code: list(line.items) for line in earlier.lines}
         values |= {key: getattr(earlier, key) for key in ("purpose", "reason", "business_system", "scope")}
+    if request.method == "GET" and request.args.get("renew", "").isdigit():
+        # 续期: a new application for the same resource, items, purpose, system and scope, from the day after
+        # the old authorization ends (or today) for as long as it ran.
+        earlier = services.renewal_of(current_user, int(request.args["renew"]))
+        start = max(today, earlier.valid_to + timedelta(days=1))
+        codes = [earlier.resource.code]
+        chosen = {earlier.resource.code: list(earlier.items)}
+        values = {key: getattr(earlier, key) for key in ("purpose", "business_system", "scope")} | {
+            "reason": _("续期：%(n)s 的授权（编号 %(i)d）于 %(d)s 到期。", n=earlier.line.application.number,
+                        i=earlier.id, d=earlier.valid_to.isoformat()) + earlier.line.application.reason,
+            "valid_from": start.isoformat(),
+            "valid_to": (start + (earlier.valid_to - earlier.valid_from)).isoformat(),
+        }  # fmt: skip
     if not codes:
         flash(_("请先在资源目录中选择要申请的资源"), "info")
         return redirect(url_for("catalog.browse"))

@@ -1,5 +1,5 @@
-"""exchange-gateway credentials (POST /api/v1/authorizations/check) and the 管控参数 values an authorization
-binds (§11, §14, §24)
+"""exchange-gateway credentials (POST /api/v1/authorizations/check), the 管控参数 values an authorization
+binds (§11, §14, §24), and when the applicant was told an authorization expires
 
 Revision ID: f7a2c5d9e3b4
 Revises: e6f1b2c4d8a0
@@ -34,6 +34,7 @@ def upgrade():
     )
     with op.batch_alter_table("share_authorization") as batch:
         batch.add_column(sa.Column("bound_parameters", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("expiry_notified_at", sa.DateTime(), nullable=True))
     op.create_index("ix_share_authorization_department_resource", "share_authorization",
                     ["applicant_department_id", "resource_id"])  # fmt: skip
 
@@ -42,4 +43,5 @@ def downgrade():
     op.drop_index("ix_share_authorization_department_resource", table_name="share_authorization")
     with op.batch_alter_table("share_authorization") as batch:
         batch.drop_column("bound_parameters")
+        batch.drop_column("expiry_notified_at")
     op.drop_table("gateway_credential")
