@@ -7,7 +7,6 @@ Elements are matched by their BPMN id; the diagram layout (DI) is ignored.
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass
 
 from lxml import etree
@@ -19,6 +18,7 @@ from app.engine.validation import (
     FORM_PROPERTY,
     NS,
     ROLE_PROPERTY,
+    deadline_call,
 )
 from app.org.roles import ROLE_LABELS, Role
 
@@ -156,24 +156,8 @@ def _flows(root) -> dict[str, tuple[str, str, str, str]]:
 
 def deadline_of(expression: str | None) -> tuple[str, int] | None:
     """(field, N) of the `deadline(field, N)` inside a timer expression, or None."""
-    if not expression:
-        return None
-    try:
-        tree = ast.parse(expression.strip(), mode="eval")
-    except SyntaxError:
-        return None
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id == "deadline"
-            and len(node.args) >= 2
-            and isinstance(node.args[0], ast.Name)
-            and isinstance(node.args[1], ast.Constant)
-            and isinstance(node.args[1].value, int)
-        ):
-            return node.args[0].id, node.args[1].value
-    return None
+    found = deadline_call(expression) if expression else None
+    return (found[0], found[1]) if found and found[0] else None
 
 
 def _title(nodes: dict[str, _Node], element_id: str) -> str:

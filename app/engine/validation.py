@@ -273,10 +273,15 @@ def deadline_days_in(source: str, step: str) -> int | None:
         if event.get("attachedToRef") == step and (wanted is None or event.get("id") == wanted)
     ]
     expressions = [t.text for timer in timers for t in timer.iter(f"{{{BPMN}}}timeDate")]
-    if len(expressions) != 1:
-        return None
+    found = deadline_call(expressions[0]) if len(expressions) == 1 else None
+    return found[1] if found else None
+
+
+def deadline_call(expression: str | None) -> tuple[str | None, int] | None:
+    """(the field it counts from, N) of the `deadline(field, N)` inside a timer expression, or None; the field
+    is None when the first argument is not a plain name."""
     try:
-        tree = ast.parse((expressions[0] or "").strip(), mode="eval")
+        tree = ast.parse((expression or "").strip(), mode="eval")
     except SyntaxError:
         return None
     for node in ast.walk(tree):
@@ -288,7 +293,8 @@ def deadline_days_in(source: str, step: str) -> int | None:
             and isinstance(node.args[1], ast.Constant)
             and isinstance(node.args[1].value, int)
         ):
-            return node.args[1].value
+            field = node.args[0].id if isinstance(node.args[0], ast.Name) else None
+            return field, node.args[1].value
     return None
 
 
