@@ -85,7 +85,7 @@ def visible_department_ids(user: User) -> list[int] | None:
     """The departments whose records a supervisor may see: None for every department (the province's
     大数据管理机构, the leadership office, admins), else the departments of the user's own platform (a city data
     bureau oversees its city, §9, §26)."""
-    if oversees_everything(user):
+    if oversees_everything(user) or user.has_role(Role.AUDITOR):  # the 安全审计员 reads the whole trail
         return None
     return list(
         db.session.scalars(
@@ -122,13 +122,26 @@ def _list_all_departments(user: User, _obj: Any) -> bool:
 
 @policy("user.manage")
 def _manage_users(user: User, _obj: Any) -> bool:
+    """Accounts: create, profile, department, status, password (系统管理员; roles are not theirs)."""
     return user.has_role(Role.ADMIN)
+
+
+@policy("user.list")
+def _list_users(user: User, _obj: Any) -> bool:
+    """The list of accounts: the 系统管理员 and the 安全保密管理员 (who assigns roles)."""
+    return user.has_role(Role.ADMIN, Role.SECURITY_ADMIN)
+
+
+@policy("user.roles")
+def _assign_roles(user: User, _obj: Any) -> bool:
+    """Roles and API tokens of accounts: the 安全保密管理员 only (三员分立)."""
+    return user.has_role(Role.SECURITY_ADMIN)
 
 
 @policy("gateway.manage")
 def _manage_gateways(user: User, _obj: Any) -> bool:
-    """Gateway credentials: the admin today (#14's 三员分立 gives them to the 安全保密管理员)."""
-    return user.has_role(Role.ADMIN)
+    """Exchange-gateway credentials: the 安全保密管理员 (三员分立)."""
+    return user.has_role(Role.SECURITY_ADMIN)
 
 
 @policy("calendar.manage")

@@ -135,7 +135,9 @@ gateway = click.Group("gateway", help="Credentials of exchange gateways (POST /a
 
 @gateway.command("issue")
 @click.argument("name")
-@click.option("--as", "as_user", default="admin", help="Username recorded as the issuer (an admin).")
+@click.option(
+    "--as", "as_user", default="secadmin", help="Username recorded as the issuer (a 安全保密管理员)."
+)
 @with_appcontext
 def gateway_issue(name: str, as_user: str):
     """Create a credential for the gateway NAME and print its token (shown only once)."""
@@ -164,11 +166,15 @@ def gateway_list():
 
 @gateway.command("revoke")
 @click.argument("credential_id", type=int)
-@click.option("--as", "as_user", default="admin", help="Username recorded as the actor (an admin).")
+@click.option(
+    "--as", "as_user", default="secadmin", help="Username recorded as the actor (a 安全保密管理员)."
+)
 @with_appcontext
 def gateway_revoke(credential_id: int, as_user: str):
     """Revoke a gateway credential at once."""
     actor = db.session.scalar(db.select(User).where(User.username == as_user))
+    if actor is None:
+        _fail(f"用户不存在：{as_user}")
     try:
         require(actor, "gateway.manage")
         revoke_gateway_credential(credential_id, actor)

@@ -66,6 +66,8 @@ DEPARTMENTS = [
 # (username, display name, department, roles)
 USERS = [
     ("admin", "系统管理员", "湖北省数据局", [Role.ADMIN]),
+    ("secadmin", "安全保密管理员", "湖北省数据局", [Role.SECURITY_ADMIN]),
+    ("auditor", "安全审计员", "湖北省数据局", [Role.AUDITOR]),
     ("analyst", "流程分析员", "湖北省数据局", [Role.ANALYST]),
     ("supervisor", "省数据局督办", "湖北省数据局", [Role.SUPERVISOR]),
     ("hb_operator", "省平台审核员", "湖北省数据局", [Role.PLATFORM_OPERATOR]),

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from app import clock
+from app.access import can
 from app.audit.models import AuditEvent
 from app.auth import services as auth_services
 from app.extensions import db
@@ -232,7 +233,8 @@ def test_a_next_address_with_control_characters_or_backslashes_goes_home(client,
 
 
 def test_an_admin_creates_and_edits_users_on_the_page(app, client, seeded):
-    """用户管理 on the web: errors named per field in Chinese; a deactivated user's open session ends."""
+    """用户管理 on the web: errors named per field in Chinese; a deactivated user's open session ends. Roles are
+    the 安全保密管理员's (三员分立): the 系统管理员 opens the account, the security administrator gives it roles."""
     with app.app_context():
         mz = db.session.scalar(db.select(User).where(User.username == "mz_clerk")).department.uscc
     login(client, "admin")
@@ -241,25 +243,35 @@ def test_an_admin_creates_and_edits_users_on_the_page(app, client, seeded):
         "/org/users/new", data={"csrf_token": token, "username": "A", "display_name": " ", "department": ""}
     )
     html = bad.get_data(as_text=True)
-    assert (
-        bad.status_code == 422
-        and "用户名须为" in html
-        and "姓名不能为空" in html
-        and "至少需要一个角色" in html
-    )
+    assert bad.status_code == 422 and "用户名须为" in html and "姓名不能为空" in html
+    smuggled = client.post("/org/users/new", data={"csrf_token": token, "username": "li", "display_name": "李四",
+                                                   "department": mz, "roles": ["admin"]})  # fmt: skip
+    assert smuggled.status_code == 422 and "角色由安全保密管理员分配" in smuggled.get_data(as_text=True)
     created = client.post("/org/users/new", data={"csrf_token": token, "username": "zhang", "display_name": "张三",
-                                                  "department": mz, "roles": ["applicant_clerk"], "password": "a-long-password"})  # fmt: skip
+                                                  "department": mz, "password": "a-long-password"})  # fmt: skip
     assert created.status_code == 302
+    with app.app_context():
+        user_id = db.session.scalar(db.select(User.id).where(User.username == "zhang"))
+    assert client.get(f"/org/users/{user_id}/roles").status_code == 403  # not the admin's work
+    security = app.test_client()
+    login(security, "secadmin")
+    security_token = csrf_token(security, f"/org/users/{user_id}/roles")
+    assert security.get(f"/org/users/{user_id}").status_code == 403  # accounts are not the security admin's
+    both = security.post(f"/org/users/{user_id}/roles",
+                         data={"csrf_token": security_token, "roles": ["admin", "auditor"]})  # fmt: skip
+    assert both.status_code == 422 and "不得由一人兼任" in both.get_data(as_text=True)
+    given = security.post(f"/org/users/{user_id}/roles",
+                          data={"csrf_token": security_token, "roles": ["applicant_clerk", "provider_clerk"]})  # fmt: skip
+    assert given.status_code == 302
     zhang = app.test_client()
     assert (
         login(zhang, "zhang", "a-long-password").status_code == 302
         and zhang.get("/profile").status_code == 200
     )
-    with app.app_context():
-        user_id = db.session.scalar(db.select(User.id).where(User.username == "zhang"))
     assert "张三" in client.get(f"/org/users/{user_id}").get_data(as_text=True)
-    saved = client.post(f"/org/users/{user_id}", data={"csrf_token": token, "display_name": "张三", "department": mz,
-                                                        "roles": ["applicant_clerk", "provider_clerk"]})  # fmt: skip
+    saved = client.post(
+        f"/org/users/{user_id}", data={"csrf_token": token, "display_name": "张三", "department": mz}
+    )
     assert saved.status_code == 302  # "active" unticked: deactivated
     assert zhang.get("/profile").status_code == 302  # the open session ended
     with app.app_context():
@@ -269,14 +281,38 @@ def test_an_admin_creates_and_edits_users_on_the_page(app, client, seeded):
             "changes"
         ]
         assert changes["active"] == {"from": True, "to": False}
+        roles = db.session.scalar(db.select(AuditEvent.data).where(AuditEvent.action == "user.roles_changed"))
+        assert roles == {"username": "zhang", "from": [], "to": ["applicant_clerk", "provider_clerk"]}
     with app.app_context():
         admin_id = db.session.scalar(db.select(User.id).where(User.username == "admin"))
     myself = client.post(f"/org/users/{admin_id}", data={"csrf_token": token, "display_name": "系统管理员",
-                                                         "department": mz, "roles": ["admin"]})  # fmt: skip
+                                                         "department": mz})  # fmt: skip
     assert myself.status_code == 422 and "不能停用自己" in myself.get_data(as_text=True)
     other = app.test_client()
     login(other, "rst_applicant")
     assert (
         other.get("/org/users/new").status_code == 403
         and other.get(f"/org/users/{user_id}").status_code == 403
+        and other.get(f"/org/users/{user_id}/roles").status_code == 403
     )
+
+
+def test_three_administrators_do_not_do_each_others_work(app, client, seeded):
+    """三员分立: the audit trail only for the 安全审计员 (and the supervisors' own views); roles and gateway
+    credentials only for the 安全保密管理员; accounts only for the 系统管理员."""
+    pages = {
+        "/supervision/audit": {"auditor", "supervisor"},
+        "/supervision/audit.csv": {"auditor", "supervisor"},
+        "/org/users/new": {"admin"},
+        "/org/users": {"admin", "secadmin"},
+    }
+    for username in ("admin", "secadmin", "auditor", "supervisor", "leader"):
+        browser = app.test_client()
+        login(browser, username)
+        for path, allowed in pages.items():
+            status = browser.get(path).status_code
+            assert (status == 200) == (username in allowed), (username, path, status)
+    with app.app_context():
+        for username, may in (("secadmin", True), ("admin", False), ("auditor", False)):
+            someone = db.session.scalar(db.select(User).where(User.username == username))
+            assert can(someone, "gateway.manage") is may and can(someone, "user.roles") is may

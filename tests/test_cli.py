@@ -8,6 +8,7 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 
 from app.cli import main
+from app.demo import USERS
 from app.extensions import db
 from app.org.models import User
 from tests.conftest import bearer
@@ -78,7 +79,7 @@ def test_users_list_shows_roles_and_departments(app, seeded):
 def test_demo_seed_twice_creates_nothing_the_second_time(app):
     first = run(app, "demo", "seed")
     second = run(app, "demo", "seed")
-    assert json.loads(first.output)["users"] == 14
+    assert json.loads(first.output)["users"] == len(USERS)
     assert json.loads(first.output)["resources"] == 31
     assert json.loads(first.output)["applications"] == 2
     assert json.loads(first.output)["cases"] == 6 and json.loads(first.output)["calls"] == 121

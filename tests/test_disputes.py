@@ -202,7 +202,8 @@ def test_every_time_on_the_case_pages_is_beijing_time(app, demo_content):
     pages = {
         "hb_operator": [f"/disputes/{number}", f"/applications/{application}", "/tasks", f"/tasks/{open_task}",
                         "/notifications"],
-        "leader": [f"/disputes/{number}", "/supervision/audit", f"/supervision/audit?case={number}"],
+        "leader": [f"/disputes/{number}"],
+        "auditor": ["/supervision/audit", f"/supervision/audit?case={number}"],
         "rst_applicant": [f"/disputes/{number}", f"/applications/{application}", "/notifications"],
     }  # fmt: skip
     for username, paths in pages.items():

@@ -66,6 +66,7 @@ ACTION_LABELS = {
     "timer.rearmed": "期限重算",
     "token.created": "创建接口令牌",
     "token.revoked": "撤销接口令牌",
+    "user.roles_changed": "分配用户角色",
     "user.created": "新建用户",
     "user.updated": "修改用户",
     "user.signed_in": "登录",

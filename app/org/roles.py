@@ -16,7 +16,9 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     LEADERSHIP_OFFICE = "leadership_office"
     ANALYST = "analyst"
-    ADMIN = "admin"
+    ADMIN = "admin"  # 系统管理员: accounts (create, profile, status, password) and settings
+    SECURITY_ADMIN = "security_admin"  # 安全保密管理员: roles, API tokens, gateway credentials
+    AUDITOR = "auditor"  # 安全审计员: reads and exports the audit trail
 
     @property
     def label(self) -> str:
@@ -32,7 +34,13 @@ ROLE_LABELS = {
     Role.LEADERSHIP_OFFICE: _l("领导小组办公室"),
     Role.ANALYST: _l("流程分析员"),
     Role.ADMIN: _l("系统管理员"),
+    Role.SECURITY_ADMIN: _l("安全保密管理员"),
+    Role.AUDITOR: _l("安全审计员"),
 }
+
+# 三员分立 (expected by 等保 assessments): the three administrators' duties are held by different people, and
+# none of them can do another's work.
+SEPARATED_DUTIES = (Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR)
 
 ROLE_VALUES = tuple(r.value for r in Role)
 

@@ -6,13 +6,14 @@ import re
 
 from flask_babel import gettext as _
 
-from app.access import can
+from app import clock
+from app.access import can, require
 from app.audit.writer import record
 from app.auth.passwords import hash_password
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
-from app.org.models import Department, DepartmentKind, Level, Platform, Region, User, UserRole
-from app.org.roles import Role, parse_role
+from app.org.models import ApiToken, Department, DepartmentKind, Level, Platform, Region, User, UserRole
+from app.org.roles import SEPARATED_DUTIES, Role, parse_role
 from app.org.uscc import uscc_error
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
@@ -70,9 +71,9 @@ def create_department(
 
 
 def _check_profile(
-    errors: dict[str, str], display_name: str, department_code: str, roles: list[str], password: str | None
-) -> tuple[Department | None, list[Role]]:
-    """A user's name, department, roles and password (None: none given): problems go into `errors`."""
+    errors: dict[str, str], display_name: str, department_code: str, password: str | None
+) -> Department | None:
+    """A user's name, department and password (None: none given): problems go into `errors`."""
     if not display_name.strip():
         errors["display_name"] = _("姓名不能为空")
     elif len(display_name.strip()) > 64:
@@ -82,6 +83,13 @@ def _check_profile(
         department = department_by_code(department_code)
     except NotFound as exc:
         errors["department"] = exc.message
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = _("密码至少需要 %(n)d 个字符", n=MIN_PASSWORD_LENGTH)
+    return department
+
+
+def _check_roles(errors: dict[str, str], roles: list[str]) -> list[Role]:
+    """Known roles, at least one, and at most one of the three administrators' (三员分立)."""
     parsed: list[Role] = []
     if not roles:
         errors["roles"] = _("至少需要一个角色")
@@ -90,9 +98,9 @@ def _check_profile(
             parsed.append(parse_role(value))
         except ValueError as exc:
             errors["roles"] = str(exc)
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = _("密码至少需要 %(n)d 个字符", n=MIN_PASSWORD_LENGTH)
-    return department, parsed
+    if len({r for r in parsed if r in SEPARATED_DUTIES}) > 1:
+        errors["roles"] = _("系统管理员、安全保密管理员、安全审计员三员分立，不得由一人兼任")
+    return parsed
 
 
 def create_user(
@@ -111,7 +119,12 @@ def create_user(
         errors["username"] = _("用户名须为3–64位小写字母、数字、点、下划线或连字符")
     elif db.session.scalar(db.select(User.id).where(User.username == username)):
         errors["username"] = _("用户名已存在")
-    department, parsed = _check_profile(errors, display_name, department_code, roles, password)
+    department = _check_profile(errors, display_name, department_code, password)
+    # Roles are the 安全保密管理员's to give (三员分立): an account the 系统管理员 opens on the web has none yet.
+    assigns_roles = actor is None or can(actor, "user.roles")
+    parsed = _check_roles(errors, roles) if assigns_roles else []
+    if roles and not assigns_roles:
+        errors["roles"] = _("角色由安全保密管理员分配")
     if errors:
         raise ValidationFailed(_("用户信息有误"), fields=errors)
     user = User(
@@ -139,31 +152,27 @@ def update_user(
     *,
     display_name: str,
     department_code: str,
-    roles: list[str],
     active: bool,
     password: str | None = None,
     actor: User | None = None,
 ) -> User:
-    """Change a user's name, department, roles, status or password (an administrator's act, audited).
+    """Change a user's name, department, status or password (the 系统管理员's act, audited; roles are the
+    安全保密管理员's, `set_roles`).
 
-    A change of department, roles or status, or a new password, ends the user's open sessions: what they
-    may see changed. Nothing is committed here (the entry point commits)."""
+    A change of department or status, or a new password, ends the user's open sessions: what they may see
+    changed. Nothing is committed here (the entry point commits)."""
     errors: dict[str, str] = {}
-    department, parsed = _check_profile(errors, display_name, department_code, roles, password or None)
-    if actor is not None and actor.id == user.id and (not active or Role.ADMIN not in parsed):
-        errors["roles" if active else "active"] = _("不能停用自己或取消自己的管理员角色")
+    department = _check_profile(errors, display_name, department_code, password or None)
+    if actor is not None and actor.id == user.id and not active:
+        errors["active"] = _("不能停用自己")
     if errors:
         raise ValidationFailed(_("用户信息有误"), fields=errors)
-    before = {"display_name": user.display_name, "department": user.department.uscc,
-              "roles": sorted(r.value for r in user.roles), "active": user.active}  # fmt: skip
-    after = {"display_name": display_name.strip(), "department": department.uscc,
-             "roles": sorted({r.value for r in parsed}), "active": bool(active)}  # fmt: skip
+    before = {"display_name": user.display_name, "department": user.department.uscc, "active": user.active}
+    after = {"display_name": display_name.strip(), "department": department.uscc, "active": bool(active)}
     changed = {key: {"from": before[key], "to": after[key]} for key in after if before[key] != after[key]}
     if not changed and not password:
         return user
     user.display_name, user.department, user.active = after["display_name"], department, after["active"]
-    if before["roles"] != after["roles"]:
-        user.role_rows = [UserRole(role=value) for value in after["roles"]]
     if password:
         user.password_hash = hash_password(password)
         changed["password"] = {"from": "…", "to": "已重置"}
@@ -172,6 +181,38 @@ def update_user(
     record("user.updated", actor=actor, object_type="user", object_id=user.id,
            data={"username": user.username, "changes": changed})  # fmt: skip
     return user
+
+
+def set_roles(user: User, roles: list[str], actor: User) -> User:
+    """Give a user their roles (the 安全保密管理员's act, audited); their open sessions end."""
+    require(actor, "user.roles")
+    errors: dict[str, str] = {}
+    parsed = _check_roles(errors, roles)
+    if actor.id == user.id:
+        errors["roles"] = _("不能修改自己的角色")
+    if errors:
+        raise ValidationFailed(_("角色有误"), fields=errors)
+    before = sorted(r.value for r in user.roles)
+    after = sorted({r.value for r in parsed})
+    if before != after:
+        user.role_rows = [UserRole(role=value) for value in after]
+        user.session_epoch = (user.session_epoch or 0) + 1
+        record("user.roles_changed", actor=actor, object_type="user", object_id=user.id,
+               data={"username": user.username, "from": before, "to": after})  # fmt: skip
+    return user
+
+
+def revoke_token_of(token_id: int, actor: User) -> ApiToken:
+    """Revoke another user's API token (the 安全保密管理员's act, audited)."""
+    require(actor, "user.roles")
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(_("令牌不存在"))
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        record("token.revoked", actor=actor, object_type="api_token", object_id=token.id,
+               data={"username": token.user.username, "name": token.name, "prefix": token.prefix})  # fmt: skip
+    return token
 
 
 def list_users() -> list[User]:

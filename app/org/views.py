@@ -13,7 +13,14 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.org.models import Department, User
 from app.org.roles import Role
-from app.org.services import create_user, list_users, update_user, visible_departments
+from app.org.services import (
+    create_user,
+    list_users,
+    revoke_token_of,
+    set_roles,
+    update_user,
+    visible_departments,
+)
 from app.supervision.models import FAILINGS
 from app.supervision.rectification import rectifications_for
 
@@ -43,8 +50,8 @@ def department(department_id: int):
 @bp.route("/users")
 @login_required
 def users():
-    """All users (admins only)."""
-    require(current_user, "user.manage")
+    """All users: the 系统管理员 edits accounts, the 安全保密管理员 their roles and tokens."""
+    require(current_user, "user.list")
     return render_template("org/users.html", users=list_users())
 
 
@@ -72,7 +79,8 @@ def new_user():
             )  # fmt: skip
         except ValidationFailed as exc:
             return _user_form(None, exc.fields, 422)
-        flash(_("已新建用户 %(u)s", u=created.username), "success")
+        db.session.commit()
+        flash(_("已新建用户 %(u)s；角色由安全保密管理员分配", u=created.username), "success")
         return redirect(url_for("org.users"))
     return _user_form(None, {})
 
@@ -80,7 +88,7 @@ def new_user():
 @bp.route("/users/<user_id>", methods=["GET", "POST"])
 @login_required
 def edit_user(user_id: str):
-    """Change a user's name, department, roles, status or password (admins); open sessions end on change."""
+    """Change a user's name, department, status or password (the 系统管理员); open sessions end on change."""
     require(current_user, "user.manage")
     user_key = row_id(user_id)
     user = db.session.get(User, user_key) if user_key else None
@@ -90,7 +98,7 @@ def edit_user(user_id: str):
         try:
             update_user(
                 user, display_name=request.form.get("display_name", ""),
-                department_code=request.form.get("department", ""), roles=request.form.getlist("roles"),
+                department_code=request.form.get("department", ""),
                 active=request.form.get("active") == "1", password=request.form.get("password") or None,
                 actor=current_user,
             )  # fmt: skip
@@ -101,3 +109,33 @@ def edit_user(user_id: str):
         flash(_("已保存用户 %(u)s", u=user.username), "success")
         return redirect(url_for("org.users"))
     return _user_form(user, {})
+
+
+@bp.route("/users/<user_id>/roles", methods=["GET", "POST"])
+@login_required
+def user_roles(user_id: str):
+    """A user's roles and API tokens (the 安全保密管理员, 三员分立): roles given, tokens revoked, all audited."""
+    require(current_user, "user.roles")
+    user_key = row_id(user_id)
+    user = db.session.get(User, user_key) if user_key else None
+    if user is None:
+        raise NotFound(_("用户不存在"))
+    errors: dict[str, str] = {}
+    if request.method == "POST" and EmptyForm().validate_on_submit():
+        try:
+            if request.form.get("revoke_token", "").isdigit():
+                revoke_token_of(int(request.form["revoke_token"]), current_user)
+                message = _("已撤销令牌")
+            else:
+                set_roles(user, request.form.getlist("roles"), current_user)
+                message = _("已保存 %(u)s 的角色；其已登录的会话随即失效", u=user.username)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.fields
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("org.user_roles", user_id=user.id))
+    chosen = request.form.getlist("roles") if errors else [r.value for r in user.roles]
+    return render_template("org/user_roles.html", user=user, roles=list(Role), chosen=chosen, errors=errors,
+                           form=EmptyForm()), 422 if errors else 200  # fmt: skip

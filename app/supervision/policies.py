@@ -22,8 +22,9 @@ def _publish(user: User, _obj) -> bool:
 
 @policy("audit.view")
 def _audit(user: User, _obj) -> bool:
-    """The audit viewer (§27)."""
-    return user.has_role(Role.SUPERVISOR, Role.LEADERSHIP_OFFICE, Role.ADMIN)
+    """The audit viewer and its export (§27): the 安全审计员 (the whole trail), and the supervisors over their own
+    platform's departments. No other administrator reads it (三员分立)."""
+    return user.has_role(Role.AUDITOR, Role.SUPERVISOR)
 
 
 @policy("rectification.order")
