@@ -3,6 +3,8 @@ applicant's pages and the API agree on exactly the granted ones; a dispute (§25
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from app.engine import runtime
@@ -10,6 +12,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.sharing import disputes, services
 from app.sharing.models import ApplicationLine, Authorization
+from app.supervision import stats
 from tests.conftest import api_token, bearer, login, user
 from tests.test_sharing import application_data, at, task
 
@@ -54,6 +57,9 @@ def test_the_provider_grants_some_items_and_everything_agrees_on_them(app, clien
     assert listed["items"] == granted
     (application,) = client.get("/api/v1/applications", headers=token).get_json()["items"]
     assert application["resources"][0]["refused_items"] == refused
+    with app.app_context():  # §26 figures count the partial grant among the provider's grants
+        figures = stats.compute(stats.Scope(date(2026, 11, 1), date(2026, 11, 30)))
+        assert figures.decisions["provider_granted"] == 1 and figures.decisions["provider_partial"] == 1
 
 
 def test_a_partial_grant_needs_reasons_known_items_and_at_least_one_granted(content):

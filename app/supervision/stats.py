@@ -156,7 +156,7 @@ class Statistics:
     not_accepted: int = 0
     awaiting_check: int = 0
     withdrawn: int = 0
-    decisions: dict[str, int] = field(default_factory=dict)  # direct_granted, provider_refused, …
+    decisions: dict[str, int] = field(default_factory=dict)  # direct_granted, provider_refused, provider_partial…
     steps: dict[str, StepFigures] = field(default_factory=dict)
     by_department: list[StepFigures] = field(default_factory=list)
     overdue_open: list[HumanTask] = field(default_factory=list)
@@ -210,6 +210,16 @@ def compute(scope: Scope) -> Statistics:
         decided.group_by(ApplicationLine.route, ApplicationLine.decision)
     ):
         stats.decisions[f"{route}_{decision}"] = count
+    # partial grants (§20, §21): granted lines with refused items, counted among the granted ones as well
+    partial = select(ApplicationLine.route, ApplicationLine.refused_items).where(
+        ApplicationLine.decided_at >= scope.start_at,
+        ApplicationLine.decided_at < scope.end_at,
+        ApplicationLine.decision == Decision.GRANTED,
+        _in(ApplicationLine.provider_department_id, ids),
+    )
+    for route, refused in db.session.execute(partial):
+        if refused:
+            stats.decisions[f"{route}_partial"] = stats.decisions.get(f"{route}_partial", 0) + 1
 
     stats.steps = {step: StepFigures(step) for step in STEP_LABELS}
     per_department: dict[tuple[str, int | None], StepFigures] = {}
