@@ -17,7 +17,8 @@ def _conditions(schema: dict) -> list[tuple[dict, list[str]]]:
     branches = [({}, schema.get("required", []))]
     for rule in [schema, *schema.get("allOf", [])]:
         if "if" in rule:
-            when = {name: _example(spec) for name, spec in rule["if"]["properties"].items()}
+            when = {name: _example(spec) for name, spec in rule["if"].get("properties", {}).items()}
+            when |= {name: "样例" for name in rule["if"].get("required", []) if name not in when}
             branches.append((when, rule["then"].get("required", [])))
     return branches
 

@@ -33,6 +33,7 @@ ACTION_LABELS = {
     "instance.migrated": "案件迁移到新版本",
     "gateway.credential_created": "签发交换网关凭证",
     "authorization.expiry_notified": "提醒授权即将到期",
+    "application.transferred": "转办",
     "gateway.credential_revoked": "吊销交换网关凭证",
     "message.delivered": "流程消息",
     "models.uploaded": "上传流程模型",

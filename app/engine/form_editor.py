@@ -53,7 +53,7 @@ class FormDraft:
 
 
 def _kind(prop: dict) -> str:
-    if prop.get("type") in ("array", "object") or "x-options-from" in prop:
+    if prop.get("type") in ("array", "object") or "x-options-from" in prop or "x-lines-from" in prop:
         return "kept"
     if prop.get("type") == "boolean":
         return "boolean"

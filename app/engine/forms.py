@@ -124,7 +124,7 @@ def validate_form(schema: dict | None, data: Any) -> dict[str, str]:
 # "x-options-from": "requested_items"} lists what the source registered under that name gives for the task's
 # data (e.g. the data items requested on the line). The options become the field's `enum`, so the same JSON
 # Schema validation refuses anything else; "x-all-but-one": true also caps the choice below all options. A text
-# field with options takes lines "option=value" (a `pattern` naming the options).
+# field with "x-lines-from" takes lines "option=value" (a `pattern` naming the options).
 
 OptionSource = Callable[[dict[str, Any]], list[tuple[str, str]]]
 _OPTION_SOURCES: dict[str, OptionSource] = {}
@@ -144,19 +144,22 @@ def form_options(name: str) -> Callable[[OptionSource], OptionSource]:
 
 def needs_options(schema: dict | None) -> bool:
     """Does the form take options from the case?"""
-    return any("x-options-from" in prop for prop in (schema or {}).get("properties", {}).values())
+    return any(
+        "x-options-from" in prop or "x-lines-from" in prop
+        for prop in (schema or {}).get("properties", {}).values()
+    )
 
 
 def resolve_options(schema: dict, data: dict[str, Any]) -> dict:
     """The form with each case-dependent field's options filled in from the task's data."""
     resolved = copy.deepcopy(schema)
     for prop in resolved.get("properties", {}).values():
-        source = prop.get("x-options-from")
+        source = prop.get("x-options-from") or prop.get("x-lines-from")
         if source is None:
             continue
         options = _OPTION_SOURCES[source](data) if source in _OPTION_SOURCES else []
         values = [value for value, _label in options]
-        if prop.get("type") == "string":  # lines "option=value": the options name the left-hand sides
+        if "x-lines-from" in prop:  # text lines "option=value": the options name the left-hand sides
             names = "|".join(re.escape(value) for value in values) or "(?!)"
             line = rf"[ \t]*(?:{names})[ \t]*=[ \t]*[^=\n]*[^=\s][^=\n]*"
             prop["pattern"] = rf"^\s*{line}(?:\s*\n{line})*\s*$"

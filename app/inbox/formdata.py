@@ -38,6 +38,8 @@ def fields_of(schema: dict | None) -> list[Field]:
                 "checkboxes",
                 [(str(v), labels.get(str(v), str(v))) for v in prop["items"]["enum"]],
             )
+        elif "x-options-from" in prop and "enum" in prop and not prop["enum"]:
+            continue  # options from the case, none here: the field does not apply to this task
         elif "enum" in prop:
             labels = prop.get("x-labels", {})
             kind, options = "select", [(str(v), labels.get(str(v), str(v))) for v in prop["enum"]]

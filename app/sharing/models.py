@@ -75,6 +75,9 @@ class ApplicationLine(db.Model):
     # a partial grant (§20, §21): the requested items refused, with the line's reasons and basis; the
     # authorization holds exactly the others
     refused_items: Mapped[list | None] = mapped_column(JSON)
+    # 转办 (#15): [{"from", "to", "reason", "by", "at", "clock"}], the provider moved to the department that really
+    # holds the resource (provider_department_id is the current one)
+    transfers: Mapped[list | None] = mapped_column(JSON)
     # "national" (§18), "direct" (§21) or "provider" (§20): decided by the procedure's decision table
     # (bpmn/share_route.dmn) when the line's authorization starts; None until then.
     route: Mapped[str | None] = mapped_column(String(16))

@@ -7,6 +7,7 @@ from app.engine.forms import form_options
 from app.engine.operations import operation
 from app.engine.scripting import current_run
 from app.extensions import db
+from app.org.models import Department
 from app.sharing import disputes, objections, offline, quality, services
 from app.sharing.models import ApplicationLine
 
@@ -47,6 +48,28 @@ def sharing_decision(task, line_id: int, decision: str, reasons: str | None = No
     line = services.record_decision(line_id, current_run().actor_id, decision, reasons, basis, refused_items,
                                     services.parse_bindings(bound_parameters))  # fmt: skip
     return {"decision": line.decision, "refused_items": line.refused_items or []}
+
+
+@operation("sharing_transferred",
+           sample=lambda line_id, to_department_id, **_: {"provider_department_id": to_department_id})  # fmt: skip
+def sharing_transferred(task, line_id: int, to_department_id: int, reason: str, clock: str = "new") -> dict:
+    """转办 (resource_authorization.bpmn, #15): the line's new provider department."""
+    line = services.record_transfer(line_id, current_run().actor_id, to_department_id, reason, clock)
+    return {"provider_department_id": line.provider_department_id}
+
+
+@form_options("transfer_departments")
+def transfer_departments(data: dict) -> list[tuple[str, str]]:
+    """Where a provider's authorization task can be transferred: every other active department that is not a
+    platform operator (the one that really holds the resource)."""
+    current = data.get("provider_department_id")
+    if data.get("route") != "provider":  # only a provider's task (§20) is transferred
+        return []
+    departments = db.session.scalars(
+        db.select(Department).where(Department.active.is_(True), Department.operates_platform.is_(False))
+        .order_by(Department.level, Department.id)
+    )  # fmt: skip
+    return [(str(d.id), d.short_name) for d in departments if d.id != current] if current else []
 
 
 @form_options("controlled_parameters")

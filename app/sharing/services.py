@@ -22,7 +22,7 @@ from app.engine.runtime import cancel_case, start_instance
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.numbering import next_in_sequence
-from app.org.models import Level, User
+from app.org.models import Department, Level, User
 from app.sharing.models import ApplicationLine, ApplicationStatus, Authorization, Decision, ShareApplication
 from app.texts import TEXT_LIMIT, too_long
 
@@ -218,6 +218,33 @@ def record_route(line_id: int, route: str) -> ApplicationLine:
             f"决策表 share_route 给出的授权路径 {route!r} 无效（应为 {' / '.join(ROUTES)} 之一）"
         )
     line.route = route
+    return line
+
+
+def record_transfer(
+    line_id: int, actor_id: int | None, to_department_id: int, reason: str, clock_rule: str
+) -> ApplicationLine:
+    """转办 (#15): the line's authorization goes to the department that really holds the resource. The old
+    provider is told to correct the catalog if its entry names the wrong provider (§6)."""
+    line = db.session.get(ApplicationLine, int(line_id))
+    if line is None:
+        raise LookupError(f"application line {line_id} does not exist")
+    target = db.session.get(Department, int(to_department_id))
+    if target is None or not target.active or target.id == line.provider_department_id:
+        raise ValueError(f"转办的目标部门无效：{to_department_id}")
+    previous = line.provider
+    actor = db.session.get(User, actor_id) if actor_id else None
+    entry = {"from": previous.id, "from_name": previous.short_name, "to": target.id, "to_name": target.short_name,
+             "reason": reason, "by": actor.display_name if actor else None, "at": clock.now().isoformat(),
+             "clock": clock_rule}  # fmt: skip
+    line.transfers = [*(line.transfers or []), entry]
+    line.provider_department_id = target.id
+    record("application.transferred", actor=actor, object_type="application", object_id=line.application.number,
+           data={"resource": line.resource.code, "from": previous.short_name, "to": target.short_name,
+                 "reason": reason, "clock": clock_rule})  # fmt: skip
+    send(message=_("已将申请%(n)s的资源“%(r)s”转办给%(t)s。如目录中该资源的提供部门有误，请及时更正目录（办法§6）",
+                   n=line.application.number, r=line.resource.name, t=target.short_name),
+         role="provider_clerk", department_id=previous.id, link=f"/catalog/resources/{line.resource.code}")  # fmt: skip
     return line
 
 

@@ -27,6 +27,7 @@ from app import clock
 from app.access import oversees_everything, visible_department_ids
 from app.calendar.deadlines import end_of_day, start_of_day, working_days_taken
 from app.calendar.services import active_calendar, deadline
+from app.clock import parse_moment
 from app.engine.models import HumanTask, TaskStatus
 from app.engine.registry import step_deadline_days
 from app.errors import PermissionDenied, ValidationFailed
@@ -156,7 +157,10 @@ class Statistics:
     not_accepted: int = 0
     awaiting_check: int = 0
     withdrawn: int = 0
-    decisions: dict[str, int] = field(default_factory=dict)  # direct_granted, provider_refused, provider_partial…
+    transfers: int = 0  # 转办 (#15) in the period, of lines whose provider is in scope (before or after)
+    decisions: dict[str, int] = field(
+        default_factory=dict
+    )  # direct_granted, provider_refused, provider_partial…
     steps: dict[str, StepFigures] = field(default_factory=dict)
     by_department: list[StepFigures] = field(default_factory=list)
     overdue_open: list[HumanTask] = field(default_factory=list)
@@ -220,6 +224,13 @@ def compute(scope: Scope) -> Statistics:
     for route, refused in db.session.execute(partial):
         if refused:
             stats.decisions[f"{route}_partial"] = stats.decisions.get(f"{route}_partial", 0) + 1
+    transferred = select(ApplicationLine.transfers).where(ApplicationLine.transfers.is_not(None))
+    for (entries,) in db.session.execute(transferred):
+        for entry in entries or []:
+            at = parse_moment(entry["at"])
+            touches = ids is None or entry["from"] in ids or entry["to"] in ids
+            if scope.start_at <= at < scope.end_at and touches:
+                stats.transfers += 1
 
     stats.steps = {step: StepFigures(step) for step in STEP_LABELS}
     per_department: dict[tuple[str, int | None], StepFigures] = {}
