@@ -1,12 +1,17 @@
-"""Human tasks over the API: list, get, claim, unclaim, reassign, save a draft, complete (409 on a lost race)."""
+"""Human tasks over the API: list, get, claim, unclaim, reassign, urge, save a draft, complete (409 on a lost
+race)."""
 
 from __future__ import annotations
+
+from marshmallow import fields
 
 from app.access import require
 from app.api import api_user, bp
 from app.api.schemas import (
     DraftInput,
     FormDataInput,
+    Input,
+    Output,
     ReassignInput,
     TaskDetailOut,
     TaskOut,
@@ -62,6 +67,29 @@ def reassign(body: dict, task_id: str):
     if assignee is None:
         raise NotFound("用户不存在")
     return runtime.reassign_task(task_id, assignee, api_user())
+
+
+class UrgeInput(Input):
+    """A 催办 message."""
+
+    message = fields.String(required=True, metadata={"description": "催办内容（最多 500 字）"})
+
+
+class UrgeOut(Output):
+    """The urging as kept."""
+
+    id = fields.Integer()
+    task_id = fields.String()
+    message = fields.String()
+    urged_at = fields.DateTime()
+
+
+@bp.post("/tasks/<task_id>/urge", tags=TAGS)
+@bp.arguments(UrgeInput)
+@bp.response(201, UrgeOut)
+def urge(body: dict, task_id: str):
+    """催办：提醒办理人（或该部门的候选人），计入案件和§26统计（平台、监督部门、领导小组办公室）"""
+    return runtime.urge_task(task_id, api_user(), body["message"])
 
 
 @bp.post("/tasks/<task_id>/complete", tags=TAGS)

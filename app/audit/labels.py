@@ -34,6 +34,7 @@ ACTION_LABELS = {
     "gateway.credential_created": "签发交换网关凭证",
     "authorization.expiry_notified": "提醒授权即将到期",
     "application.transferred": "转办",
+    "task.urged": "催办",
     "gateway.credential_revoked": "吊销交换网关凭证",
     "message.delivered": "流程消息",
     "models.uploaded": "上传流程模型",

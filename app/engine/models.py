@@ -156,6 +156,22 @@ class Incident(db.Model):
     instance: Mapped[ProcessInstance] = relationship()
 
 
+class TaskUrging(db.Model):
+    """催办 by hand (#15): an operator or supervisor urges an open task with a message."""
+
+    __tablename__ = "task_urging"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("human_task.id"), index=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    urged_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    message: Mapped[str] = mapped_column(Text)
+    urged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
+
+    urged_by = relationship("User")
+
+
 class Notification(db.Model):
     """An in-app message to a user, or to every holder of a role (optionally within one department)."""
 

@@ -58,6 +58,14 @@ def _reassign(user: User, task: HumanTask) -> bool:
     return task.status == TaskStatus.OPEN and _supervises(user, task)
 
 
+@policy("task.urge")
+def _urge(user: User, task: HumanTask) -> bool:
+    """催办 by hand: the operators and supervisors over the task's department, the leadership office (#15)."""
+    return task.status == TaskStatus.OPEN and (
+        _supervises(user, task) or user.has_role(Role.LEADERSHIP_OFFICE)
+    )
+
+
 @policy("process.deploy")
 def _deploy(user: User, _obj) -> bool:
     return user.has_role(Role.ANALYST, Role.ADMIN)

@@ -83,7 +83,21 @@ def _task_page(item: HumanTask, values, errors: dict[str, str]) -> str:
     return render_template(
         "inbox/task.html", task=item, summary=case_summary(item.instance), fields=fields_of(schema),
         schema=schema, badge=badge(item), values=values, errors=errors,
+        urgings=runtime.urgings_of([item.id]).get(item.id, []),
     )  # fmt: skip
+
+
+@bp.post("/tasks/<task_id>/urge")
+@login_required
+def urge(task_id: str):
+    """催办: urge an open task with a message (operators and supervisors over its department)."""
+    if EmptyForm().validate_on_submit():
+        try:
+            runtime.urge_task(task_id, current_user, request.form.get("message", ""))
+            flash(_("已催办"), "success")
+        except ServiceError as exc:
+            flash(exc.fields.get("message") or exc.message, "error")
+    return redirect(url_for("inbox.task", task_id=task_id))
 
 
 @bp.post("/tasks/<task_id>/claim")

@@ -24,6 +24,7 @@ from app.engine.diagram import instance_diagrams
 from app.engine.models import ProcessInstance
 from app.engine.queries import case_tasks
 from app.engine.registry import step_deadline_days
+from app.engine.runtime import urgings_of
 from app.engine.timeline import case_timeline
 from app.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from app.extensions import db
@@ -203,8 +204,10 @@ def case(number: str):
     authorizations = {a.line_id: a for a in db.session.scalars(
         select(Authorization).where(Authorization.line_id.in_([line.id for line in application.lines])))}  # fmt: skip
     views = instance_diagrams(instance) if instance is not None else []
+    urgings = urgings_of([t.id for t in tasks])
     return render_template("sharing/case.html", application=application, tasks=tasks, events=events, views=views,
                            labels=ACTION_LABELS, authorizations=authorizations, badge=badge, days_taken=days_taken,
+                           urgings=urgings,
                            files=attachments.of("application", application.id))  # fmt: skip
 
 

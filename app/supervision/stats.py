@@ -28,7 +28,7 @@ from app.access import oversees_everything, visible_department_ids
 from app.calendar.deadlines import end_of_day, start_of_day, working_days_taken
 from app.calendar.services import active_calendar, deadline
 from app.clock import parse_moment
-from app.engine.models import HumanTask, TaskStatus
+from app.engine.models import HumanTask, TaskStatus, TaskUrging
 from app.engine.registry import step_deadline_days
 from app.errors import PermissionDenied, ValidationFailed
 from app.extensions import db
@@ -158,6 +158,7 @@ class Statistics:
     awaiting_check: int = 0
     withdrawn: int = 0
     transfers: int = 0  # 转办 (#15) in the period, of lines whose provider is in scope (before or after)
+    urgings: int = 0  # 催办 by hand (#15) in the period, of tasks of departments in scope
     decisions: dict[str, int] = field(
         default_factory=dict
     )  # direct_granted, provider_refused, provider_partial…
@@ -224,6 +225,13 @@ def compute(scope: Scope) -> Statistics:
     for route, refused in db.session.execute(partial):
         if refused:
             stats.decisions[f"{route}_partial"] = stats.decisions.get(f"{route}_partial", 0) + 1
+    stats.urgings = db.session.scalar(
+        select(func.count(TaskUrging.id)).where(
+            TaskUrging.urged_at >= scope.start_at,
+            TaskUrging.urged_at < scope.end_at,
+            _in(TaskUrging.department_id, ids),
+        )
+    )
     transferred = select(ApplicationLine.transfers).where(ApplicationLine.transfers.is_not(None))
     for (entries,) in db.session.execute(transferred):
         for entry in entries or []:
