@@ -359,11 +359,16 @@ def urgings_of(task_ids: list[str]) -> dict[str, list[TaskUrging]]:
     return found
 
 
-def task_form(task: HumanTask) -> dict | None:
-    """The JSON Schema of the task's form, from the instance's own process version."""
+def raw_task_form(task: HumanTask) -> dict | None:
+    """The task's form as deployed (options that depend on the case not filled in)."""
     if not task.form:
         return None
-    schema = parsed_by_id(task.instance.process_version_id).forms.get(task.form)
+    return parsed_by_id(task.instance.process_version_id).forms.get(task.form)
+
+
+def task_form(task: HumanTask) -> dict | None:
+    """The JSON Schema of the task's form, from the instance's own process version."""
+    schema = raw_task_form(task)
     if needs_options(schema):  # options that depend on the case (e.g. the items requested on the line)
         schema = resolve_options(schema, store.task_data(task.instance, task.id))
     return schema

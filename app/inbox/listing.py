@@ -141,6 +141,9 @@ def inbox(user: User, filters: InboxFilter) -> InboxPage:
     return InboxPage([found[i] for i in ids if i in found], total, filters)
 
 
+PAGE_SIZES = ("20", "50", "100")  # a batch of normative checks fits on one page
+
+
 def parse_filters(args) -> InboxFilter:
     """Query-string arguments → InboxFilter; bad values are ignored, not errors (a list page never fails)."""
 
@@ -161,6 +164,7 @@ def parse_filters(args) -> InboxFilter:
         received_to=day("to"),
         number=args.get("q", "")[:40],
         page=page,
+        per_page=int(args["size"]) if args.get("size") in PAGE_SIZES else 20,
     )
 
 

@@ -10,9 +10,11 @@ from app.access import require
 from app.auth.forms import EmptyForm
 from app.calendar.services import status_of
 from app.engine import runtime, store
+from app.engine.forms import clean_form, validate_form
 from app.engine.models import HumanTask, ProcessInstance
 from app.engine.notifications import mark_all_read, mark_read, notifications_for, read_ids, unread_count
 from app.errors import ServiceError, ValidationFailed
+from app.inbox.batch import batch_tasks, complete_batch
 from app.inbox.formdata import fields_of, from_form
 from app.inbox.listing import SCOPES, inbox, parse_filters, process_choices, scope_counts
 from app.inbox.summaries import describe
@@ -138,13 +140,36 @@ def complete(task_id: str):
     return redirect(url_for("inbox.tasks"))
 
 
+@bp.route("/tasks/batch", methods=["GET", "POST"])
+@login_required
+def batch():
+    """批量办理: the chosen tasks of one step, one form for all; each completed in its own transaction and
+    reported (done, changed by someone else, or why not)."""
+    try:
+        tasks, schema = batch_tasks(current_user, request.values.getlist("task"))
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("inbox.tasks", scope="queue"))
+    outcomes, values, errors = None, {}, {}
+    if request.method == "POST" and EmptyForm().validate_on_submit():
+        data = from_form(schema, request.form)
+        errors = validate_form(schema, clean_form(data))
+        if errors:
+            values = request.form
+        else:
+            outcomes = complete_batch(current_user, tasks, data)
+    return render_template("inbox/batch.html", tasks=tasks, fields=fields_of(schema), values=values, errors=errors,
+                           outcomes=outcomes, done=sum(1 for o in outcomes or [] if o.ok)), 422 if errors else 200  # fmt: skip
+
+
 @bp.post("/tasks/<task_id>/draft")
 @login_required
 def draft(task_id: str):
     """Save the form as it is, to finish later; nothing is validated but the field names."""
     item = _visible_task(task_id)
     properties = (runtime.task_form(item) or {}).get("properties", {})
-    data = {name: request.form.get(name, "").strip() for name in properties}
+    data = {name: (request.form.getlist(name) if prop.get("type") == "array" else request.form.get(name, "").strip())
+            for name, prop in properties.items()}  # fmt: skip
     try:
         runtime.save_draft(task_id, current_user, data)
     except ValidationFailed as exc:  # shown on the fields, with everything typed kept
