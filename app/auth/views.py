@@ -8,8 +8,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth.forms import EmptyForm, LoginForm, TokenForm
 from app.auth.services import SignInFailed, authenticate, create_api_token, revoke_api_token, sign_out
+from app.errors import ValidationFailed
 from app.extensions import db, login_manager
 from app.org.models import User
+from app.org.services import add_phrase, delete_phrase, phrases_of
 from app.redirects import is_local_path
 
 bp = Blueprint("auth", __name__)
@@ -69,10 +71,39 @@ def logout():
 @bp.route("/profile")
 @login_required
 def profile():
-    """The user's profile: department, roles, API tokens."""
+    """The user's profile: department, roles, API tokens, common opinions."""
     return render_template(
-        "auth/profile.html", token_form=TokenForm(), revoke_form=EmptyForm(), new_token=None
+        "auth/profile.html",
+        token_form=TokenForm(),
+        revoke_form=EmptyForm(),
+        new_token=None,
+        phrases=phrases_of(current_user),
     )
+
+
+@bp.post("/profile/phrases")
+@login_required
+def add_opinion():
+    """Keep a common opinion (常用意见)."""
+    if EmptyForm().validate_on_submit():
+        try:
+            add_phrase(current_user, request.form.get("text", ""))
+        except ValidationFailed as exc:
+            flash(exc.fields.get("text", exc.message), "error")
+        else:
+            db.session.commit()
+            flash(_("已添加常用意见"), "success")
+    return redirect(url_for("auth.profile") + "#phrases")
+
+
+@bp.post("/profile/phrases/<int:phrase_id>/delete")
+@login_required
+def delete_opinion(phrase_id: int):
+    """Remove a common opinion."""
+    if EmptyForm().validate_on_submit():
+        delete_phrase(current_user, phrase_id)
+        db.session.commit()
+    return redirect(url_for("auth.profile") + "#phrases")
 
 
 @bp.post("/profile/tokens")
@@ -82,12 +113,20 @@ def create_token():
     form = TokenForm()
     if not form.validate_on_submit():
         return render_template(
-            "auth/profile.html", token_form=form, revoke_form=EmptyForm(), new_token=None
+            "auth/profile.html",
+            token_form=form,
+            revoke_form=EmptyForm(),
+            new_token=None,
+            phrases=phrases_of(current_user),
         ), 422
     token, plain = create_api_token(current_user, form.name.data)
     flash(_("令牌已创建。请立即复制保存，它只显示这一次。"), "success")
     return render_template(
-        "auth/profile.html", token_form=TokenForm(formdata=None), revoke_form=EmptyForm(), new_token=plain
+        "auth/profile.html",
+        token_form=TokenForm(formdata=None),
+        revoke_form=EmptyForm(),
+        new_token=plain,
+        phrases=phrases_of(current_user),
     )
 
 

@@ -18,6 +18,7 @@ from app.inbox.batch import batch_tasks, complete_batch
 from app.inbox.formdata import fields_of, from_form
 from app.inbox.listing import SCOPES, inbox, parse_filters, process_choices, scope_counts
 from app.inbox.summaries import describe
+from app.org.services import phrases_of
 from app.redirects import is_local_path
 
 bp = Blueprint("inbox", __name__)
@@ -85,7 +86,7 @@ def _task_page(item: HumanTask, values, errors: dict[str, str]) -> str:
     return render_template(
         "inbox/task.html", task=item, summary=case_summary(item.instance), fields=fields_of(schema),
         schema=schema, badge=badge(item), values=values, errors=errors,
-        urgings=runtime.urgings_of([item.id]).get(item.id, []),
+        urgings=runtime.urgings_of([item.id]).get(item.id, []), phrases=phrases_of(current_user),
     )  # fmt: skip
 
 
@@ -159,7 +160,8 @@ def batch():
         else:
             outcomes = complete_batch(current_user, tasks, data)
     return render_template("inbox/batch.html", tasks=tasks, fields=fields_of(schema), values=values, errors=errors,
-                           outcomes=outcomes, done=sum(1 for o in outcomes or [] if o.ok)), 422 if errors else 200  # fmt: skip
+                           outcomes=outcomes, done=sum(1 for o in outcomes or [] if o.ok),
+                           phrases=phrases_of(current_user)), 422 if errors else 200  # fmt: skip
 
 
 @bp.post("/tasks/<task_id>/draft")

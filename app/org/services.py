@@ -12,7 +12,17 @@ from app.audit.writer import record
 from app.auth.passwords import hash_password
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
-from app.org.models import ApiToken, Department, DepartmentKind, Level, Platform, Region, User, UserRole
+from app.org.models import (
+    ApiToken,
+    Department,
+    DepartmentKind,
+    Level,
+    OpinionPhrase,
+    Platform,
+    Region,
+    User,
+    UserRole,
+)
 from app.org.roles import SEPARATED_DUTIES, Role, parse_role
 from app.org.uscc import uscc_error
 
@@ -228,3 +238,37 @@ def visible_departments(user: User) -> list[Department]:
     if user.has_role(Role.PLATFORM_OPERATOR) and user.department.operates_platform:
         return list(db.session.scalars(query.where(Department.platform_id == user.department.platform_id)))
     return [user.department]
+
+
+MAX_PHRASES = 30
+
+
+def phrases_of(user: User) -> list[OpinionPhrase]:
+    """The user's common opinions, oldest first."""
+    return list(db.session.scalars(
+        db.select(OpinionPhrase).where(OpinionPhrase.user_id == user.id).order_by(OpinionPhrase.id)))  # fmt: skip
+
+
+def add_phrase(user: User, text: str) -> OpinionPhrase:
+    """Keep a common opinion (常用意见) for the user's opinion fields."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed(_("请填写常用意见"), fields={"text": _("请填写常用意见")})
+    if len(text) > 500:
+        raise ValidationFailed(_("常用意见过长"), fields={"text": _("最多 500 字")})
+    mine = phrases_of(user)
+    if any(p.text == text for p in mine):
+        raise ValidationFailed(_("已有相同的常用意见"), fields={"text": _("已有相同的常用意见")})
+    if len(mine) >= MAX_PHRASES:
+        raise ValidationFailed(_("常用意见已满"), fields={"text": _("最多 %(n)d 条", n=MAX_PHRASES)})
+    phrase = OpinionPhrase(user_id=user.id, text=text, created_at=clock.now())
+    db.session.add(phrase)
+    return phrase
+
+
+def delete_phrase(user: User, phrase_id: int) -> None:
+    """Remove one of the user's common opinions."""
+    phrase = db.session.get(OpinionPhrase, phrase_id)
+    if phrase is None or phrase.user_id != user.id:
+        raise NotFound(_("常用意见不存在"))
+    db.session.delete(phrase)
