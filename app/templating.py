@@ -47,7 +47,9 @@ def actor_label(event) -> str:
     if event.actor_id is None:
         return _("系统") if event.actor_name == SYSTEM_ACTOR else event.actor_name
     user = db.session.get(User, event.actor_id)  # the session's identity map: one query per person
-    return user.display_name if user is not None else event.actor_name
+    name = user.display_name if user is not None else event.actor_name
+    on_behalf_of = (event.data or {}).get("on_behalf_of") if isinstance(event.data, dict) else None
+    return _("%(deputy)s 代 %(principal)s", deputy=name, principal=on_behalf_of) if on_behalf_of else name
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -35,6 +35,8 @@ ACTION_LABELS = {
     "authorization.expiry_notified": "提醒授权即将到期",
     "application.transferred": "转办",
     "task.urged": "催办",
+    "delegation.created": "设置委托",
+    "delegation.cancelled": "取消委托",
     "gateway.credential_revoked": "吊销交换网关凭证",
     "message.delivered": "流程消息",
     "models.uploaded": "上传流程模型",

@@ -11,6 +11,7 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.org.models import User
 from app.org.roles import ROLE_VALUES
+from app.org.services import principals_of
 
 
 def send(
@@ -44,7 +45,7 @@ def send(
 def _for_user(user: User):
     roles = [r.value for r in user.roles]
     return or_(
-        Notification.recipient_user_id == user.id,
+        Notification.recipient_user_id.in_([user.id, *principals_of(user)]),  # and a principal's (委托)
         and_(
             Notification.recipient_user_id.is_(None),
             or_(Notification.recipient_role.is_(None), Notification.recipient_role.in_(roles)),

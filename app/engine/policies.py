@@ -7,6 +7,7 @@ from app.engine.models import HumanTask, TaskStatus
 from app.extensions import db
 from app.org.models import Department, User
 from app.org.roles import Role
+from app.org.services import principals_of
 
 
 def is_candidate(user: User, task: HumanTask) -> bool:
@@ -29,10 +30,20 @@ def _supervises(user: User, task: HumanTask) -> bool:
     )
 
 
+def acts_for_assignee(user: User, task: HumanTask) -> bool:
+    """The task is claimed by someone whose deputy `user` is today (委托), and it is of a role `user` holds."""
+    return (
+        task.assignee_id is not None
+        and task.candidate_role in {r.value for r in user.roles}
+        and task.assignee_id in principals_of(user)
+    )
+
+
 @policy("task.view")
 def _view(user: User, task: HumanTask) -> bool:
     return (
         task.assignee_id == user.id
+        or acts_for_assignee(user, task)
         or is_candidate(user, task)
         or oversees_everything(user)
         or _supervises(user, task)
@@ -49,7 +60,7 @@ def _complete(user: User, task: HumanTask) -> bool:
     if task.status != TaskStatus.OPEN:
         return False
     if task.assignee_id is not None:
-        return task.assignee_id == user.id
+        return task.assignee_id == user.id or acts_for_assignee(user, task)
     return is_candidate(user, task)
 
 

@@ -436,8 +436,15 @@ def _complete_locked(row: ProcessInstance, task: HumanTask, user: User, data: di
         incident = _advance(row, workflow, step, user)
         # A task whose own script failed is not done: what was submitted is kept, the task stays open.
         done = spiff_task.state == TaskState.COMPLETED
+        on_behalf = {}
+        if task.assignee_id not in (None, user.id):  # a deputy (委托) completes the principal's task
+            principal = db.session.get(User, task.assignee_id)
+            on_behalf = {"on_behalf_of": principal.display_name if principal else task.assignee_id}
         _task_event(
-            "task.completed" if done else "task.submitted", task, user, {"label": task.label, "form": data}
+            "task.completed" if done else "task.submitted",
+            task,
+            user,
+            {"label": task.label, "form": data, **on_behalf},
         )
         # The task's row is closed by save: status, completed_at/by, assignee (if it was a queue task), draft.
         store.save(

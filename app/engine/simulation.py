@@ -6,8 +6,10 @@ national platform "pending"), scripts and decision tables run as in production, 
 day for this run only (`clock.simulated`). Every moment in the fixture (`*_at`) is moved to that day, so each
 step's due date is counted from it on the working-day calendar — across a holiday if the analyst picks one.
 
-Paths: at each user task, the completions differ in the task form's deciding fields (its first two boolean or
-enumerated fields, every combination); other fields get sample values. Runs are replayed from the start for
+Paths: at each user task, the completions differ in the task form's deciding fields (its first boolean or
+enumerated field; a second one as a follow-up of the first one's other answers); other fields get sample
+values; choices that depend on the case (a transfer, refused items, bound 管控参数) are left out. A step met
+again on the same path (a loop such as 退回补正) takes its first answer. Runs are replayed from the start for
 each prefix of choices; at most MAX_PATHS paths of at most MAX_STEPS user tasks each.
 """
 
@@ -80,6 +82,8 @@ def _completions(schema: dict | None) -> list[tuple[str, dict[str, Any]]]:
     base: dict[str, Any] = {}
     deciding: list[tuple[str, list[tuple[Any, str]]]] = []
     for name, prop in schema.get("properties", {}).items():
+        if "x-options-from" in prop or "x-lines-from" in prop or prop.get("type") in ("array", "object"):
+            continue  # choices that depend on the case (a transfer, refused items, bound parameters): left out
         labels = prop.get("x-labels", {})
         if prop.get("type") == "boolean":
             options = [(True, labels.get("true", "是")), (False, labels.get("false", "否"))]

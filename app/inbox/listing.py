@@ -15,6 +15,7 @@ from app.engine.models import HumanTask, ProcessVersion, TaskStatus
 from app.engine.queries import candidate_filter
 from app.extensions import db
 from app.org.models import Department, User
+from app.org.services import principals_of
 from app.sharing.models import ShareApplication
 
 SCOPES = {"mine": "我的待办", "queue": "待认领", "done": "我已办结"}
@@ -79,7 +80,9 @@ def _scope(user: User, scope: str):
         return candidate_filter(user)
     if scope == "done":
         return (HumanTask.completed_by_id == user.id) & (HumanTask.status == TaskStatus.COMPLETED)
-    return (HumanTask.assignee_id == user.id) & (HumanTask.status == TaskStatus.OPEN)
+    # 委托: the tasks of those whose deputy the user is today appear with the user's own
+    holders = [user.id, *principals_of(user)]
+    return HumanTask.assignee_id.in_(holders) & (HumanTask.status == TaskStatus.OPEN)
 
 
 def scope_counts(user: User) -> dict[str, int]:

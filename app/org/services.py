@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
+from flask import g, has_request_context
 from flask_babel import gettext as _
+from sqlalchemy import or_
 
 from app import clock
 from app.access import can, require
@@ -14,6 +17,7 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.org.models import (
     ApiToken,
+    Delegation,
     Department,
     DepartmentKind,
     Level,
@@ -272,3 +276,89 @@ def delete_phrase(user: User, phrase_id: int) -> None:
     if phrase is None or phrase.user_id != user.id:
         raise NotFound(_("常用意见不存在"))
     db.session.delete(phrase)
+
+
+MAX_DELEGATION_DAYS = 92
+
+
+def _today():
+    return clock.local_now().date()
+
+
+def principals_of(user: User) -> list[int]:
+    """Ids of the users whose tasks and notices `user` also receives today, as their deputy (委托); asked once
+    per request."""
+    memo = g.setdefault("principals_of", {}) if has_request_context() else {}
+    if user.id not in memo:
+        memo[user.id] = _principals(user)
+    return memo[user.id]
+
+
+def _principals(user: User) -> list[int]:
+    today = _today()
+    return list(db.session.scalars(
+        db.select(Delegation.principal_id).where(
+            Delegation.deputy_id == user.id, Delegation.cancelled_at.is_(None),
+            Delegation.starts_on <= today, Delegation.ends_on >= today,
+        )
+    ))  # fmt: skip
+
+
+def delegations_of(user: User) -> list[Delegation]:
+    """The user's delegations, given and received, current and coming (not ended, not cancelled)."""
+    return list(db.session.scalars(
+        db.select(Delegation).where(
+            or_(Delegation.principal_id == user.id, Delegation.deputy_id == user.id),
+            Delegation.cancelled_at.is_(None), Delegation.ends_on >= _today(),
+        ).order_by(Delegation.starts_on)
+    ))  # fmt: skip
+
+
+def deputies_for(user: User) -> list[User]:
+    """Who may be the user's deputy: active colleagues of the same department sharing a role."""
+    roles = set(user.roles)
+    colleagues = db.session.scalars(
+        db.select(User).where(User.department_id == user.department_id, User.id != user.id, User.active.is_(True))
+        .order_by(User.username)
+    )  # fmt: skip
+    return [c for c in colleagues if roles & set(c.roles)]
+
+
+def delegate(user: User, deputy_username: str, starts_on: date | None, ends_on: date | None) -> Delegation:
+    """Name a deputy for a period (委托); audited."""
+    errors: dict[str, str] = {}
+    deputy = next((d for d in deputies_for(user) if d.username == (deputy_username or "").strip()), None)
+    if deputy is None:
+        errors["deputy"] = _("请选择本部门、同一角色的在岗人员")
+    if starts_on is None:
+        errors["starts_on"] = _("请填写开始日期")
+    if ends_on is None:
+        errors["ends_on"] = _("请填写结束日期")
+    if starts_on and ends_on:
+        if ends_on < starts_on:
+            errors["ends_on"] = _("结束日期不能早于开始日期")
+        elif ends_on < _today():
+            errors["ends_on"] = _("结束日期已过")
+        elif (ends_on - starts_on).days > MAX_DELEGATION_DAYS:
+            errors["ends_on"] = _("委托最长 %(n)d 天", n=MAX_DELEGATION_DAYS)
+    if errors:
+        raise ValidationFailed(_("委托信息有误"), fields=errors)
+    delegation = Delegation(principal_id=user.id, deputy_id=deputy.id, starts_on=starts_on, ends_on=ends_on,
+                            created_at=clock.now())  # fmt: skip
+    db.session.add(delegation)
+    db.session.flush()
+    record("delegation.created", actor=user, object_type="delegation", object_id=delegation.id,
+           data={"deputy": deputy.username, "from": starts_on.isoformat(), "to": ends_on.isoformat()})  # fmt: skip
+    return delegation
+
+
+def cancel_delegation(user: User, delegation_id: int) -> Delegation:
+    """End a delegation early (the principal); audited."""
+    delegation = db.session.get(Delegation, delegation_id)
+    if delegation is None or delegation.principal_id != user.id:
+        raise NotFound(_("委托不存在"))
+    if delegation.cancelled_at is None:
+        delegation.cancelled_at = clock.now()
+        record("delegation.cancelled", actor=user, object_type="delegation", object_id=delegation.id,
+               data={"deputy": delegation.deputy.username})  # fmt: skip
+    return delegation
