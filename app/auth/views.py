@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -11,7 +13,15 @@ from app.auth.services import SignInFailed, authenticate, create_api_token, revo
 from app.errors import ValidationFailed
 from app.extensions import db, login_manager
 from app.org.models import User
-from app.org.services import add_phrase, delete_phrase, phrases_of
+from app.org.services import (
+    add_phrase,
+    cancel_delegation,
+    delegate,
+    delegations_of,
+    delete_phrase,
+    deputies_for,
+    phrases_of,
+)
 from app.redirects import is_local_path
 
 bp = Blueprint("auth", __name__)
@@ -77,8 +87,48 @@ def profile():
         token_form=TokenForm(),
         revoke_form=EmptyForm(),
         new_token=None,
-        phrases=phrases_of(current_user),
+        **_profile_extras(),
     )
+
+
+def _profile_extras(delegation_errors: dict[str, str] | None = None) -> dict:
+    """What the profile page shows besides the tokens: common opinions and delegations."""
+    return {"phrases": phrases_of(current_user), "delegations": delegations_of(current_user),
+            "deputies": deputies_for(current_user), "delegation_errors": delegation_errors or {}}  # fmt: skip
+
+
+def _day(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.form.get(name, ""))
+    except ValueError:
+        return None
+
+
+@bp.post("/profile/delegations")
+@login_required
+def add_delegation():
+    """委托: name a deputy of the same department and role for a period."""
+    if EmptyForm().validate_on_submit():
+        try:
+            delegate(current_user, request.form.get("deputy", ""), _day("starts_on"), _day("ends_on"))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return render_template("auth/profile.html", token_form=TokenForm(), revoke_form=EmptyForm(),
+                                   new_token=None, **_profile_extras(exc.fields)), 422  # fmt: skip
+        db.session.commit()
+        flash(_("已设置委托"), "success")
+    return redirect(url_for("auth.profile") + "#delegations")
+
+
+@bp.post("/profile/delegations/<int:delegation_id>/cancel")
+@login_required
+def end_delegation(delegation_id: int):
+    """End a delegation early."""
+    if EmptyForm().validate_on_submit():
+        cancel_delegation(current_user, delegation_id)
+        db.session.commit()
+        flash(_("已取消委托"), "info")
+    return redirect(url_for("auth.profile") + "#delegations")
 
 
 @bp.post("/profile/phrases")
@@ -117,7 +167,7 @@ def create_token():
             token_form=form,
             revoke_form=EmptyForm(),
             new_token=None,
-            phrases=phrases_of(current_user),
+            **_profile_extras(),
         ), 422
     token, plain = create_api_token(current_user, form.name.data)
     flash(_("令牌已创建。请立即复制保存，它只显示这一次。"), "success")
@@ -126,7 +176,7 @@ def create_token():
         token_form=TokenForm(formdata=None),
         revoke_form=EmptyForm(),
         new_token=plain,
-        phrases=phrases_of(current_user),
+        **_profile_extras(),
     )
 
 
