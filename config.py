@@ -65,6 +65,16 @@ class Config:
 
     # The timer sweep (APScheduler): `govshare serve` runs it in the web process, `govshare scheduler` alone.
     TIMER_SWEEP_SECONDS = int(os.environ.get("TIMER_SWEEP_SECONDS", "30"))
+    # Notices by e-mail (#15): off without MAIL_SERVER; mails wait in the outbox and are retried until sent
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "govshare@localhost")
+    MAIL_SWEEP_SECONDS = int(os.environ.get("MAIL_SWEEP_SECONDS", "60"))
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
     # Supervision (§26): health probes of data services, and what the overdue/interruption report lists.
     PROBE_INTERVAL_SECONDS = int(os.environ.get("PROBE_INTERVAL_SECONDS", "300"))

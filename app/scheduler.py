@@ -16,6 +16,7 @@ from flask import Flask
 
 from app import clock
 from app.audit.checkpoints import write_checkpoint
+from app.engine import mailer
 from app.engine.runtime import fire_due_timers
 from app.extensions import db
 from app.sharing.services import notify_expiring
@@ -72,6 +73,23 @@ def expiry_notices(app: Flask) -> None:
     _guarded(app, "expiry notices", lambda: _expiry_notices(app))
 
 
+def mail(app: Flask) -> None:
+    """Send the notices waiting in the outbox (retried until the mail server takes them)."""
+    _guarded(app, "mail", mailer.deliver)
+
+
+def _digests(app: Flask) -> None:
+    kept = mailer.queue_digests(clock.local_now().date())
+    db.session.commit()
+    if kept:
+        log.info("daily digests: %s", kept)
+
+
+def digests(app: Flask) -> None:
+    """Each morning: the tasks due today and overdue, to those who chose e-mail (once a day each)."""
+    _guarded(app, "daily digests", lambda: _digests(app))
+
+
 def _add_job(scheduler, app: Flask) -> None:
     scheduler.add_job(
         sweep,
@@ -92,6 +110,13 @@ def _add_job(scheduler, app: Flask) -> None:
     )  # fmt: skip
     scheduler.add_job(
         expiry_notices, "cron", hour=8, args=[app], id="expiry-notices", max_instances=1, coalesce=True
+    )
+    scheduler.add_job(
+        mail, "interval", seconds=app.config["MAIL_SWEEP_SECONDS"], args=[app], id="mail", max_instances=1,
+        coalesce=True,
+    )  # fmt: skip
+    scheduler.add_job(
+        digests, "cron", hour=7, minute=30, args=[app], id="digests", max_instances=1, coalesce=True
     )
     # Daily at 02:00 Beijing time: makes last month's report on the 1st, and catches up after downtime.
     scheduler.add_job(

@@ -36,6 +36,7 @@ ACTION_LABELS = {
     "application.transferred": "转办",
     "task.urged": "催办",
     "delegation.created": "设置委托",
+    "user.notices_set": "设置通知方式",
     "delegation.cancelled": "取消委托",
     "gateway.credential_revoked": "吊销交换网关凭证",
     "message.delivered": "流程消息",

@@ -21,6 +21,7 @@ from app.org.services import (
     delete_phrase,
     deputies_for,
     phrases_of,
+    set_notices,
 )
 from app.redirects import is_local_path
 
@@ -102,6 +103,23 @@ def _day(name: str) -> date | None:
         return date.fromisoformat(request.form.get(name, ""))
     except ValueError:
         return None
+
+
+@bp.post("/profile/notices")
+@login_required
+def notices():
+    """In-app notices only, or by e-mail as well (with a daily digest of due and overdue tasks)."""
+    if EmptyForm().validate_on_submit():
+        try:
+            set_notices(current_user, request.form.get("email", ""), request.form.get("notice_channel", ""))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            for message in exc.fields.values():
+                flash(message, "error")
+        else:
+            db.session.commit()
+            flash(_("已保存通知方式"), "success")
+    return redirect(url_for("auth.profile") + "#notices")
 
 
 @bp.post("/profile/delegations")

@@ -172,6 +172,24 @@ class TaskUrging(db.Model):
     urged_by = relationship("User")
 
 
+class MailOutbox(db.Model):
+    """A notice waiting to be (or already) sent by e-mail: kept until the mail server took it, retried with a
+    growing pause when it is down (#15). `key` makes a mail unique (a user's daily digest once a day)."""
+
+    __tablename__ = "mail_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
 class Notification(db.Model):
     """An in-app message to a user, or to every holder of a role (optionally within one department)."""
 

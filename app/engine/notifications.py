@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, exists, or_
 
 from app import clock
+from app.engine.mailer import mail_notice
 from app.engine.models import Notification, NotificationRead
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
@@ -39,6 +40,7 @@ def send(
     )
     db.session.add(note)
     db.session.flush()
+    mail_notice(note)  # and by e-mail to those who chose it (kept in the outbox, sent by the scheduler)
     return note
 
 

@@ -155,6 +155,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     # Part of the id kept in session cookies: signing out advances it, so a copied cookie stops working.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Notices (#15): "inapp" only, or also by e-mail to `email`
+    email: Mapped[str | None] = mapped_column(String(254))
+    notice_channel: Mapped[str] = mapped_column(String(8), default="inapp", server_default="inapp")
 
     department: Mapped[Department] = relationship(back_populates="users")
     role_rows: Mapped[list[UserRole]] = relationship(

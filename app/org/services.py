@@ -362,3 +362,25 @@ def cancel_delegation(user: User, delegation_id: int) -> Delegation:
         record("delegation.cancelled", actor=user, object_type="delegation", object_id=delegation.id,
                data={"deputy": delegation.deputy.username})  # fmt: skip
     return delegation
+
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+NOTICE_CHANNELS = ("inapp", "email")
+
+
+def set_notices(user: User, email: str, channel: str) -> User:
+    """How the user gets notices (#15): in the application only, or by e-mail as well."""
+    email = (email or "").strip()
+    errors: dict[str, str] = {}
+    if channel not in NOTICE_CHANNELS:
+        errors["notice_channel"] = _("请选择通知方式")
+    if email and (len(email) > 254 or not EMAIL_RE.match(email)):
+        errors["email"] = _("电子邮箱格式不正确")
+    elif channel == "email" and not email:
+        errors["email"] = _("选择邮件通知时请填写电子邮箱")
+    if errors:
+        raise ValidationFailed(_("通知设置有误"), fields=errors)
+    user.email, user.notice_channel = email or None, channel
+    record("user.notices_set", actor=user, object_type="user", object_id=user.id,
+           data={"channel": channel, "email": email or None})  # fmt: skip
+    return user
