@@ -344,6 +344,57 @@ def test_a_model_without_a_layout_is_drawn_and_opens_in_the_modeler(app, live_se
     _shot(analyst, "studio-laid-out")
 
 
+def test_a_provider_transfers_a_request_and_a_deputy_completes_it(app, live_server, browser):
+    """#15 in Chromium: 民政厅 transfers a wrongly routed request to 公安厅 with a reason; 公安厅 sees it with its own
+    due date; the applicant's case shows the transfer; a deputy completes the task while its owner is away."""
+    from app.org.services import create_user
+    from tests.conftest import user
+
+    number, provider_task = _case_at_provider(app)
+    with app.app_context():
+        create_user(username="gat_provider2", display_name="公安厅审核人二",
+                    department_code=user("gat_provider").department.uscc, roles=["provider_clerk"],
+                    password="govshare2026")  # fmt: skip
+        police = user("gat_provider").department_id
+        from app.extensions import db
+
+        db.session.commit()
+    clerk = _page(browser, live_server, "mz_clerk")
+    clerk.goto(f"{live_server}/tasks/{provider_task}")
+    clerk.click("button:text-is('认领')")
+    clerk.select_option("#f-transfer_to", str(police))
+    clerk.fill("#f-transfer_reason", "婚姻登记信息由公安厅户政系统汇集")
+    clerk.click("button:has-text('提交')")
+    clerk.wait_for_selector("text=已办结")
+    _shot(clerk, "transfer-done")
+
+    police_clerk = _page(browser, live_server, "gat_provider")
+    police_clerk.goto(f"{live_server}/tasks?scope=queue")
+    row = police_clerk.locator(f"tr:has-text('{number}')")
+    assert "提供部门授权" in row.inner_text() and "2026-11-16" in row.inner_text()  # its own 10 working days
+    row.locator("button:text-is('认领')").click()
+    police_clerk.goto(f"{live_server}/profile")
+    police_clerk.select_option("#deputy", "gat_provider2")
+    police_clerk.fill("#starts_on", "2026-11-02")
+    police_clerk.fill("#ends_on", "2026-11-06")
+    police_clerk.click("button:has-text('设置委托')")
+    police_clerk.wait_for_selector("text=由 公安厅审核人二 代理")
+
+    deputy = _page(browser, live_server, "gat_provider2")
+    deputy.goto(f"{live_server}/tasks?scope=mine")
+    deputy.click(f"tr:has-text('{number}') >> text=提供部门授权")
+    deputy.check("input[name=granted][value=true]")
+    deputy.click("button:has-text('提交')")
+    deputy.wait_for_selector("text=已办结")
+
+    applicant = _page(browser, live_server, "rst_applicant")
+    applicant.goto(f"{live_server}/applications/{number}")
+    page = applicant.inner_text("main")
+    assert "转办：" in page and "婚姻登记信息由公安厅户政系统汇集" in page
+    assert "公安厅审核人二 代 省公安厅审核人" in page
+    _shot(applicant, "transfer-case")
+
+
 def test_an_analyst_edits_a_procedure_in_the_modeler(app, live_server, browser):
     """bpmn-js Modeler (from npm) draws the draft with its palette; 保存草稿 keeps it on the server."""
     analyst = _page(browser, live_server, "analyst")
