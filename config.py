@@ -87,6 +87,8 @@ class Config:
         "AUDIT_CHECKPOINT_FILE", str(INSTANCE_DIR / "audit-checkpoints.jsonl")
     )
     AUDIT_CHECKPOINT_MINUTES = int(os.environ.get("AUDIT_CHECKPOINT_MINUTES", "15"))
+    # Freshness watch (#17): days of grace beyond a resource's 更新周期 before a §17 quality issue opens, by class
+    FRESHNESS_MARGIN_DAYS = {"base": 1, "topic": 1, "department": 1, "default": 1}
     # The applicant is told this many working days before an authorization expires, and may apply to renew (#14)
     AUTHORIZATION_EXPIRY_NOTICE_DAYS = int(os.environ.get("AUTHORIZATION_EXPIRY_NOTICE_DAYS", "10"))
 

@@ -21,6 +21,7 @@ from app.engine.runtime import fire_due_timers
 from app.extensions import db
 from app.sharing.services import notify_expiring
 from app.supervision.calls import probe_services
+from app.supervision.freshness import watch
 from app.supervision.reports import generate_last_month
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,18 @@ def _expiry_notices(app: Flask) -> None:
 def expiry_notices(app: Flask) -> None:
     """Tell applicants about authorizations ending within the notice period (once each)."""
     _guarded(app, "expiry notices", lambda: _expiry_notices(app))
+
+
+def _freshness() -> None:
+    opened = watch(clock.now())  # commits after each resource it opened an issue for
+    db.session.commit()
+    if opened:
+        log.info("freshness watch: %s quality issues opened", opened)
+
+
+def freshness(app: Flask) -> None:
+    """Data older than its catalog update cycle opens a §17 quality issue (once per resource while open)."""
+    _guarded(app, "freshness watch", _freshness)
 
 
 def mail(app: Flask) -> None:

@@ -10,7 +10,8 @@ from marshmallow import ValidationError as SchemaError
 from app.access import require
 from app.api import api_user, bp
 from app.api.schemas import Input, Output, row_id
-from app.supervision import calls, stats
+from app.extensions import db
+from app.supervision import calls, freshness, stats
 from app.supervision.models import CALL_FLAG_LABELS
 
 TAGS = ["监督"]
@@ -62,6 +63,39 @@ class CallResultOut(Output):
 
     stored = fields.Integer()
     flagged = fields.List(fields.Dict(), metadata={"description": "超出授权的调用：序号、问题代码与说明"})
+
+
+class FreshnessInput(Input):
+    """When one data service's data was last updated."""
+
+    resource_code = fields.String(required=True, validate=validate.Length(1, 64, error="长度应为 1–64"))
+    service = fields.String(required=True, validate=validate.Length(1, 200, error="长度应为 1–200"),
+                            metadata={"description": "数据服务名称"})  # fmt: skip
+    updated_at = fields.AwareDateTime(required=True, validate=lambda moment: _plausible(moment),
+                                      metadata={"description": "ISO 8601，带时区"})  # fmt: skip
+
+
+class FreshnessBatchInput(Input):
+    """Up to 1,000 reports per request."""
+
+    updates = fields.List(fields.Nested(FreshnessInput), required=True,
+                          validate=validate.Length(1, 1000, error="应为 1–1000 条"))  # fmt: skip
+
+
+class FreshnessOut(Output):
+    """How many services were updated."""
+
+    stored = fields.Integer()
+
+
+@bp.post("/services/freshness", tags=TAGS)
+@bp.arguments(FreshnessBatchInput)
+@bp.response(201, FreshnessOut)
+def report_freshness(body: dict):
+    """交换系统报送各数据服务的最近更新时间；超出目录更新周期的自动发起数据质量问题（办法§17）"""
+    stored = freshness.report_updates(api_user(), body["updates"])
+    db.session.commit()
+    return {"stored": stored}
 
 
 @bp.post("/calls", tags=TAGS)

@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "authorization.expiry_notified": "提醒授权即将到期",
     "application.transferred": "转办",
     "task.urged": "催办",
+    "services.freshness_reported": "报送数据更新时间",
     "delegation.created": "设置委托",
     "user.notices_set": "设置通知方式",
     "delegation.cancelled": "取消委托",

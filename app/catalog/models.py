@@ -157,6 +157,8 @@ class DataService(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # when the data behind the service was last updated, as the exchange system reports it (#17 freshness watch)
+    last_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     resource: Mapped[Resource] = relationship(back_populates="services")
 

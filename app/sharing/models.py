@@ -263,10 +263,15 @@ class QualityIssue(db.Model):
     number: Mapped[str] = mapped_column(String(32), unique=True)
     resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"), index=True)
     other_resource_id: Mapped[int | None] = mapped_column(ForeignKey("resource.id"))  # the disagreeing source
-    raised_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    raised_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id")
+    )  # None: the freshness watch
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     description: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), index=True)  # "open", "resolved"
+    source: Mapped[str] = mapped_column(
+        String(16), default="manual", server_default="manual"
+    )  # or "freshness"
     responses: Mapped[dict] = mapped_column(
         JSON, default=dict
     )  # provider department id → {"text", "by", "at"}

@@ -77,3 +77,22 @@ def resolve_quality_issue(issue_id: int, user_id: int | None, conclusion: str) -
     record("quality.resolved", actor=author, object_type="quality_issue", object_id=issue.number,
            data={"conclusion": conclusion})  # fmt: skip
     return issue
+
+
+def raise_stale_data_issue(resource: Resource, description: str) -> QualityIssue:
+    """The freshness watch (#17) opens a §17 quality issue for the provider: no person raised it, so the operator
+    of the provider's platform follows it up (the same procedure as one raised by hand)."""
+    operator = resource.provider.platform.operator
+    issue = QualityIssue(number=_number(), resource_id=resource.id, raised_by_id=None, raised_at=clock.now(),
+                         description=description, status="open", responses={}, source="freshness")  # fmt: skip
+    db.session.add(issue)
+    db.session.flush()
+    record("quality.raised", object_type="quality_issue", object_id=issue.number,
+           data={"resource": resource.code, "source": "freshness"})  # fmt: skip
+    start_instance(PROCESS, business_key=issue.number, data={
+        "issue_id": issue.id, "issue_number": issue.number, "resource_name": resource.name,
+        "provider_department_id": resource.provider_department_id, "joint": False,
+        "other_provider_department_id": None, "operator_department_id": operator.id if operator else None,
+        "raised_at": issue.raised_at.isoformat(),
+    })  # fmt: skip
+    return issue
