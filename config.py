@@ -80,6 +80,8 @@ class Config:
     PROBE_INTERVAL_SECONDS = int(os.environ.get("PROBE_INTERVAL_SECONDS", "300"))
     PROBE_TIMEOUT_SECONDS = 5.0
     SUPERVISION_OVERDUE_DAYS = int(os.environ.get("SUPERVISION_OVERDUE_DAYS", "3"))  # working days past due
+    # Repeat failings (#17): this many authorizations overdue in one month → a §31(二) rectification proposed
+    REPEAT_FAILING_COUNT = int(os.environ.get("REPEAT_FAILING_COUNT", "3"))
     SUPERVISION_OUTAGE_MINUTES = int(os.environ.get("SUPERVISION_OUTAGE_MINUTES", "240"))
 
     # Audit chain checkpoints (§27), appended outside the database by the scheduler (app/audit/checkpoints.py).

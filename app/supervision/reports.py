@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from app import clock
 from app.audit.writer import record
-from app.calendar.deadlines import working_days_overdue
+from app.calendar.deadlines import start_of_day, working_days_overdue
 from app.calendar.services import active_calendar
+from app.clock import SHANGHAI
 from app.engine.models import HumanTask, TaskStatus
 from app.extensions import db
 from app.org.models import Department, User
@@ -55,6 +56,9 @@ class DepartmentIssues:
     department: Department
     overdue: list[tuple[HumanTask, int]] = field(default_factory=list)  # (task, working days overdue)
     outages: list[tuple[calls.Availability, int]] = field(default_factory=list)  # (service, longest minutes)
+    # repeat failings (#17): authorizations that went past due in one month, when they reach REPEAT_FAILING_COUNT
+    repeated: list[HumanTask] = field(default_factory=list)
+    repeated_month: str = ""
 
 
 def overdue_report(now: datetime | None = None, department_ids=None) -> list[DepartmentIssues]:
@@ -90,7 +94,42 @@ def overdue_report(now: datetime | None = None, department_ids=None) -> list[Dep
             provider = item.service.resource.provider
             entry = by_department.setdefault(provider.id, DepartmentIssues(provider))
             entry.outages.append((item, minutes))
+    for department, month, tasks in repeat_failings(now, department_ids):
+        entry = by_department.setdefault(department.id, DepartmentIssues(department))
+        if len(tasks) > len(entry.repeated):
+            entry.repeated, entry.repeated_month = tasks, month
     return sorted(by_department.values(), key=lambda e: e.department.name)
+
+
+def repeat_failings(now: datetime, department_ids=None) -> list[tuple[Department, str, list[HumanTask]]]:
+    """Departments with at least REPEAT_FAILING_COUNT authorizations that went past their deadline within one
+    calendar month (this month or the last), finished late or still open: proposed for a §31(二) rectification,
+    with the cases."""
+    local = now.astimezone(SHANGHAI)
+    this_month = local.date().replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    found = []
+    for start, end in ((last_month, this_month), (this_month, None)):
+        begin = start_of_day(start)
+        finish = start_of_day(end) if end else now
+        query = select(HumanTask).where(
+            HumanTask.spec_name.in_(AUTHORIZATION_STEPS),
+            HumanTask.due_at >= begin,
+            HumanTask.due_at < finish,
+            HumanTask.due_at < now,
+            ((HumanTask.status == TaskStatus.OPEN) | (HumanTask.completed_at > HumanTask.due_at)),
+            HumanTask.status != TaskStatus.CANCELLED,
+        )
+        if department_ids is not None:
+            query = query.where(HumanTask.candidate_department_id.in_(department_ids))
+        by_department: dict[int, list[HumanTask]] = {}
+        for task in db.session.scalars(query.order_by(HumanTask.due_at)):
+            if task.candidate_department_id:
+                by_department.setdefault(task.candidate_department_id, []).append(task)
+        for department_id, tasks in by_department.items():
+            if len(tasks) >= current_app.config["REPEAT_FAILING_COUNT"]:
+                found.append((db.session.get(Department, department_id), start.strftime("%Y-%m"), tasks))
+    return found
 
 
 @dataclass
