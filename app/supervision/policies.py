@@ -20,6 +20,13 @@ def _publish(user: User, _obj) -> bool:
     return oversees_everything(user)
 
 
+@policy("bulletin.view")
+def _bulletin(user: User, _obj) -> bool:
+    """The published §26 monthly reports and the §28 scorecard (通报): every department reads them (§26 定期公布,
+    §28 通报)."""
+    return user.active
+
+
 @policy("audit.view")
 def _audit(user: User, _obj) -> bool:
     """The audit viewer and its export (§27): the 安全审计员 (the whole trail), and the supervisors over their own

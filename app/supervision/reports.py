@@ -261,6 +261,10 @@ def generate_monthly(period: str, *, replace: bool = False, actor: User | None =
         "decisions": figures.decisions, "overdue_open": len(figures.overdue_open),
         "steps": {s: {"finished": f.finished, "on_time": f.on_time, "average_days": f.average_days,
                       "p90_days": f.p90_days} for s, f in figures.steps.items()},
+        # per department, for the 通报 page every department reads (#17): the same figures as the report
+        "departments": [{"department_id": f.department_id, "name": names.get(f.department_id, "—"),
+                         "step": f.label, "finished": f.finished, "on_time": f.on_time, "late": f.late,
+                         "average_days": f.average_days} for f in figures.by_department],
     }  # fmt: skip
     replaced = None
     if existing is None:

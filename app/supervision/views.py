@@ -338,6 +338,30 @@ def monthly_report(period: str):
     return Response(item.html, mimetype="text/html")
 
 
+@bp.route("/bulletin")
+@login_required
+def bulletin():
+    """通报 (#17): the published monthly reports and this year's §28 scorecard, for every department, its own rows
+    highlighted."""
+    require(current_user, "bulletin.view")
+    items = list(db.session.scalars(select(MonthlyReport).order_by(MonthlyReport.period.desc())))
+    chosen = next((i for i in items if i.period == request.args.get("period")), items[0] if items else None)
+    year = clock.local_now().year
+    return render_template("supervision/bulletin.html", items=items, chosen=chosen, year=year,
+                           cards=reports.scorecards(year, None), mine=current_user.department_id)  # fmt: skip
+
+
+@bp.route("/bulletin/<period>")
+@login_required
+def bulletin_report(period: str):
+    """A published monthly report, as kept (printable), for every department."""
+    require(current_user, "bulletin.view")
+    item = db.session.scalar(select(MonthlyReport).where(MonthlyReport.period == period))
+    if item is None:
+        abort(404)
+    return Response(item.html, mimetype="text/html")
+
+
 @bp.route("/scorecard")
 @bp.route("/scorecard.<fmt>")
 @login_required
