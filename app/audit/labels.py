@@ -36,6 +36,8 @@ ACTION_LABELS = {
     "application.transferred": "转办",
     "task.urged": "催办",
     "services.freshness_reported": "报送数据更新时间",
+    "catalog.duty_change": "登记法律或职能变化",
+    "catalog.duty_change_closed": "目录更新时限结束",
     "delegation.created": "设置委托",
     "user.notices_set": "设置通知方式",
     "delegation.cancelled": "取消委托",

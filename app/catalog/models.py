@@ -177,3 +177,21 @@ class SearchTerm(db.Model):
     resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True)
 
     __table_args__ = (Index("ix_search_term_resource", "resource_id"),)
+
+
+class DutyChange(db.Model):
+    """A change of law or of a department's duties (办法§6) that obliges it to update its catalog within the
+    period of bpmn/catalog_upkeep.bpmn (default 15 working days); overdue → §31(一) rectification proposed."""
+
+    __tablename__ = "duty_change"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # "open", "updated", "overdue"
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    department = relationship("Department")

@@ -44,3 +44,14 @@ def _import(user: User, _obj) -> bool:
 @policy("catalog.review_queue")
 def _review_queue(user: User, _obj) -> bool:
     return user.has_role(Role.SUPERVISOR, Role.ADMIN)
+
+
+@policy("catalog.duty_change")
+def _duty_change(user: User, department) -> bool:
+    """A change of law or duties (§6) is recorded by the department's provider clerks, or by the supervisors over
+    its platform for it."""
+    return (
+        _provider_clerk_of(user, department.id)
+        or supervises_platform(user, department.platform_id)
+        or (user.has_role(Role.SUPERVISOR) and oversees_everything(user))
+    )

@@ -19,6 +19,7 @@ from app.audit.writer import record
 from app.catalog import search
 from app.catalog.models import DataItem, DataService, Resource, ResourceStatus, ResourceVersion, VersionStatus
 from app.catalog.rules import check_resource, code_error, code_prefix, may_authorize_directly
+from app.catalog.upkeep import catalog_updated
 from app.catalog.vocab import (
     DATA_TYPES,
     FORMATS,
@@ -283,6 +284,7 @@ def submit_for_review(actor: User, resource: Resource) -> ResourceVersion:
         },
         actor=actor,
     )
+    catalog_updated(resource.provider_department_id, actor)  # a recorded change of duties is met (§6)
     return version
 
 

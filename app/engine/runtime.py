@@ -629,8 +629,7 @@ def deliver_message(
     for instance_id in ids:
         row = locked_instance(instance_id)
         workflow = store.load(row)
-        waiting = {e.name for e in workflow.waiting_events() if "Message" in e.event_type}
-        if name not in waiting:
+        if name not in store.waiting_message_names(workflow):
             continue
         with engine_run(row, actor):
 

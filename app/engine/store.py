@@ -18,6 +18,8 @@ from weakref import WeakKeyDictionary
 import SpiffWorkflow
 from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -172,13 +174,33 @@ def timer_due(value) -> datetime | None:
         return None
 
 
+def _timer_definitions(definition) -> list:
+    """The timer definitions a waiting task listens for: its own, or those of an event-based gateway (which
+    holds its branches' events in one MultipleEventDefinition)."""
+    if isinstance(definition, TimerEventDefinition):
+        return [definition]
+    if isinstance(definition, MultipleEventDefinition):
+        return [d for d in definition.event_definitions if isinstance(d, TimerEventDefinition)]
+    return []
+
+
+def waiting_message_names(workflow: BpmnWorkflow) -> set[str]:
+    """The messages the workflow waits for, including those behind an event-based gateway."""
+    names = set()
+    for task in all_tasks(workflow):
+        if task.state != TaskState.WAITING:
+            continue
+        definition = getattr(task.task_spec, "event_definition", None)
+        definitions = (
+            definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
+        )
+        names |= {d.name for d in definitions if isinstance(d, MessageEventDefinition)}
+    return names
+
+
 def next_timer(workflow: BpmnWorkflow) -> datetime | None:
-    """The earliest due time among the workflow's waiting timers."""
-    dues = [
-        timer_due(event.value)
-        for event in workflow.waiting_events()
-        if "Timer" in event.event_type or "TimeDate" in event.event_type
-    ]
+    """The earliest due time among the workflow's waiting timers (an event-based gateway's too)."""
+    dues = [timer_due(t.internal_data.get("event_value")) for t in waiting_timer_tasks(workflow)]
     dues = [d for d in dues if d is not None]
     return min(dues) if dues else None
 
@@ -191,12 +213,12 @@ def all_tasks(workflow: BpmnWorkflow):
 
 
 def waiting_timer_tasks(workflow: BpmnWorkflow) -> list:
-    """Timer catch events currently waiting."""
+    """Timer catch events currently waiting (and event-based gateways waiting for a timer among other events)."""
     return [
         task
         for task in all_tasks(workflow)
         if task.state == TaskState.WAITING
-        and isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
+        and _timer_definitions(getattr(task.task_spec, "event_definition", None))
     ]
 
 

@@ -8,6 +8,8 @@ from flask_login import current_user, login_required
 
 from app.access import require
 from app.auth.forms import EmptyForm
+from app.catalog.models import DutyChange
+from app.catalog.upkeep import record_duty_change
 from app.db_types import row_id
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
@@ -44,7 +46,27 @@ def department(department_id: int):
     require(current_user, "department.view", dept)
 
     items = rectifications_for(current_user, dept.id)  # §31: visible on the department's page
-    return render_template("org/department.html", dept=dept, rectifications=items, failings=FAILINGS)
+    changes = list(db.session.scalars(
+        db.select(DutyChange).where(DutyChange.department_id == dept.id).order_by(DutyChange.id.desc()).limit(20)))  # fmt: skip
+    return render_template("org/department.html", dept=dept, rectifications=items, failings=FAILINGS,
+                           changes=changes, form=EmptyForm())  # fmt: skip
+
+
+@bp.post("/departments/<int:department_id>/duty-changes")
+@login_required
+def duty_change(department_id: int):
+    """Record a change of law or duties (§6): the catalog update clock starts."""
+    dept = db.session.get(Department, department_id)
+    if dept is None:
+        raise NotFound("部门不存在")
+    if EmptyForm().validate_on_submit():
+        try:
+            change = record_duty_change(current_user, dept, request.form.get("description", ""))
+        except ValidationFailed as exc:
+            flash(exc.fields.get("description", exc.message), "error")
+        else:
+            flash(_("已登记 %(n)s：请在规定时限内更新本部门的资源目录", n=change.number), "success")
+    return redirect(url_for("org.department", department_id=department_id) + "#duty-changes")
 
 
 @bp.route("/users")

@@ -14,6 +14,8 @@ from app import clock
 from app.audit.writer import record
 from app.calendar.deadlines import start_of_day, working_days_overdue
 from app.calendar.services import active_calendar
+from app.catalog.models import DutyChange
+from app.catalog.upkeep import overdue_changes
 from app.clock import SHANGHAI
 from app.engine.models import HumanTask, TaskStatus
 from app.extensions import db
@@ -59,6 +61,8 @@ class DepartmentIssues:
     # repeat failings (#17): authorizations that went past due in one month, when they reach REPEAT_FAILING_COUNT
     repeated: list[HumanTask] = field(default_factory=list)
     repeated_month: str = ""
+    # catalog not updated in time after a change of law or duties (§6): a §31(一) rectification proposed
+    catalog_overdue: list[DutyChange] = field(default_factory=list)
 
 
 def overdue_report(now: datetime | None = None, department_ids=None) -> list[DepartmentIssues]:
@@ -94,6 +98,10 @@ def overdue_report(now: datetime | None = None, department_ids=None) -> list[Dep
             provider = item.service.resource.provider
             entry = by_department.setdefault(provider.id, DepartmentIssues(provider))
             entry.outages.append((item, minutes))
+    for change in overdue_changes(department_ids):
+        by_department.setdefault(
+            change.department_id, DepartmentIssues(change.department)
+        ).catalog_overdue.append(change)
     for department, month, tasks in repeat_failings(now, department_ids):
         entry = by_department.setdefault(department.id, DepartmentIssues(department))
         if len(tasks) > len(entry.repeated):
