@@ -89,6 +89,11 @@ class Config:
         "AUDIT_CHECKPOINT_FILE", str(INSTANCE_DIR / "audit-checkpoints.jsonl")
     )
     AUDIT_CHECKPOINT_MINUTES = int(os.environ.get("AUDIT_CHECKPOINT_MINUTES", "15"))
+    # PDF exports (通报): a CJK font (Debian: fonts-noto-cjk); the first file found is used
+    PDF_FONTS = (
+        ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),  # face 2: Simplified Chinese
+        ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
+    )
     # Freshness watch (#17): days of grace beyond a resource's 更新周期 before a §17 quality issue opens, by class
     FRESHNESS_MARGIN_DAYS = {"base": 1, "topic": 1, "department": 1, "default": 1}
     # The applicant is told this many working days before an authorization expires, and may apply to renew (#14)

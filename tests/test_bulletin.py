@@ -43,3 +43,26 @@ def test_a_provider_clerk_reads_the_published_report_with_its_own_row(app, clien
         as_text=True
     )
     assert client.get("/supervision/monthly/2026-11").status_code == 403  # generating stays the supervisor's
+
+
+def test_the_bulletin_exports_as_a_pdf_in_chinese(app, client, demo_content):
+    """Rendered to PNG (pypdfium2): the page has ink; its text has the Chinese headings and the department."""
+    import pypdfium2 as pdfium
+
+    with app.app_context():
+        at("2026-11-02T10:00:00+08:00")
+        number = services.submit_application(user("rst_applicant"), application_data("婚姻登记信息")).number
+        runtime.complete_task(task(number, "normative_check").id, user("hb_operator"), {"accepted": True})
+        runtime.complete_task(task(number, "provider_authorization").id, user("mz_clerk"), {"granted": True})
+        at("2026-12-01T03:00:00+08:00")
+        reports.generate_last_month()
+        db.session.commit()
+    login(client, "mz_clerk")
+    answer = client.get("/supervision/bulletin.pdf?period=2026-11")
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    document = pdfium.PdfDocument(answer.data)
+    text = document[0].get_textpage().get_text_range()
+    assert "政务信息资源共享 通报 2026-11" in text and "省民政厅" in text and "年度考核情况" in text
+    image = document[0].render(scale=1).to_pil().convert("L")
+    dark = sum(1 for value in image.getdata() if value < 128)
+    assert dark > 1000  # glyphs were drawn (a missing font draws nothing)

@@ -27,6 +27,7 @@ from app.org.models import Department, Platform
 from app.supervision import calls, reports, stats
 from app.supervision.export import table_response
 from app.supervision.models import CALL_FLAG_LABELS, FAILINGS, RECTIFICATION_STATUS_LABELS, MonthlyReport
+from app.supervision.pdf import bulletin_pdf
 from app.supervision.rectification import get_rectification, order_rectification, rectifications_for
 from app.templating import local_datetime
 
@@ -349,6 +350,21 @@ def bulletin():
     year = clock.local_now().year
     return render_template("supervision/bulletin.html", items=items, chosen=chosen, year=year,
                            cards=reports.scorecards(year, None), mine=current_user.department_id)  # fmt: skip
+
+
+@bp.route("/bulletin.pdf")
+@login_required
+def bulletin_export():
+    """The 通报 as a PDF (printable, for circulation)."""
+    require(current_user, "bulletin.view")
+    items = list(db.session.scalars(select(MonthlyReport).order_by(MonthlyReport.period.desc())))
+    chosen = next((i for i in items if i.period == request.args.get("period")), items[0] if items else None)
+    year = clock.local_now().year
+    body = bulletin_pdf(chosen, reports.scorecards(year, None), year, current_user.department_id)
+    name = f"bulletin-{chosen.period if chosen else year}.pdf"
+    return Response(
+        body, mimetype="application/pdf", headers={"Content-Disposition": f"inline; filename={name}"}
+    )
 
 
 @bp.route("/bulletin/<period>")
