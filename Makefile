@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/inbox_bench.py
 	$(BIN)/python bench/decision_bench.py
 	$(BIN)/python bench/gateway_bench.py
+	$(BIN)/python bench/http_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules instance/*.db* .pytest_cache .ruff_cache
