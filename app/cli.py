@@ -73,6 +73,14 @@ def _fail(message: str, fields: dict[str, str] | None = None) -> None:
     sys.exit(1)
 
 
+def _user_named(username: str) -> User:
+    """The user with this username, or a clear error and exit 1."""
+    user = db.session.scalar(db.select(User).where(User.username == username))
+    if user is None:
+        _fail(f"用户不存在：{username}")
+    return user
+
+
 # --- users --------------------------------------------------------------------------------------------
 
 users = click.Group("users", help="Manage users.")
@@ -109,10 +117,7 @@ def users_create(
 @with_appcontext
 def users_token(username: str, name: str):
     """Create an API token for USERNAME and print it (shown only once)."""
-    user = db.session.scalar(db.select(User).where(User.username == username))
-    if user is None:
-        _fail(f"用户不存在：{username}")
-    _token, plain = create_api_token(user, name)
+    _token, plain = create_api_token(_user_named(username), name)
     click.echo(plain)
 
 
@@ -141,9 +146,7 @@ gateway = click.Group("gateway", help="Credentials of exchange gateways (POST /a
 @with_appcontext
 def gateway_issue(name: str, as_user: str):
     """Create a credential for the gateway NAME and print its token (shown only once)."""
-    actor = db.session.scalar(db.select(User).where(User.username == as_user))
-    if actor is None:
-        _fail(f"用户不存在：{as_user}")
+    actor = _user_named(as_user)
     try:
         require(actor, "gateway.manage")
         credential, plain = create_gateway_credential(name, actor)
@@ -172,9 +175,7 @@ def gateway_list():
 @with_appcontext
 def gateway_revoke(credential_id: int, as_user: str):
     """Revoke a gateway credential at once."""
-    actor = db.session.scalar(db.select(User).where(User.username == as_user))
-    if actor is None:
-        _fail(f"用户不存在：{as_user}")
+    actor = _user_named(as_user)
     try:
         require(actor, "gateway.manage")
         revoke_gateway_credential(credential_id, actor)

@@ -19,8 +19,10 @@ from app.engine.validation import (
     NS,
     ROLE_PROPERTY,
     deadline_call,
+    lane_names,
+    property_values,
 )
-from app.org.roles import ROLE_LABELS, Role
+from app.org.roles import role_label
 
 SPIFF = NS["spiffworkflow"]
 
@@ -69,13 +71,6 @@ def _local(tag: str) -> str:
     return etree.QName(tag).localname
 
 
-def _role_word(value: str) -> str:
-    try:
-        return str(ROLE_LABELS[Role(value)])
-    except ValueError:
-        return value
-
-
 @dataclass
 class _Node:
     kind: str
@@ -93,10 +88,7 @@ class _Node:
 
 
 def _nodes(root) -> dict[str, _Node]:
-    lanes = {}
-    for lane in root.iter(f"{{{BPMN}}}lane"):
-        for ref in lane.findall("bpmn:flowNodeRef", NS):
-            lanes[(ref.text or "").strip()] = lane.get("name") or ""
+    lanes = lane_names(root)
     nodes = {}
     for process in root.iter(f"{{{BPMN}}}process"):
         for element in process.iter():
@@ -105,12 +97,7 @@ def _nodes(root) -> dict[str, _Node]:
             kind = _local(element.tag)
             if kind not in KINDS:
                 continue
-            props = {
-                p.get("name"): p.get("value") or ""
-                for p in element.findall(
-                    "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS
-                )
-            }
+            props = property_values(element)
             timer = next((t.text or "" for t in element.iter() if _local(str(t.tag)) in {"timeDate", "timeDuration",
                                                                                         "timeCycle"}), None)  # fmt: skip
             operator = element.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
@@ -222,8 +209,8 @@ def describe(old_source: str, new_source: str) -> list[Change]:
         role_before = before.properties.get(ROLE_PROPERTY) or before.lane
         role_after = after.properties.get(ROLE_PROPERTY) or after.lane
         if after.kind == "userTask" and role_before != role_after:
-            changes.append(Change("changed", element_id, f"{label}候选角色 {_role_word(role_before or '—')} → "
-                                                         f"{_role_word(role_after or '—')}"))  # fmt: skip
+            changes.append(Change("changed", element_id, f"{label}候选角色 {role_label(role_before)} → "
+                                                         f"{role_label(role_after)}"))  # fmt: skip
         for key, word in PROPERTY_WORDS.items():
             if key == ROLE_PROPERTY:
                 continue

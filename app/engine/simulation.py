@@ -30,7 +30,7 @@ from app.engine import store
 from app.engine.operations import sample_result
 from app.engine.scripting import GovShareScriptEngine, RunContext, begin_run, end_run
 from app.engine.validation import FORM_PROPERTY, ROLE_PROPERTY
-from app.org.roles import ROLE_LABELS, Role
+from app.org.roles import role_label
 
 MAX_PATHS = 24
 MAX_STEPS = 30
@@ -68,11 +68,9 @@ SIMULATION_ENGINE = _SimulationEngine()
 
 
 def _role(task) -> str:
-    value = task.task_spec.extensions.get("properties", {}).get(ROLE_PROPERTY) or task.task_spec.lane or ""
-    try:
-        return str(ROLE_LABELS[Role(value)])
-    except ValueError:
-        return value or "—"
+    return role_label(
+        task.task_spec.extensions.get("properties", {}).get(ROLE_PROPERTY) or task.task_spec.lane
+    )
 
 
 def _completions(schema: dict | None) -> list[tuple[str, dict[str, Any]]]:

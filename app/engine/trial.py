@@ -18,8 +18,16 @@ from app.calendar.services import deadline as calendar_deadline
 from app.clock import SHANGHAI
 from app.engine.compare import deadline_of, moment_word
 from app.engine.scripting import bpmn_reminder
-from app.engine.validation import BPMN, DEADLINE_TIMER_PROPERTY, NS, ROLE_PROPERTY, SAMPLE_DAYS, timer_problem
-from app.org.roles import ROLE_LABELS, Role
+from app.engine.validation import (
+    BPMN,
+    DEADLINE_TIMER_PROPERTY,
+    ROLE_PROPERTY,
+    SAMPLE_DAYS,
+    lane_names,
+    property_values,
+    timer_problem,
+)
+from app.org.roles import role_label
 
 START_TIME = time(10, 0)
 
@@ -37,13 +45,6 @@ class TrialRow:
     before: str | None = None  # ISO due time under the deployed model (None: no such timer there)
     after: str | None = None  # under the changed model (None: removed)
     provisional: bool = False  # the due day falls in a year without a loaded holiday arrangement
-
-
-def _role(value: str | None) -> str:
-    try:
-        return str(ROLE_LABELS[Role(value or "")])
-    except ValueError:
-        return value or "—"
 
 
 class _Moments(dict):
@@ -85,10 +86,7 @@ def _evaluate(expression: str, start: str) -> tuple[str | None, bool]:
 
 def _timers(source: str, file: str, start: str) -> dict[tuple[str, str], TrialRow]:
     root = etree.fromstring(source.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True))
-    lanes = {}
-    for lane in root.iter(f"{{{BPMN}}}lane"):
-        for ref in lane.findall("bpmn:flowNodeRef", NS):
-            lanes[(ref.text or "").strip()] = lane.get("name")
+    lanes = lane_names(root)
     tasks = {t.get("id"): t for t in root.iter(f"{{{BPMN}}}userTask")}
     rows = {}
     for event in root.iter(f"{{{BPMN}}}boundaryEvent"):
@@ -96,16 +94,12 @@ def _timers(source: str, file: str, start: str) -> dict[tuple[str, str], TrialRo
         expression = next((t.text for t in event.iter(f"{{{BPMN}}}timeDate")), None)
         if task is None or not expression:
             continue
-        props = {
-            p.get("name"): p.get("value")
-            for p in task.findall(
-                "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS
-            )
-        }
+        props = property_values(task)
         rule = deadline_of(expression)
-        is_deadline = (
-            props.get(DEADLINE_TIMER_PROPERTY) in (None, event.get("id")) and "reminder(" not in expression
-        )
+        is_deadline = (props.get(DEADLINE_TIMER_PROPERTY) or None) in (
+            None,
+            event.get("id"),
+        ) and "reminder(" not in expression
         words = f"{rule[1]} 个工作日，自{moment_word(rule[0])}起" if rule else expression.strip()
         if rule and "reminder(" in expression:
             words = f"到期前提醒（期限 {words}）"
@@ -114,7 +108,7 @@ def _timers(source: str, file: str, start: str) -> dict[tuple[str, str], TrialRo
         due, provisional = _evaluate(expression, start)
         rows[(task.get("id"), event.get("id"))] = TrialRow(
             file=file, step_id=task.get("id"), step=task.get("name") or task.get("id"),
-            role=_role(props.get(ROLE_PROPERTY) or lanes.get(task.get("id"))),
+            role=role_label(props.get(ROLE_PROPERTY) or lanes.get(task.get("id"))),
             timer=event.get("name") or event.get("id"), rule=words, after=due, provisional=provisional,
         )  # fmt: skip
     return rows

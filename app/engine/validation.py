@@ -321,6 +321,20 @@ def _properties(element) -> dict[str, tuple[str, object]]:
     return out
 
 
+def property_values(element) -> dict[str, str]:
+    """An element's spiffworkflow properties: {name: value}."""
+    return {name: value for name, (value, _prop) in _properties(element).items()}
+
+
+def lane_names(root) -> dict[str, str]:
+    """{flow node id: the name of the lane holding it (a role code)} over a BPMN document."""
+    lanes = {}
+    for lane in root.iter(f"{{{BPMN}}}lane"):
+        for ref in lane.findall("bpmn:flowNodeRef", NS):
+            lanes[(ref.text or "").strip()] = lane.get("name") or ""
+    return lanes
+
+
 def _check_file(models: ModelSet, file: str, tree, forms_dir: Path) -> None:
     problems = models.problems
     root = tree.getroot()

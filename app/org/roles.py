@@ -45,6 +45,16 @@ SEPARATED_DUTIES = (Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR)
 ROLE_VALUES = tuple(r.value for r in Role)
 
 
+def role_label(value: str | None) -> str:
+    """A role's Chinese name from its code; an unknown code as it is; "—" for none."""
+    if not value:
+        return "—"
+    try:
+        return str(ROLE_LABELS[Role(value)])
+    except ValueError:
+        return value
+
+
 def parse_role(value: str) -> Role:
     """A Role from its code or its Chinese label; ValueError names the known roles."""
     for role in Role:

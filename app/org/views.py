@@ -107,15 +107,20 @@ def new_user():
     return _user_form(None, {})
 
 
+def _user_or_404(user_id: str) -> User:
+    user_key = row_id(user_id)
+    user = db.session.get(User, user_key) if user_key else None
+    if user is None:
+        raise NotFound(_("用户不存在"))
+    return user
+
+
 @bp.route("/users/<user_id>", methods=["GET", "POST"])
 @login_required
 def edit_user(user_id: str):
     """Change a user's name, department, status or password (the 系统管理员); open sessions end on change."""
     require(current_user, "user.manage")
-    user_key = row_id(user_id)
-    user = db.session.get(User, user_key) if user_key else None
-    if user is None:
-        raise NotFound(_("用户不存在"))
+    user = _user_or_404(user_id)
     if request.method == "POST" and EmptyForm().validate_on_submit():
         try:
             update_user(
@@ -138,10 +143,7 @@ def edit_user(user_id: str):
 def user_roles(user_id: str):
     """A user's roles and API tokens (the 安全保密管理员, 三员分立): roles given, tokens revoked, all audited."""
     require(current_user, "user.roles")
-    user_key = row_id(user_id)
-    user = db.session.get(User, user_key) if user_key else None
-    if user is None:
-        raise NotFound(_("用户不存在"))
+    user = _user_or_404(user_id)
     errors: dict[str, str] = {}
     if request.method == "POST" and EmptyForm().validate_on_submit():
         try:

@@ -34,19 +34,33 @@ def raise_quality_issue(
         raise ValidationFailed(
             _("比对的两个资源须来自不同提供部门"), fields={"other": "须为另一提供部门的资源"}
         )
+    return _open_issue(resource, description.strip(), other, actor, actor.department_id, source="manual")
+
+
+def _open_issue(
+    resource: Resource,
+    description: str,
+    other: Resource | None,
+    actor: User | None,
+    operator_department_id: int | None,
+    source: str,
+) -> QualityIssue:
+    """Keep the issue and start quality_issue.bpmn: the provider corrects, or both providers verify with the
+    platform's operator (`operator_department_id`)."""
     issue = QualityIssue(
         number=_number(), resource_id=resource.id, other_resource_id=other.id if other else None,
-        raised_by_id=actor.id, raised_at=clock.now(), description=description.strip(), status="open", responses={},
+        raised_by_id=actor.id if actor else None, raised_at=clock.now(), description=description, status="open",
+        responses={}, source=source,
     )  # fmt: skip
     db.session.add(issue)
     db.session.flush()
     record("quality.raised", actor=actor, object_type="quality_issue", object_id=issue.number,
-           data={"resource": resource.code, "other": other.code if other else None})  # fmt: skip
+           data={"resource": resource.code, "other": other.code if other else None, "source": source})  # fmt: skip
     start_instance(PROCESS, business_key=issue.number, actor=actor, data={
         "issue_id": issue.id, "issue_number": issue.number, "resource_name": resource.name,
         "provider_department_id": resource.provider_department_id, "joint": other is not None,
         "other_provider_department_id": other.provider_department_id if other else None,
-        "operator_department_id": actor.department_id, "raised_at": issue.raised_at.isoformat(),
+        "operator_department_id": operator_department_id, "raised_at": issue.raised_at.isoformat(),
     })  # fmt: skip
     return issue
 
@@ -83,16 +97,6 @@ def raise_stale_data_issue(resource: Resource, description: str) -> QualityIssue
     """The freshness watch (#17) opens a §17 quality issue for the provider: no person raised it, so the operator
     of the provider's platform follows it up (the same procedure as one raised by hand)."""
     operator = resource.provider.platform.operator
-    issue = QualityIssue(number=_number(), resource_id=resource.id, raised_by_id=None, raised_at=clock.now(),
-                         description=description, status="open", responses={}, source="freshness")  # fmt: skip
-    db.session.add(issue)
-    db.session.flush()
-    record("quality.raised", object_type="quality_issue", object_id=issue.number,
-           data={"resource": resource.code, "source": "freshness"})  # fmt: skip
-    start_instance(PROCESS, business_key=issue.number, data={
-        "issue_id": issue.id, "issue_number": issue.number, "resource_name": resource.name,
-        "provider_department_id": resource.provider_department_id, "joint": False,
-        "other_provider_department_id": None, "operator_department_id": operator.id if operator else None,
-        "raised_at": issue.raised_at.isoformat(),
-    })  # fmt: skip
-    return issue
+    return _open_issue(
+        resource, description, None, None, operator.id if operator else None, source="freshness"
+    )

@@ -65,7 +65,10 @@ def stale_services(now: datetime) -> list[Stale]:
 def watch(now: datetime) -> int:
     """Open one quality issue per stale resource that has no open freshness issue; returns how many."""
     opened = 0
-    for resource_id in sorted({s.resource.id for s in stale_services(now)}):
+    stale_by_resource: dict[int, list[Stale]] = {}
+    for found in stale_services(now):
+        stale_by_resource.setdefault(found.resource.id, []).append(found)
+    for resource_id, stale in sorted(stale_by_resource.items()):
         # Several schedulers: the resource row is locked (SQLite: the write lock) before looking for an open
         # issue, so only one of them opens it.
         begin_write()
@@ -76,7 +79,6 @@ def watch(now: datetime) -> int:
         )  # fmt: skip
         if open_issue is not None:
             continue
-        stale = [s for s in stale_services(now) if s.resource.id == resource_id]
         resource = stale[0].resource
         evidence = "；".join(
             _("%(svc)s 最近更新 %(at)s，已 %(age).1f 天（更新周期 %(cycle)s，允许 %(allowed)d 天）",
