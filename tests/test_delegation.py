@@ -3,6 +3,7 @@ personal notices go to the deputy as well; actions record "代"; the delegation 
 
 from __future__ import annotations
 
+from app.access import can
 from app.audit.models import AuditEvent
 from app.engine import runtime
 from app.engine.notifications import notifications_for
@@ -13,7 +14,8 @@ from tests.conftest import csrf_token, login, user
 from tests.test_sharing import application_data, at, task
 
 
-def test_a_deputy_completes_a_task_while_the_owner_is_away(app, client, demo_content):
+def _claimed_by_the_owner(app) -> tuple[str, str]:
+    """A second provider clerk of 民政厅 (the deputy to be), and a provider task mz_clerk has claimed."""
     with app.app_context():
         create_user(username="mz_clerk2", display_name="民政厅审核人二", department_code=user("mz_clerk").department.uscc,
                     roles=["provider_clerk"], password="govshare2026")  # fmt: skip
@@ -23,6 +25,11 @@ def test_a_deputy_completes_a_task_while_the_owner_is_away(app, client, demo_con
         runtime.complete_task(task(number, "normative_check").id, user("hb_operator"), {"accepted": True})
         provider_task = task(number, "provider_authorization").id
         runtime.claim_task(provider_task, user("mz_clerk"))
+    return number, provider_task
+
+
+def test_a_deputy_completes_a_task_while_the_owner_is_away(app, client, demo_content):
+    number, provider_task = _claimed_by_the_owner(app)
     login(client, "mz_clerk")
     token = csrf_token(client, "/profile")
     wrong = client.post("/profile/delegations", data={"csrf_token": token, "deputy": "gat_provider",
@@ -47,22 +54,12 @@ def test_a_deputy_completes_a_task_while_the_owner_is_away(app, client, demo_con
 
 
 def test_a_delegation_ends_by_itself(app, client, demo_content):
-    with app.app_context():
-        create_user(username="mz_clerk2", display_name="民政厅审核人二", department_code=user("mz_clerk").department.uscc,
-                    roles=["provider_clerk"], password="govshare2026")  # fmt: skip
-        db.session.commit()
-        at("2026-11-02T10:00:00+08:00")
-        number = services.submit_application(user("rst_applicant"), application_data("婚姻登记信息")).number
-        runtime.complete_task(task(number, "normative_check").id, user("hb_operator"), {"accepted": True})
-        provider_task = task(number, "provider_authorization").id
-        runtime.claim_task(provider_task, user("mz_clerk"))
+    number, provider_task = _claimed_by_the_owner(app)
     login(client, "mz_clerk")
     client.post("/profile/delegations", data={"csrf_token": csrf_token(client, "/profile"), "deputy": "mz_clerk2",
                                               "starts_on": "2026-11-02", "ends_on": "2026-11-03"})  # fmt: skip
     with app.app_context():
         at("2026-11-04T09:00:00+08:00")
-        from app.access import can
-
         assert not can(user("mz_clerk2"), "task.complete", runtime.get_task(provider_task))
     deputy = app.test_client()
     login(deputy, "mz_clerk2")

@@ -324,8 +324,22 @@ def monthly():
             else:
                 item = reports.generate_monthly(period, replace=True, actor=current_user)
                 return redirect(url_for("supervision.monthly_report", period=item.period))
+    return render_template("supervision/monthly.html", items=_published()[0], form=form)
+
+
+def _kept_report(period: str) -> Response:
+    """A kept monthly report exactly as published."""
+    item = db.session.scalar(select(MonthlyReport).where(MonthlyReport.period == period))
+    if item is None:
+        abort(404)
+    return Response(item.html, mimetype="text/html")
+
+
+def _published() -> tuple[list[MonthlyReport], MonthlyReport | None]:
+    """The kept monthly reports, newest first, and the one asked for (`?period=`, else the newest)."""
     items = list(db.session.scalars(select(MonthlyReport).order_by(MonthlyReport.period.desc())))
-    return render_template("supervision/monthly.html", items=items, form=form)
+    chosen = next((i for i in items if i.period == request.args.get("period")), items[0] if items else None)
+    return items, chosen
 
 
 @bp.route("/monthly/<period>")
@@ -333,10 +347,7 @@ def monthly():
 def monthly_report(period: str):
     """A kept report as published (printable)."""
     require(current_user, "supervision.publish")
-    item = db.session.scalar(select(MonthlyReport).where(MonthlyReport.period == period))
-    if item is None:
-        abort(404)
-    return Response(item.html, mimetype="text/html")
+    return _kept_report(period)
 
 
 @bp.route("/bulletin")
@@ -345,8 +356,7 @@ def bulletin():
     """通报 (#17): the published monthly reports and this year's §28 scorecard, for every department, its own rows
     highlighted."""
     require(current_user, "bulletin.view")
-    items = list(db.session.scalars(select(MonthlyReport).order_by(MonthlyReport.period.desc())))
-    chosen = next((i for i in items if i.period == request.args.get("period")), items[0] if items else None)
+    items, chosen = _published()
     year = clock.local_now().year
     return render_template("supervision/bulletin.html", items=items, chosen=chosen, year=year,
                            cards=reports.scorecards(year, None), mine=current_user.department_id)  # fmt: skip
@@ -357,8 +367,7 @@ def bulletin():
 def bulletin_export():
     """The 通报 as a PDF (printable, for circulation)."""
     require(current_user, "bulletin.view")
-    items = list(db.session.scalars(select(MonthlyReport).order_by(MonthlyReport.period.desc())))
-    chosen = next((i for i in items if i.period == request.args.get("period")), items[0] if items else None)
+    items, chosen = _published()
     year = clock.local_now().year
     body = bulletin_pdf(chosen, reports.scorecards(year, None), year, current_user.department_id)
     name = f"bulletin-{chosen.period if chosen else year}.pdf"
@@ -372,10 +381,7 @@ def bulletin_export():
 def bulletin_report(period: str):
     """A published monthly report, as kept (printable), for every department."""
     require(current_user, "bulletin.view")
-    item = db.session.scalar(select(MonthlyReport).where(MonthlyReport.period == period))
-    if item is None:
-        abort(404)
-    return Response(item.html, mimetype="text/html")
+    return _kept_report(period)
 
 
 @bp.route("/scorecard")
