@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
-from app.db_types import ROW_ID_MAX, render_item
+from app.db_types import ROW_ID_MAX, json_text, render_item
 from app.extensions import babel, csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -39,6 +39,10 @@ def create_app(config: type | str | None = None) -> Flask:
         for option in ("pool_size", "max_overflow", "pool_pre_ping"):
             options.pop(option, None)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "json_serializer": json_text,
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+    }
     os.makedirs(app.instance_path, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # SpiffWorkflow logs every task state change and APScheduler every run at INFO; the audit trail is the record.

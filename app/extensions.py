@@ -5,7 +5,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.orm import Session
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -24,3 +25,23 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+_HELD = "govshare_held"
+
+
+@event.listens_for(Session, "loaded_as_persistent")
+def _hold_loaded(session: Session, instance) -> None:
+    """Keep every row loaded in a transaction alive until it ends.
+
+    The session's identity map holds objects weakly: a row a service read and let go (an application line
+    read by a form's options, then by each service operation of the same step) was collected and read again
+    from the database, once per caller. Held until the transaction ends, it is read once per transaction (#21).
+    """
+    session.info.setdefault(_HELD, []).append(instance)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _let_go(session: Session, transaction) -> None:
+    # The transaction itself (committed, rolled back or closed), not a savepoint inside it.
+    if transaction.parent is None:
+        session.info.pop(_HELD, None)

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from app import clock
 from app.audit.writer import record
@@ -121,7 +122,16 @@ def user_for_token(plain: str) -> User | None:
     """The active user a bearer token belongs to, or None for an unknown, revoked or inactive one."""
     if not plain.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
+    # One statement for the token, its user and the user's roles (each API call starts here).
+    token = (
+        db.session.execute(
+            db.select(ApiToken)
+            .where(ApiToken.token_hash == _digest(plain))
+            .options(joinedload(ApiToken.user).joinedload(User.role_rows))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if token is None or token.revoked or not token.user.active:
         return None
     now = clock.now()

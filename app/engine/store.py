@@ -2,7 +2,7 @@
 
 Saving serializes the workflow without its spec (stored once per version), derives the status and the
 earliest due timer, materializes human tasks (only the rows that changed), and stores the working-day
-deadlines that timers evaluated so they can be re-armed when the calendar changes.
+provisional deadlines that timers evaluated so they can be re-armed when the calendar is completed.
 """
 
 from __future__ import annotations
@@ -16,14 +16,17 @@ from uuid import UUID
 from weakref import WeakKeyDictionary
 
 import SpiffWorkflow
-from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, event, func
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -99,8 +102,9 @@ def private_copy(row: ProcessInstance) -> BpmnWorkflow:
 def _restore(row: ProcessInstance) -> BpmnWorkflow:
     """The workflow of an instance, restored from its state onto its version's cached spec objects.
 
-    This is BpmnWorkflowConverter.from_dict (SpiffWorkflow 3.2.0, pinned) minus the spec restoration: the
-    spec is parsed once per version instead of being rebuilt from a dict on every load.
+    This is BpmnWorkflowConverter.from_dict (SpiffWorkflow 3.2.0, pinned) minus the spec restoration (the
+    spec is parsed once per version instead of being rebuilt from a dict on every load), with the tasks and
+    subprocesses read by _restore_tasks / _restore_subprocesses.
     """
     if row.serializer_version != SERIALIZER_VERSION:
         raise RuntimeError(
@@ -111,29 +115,156 @@ def _restore(row: ProcessInstance) -> BpmnWorkflow:
     state = decode_state(row.state)
     converter = _converter()
     workflow = BpmnWorkflow(parsed_version.spec, parsed_version.subprocess_specs, deserializing=True)
-    workflow.tasks = converter.mapping_from_dict(state["tasks"], UUID, workflow=workflow)
+    ids: dict[str, UUID] = {}
+    _restore_tasks(state["tasks"], workflow, ids)
     workflow.task_tree = workflow.tasks.get(UUID(state["root"]))
     converter.set_default_attributes(workflow, state)
-    converter.subprocesses_from_dict(state["subprocesses"], workflow)
+    _restore_subprocesses(state["subprocesses"], workflow, workflow, ids)
     workflow.bpmn_events = converter.registry.restore(state.pop("bpmn_events", []))
     workflow.script_engine = SCRIPT_ENGINE  # re-attach after every load (ENGINE-NOTES)
     return workflow
 
 
+# Reading and writing the tasks ourselves (#21): SpiffWorkflow's registry walks every value of every task
+# dict looking for typed objects, and parses each id string once per mention (as an id, a parent, a child).
+# The dicts are exactly those of its TaskConverter (3.2.0, pinned); tests/test_request_path.py compares both
+# ways with the library's own converter on real states. Typed values (dates, events) still go through the
+# registry: internal data, the root's data and each task's changes.
+_TASK_CONVERTER = SERIALIZER.registry.convert_from_dict["Task"].args[0].__self__
+if not isinstance(_TASK_CONVERTER, TaskConverter):
+    raise RuntimeError("SpiffWorkflow's task converter is not the one this store reads and writes")
+_SUB_CONVERTER = SERIALIZER.registry.convert_from_dict["BpmnSubWorkflow"].args[0].__self__
+
+
+def _uuid(ids: dict[str, UUID], text: str) -> UUID:
+    key = ids.get(text)
+    if key is None:
+        key = ids[text] = UUID(text)
+    return key
+
+
+def _restore_tasks(dicts: dict[str, dict], workflow, ids: dict[str, UUID]) -> None:
+    """TaskConverter.from_dict for every task of one (sub)workflow, parents before children as stored."""
+    restore = SERIALIZER.registry.restore
+    task_class = _TASK_CONVERTER.target_class
+    specs = workflow.spec.task_specs
+    events = workflow.top_workflow.event_manager
+    workflow.tasks = {}  # each Task registers itself here
+    for item in dicts.values():
+        spec = specs.get(item["task_spec"])
+        task = task_class(workflow, spec, state=item["state"], id=_uuid(ids, item["id"]))
+        task._parent = _uuid(ids, item["parent"]) if item["parent"] is not None else None
+        task._children = [_uuid(ids, child) for child in item["children"]]
+        task.last_state_change = item["last_state_change"]
+        task.triggered = item["triggered"]
+        task.internal_data = restore(item["internal_data"]) if item["internal_data"] else {}
+        if isinstance(spec, CatchingEvent) and task.has_state(TaskState.WAITING):
+            events.add_task(task)
+        delta = item.get("delta")
+        parent = workflow.tasks.get(task._parent) if task._parent is not None else None
+        if delta and parent is not None:
+            data = DeepMerge.merge({}, parent.data)
+            updates = delta.get("updates")
+            if updates:
+                data.update(restore(updates))
+            for key in delta.get("deletions", ()):
+                data.pop(key, None)
+        else:
+            data = restore(item["data"])
+        task.data = data
+
+
+def _restore_subprocesses(dicts: dict[str, dict], workflow, top, ids: dict[str, UUID]) -> None:
+    """BpmnWorkflowConverter.subprocesses_from_dict: each subprocess under the task that started it."""
+    for task in list(workflow.tasks.values()):
+        if not isinstance(task.task_spec, SubWorkflowTask) or str(task.id) not in dicts:
+            continue
+        item = dicts.pop(str(task.id))
+        sub = _SUB_CONVERTER.target_class(
+            top.subprocess_specs.get(task.task_spec.spec), task.id, top, deserializing=True
+        )
+        _restore_tasks(item["tasks"], sub, ids)
+        sub.task_tree = sub.tasks.get(_uuid(ids, item["root"]))
+        _SUB_CONVERTER.set_default_attributes(sub, item)
+        top.subprocesses[task.id] = sub
+        sub.completed_event.connect(task.task_spec._on_subworkflow_completed, task)
+        _restore_subprocesses(dicts, sub, top, ids)
+
+
+def _task_dicts(workflow, names: dict[UUID, str]) -> dict[str, dict]:
+    """TaskConverter.to_dict (with its typename) for every task of one (sub)workflow."""
+    convert = SERIALIZER.registry.convert
+    tasks = workflow.tasks
+    dicts = {}
+    for key, task in tasks.items():
+        name = names.get(key) or names.setdefault(key, str(key))
+        parent = tasks.get(task._parent) if task._parent is not None else None
+        if parent is None:
+            data, delta = task.data, {}
+        else:
+            data = {}
+            delta = {
+                "updates": DeepMerge.get_updated_keys(parent.data, task.data),
+                "deletions": DeepMerge.get_deleted_keys(parent.data, task.data),
+            }
+        dicts[name] = {
+            "id": name,
+            "parent": (names.get(task._parent) or names.setdefault(task._parent, str(task._parent)))
+            if parent is not None
+            else None,
+            "children": [names.get(child) or names.setdefault(child, str(child)) for child in task._children],
+            "last_state_change": task.last_state_change,
+            "state": task._state,
+            "task_spec": task.task_spec.name,
+            "triggered": task.triggered,
+            "internal_data": convert(task.internal_data),
+            "data": data,
+            "delta": delta,
+            "typename": "Task",
+        }
+    return dicts
+
+
+def _workflow_dict(workflow, names: dict[UUID, str]) -> dict:
+    """WorkflowConverter.to_dict: the attributes a workflow and each subprocess share."""
+    registry = SERIALIZER.registry
+    return {
+        "data": registry.convert(registry.clean(workflow.data)),
+        "correlations": workflow.correlations,
+        "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+        "success": workflow.success,
+        "completed": workflow.completed,
+        "tasks": _task_dicts(workflow, names),
+        "root": str(workflow.task_tree.id),
+    }
+
+
+def state_of(workflow: BpmnWorkflow) -> dict:
+    """The workflow's state without the spec: BpmnWorkflowConverter.to_dict minus the specs."""
+    names: dict[UUID, str] = {}
+    state = _workflow_dict(workflow, names)
+    state["subprocesses"] = {
+        str(key): {**_workflow_dict(sub, names), "parent_task_id": str(sub.parent_task_id),
+                   "spec": sub.spec.name, "typename": "BpmnSubWorkflow"}
+        for key, sub in workflow.subprocesses.items()
+    }  # fmt: skip
+    state["bpmn_events"] = SERIALIZER.registry.convert(workflow.bpmn_events)
+    return state
+
+
 def dump(workflow: BpmnWorkflow) -> bytes:
-    """The workflow's state without the spec (BpmnWorkflowConverter.to_dict minus the specs), encoded."""
-    converter = _converter()
-    state = WorkflowConverter.to_dict(converter, workflow)
-    state["subprocesses"] = converter.mapping_to_dict(workflow.subprocesses)
-    state["bpmn_events"] = converter.registry.convert(workflow.bpmn_events)
-    return encode_state(state)
+    """The workflow's state without the spec, encoded."""
+    return encode_state(state_of(workflow), final=workflow.is_completed())
 
 
-def encode_state(state: dict) -> bytes:
-    """JSON, zlib-compressed (a 7 KB state stores as about 1.4 KB: smaller rows, less to write)."""
-    return zlib.compress(
-        json.dumps(state, ensure_ascii=False, separators=(",", ":"), default=str).encode(), 1
-    )
+def encode_state(state: dict, *, final: bool = False) -> bytes:
+    """JSON, zlib-compressed (a 7 KB state stores as about 1.4 KB: smaller rows, less to write).
+
+    A running instance's state is rewritten at every step: the fastest level. A finished one is written once
+    and kept: the best level (share_application's 34 KB final state: 4.9 KB at level 1, 4.2 KB at level 9,
+    for 0.25 ms more, once; bench/http_bench.py reports the growth)."""
+    raw = json.dumps(state, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    return zlib.compress(raw, 9 if final else 1)
 
 
 def decode_state(blob: bytes | str) -> dict:
@@ -384,14 +515,21 @@ def find_task(workflow: BpmnWorkflow, task_id: str):
 
 
 def _store_timer_deadlines(row: ProcessInstance, workflow: BpmnWorkflow) -> None:
-    """Persist the deadlines that waiting timers evaluated in this run (subject "timer", "<instance>/<task>"),
-    so that they can be recomputed and re-armed when the calendar changes."""
+    """Persist the provisional deadlines that waiting timers evaluated in this run (subject "timer",
+    "<instance>/<task>"), so that they are recomputed and re-armed when the missing year's calendar is imported.
+
+    Only provisional ones: nothing else ever reads a timer's stored deadline (the recomputation takes the
+    provisional rows), and the deadline a task is held to is on its own row (due_at, due_date, deadline_days,
+    calendar_version). Storing the others cost a row and two index entries per timer for nobody (#21)."""
+    run_deadlines = current_run().deadlines
+    if not any(deadline.provisional for deadline in run_deadlines.values()):
+        return
     waiting = {str(t.id) for t in waiting_timer_tasks(workflow)}
     store_deadlines(
         [
             ("timer", f"{row.id}/{task_id}", deadline)
-            for task_id, deadline in current_run().deadlines.items()
-            if task_id in waiting
+            for task_id, deadline in run_deadlines.items()
+            if task_id in waiting and deadline.provisional
         ]
     )
 
