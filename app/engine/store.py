@@ -151,6 +151,9 @@ def _restore_tasks(dicts: dict[str, dict], workflow, ids: dict[str, UUID]) -> No
     events = workflow.top_workflow.event_manager
     workflow.tasks = {}  # each Task registers itself here
     for item in dicts.values():
+        if item.get("typename") != "Task":  # not a dict this store writes: the library reads it
+            restore(item, workflow=workflow)
+            continue
         spec = specs.get(item["task_spec"])
         task = task_class(workflow, spec, state=item["state"], id=_uuid(ids, item["id"]))
         task._parent = _uuid(ids, item["parent"]) if item["parent"] is not None else None
@@ -180,12 +183,15 @@ def _restore_subprocesses(dicts: dict[str, dict], workflow, top, ids: dict[str, 
         if not isinstance(task.task_spec, SubWorkflowTask) or str(task.id) not in dicts:
             continue
         item = dicts.pop(str(task.id))
-        sub = _SUB_CONVERTER.target_class(
-            top.subprocess_specs.get(task.task_spec.spec), task.id, top, deserializing=True
-        )
-        _restore_tasks(item["tasks"], sub, ids)
-        sub.task_tree = sub.tasks.get(_uuid(ids, item["root"]))
-        _SUB_CONVERTER.set_default_attributes(sub, item)
+        if item.get("typename") == "BpmnSubWorkflow":
+            sub = _SUB_CONVERTER.target_class(
+                top.subprocess_specs.get(task.task_spec.spec), task.id, top, deserializing=True
+            )
+            _restore_tasks(item["tasks"], sub, ids)
+            sub.task_tree = sub.tasks.get(_uuid(ids, item["root"]))
+            _SUB_CONVERTER.set_default_attributes(sub, item)
+        else:  # not a dict this store writes: the library reads it
+            sub = SERIALIZER.registry.restore(item, task=task, top_workflow=top)
         top.subprocesses[task.id] = sub
         sub.completed_event.connect(task.task_spec._on_subworkflow_completed, task)
         _restore_subprocesses(dicts, sub, top, ids)
