@@ -8,12 +8,12 @@ full garbage collections no longer walk them on every request (measured by bench
 import gc
 import logging
 
+from app.engine.registry import latest_versions, parsed
+
 
 def post_worker_init(worker) -> None:
     app = worker.wsgi
     try:
-        from app.engine.registry import latest_versions, parsed
-
         with app.app_context():
             for version in latest_versions():
                 parsed(version)

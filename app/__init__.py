@@ -32,17 +32,13 @@ def create_app(config: type | str | None = None) -> Flask:
     app.config.from_object(config)
     if hasattr(config, "check"):
         config.check()
+    options = {"json_serializer": json_text, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Pool sizing and pre-ping are for a PostgreSQL server; a SQLite file cannot drop the connection, and
         # a ping would cost a statement per transaction. SQLite uses SQLAlchemy's own pool choice.
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
         for option in ("pool_size", "max_overflow", "pool_pre_ping"):
             options.pop(option, None)
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-        "json_serializer": json_text,
-        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-    }
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     os.makedirs(app.instance_path, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # SpiffWorkflow logs every task state change and APScheduler every run at INFO; the audit trail is the record.

@@ -151,9 +151,6 @@ def _restore_tasks(dicts: dict[str, dict], workflow, ids: dict[str, UUID]) -> No
     events = workflow.top_workflow.event_manager
     workflow.tasks = {}  # each Task registers itself here
     for item in dicts.values():
-        if item.get("typename") != "Task":  # not a dict this store writes: the library reads it
-            restore(item, workflow=workflow)
-            continue
         spec = specs.get(item["task_spec"])
         task = task_class(workflow, spec, state=item["state"], id=_uuid(ids, item["id"]))
         task._parent = _uuid(ids, item["parent"]) if item["parent"] is not None else None
@@ -183,27 +180,24 @@ def _restore_subprocesses(dicts: dict[str, dict], workflow, top, ids: dict[str, 
         if not isinstance(task.task_spec, SubWorkflowTask) or str(task.id) not in dicts:
             continue
         item = dicts.pop(str(task.id))
-        if item.get("typename") == "BpmnSubWorkflow":
-            sub = _SUB_CONVERTER.target_class(
-                top.subprocess_specs.get(task.task_spec.spec), task.id, top, deserializing=True
-            )
-            _restore_tasks(item["tasks"], sub, ids)
-            sub.task_tree = sub.tasks.get(_uuid(ids, item["root"]))
-            _SUB_CONVERTER.set_default_attributes(sub, item)
-        else:  # not a dict this store writes: the library reads it
-            sub = SERIALIZER.registry.restore(item, task=task, top_workflow=top)
+        sub = _SUB_CONVERTER.target_class(
+            top.subprocess_specs.get(task.task_spec.spec), task.id, top, deserializing=True
+        )
+        _restore_tasks(item["tasks"], sub, ids)
+        sub.task_tree = sub.tasks.get(_uuid(ids, item["root"]))
+        _SUB_CONVERTER.set_default_attributes(sub, item)
         top.subprocesses[task.id] = sub
         sub.completed_event.connect(task.task_spec._on_subworkflow_completed, task)
         _restore_subprocesses(dicts, sub, top, ids)
 
 
-def _task_dicts(workflow, names: dict[UUID, str]) -> dict[str, dict]:
+def _task_dicts(workflow) -> dict[str, dict]:
     """TaskConverter.to_dict (with its typename) for every task of one (sub)workflow."""
     convert = SERIALIZER.registry.convert
     tasks = workflow.tasks
+    names = {key: str(key) for key in tasks}  # each id written once, though mentioned up to three times
     dicts = {}
     for key, task in tasks.items():
-        name = names.get(key) or names.setdefault(key, str(key))
         parent = tasks.get(task._parent) if task._parent is not None else None
         if parent is None:
             data, delta = task.data, {}
@@ -213,12 +207,10 @@ def _task_dicts(workflow, names: dict[UUID, str]) -> dict[str, dict]:
                 "updates": DeepMerge.get_updated_keys(parent.data, task.data),
                 "deletions": DeepMerge.get_deleted_keys(parent.data, task.data),
             }
-        dicts[name] = {
-            "id": name,
-            "parent": (names.get(task._parent) or names.setdefault(task._parent, str(task._parent)))
-            if parent is not None
-            else None,
-            "children": [names.get(child) or names.setdefault(child, str(child)) for child in task._children],
+        dicts[names[key]] = {
+            "id": names[key],
+            "parent": names[task._parent] if parent is not None else None,
+            "children": [names.get(child) or str(child) for child in task._children],
             "last_state_change": task.last_state_change,
             "state": task._state,
             "task_spec": task.task_spec.name,
@@ -231,7 +223,7 @@ def _task_dicts(workflow, names: dict[UUID, str]) -> dict[str, dict]:
     return dicts
 
 
-def _workflow_dict(workflow, names: dict[UUID, str]) -> dict:
+def _workflow_dict(workflow) -> dict:
     """WorkflowConverter.to_dict: the attributes a workflow and each subprocess share."""
     registry = SERIALIZER.registry
     return {
@@ -240,18 +232,17 @@ def _workflow_dict(workflow, names: dict[UUID, str]) -> dict:
         "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
         "success": workflow.success,
         "completed": workflow.completed,
-        "tasks": _task_dicts(workflow, names),
+        "tasks": _task_dicts(workflow),
         "root": str(workflow.task_tree.id),
     }
 
 
 def state_of(workflow: BpmnWorkflow) -> dict:
     """The workflow's state without the spec: BpmnWorkflowConverter.to_dict minus the specs."""
-    names: dict[UUID, str] = {}
-    state = _workflow_dict(workflow, names)
+    state = _workflow_dict(workflow)
     state["subprocesses"] = {
-        str(key): {**_workflow_dict(sub, names), "parent_task_id": str(sub.parent_task_id),
-                   "spec": sub.spec.name, "typename": "BpmnSubWorkflow"}
+        str(key): {**_workflow_dict(sub), "parent_task_id": str(sub.parent_task_id), "spec": sub.spec.name,
+                   "typename": "BpmnSubWorkflow"}
         for key, sub in workflow.subprocesses.items()
     }  # fmt: skip
     state["bpmn_events"] = SERIALIZER.registry.convert(workflow.bpmn_events)
