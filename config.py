@@ -59,6 +59,11 @@ class Config:
     # Only testing and demo set this: lets tests and the API move the one clock.
     ALLOW_CLOCK_OVERRIDE = False
 
+    # Model code (scripts, conditions, timers, decision cells) runs in the sandbox with this budget per
+    # evaluation; past it the case gets an incident, the studio a validation problem (app/engine/sandbox.py).
+    EXPRESSION_MAX_STEPS = int(os.environ.get("EXPRESSION_MAX_STEPS", "200000"))
+    EXPRESSION_MAX_SECONDS = float(os.environ.get("EXPRESSION_MAX_SECONDS", "1.0"))
+
     # 国家共享平台 (§18): where cross-province requests are forwarded; empty = the operator forwards by hand.
     NATIONAL_PLATFORM_ENDPOINT = os.environ.get("NATIONAL_PLATFORM_ENDPOINT", "")
     NATIONAL_PLATFORM_TIMEOUT = 10

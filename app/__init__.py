@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
 from app.db_types import ROW_ID_MAX, json_text, render_item
+from app.engine import sandbox
 from app.extensions import babel, csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -45,6 +46,7 @@ def create_app(config: type | str | None = None) -> Flask:
     for name in ("spiff", "spiff.task", "spiff.workflow", "spiff.metrics", "apscheduler"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
+    sandbox.configure(app.config["EXPRESSION_MAX_STEPS"], app.config["EXPRESSION_MAX_SECONDS"])
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, render_item=render_item)
     csrf.init_app(app)

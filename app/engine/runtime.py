@@ -8,7 +8,6 @@ people completing the same task must end with one success and one clear conflict
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,7 +16,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -33,7 +31,7 @@ from app.engine.models import HumanTask, Incident, InstanceStatus, ProcessInstan
 from app.engine.notifications import send
 from app.engine.policies import is_candidate
 from app.engine.registry import latest_version_key, parsed_by_id
-from app.engine.scripting import INJECTED, RunContext, begin_run, end_run
+from app.engine.scripting import INJECTED, RunContext, begin_run, end_run, failure_message
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.org.models import User
@@ -77,31 +75,6 @@ def _attempt(step: Callable[[], None]) -> Exception | None:
     return None
 
 
-_EXPRESSION = re.compile(r"Error evaluating expression '(.*?)'", re.S)
-
-
-def _incident_message(err: Exception) -> str:
-    """The failure as an administrator reads it: in Chinese, with the expression and the real error.
-
-    SpiffWorkflow wraps what a script or expression raised in an English WorkflowTaskException (the real
-    error is the exception it was raised during)."""
-    text = str(err)
-    if any("\u4e00" <= char <= "\u9fff" for char in text):  # our own operations already speak Chinese
-        return text
-    original: BaseException = err
-    while isinstance(original, SpiffWorkflowException) and (original.__cause__ or original.__context__):
-        original = original.__cause__ or original.__context__
-    expression = _EXPRESSION.search(text)
-    where = f"计算表达式 {expression.group(1)} 时出错" if expression else "执行脚本时出错"
-    if isinstance(original, NameError) and original.name:
-        reason = f"流程数据中没有 {original.name}（字段名写错，或此前的步骤没有给出它）"
-    elif original is not err:
-        reason = f"{type(original).__name__}: {original}"
-    else:
-        reason = text
-    return f"{where}：{reason}"
-
-
 def _record_incident(row: ProcessInstance, workflow, err: Exception, actor: User | None) -> Incident:
     """Record a failure with the real error and the failed task. Nothing is lost: the state up to the failure
     is saved with the instance and the failed task can be retried."""
@@ -112,7 +85,7 @@ def _record_incident(row: ProcessInstance, workflow, err: Exception, actor: User
         task_id=str(task.id) if task is not None else None,
         task_name=(task.task_spec.bpmn_name or task.task_spec.bpmn_id) if task is not None else None,
         error_type=type(err).__name__,
-        message=_incident_message(err)[:4000],
+        message=failure_message(err)[:4000],
         created_at=clock.now(),
     )
     db.session.add(incident)

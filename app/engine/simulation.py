@@ -28,7 +28,7 @@ from SpiffWorkflow.util.task import TaskState
 from app import clock
 from app.engine import store
 from app.engine.operations import sample_result
-from app.engine.scripting import GovShareScriptEngine, RunContext, begin_run, end_run
+from app.engine.scripting import GovShareScriptEngine, RunContext, begin_run, end_run, failure_message
 from app.engine.validation import FORM_PROPERTY, ROLE_PROPERTY
 from app.org.roles import role_label
 
@@ -172,7 +172,7 @@ def _run(
             )
             path.outcome = "等待 " + "、".join(waiting) if waiting else "停止（没有可办理的步骤）"
     except Exception as err:  # noqa: BLE001 (a test run reports what would become an incident)
-        path.outcome = f"出错：{type(err).__name__}: {err}"
+        path.outcome = f"出错：{failure_message(err)}"
         path.ok = False
     return path, counts
 

@@ -8,7 +8,6 @@ chosen start. Expressions that fail validation are left out: the validation repo
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -16,6 +15,7 @@ from lxml import etree
 
 from app.calendar.services import deadline as calendar_deadline
 from app.clock import SHANGHAI
+from app.engine import sandbox
 from app.engine.compare import deadline_of, moment_word
 from app.engine.scripting import bpmn_reminder
 from app.engine.validation import (
@@ -48,40 +48,37 @@ class TrialRow:
 
 
 class _Moments(dict):
-    def __init__(self, start: str, flags: dict):
-        super().__init__()
-        self.start = start
-        self.flags = flags
+    """Process data as the trial sees it: every moment (`*_at`) is the chosen start, `*_days` a sample."""
 
     def __missing__(self, name: str):
-        if name == "deadline":
-            return self._deadline
-        if name == "reminder":
-            return bpmn_reminder
-        if name == "now_iso":
-            return lambda: self.start
         if name.endswith("_at"):
             return self.start
         if name.endswith("_days"):
             return SAMPLE_DAYS
-        raise NameError(name)
+        raise KeyError(name)  # the functions, the sandbox's guards and builtins
 
-    def _deadline(self, event_at, days, rule=None):
-        result = calendar_deadline(datetime.fromisoformat(str(event_at)), int(days), rule)
-        self.flags["provisional"] = self.flags.get("provisional", False) or result.provisional
-        return result.timer_value()
+    def __init__(self, start: str):
+        super().__init__()
+        self.start = start
 
 
 def _evaluate(expression: str, start: str) -> tuple[str | None, bool]:
     if timer_problem(expression) is not None:
         return None, False
-    flags: dict = {}
+    provisional = False
+
+    def trial_deadline(event_at, days, rule=None):
+        nonlocal provisional
+        result = calendar_deadline(datetime.fromisoformat(str(event_at)), int(days), rule)
+        provisional = provisional or result.provisional
+        return result.timer_value()
+
+    functions = {"deadline": trial_deadline, "reminder": bpmn_reminder, "now_iso": lambda: start}
     try:
-        tree = compile(ast.parse(expression.strip(), mode="eval"), "<timer>", "eval")
-        value = eval(tree, {"__builtins__": {}}, _Moments(start, flags))  # noqa: S307 (checked as at validation)
+        value = sandbox.evaluate(expression, _Moments(start), functions)
     except Exception:  # noqa: BLE001 (the validation report names a failing expression)
         return None, False
-    return str(value), bool(flags.get("provisional"))
+    return str(value), provisional
 
 
 def _timers(source: str, file: str, start: str) -> dict[tuple[str, str], TrialRow]:

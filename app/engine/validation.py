@@ -25,6 +25,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from app.calendar.deadlines import MAX_DAYS, parse_rule
+from app.engine import sandbox
 from app.engine.operations import known_operations
 from app.org.roles import ROLE_VALUES
 
@@ -94,75 +95,24 @@ def _element_at_line(tree, line: int) -> str | None:
     return best
 
 
-# SpiffWorkflow runs scripts with plain eval/exec (ENGINE-NOTES: no sandbox). Deploying is a privileged act
-# and models are reviewed; on top of that, what a process model never needs is refused at validation, so an
-# uploaded model cannot reach the machine through the obvious doors. (Not a sandbox: a lint for reviewers.)
-_FORBIDDEN_NAMES = frozenset(
-    {"eval", "exec", "compile", "open", "input", "breakpoint", "globals", "locals", "vars", "getattr",
-     "setattr", "delattr", "memoryview", "exit", "quit", "help"}
-)  # fmt: skip
-
-
-def _membership_tests(tree: ast.AST) -> set[int]:
-    """ids of the `globals` names in `'field' in globals()` — how a model asks whether optional task data
-    exists (the task data are the script's globals) — the one use of globals() a model needs."""
-    allowed = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Compare) and all(isinstance(op, ast.In | ast.NotIn) for op in node.ops):
-            for value in node.comparators:
-                if (
-                    isinstance(value, ast.Call)
-                    and isinstance(value.func, ast.Name)
-                    and value.func.id == "globals"
-                    and not value.args
-                ):
-                    allowed.add(id(value.func))
-    return allowed
-
-
-def _unsafe(tree: ast.AST) -> tuple[int, str] | None:
-    """The first construct a process script may not use: (line within the code, what), or None."""
-    membership = _membership_tests(tree)
-    for node in ast.walk(tree):
-        if id(node) in membership:
-            continue
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            return node.lineno, "不允许 import（流程脚本只能使用流程数据和内置函数）"
-        if isinstance(node, ast.Attribute) and node.attr.startswith("__"):
-            return node.lineno, f"不允许访问双下划线属性 {node.attr}"
-        if isinstance(node, ast.Name) and (node.id.startswith("__") or node.id in _FORBIDDEN_NAMES):
-            return node.lineno, f"不允许使用 {node.id}"
-        if isinstance(node, ast.Global | ast.Nonlocal):
-            return node.lineno, "不允许 global/nonlocal"
-    return None
-
-
 def _check_python(
     problems: list[Problem], file: str, element, code: str | None, mode: str, what: str
 ) -> None:
+    """Every construct the sandbox refuses in a script or expression of `element`, each located at its line
+    (a script's line N is N-1 lines below the element's own line)."""
     if code is None or not code.strip():
         if mode == "eval":
             problems.append(Problem(file, element.sourceline, _element_id(element), f"{what}为空"))
         return
-    try:
-        tree = ast.parse(code.strip() if mode == "eval" else code, mode=mode)
-    except SyntaxError as err:
-        offset = (err.lineno or 1) - 1 if mode == "exec" else 0
+    for violation in sandbox.violations(code, mode):
+        offset = violation.line - 1 if mode == "exec" else 0
         problems.append(
             Problem(
                 file,
                 (element.sourceline or 0) + offset,
                 _element_id(element),
-                f"{what}不是有效的 Python：{err.msg}（{code.strip().splitlines()[0][:60]!r}）",
+                f"{what}{violation.message}（{code.strip().splitlines()[0][:60]!r}）",
             )
-        )
-        return
-    unsafe = _unsafe(tree)
-    if unsafe is not None:
-        line, message = unsafe
-        offset = line - 1 if mode == "exec" else 0
-        problems.append(
-            Problem(file, (element.sourceline or 0) + offset, _element_id(element), f"{what}{message}")
         )
 
 
@@ -228,8 +178,8 @@ class _SampleData(dict):
     """Process data as a timer sees it: *_at a moment, *_days a number; any other name is unknown."""
 
     def __missing__(self, name: str) -> Any:
-        if name in _SAMPLE_FUNCTIONS:
-            return _SAMPLE_FUNCTIONS[name]
+        if name in _SAMPLE_FUNCTIONS or name.startswith("_") or name in sandbox.BUILTINS or name == "globals":
+            raise KeyError(name)  # the sandbox's functions, guards and builtins
         if name.endswith("_at"):
             return SAMPLE_MOMENT
         if name.endswith("_days"):
@@ -241,15 +191,16 @@ class _SampleData(dict):
 
 def timer_problem(expression: str | None) -> str | None:
     """What is wrong with a timeDate expression on sample data (unknown names, wrong argument types,
-    unknown rules, a result that is not a time with an offset), or None."""
+    unknown rules, a result that is not a time with an offset), or None. Evaluated in the sandbox, as a case
+    would evaluate it."""
     try:
-        result = eval(
-            compile((expression or "").strip(), "<timer>", "eval"), {"__builtins__": {}}, _SampleData()
-        )  # noqa: S307
+        result = sandbox.evaluate(expression or "", _SampleData(), _SAMPLE_FUNCTIONS)
         _sample_moment(result, "的结果")
     except _TimerProblem as problem:
         text = str(problem)
         return text if text.startswith("中") or text.startswith("的") else f"：{text}"
+    except sandbox.SandboxError as err:
+        return f"：{err}"
     except Exception as err:  # what the expression itself raises on sample data
         return f"在示例数据上出错：{type(err).__name__}: {err}"
     return None
@@ -607,11 +558,11 @@ def _entry_problem(text: str) -> str | None:
         return None
     for candidate in (text, f"v {text}"):
         try:
-            tree = ast.parse(candidate, mode="eval")
+            ast.parse(candidate, mode="eval")
         except SyntaxError:
             continue
-        unsafe = _unsafe(tree)
-        return unsafe[1] if unsafe else None
+        refused = sandbox.violations(candidate, "eval")
+        return "；".join(v.message for v in refused) if refused else None
     return "不是有效的表达式"
 
 
@@ -652,9 +603,10 @@ def _load_decisions(models: ModelSet, path: Path) -> None:
                   for i in table.findall("dmn:input", dmn)]  # fmt: skip
         outputs = table.findall("dmn:output", dmn)
         for label, expression in inputs:
-            if _entry_problem(expression) or not expression.strip():
+            problem = _entry_problem(expression) if expression.strip() else "不是有效的表达式"
+            if problem:
                 models.problems.append(Problem(file, table.sourceline, decision_id,
-                                               f"输入「{label}」的表达式 {expression!r} 不是有效的表达式"))  # fmt: skip
+                                               f"输入「{label}」的表达式 {expression!r} {problem}"))  # fmt: skip
         for output in outputs:
             if not (output.get("name") or "").strip():
                 models.problems.append(Problem(file, output.sourceline, output.get("id"),
@@ -673,12 +625,14 @@ def _load_decisions(models: ModelSet, path: Path) -> None:
                                                    f"第 {number} 条规则「{label}」的条件{problem}"))  # fmt: skip
             for output, entry in zip(outputs, results, strict=True):
                 text = entry.findtext("dmn:text", "", dmn).strip()
-                try:
-                    ast.parse(text, mode="eval")
-                except SyntaxError:
+                label = output.get("label") or output.get("name")
+                refused = sandbox.violations(text, "eval") if text else []
+                if refused and refused[0].message.startswith("不是有效的 Python"):
                     models.problems.append(Problem(file, entry.sourceline, rule.get("id"),
-                                                   f"第 {number} 条规则的结果「{output.get('label') or output.get('name')}」"
-                                                   f" {text!r} 不是有效的表达式（文字要加引号）"))  # fmt: skip
+                                                   f"第 {number} 条规则的结果「{label}」 {text!r} 不是有效的表达式（文字要加引号）"))  # fmt: skip
+                elif refused:
+                    models.problems.append(Problem(file, entry.sourceline, rule.get("id"),
+                                                   f"第 {number} 条规则的结果「{label}」{'；'.join(v.message for v in refused)}"))  # fmt: skip
         models.decisions[decision_id] = file
     models.sources[file] = data.decode("utf-8")
     if len(models.problems) == before:
