@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 export DATABASE_URL ?= sqlite:///$(CURDIR)/instance/govshare.db
+# The demo and the tests run in development (demo keys, demo sign-ins); unset means production.
+export GOVSHARE_ENV ?= development
 HOST ?= 127.0.0.1
 PORT ?= 5000
 

@@ -10,8 +10,9 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 
 
-# The development key: known to everyone who reads this file, so production refuses it.
+# The development keys: known to everyone who reads this file, so production refuses them.
 DEV_SECRET_KEY = "dev-only-not-secret"
+DEV_AUDIT_KEY = "dev-only-audit-key-not-secret-0123456789abcdef"
 
 
 def _sqlite_url(name: str) -> str:
@@ -94,6 +95,14 @@ class Config:
         "AUDIT_CHECKPOINT_FILE", str(INSTANCE_DIR / "audit-checkpoints.jsonl")
     )
     AUDIT_CHECKPOINT_MINUTES = int(os.environ.get("AUDIT_CHECKPOINT_MINUTES", "15"))
+    # The audit key (app/audit/keys.py): each audit row is sealed with a MAC under it. Separate from SECRET_KEY.
+    # `govshare audit rotate-key` starts a new key in the keyring file, keeping the earlier ones.
+    AUDIT_KEY = os.environ.get("AUDIT_KEY", DEV_AUDIT_KEY)
+    AUDIT_KEYRING_FILE = os.environ.get("AUDIT_KEYRING_FILE", str(INSTANCE_DIR / "audit-keyring.json"))
+    AUDIT_MAC_ALGORITHM = os.environ.get("AUDIT_MAC_ALGORITHM", "hmac-sm3")  # or hmac-sha256
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (nginx: 1); 0 = none, so a
+    # client cannot forge the address recorded in the audit trail.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     # PDF exports (通报): a CJK font (Debian: fonts-noto-cjk); the first file found is used
     PDF_FONTS = (
         ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),  # face 2: Simplified Chinese
@@ -124,26 +133,31 @@ class TestingConfig(Config):
     # Cheap hashing keeps the suite fast; production uses argon2's defaults.
     ARGON2_FAST = True
     AUDIT_CHECKPOINT_FILE = ""  # off: tests that check checkpoints give each its own file
+    AUDIT_KEYRING_FILE = ""  # AUDIT_KEY only: tests that rotate give each its own keyring
 
 
 class ProductionConfig(Config):
-    """Production: PostgreSQL, a real secret, secure cookies."""
+    """Production: PostgreSQL, real secrets, secure cookies, HSTS."""
 
     ENV_NAME = "production"
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    AUDIT_KEY = os.environ.get("AUDIT_KEY", "")
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    HSTS = "max-age=31536000; includeSubDomains"
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 5}
 
     @classmethod
     def check(cls) -> None:
-        """Refuse to start without a real secret key."""
-        key = cls.SECRET_KEY
-        if not key or len(key) < 32 or key == DEV_SECRET_KEY:
-            raise RuntimeError(
-                "生产环境必须设置 SECRET_KEY（至少32个字符的随机值）/ "
-                "production requires SECRET_KEY (32+ random characters)"
-            )
+        """Refuse to start without a real session key and audit key (each 32+ characters, not the development
+        ones, not one character repeated)."""
+        for name, dev in (("SECRET_KEY", DEV_SECRET_KEY), ("AUDIT_KEY", DEV_AUDIT_KEY)):
+            key = getattr(cls, name)
+            if not key or len(key) < 32 or key == dev or len(set(key)) < 8:
+                raise RuntimeError(
+                    f"生产环境必须设置 {name}（至少32个字符的随机值）/ "
+                    f"production requires {name} (32+ random characters)"
+                )
 
 
 CONFIGS = {
@@ -154,8 +168,9 @@ CONFIGS = {
 
 
 def config_from_env() -> type[Config]:
-    """The configuration class named by GOVSHARE_ENV (default: development)."""
-    name = os.environ.get("GOVSHARE_ENV", "development")
+    """The configuration class named by GOVSHARE_ENV. Unset means production (safe by default: real keys
+    required, the clock fixed); development and testing are chosen explicitly (the Makefile and tests do)."""
+    name = os.environ.get("GOVSHARE_ENV", "production")
     try:
         return CONFIGS[name]
     except KeyError:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import uuid
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, current_app, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from app.db_types import ROW_ID_MAX, json_text, render_item
@@ -47,6 +50,11 @@ def create_app(config: type | str | None = None) -> Flask:
         logging.getLogger(name).setLevel(logging.WARNING)
 
     sandbox.configure(app.config["EXPRESSION_MAX_STEPS"], app.config["EXPRESSION_MAX_SECONDS"])
+    if app.config.get("TRUSTED_PROXIES"):
+        # The client's address and scheme from the configured number of proxies (nginx: 1), never more: a client
+        # cannot forge the address the audit trail records.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, render_item=render_item)
     csrf.init_app(app)
@@ -100,6 +108,7 @@ def create_app(config: type | str | None = None) -> Flask:
     register_error_handlers(app)
     register_template_helpers(app)
     app.after_request(_security_headers)
+    app.before_request(_assign_request_id)
     app.before_request(_reject_unstorable_text)
 
     from app.cli import register_commands
@@ -164,8 +173,24 @@ def _reject_unstorable_text() -> None:
         raise ValidationFailed("请求中含有无法保存的字符", fields={name: why})
 
 
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def _assign_request_id() -> None:
+    """Each request's id: the proxy's X-Request-ID when it is a plain token, else a new one (audit rows and the
+    response carry it)."""
+    given = request.headers.get("X-Request-ID", "")
+    g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
 def _security_headers(response):
-    """No framing, no MIME sniffing, no referrer leaks; only our own scripts and styles."""
+    """No framing, no MIME sniffing, no referrer leaks; only our own scripts and styles; HSTS in production;
+    the request id for the logs."""
+    if "request_id" in g:
+        response.headers.setdefault("X-Request-ID", g.request_id)
+    hsts = current_app.config.get("HSTS")
+    if hsts:
+        response.headers.setdefault("Strict-Transport-Security", hsts)
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")

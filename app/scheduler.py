@@ -59,7 +59,12 @@ def monthly_report(app: Flask) -> None:
 
 def audit_checkpoint(app: Flask) -> None:
     """Append the audit chain's head to the checkpoint file outside the database (§27)."""
-    _guarded(app, "audit checkpoint", lambda: write_checkpoint(db.session))
+    _guarded(app, "audit checkpoint", _checkpoint)
+
+
+def _checkpoint() -> None:
+    write_checkpoint(db.session)
+    db.session.commit()
 
 
 def _expiry_notices(app: Flask) -> None:

@@ -102,6 +102,11 @@ def test_the_database_refuses_to_change_a_sealed_row(content):
 def _tamper(database_url: str, tmp_path, statement: str, params: dict):
     """Edit the trail the way someone with direct database access would: around the trigger, on a copy (SQLite)
     or in the test database itself (PostgreSQL; disabled and re-enabled)."""
+    return _tamper_all(database_url, tmp_path, [(statement, params)])
+
+
+def _tamper_all(database_url: str, tmp_path, statements: list[tuple[str, dict]]):
+    """Several edits at once (see _tamper)."""
     if database_url.startswith("sqlite"):
         source = database_url.removeprefix("sqlite:///")
         copy = tmp_path / "copy.db"
@@ -113,17 +118,19 @@ def _tamper(database_url: str, tmp_path, statement: str, params: dict):
         engine = create_engine(url)
         with engine.begin() as conn:
             conn.execute(text("DROP TRIGGER audit_event_sealed"))
-            conn.execute(text(statement), params)
+            for statement, params in statements:
+                conn.execute(text(statement), params)
         return url
     engine = create_engine(database_url)
     with engine.begin() as conn:
         conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"))
-        conn.execute(text(statement), params)
+        for statement, params in statements:
+            conn.execute(text(statement), params)
         conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only"))
     return database_url
 
 
-def _cli_on(url: str, checkpoints: str = ""):
+def _cli_on(url: str, checkpoints: str = "", **settings):
     from app import create_app
     from config import TestingConfig
 
@@ -131,6 +138,8 @@ def _cli_on(url: str, checkpoints: str = ""):
         SQLALCHEMY_DATABASE_URI = url
         AUDIT_CHECKPOINT_FILE = checkpoints
 
+    for name, value in settings.items():
+        setattr(Config, name, value)
     return _verify_cli(create_app(Config))
 
 
@@ -158,30 +167,127 @@ def test_editing_one_row_makes_verify_fail_and_name_it(
         assert f"id={target_id}" in result.output
 
 
-def test_deleting_the_newest_rows_is_caught_by_the_checkpoint_outside_the_database(
-    app, database_url, tmp_path, content, monkeypatch
+def _rehash_without_key(rows: list[tuple]) -> list[tuple[str, dict]]:
+    """What someone with the database but not the key would do after editing a row: hash the chain again from
+    that row on (SHA-256, the only hash they can compute), as unkeyed rows."""
+    import hashlib
+    import json
+
+    statements = []
+    previous = None
+    for row_id, seq, prev_hash, body in rows:
+        prev = previous or prev_hash
+        body = {**body, "seq": seq, "prev": prev}
+        digest = hashlib.sha256(
+            json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+        ).hexdigest()
+        statements.append(("UPDATE audit_event SET prev_hash = :prev, hash = :hash, key_id = NULL WHERE id = :id",
+                           {"prev": prev, "hash": digest, "id": row_id}))  # fmt: skip
+        previous = digest
+    return statements
+
+
+TAMPERINGS = {
+    "row edited, trigger dropped": (["UPDATE audit_event SET action = 'x' WHERE seq = :middle"], "本条被修改"),
+    "row deleted in the middle": (["DELETE FROM audit_event WHERE seq = :middle"], "记录被删除"),
+    "newest rows deleted": (["DELETE FROM audit_event WHERE seq > :tail"], "最新的记录被删除"),
+    "newest rows and the head deleted": (
+        ["DELETE FROM audit_event WHERE seq > :tail", "DELETE FROM audit_head"], "链头记录（audit_head）缺失"),
+    "head moved back without the key": (
+        ["DELETE FROM audit_event WHERE seq > :tail", "UPDATE audit_head SET seq = :tail"], "链头记录的签名不符"),
+    "unsealed row inserted": (
+        ["INSERT INTO audit_event (at, actor_name, action) VALUES ('2026-10-01 00:00:00', 'x', 'forged')"],
+        "未加入哈希链"),
+    "rows covered by a checkpoint deleted and renumbered": (
+        ["DELETE FROM audit_event WHERE seq = :middle", "UPDATE audit_event SET seq = seq - 1 WHERE seq > :middle"],
+        "与前一条的链接不符"),
+    "checkpoint file deleted": ([], "不存在"),
+    "checkpoint file emptied": ([], "为空"),
+    "checkpoint file cut behind the database": ([], "落后"),
+    "checkpoint line forged": ([], "签名不符"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("tampering", TAMPERINGS, ids=list(TAMPERINGS))
+def test_verify_names_every_tampering_of_a_copy_of_the_trail(
+    app, database_url, tmp_path, content, monkeypatch, tampering
 ):
-    """The chain alone cannot tell that its tail was cut; a signed checkpoint of its head, kept in a file
-    outside the database, can. A forged checkpoint line is named too."""
+    """Ten ways to trim or rewrite the trail, each done as someone with the database (and the checkpoint file)
+    but without the audit key would; `govshare audit verify` fails and names what is wrong."""
     checkpoints = tmp_path / "audit-checkpoints.jsonl"
     monkeypatch.setitem(app.config, "AUDIT_CHECKPOINT_FILE", str(checkpoints))
     _run_case()
     db.session.commit()
-    entry = write_checkpoint(db.session)
-    assert entry is not None and write_checkpoint(db.session) is None  # the head did not move: no new line
-    newest = entry["seq"]
+    assert write_checkpoint(db.session) is not None
+    db.session.commit()
+    first = write_checkpoint(db.session)
+    assert first is None  # the head did not move: no new checkpoint
+    record("test.after_checkpoint")
+    db.session.commit()
+    second = write_checkpoint(db.session)
+    db.session.commit()
+    newest = second["seq"]
     assert _cli_on(database_url, str(checkpoints)).exit_code == 0
-    if database_url.startswith("sqlite"):  # PostgreSQL's trigger refuses deletions outright
-        url = _tamper(database_url, tmp_path, "DELETE FROM audit_event WHERE seq > :seq", {"seq": newest - 3})
-        assert _cli_on(url).exit_code == 0  # without the checkpoint the shortened chain still holds
-        result = _cli_on(url, str(checkpoints))
-        assert (
-            result.exit_code == 1 and f"seq={newest}" in result.output and "最新的记录被删除" in result.output
+
+    statements, reason = TAMPERINGS[tampering]
+    params = {"middle": newest // 2, "tail": newest - 3}
+    if tampering == "checkpoint file deleted":
+        checkpoints.unlink()
+    elif tampering == "checkpoint file emptied":
+        checkpoints.write_text("", encoding="utf-8")
+    elif tampering == "checkpoint file cut behind the database":
+        checkpoints.write_text(
+            checkpoints.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8"
         )
-    forged = checkpoints.read_text(encoding="utf-8").replace(entry["hash"], "0" * 64)
-    checkpoints.write_text(forged, encoding="utf-8")
-    result = _cli_on(database_url, str(checkpoints))
-    assert result.exit_code == 1 and "签名不符" in result.output
+    elif tampering == "checkpoint line forged":
+        checkpoints.write_text(checkpoints.read_text(encoding="utf-8").replace(second["hash"], "0" * 64))
+    url = _tamper_all(database_url, tmp_path, [(statement, params) for statement in statements])
+    result = _cli_on(url, str(checkpoints))
+    assert result.exit_code == 1, result.output
+    assert reason in result.output, result.output
+
+
+def test_a_chain_hashed_again_without_the_key_fails_verify(app, database_url, tmp_path, content):
+    """Editing a row and hashing the chain again with SHA-256 (all one can do without the audit key) is named."""
+    _run_case()
+    db.session.commit()
+    rows = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.seq)).all()
+    middle = rows[len(rows) // 2]
+    from app.audit.chain import canonical
+
+    bodies = []
+    import json
+
+    for row in rows[len(rows) // 2 :]:
+        body = json.loads(canonical(row))
+        if row.id == middle.id:
+            body["action"] = "rewritten"
+        bodies.append((row.id, row.seq, row.prev_hash, body))
+    edits = [("UPDATE audit_event SET action = 'rewritten' WHERE id = :id", {"id": middle.id})]
+    url = _tamper_all(database_url, tmp_path, edits + _rehash_without_key(bodies))
+    result = _cli_on(url)
+    assert result.exit_code == 1 and f"seq={middle.seq}" in result.output, result.output
+
+
+def test_rotating_the_session_key_leaves_the_trail_verifiable_and_rotating_the_audit_key_keeps_old_rows(
+    app, database_url, tmp_path, content, monkeypatch
+):
+    _run_case()
+    db.session.commit()
+    assert _cli_on(database_url, SECRET_KEY="another-session-key-" + "x1y2z3" * 6).exit_code == 0
+    keyring = tmp_path / "audit-keyring.json"
+    monkeypatch.setitem(app.config, "AUDIT_KEYRING_FILE", str(keyring))
+    result = CliRunner().invoke(main, ["audit", "rotate-key"], obj=ScriptInfo(create_app=lambda: app))
+    assert result.exit_code == 0 and "新的审计密钥" in result.output, result.output
+    assert oct(keyring.stat().st_mode & 0o777) == "0o600"
+    record("test.after_rotation")
+    db.session.commit()
+    key_ids = set(db.session.scalars(db.select(AuditEvent.key_id)))
+    assert len(key_ids) == 2
+    assert _cli_on(database_url, AUDIT_KEYRING_FILE=str(keyring)).exit_code == 0
+    # Without the new key (the keyring lost), the rows it sealed cannot be verified: named, not passed.
+    lost = _cli_on(database_url)
+    assert lost.exit_code == 1 and "不在密钥环中" in lost.output
 
 
 def test_every_audited_action_has_a_chinese_name():

@@ -113,7 +113,8 @@ def test_the_clock_cannot_be_moved_in_production(monkeypatch, tmp_path):
     from app.auth.services import create_api_token
     from app.demo import seed
 
-    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "p" * 40)
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "Zq8v-3kT1pWm9xR2bY7cN4hL6jF0sD5gA")
+    monkeypatch.setattr(ProductionConfig, "AUDIT_KEY", "9f2c4e6a8b1d3f5a7c9e0b2d4f6a8c1e3b5d7f9a")
     monkeypatch.setattr(ProductionConfig, "SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path / 'prod.db'}")
     monkeypatch.setattr(ProductionConfig, "ARGON2_FAST", True, raising=False)
     prod = create_app(ProductionConfig)

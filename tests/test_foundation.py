@@ -38,16 +38,29 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
         create_app(ProductionConfig)
 
 
+REAL_KEY = "Zq8v-3kT1pWm9xR2bY7cN4hL6jF0sD5gA"
+REAL_AUDIT_KEY = "9f2c4e6a8b1d3f5a7c9e0b2d4f6a8c1e3b5d7f9a"
+
+
 @pytest.mark.parametrize(
-    ("key", "starts"),
-    [("k" * 48, True), ("dev-only-not-secret", False), ("short", False)],
-    ids=["real", "dev", "short"],
-)
-def test_production_starts_with_the_secret_key_from_the_environment(tmp_path, key, starts):
-    """The README's production start: GOVSHARE_ENV=production and SECRET_KEY from the environment, read by
-    a fresh interpreter as gunicorn would."""
-    env = {**os.environ, "GOVSHARE_ENV": "production", "SECRET_KEY": key,
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.db'}"}  # fmt: skip
+    ("env", "starts", "named"),
+    [
+        ({"GOVSHARE_ENV": "production", "SECRET_KEY": REAL_KEY, "AUDIT_KEY": REAL_AUDIT_KEY}, True, ""),
+        ({"SECRET_KEY": REAL_KEY, "AUDIT_KEY": REAL_AUDIT_KEY}, True, ""),  # unset means production
+        ({"GOVSHARE_ENV": "production", "SECRET_KEY": "dev-only-not-secret", "AUDIT_KEY": REAL_AUDIT_KEY}, False,
+         "SECRET_KEY"),
+        ({"GOVSHARE_ENV": "production", "SECRET_KEY": "short", "AUDIT_KEY": REAL_AUDIT_KEY}, False, "SECRET_KEY"),
+        ({"GOVSHARE_ENV": "production", "SECRET_KEY": "k" * 48, "AUDIT_KEY": REAL_AUDIT_KEY}, False, "SECRET_KEY"),
+        ({"GOVSHARE_ENV": "production", "SECRET_KEY": REAL_KEY}, False, "AUDIT_KEY"),
+        ({"SECRET_KEY": REAL_KEY, "AUDIT_KEY": "a" * 40}, False, "AUDIT_KEY"),
+    ],
+    ids=["real", "unset-is-production", "dev", "short", "repeated", "no-audit-key", "weak-audit-key"],
+)  # fmt: skip
+def test_production_starts_only_with_real_keys_from_the_environment(tmp_path, env, starts, named):
+    """The README's production start, read by a fresh interpreter as gunicorn would. GOVSHARE_ENV unset is
+    production: development (a movable clock, demo keys) must be chosen explicitly."""
+    base = {k: v for k, v in os.environ.items() if k not in ("GOVSHARE_ENV", "SECRET_KEY", "AUDIT_KEY")}
+    env = {**base, **env, "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.db'}"}
     started = subprocess.run(
         [sys.executable, "-c", "from app import create_app; print(create_app().config['ENV_NAME'])"],
         env=env, capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parent.parent,
@@ -55,11 +68,12 @@ def test_production_starts_with_the_secret_key_from_the_environment(tmp_path, ke
     if starts:
         assert started.returncode == 0 and started.stdout.strip() == "production", started.stderr
     else:
-        assert started.returncode != 0 and "SECRET_KEY" in started.stderr
+        assert started.returncode != 0 and named in started.stderr
 
 
 def test_production_uses_secure_cookies(monkeypatch):
-    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 48)
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", REAL_KEY)
+    monkeypatch.setattr(ProductionConfig, "AUDIT_KEY", REAL_AUDIT_KEY)
     monkeypatch.setattr(ProductionConfig, "SQLALCHEMY_DATABASE_URI", "sqlite://")
     app = create_app(ProductionConfig)
     assert app.config["SESSION_COOKIE_SECURE"] is True

@@ -2,7 +2,11 @@
 
 The writer adds each audit row in the transaction of the change it records. Just before that transaction
 commits, its rows are sealed in the order they were recorded: `seq` continues the chain, `prev_hash` is the
-hash of the entry before, `hash` = SHA-256 over the canonical JSON of the entry's content and both. Rows not
+hash of the entry before, `hash` = a keyed MAC (HMAC-SM3 under the audit key named by `key_id`,
+app.audit.keys) over the canonical JSON of the entry's content and both — so nobody without the key can
+edit a row and hash the chain again. Rows sealed before keys existed keep their plain SHA-256 (key_id None)
+and are protected by the first keyed row's link. The sealing transaction also writes the MAC'd head
+(`audit_head`): deleting the newest rows leaves a head that does not match. Rows not
 yet written are inserted already sealed; rows an earlier autoflush wrote are updated (allowed while unsealed).
 PostgreSQL serializes sealing with a transaction-scoped advisory lock taken only then (held for the commit,
 not the transaction); SQLite with its single write lock. A trigger (see the migration) refuses to update a
@@ -12,14 +16,16 @@ sealed row, and on PostgreSQL to delete one. `verify()` recomputes the chain and
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import event, insert, inspect, select, text
+from sqlalchemy import event, insert, inspect, select, text, update
 from sqlalchemy.orm import Session
 
-from app.audit.models import AuditEvent
+from app.audit.keys import Keyring, keyring
+from app.audit.models import AuditEvent, AuditHead
 from app.clock import as_utc
 
 GENESIS = "0" * 64
@@ -28,7 +34,8 @@ _UNSEALED = "audit_unsealed"
 
 
 def canonical(entry: AuditEvent) -> bytes:
-    """The bytes that are hashed: every column but the id and the hash itself, in a fixed JSON form."""
+    """The bytes that are hashed: every column but the id and the hash itself, in a fixed JSON form (rows
+    sealed before keys existed: the columns they had)."""
     body = {
         "seq": entry.seq,
         "prev": entry.prev_hash,
@@ -43,12 +50,21 @@ def canonical(entry: AuditEvent) -> bytes:
         "task_id": entry.task_id,
         "data": entry.data,
     }
+    if entry.key_id is not None:
+        body.update(key_id=entry.key_id, ip=entry.client_ip, ua=entry.user_agent, request=entry.request_id)
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def entry_hash(entry: AuditEvent) -> str:
-    """SHA-256 of the canonical form."""
-    return hashlib.sha256(canonical(entry)).hexdigest()
+def entry_hash(entry: AuditEvent, ring: Keyring | None = None) -> str:
+    """The entry's MAC under its key (plain SHA-256 for a row sealed before keys existed)."""
+    if entry.key_id is None:
+        return hashlib.sha256(canonical(entry)).hexdigest()
+    return (ring or keyring()).mac(entry.key_id, canonical(entry))
+
+
+def head_mac(ring: Keyring, key_id: str, seq: int, digest: str) -> str:
+    """The MAC of the chain's head (audit_head)."""
+    return ring.mac(key_id, f"head|{seq}|{digest}".encode())
 
 
 _HEAD = text("SELECT seq, hash FROM audit_event WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")
@@ -75,21 +91,29 @@ _COLUMNS = [c.key for c in AuditEvent.__table__.columns if c.key != "id"]
 _INSERT = insert(AuditEvent.__table__)
 
 
-def seal(session: Session, entries: list[AuditEvent]) -> None:
+def seal(session: Session, entries: list[AuditEvent], *, write_head: bool = True) -> None:
     """Give `entries` (unsealed, of this transaction, in the order they were recorded) their place in the
-    chain. Rows not written yet are inserted sealed in one executemany; rows written earlier are updated."""
+    chain, sealed under the current audit key, and move the MAC'd head. Rows not written yet are inserted
+    sealed in one executemany; rows written earlier are updated."""
+    ring = keyring()
     _lock_chain(session)
     seq, previous = head(session)
     for entry in entries:
         seq += 1
-        entry.seq, entry.prev_hash = seq, previous
-        entry.hash = previous = entry_hash(entry)
+        entry.seq, entry.prev_hash, entry.key_id = seq, previous, ring.current
+        entry.hash = previous = entry_hash(entry, ring)
     fresh = [entry for entry in entries if inspect(entry).transient]
     if fresh:
         rows = [{k: getattr(e, k) for k in _COLUMNS} for e in fresh]
         session.connection().execute(_INSERT, rows)
     if len(fresh) < len(entries):
         session.flush()
+    if write_head:
+        values = {"seq": seq, "hash": previous, "key_id": ring.current,
+                  "mac": head_mac(ring, ring.current, seq, previous)}  # fmt: skip
+        updated = session.connection().execute(update(AuditHead.__table__).where(AuditHead.id == 1), values)
+        if updated.rowcount == 0:
+            session.connection().execute(insert(AuditHead.__table__), {"id": 1, **values})
 
 
 def track(session: Session, entry: AuditEvent) -> None:
@@ -158,8 +182,11 @@ def _sealed(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
 
 
 def verify(session: Session) -> VerifyResult:
-    """Walk the chain in order: every seq present, each entry linked to the one before, each hash right."""
-    expected_seq, previous, checked = 1, GENESIS, 0
+    """Walk the chain in order: every seq present, each entry linked to the one before, each MAC right under
+    its key, no unkeyed row after a keyed one; then the head: the newest entry is the one the MAC'd head
+    names."""
+    ring = keyring()
+    expected_seq, previous, checked, keyed = 1, GENESIS, 0, False
     for entry in _sealed(session):
         if entry.seq != expected_seq:
             return VerifyResult(
@@ -169,7 +196,14 @@ def verify(session: Session) -> VerifyResult:
             return VerifyResult(
                 checked, Break(entry.id, entry.seq, "与前一条的链接不符（前一条被修改或替换）"), 0
             )
-        if entry_hash(entry) != entry.hash:
+        if entry.key_id is None and keyed:
+            return VerifyResult(checked, Break(entry.id, entry.seq, "未用审计密钥封存（记录被伪造）"), 0)
+        if entry.key_id is not None and entry.key_id not in ring.keys:
+            return VerifyResult(
+                checked, Break(entry.id, entry.seq, f"封存密钥 {entry.key_id} 不在密钥环中"), 0
+            )
+        keyed = keyed or entry.key_id is not None
+        if not hmac.compare_digest(entry_hash(entry, ring), entry.hash or ""):
             return VerifyResult(checked, Break(entry.id, entry.seq, "内容与哈希不符（本条被修改）"), 0)
         previous, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
     unsealed = session.scalar(
@@ -177,4 +211,23 @@ def verify(session: Session) -> VerifyResult:
     )
     if unsealed is not None:
         return VerifyResult(checked, Break(unsealed, None, "未加入哈希链的记录（绕过了审计写入）"), 1)
-    return VerifyResult(checked, None, 0)
+    broken = _check_head(session, ring, checked, previous)
+    return VerifyResult(checked, broken, 0)
+
+
+def _check_head(session: Session, ring: Keyring, last_seq: int, last_hash: str) -> Break | None:
+    """The MAC'd head names the newest entry; None when it does (or the trail predates keyed heads)."""
+    row = session.get(AuditHead, 1)
+    if row is None:
+        if last_seq and session.scalar(select(AuditEvent.id).where(AuditEvent.key_id.is_not(None)).limit(1)):
+            return Break(None, last_seq, "链头记录（audit_head）缺失（链头被删除）")
+        return None
+    if row.key_id not in ring.keys or not hmac.compare_digest(
+        head_mac(ring, row.key_id, row.seq, row.hash), row.mac
+    ):
+        return Break(None, row.seq, "链头记录的签名不符（链头被伪造或改动）")
+    if row.seq != last_seq or row.hash != last_hash:
+        return Break(
+            None, row.seq, f"链头记录第 {row.seq} 条，表中最新为第 {last_seq} 条（最新的记录被删除）"
+        )
+    return None

@@ -56,6 +56,7 @@ ACTION_LABELS = {
     "offline.requested": "申请线下交换",
     "offline.decided": "线下交换审批",
     "process.deployed": "部署流程",
+    "audit.key_rotated": "启用新的审计密钥",
     "quality.raised": "数据质量问题",
     "quality.responded": "质量问题答复",
     "quality.resolved": "质量问题办结",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g, has_request_context, request
+
 from app import clock
 from app.audit.chain import track
 from app.audit.models import AuditEvent
@@ -40,5 +42,9 @@ def record(
         task_id=task_id,
         data=data,
     )
+    if has_request_context():
+        entry.client_ip = (request.remote_addr or "")[:64] or None
+        entry.user_agent = (request.user_agent.string or "")[:256] or None
+        entry.request_id = g.get("request_id")
     db.session.add(entry)
     track(db.session(), entry)

@@ -58,20 +58,36 @@ BEGIN SELECT RAISE(ABORT, 'audit_event is append-only: sealed rows cannot be cha
 
 
 def _seal_existing_rows():
-    """Rows written before the chain existed join it in id order."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import Session
+    """Rows written before the chain existed join it in id order, hashed as the chain did at this revision
+    (plain SHA-256 of the canonical JSON; frozen here so later changes to the sealing code do not change it)."""
+    import hashlib
+    import json
+    from datetime import timezone
 
-    from app.audit.chain import seal
-    from app.audit.models import AuditEvent
+    bind = op.get_bind()
+    rows = bind.execute(sa.text(
+        "SELECT id, at, actor_id, actor_name, action, object_type, object_id, department_id, instance_id, "
+        "task_id, data FROM audit_event WHERE seq IS NULL ORDER BY id"
+    )).mappings().all()
+    previous, seq = "0" * 64, 0
+    for row in rows:
+        seq += 1
+        at = row["at"]
+        if isinstance(at, str):
+            from datetime import datetime
 
-    session = Session(bind=op.get_bind())
-    while True:
-        rows = list(session.scalars(select(AuditEvent).where(AuditEvent.seq.is_(None)).order_by(AuditEvent.id).limit(5000)))
-        if not rows:
-            break
-        seal(session, rows)
-        session.expunge_all()
+            at = datetime.fromisoformat(at)
+        at = at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
+        data = json.loads(row["data"]) if isinstance(row["data"], str) else row["data"]
+        body = {"seq": seq, "prev": previous, "at": at.isoformat(timespec="microseconds"),
+                "actor_id": row["actor_id"], "actor": row["actor_name"], "action": row["action"],
+                "object_type": row["object_type"], "object_id": row["object_id"],
+                "department_id": row["department_id"], "instance_id": row["instance_id"], "task_id": row["task_id"],
+                "data": data}
+        digest = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+        bind.execute(sa.text("UPDATE audit_event SET seq = :seq, prev_hash = :prev, hash = :hash WHERE id = :id"),
+                     {"seq": seq, "prev": previous, "hash": digest, "id": row["id"]})
+        previous = digest
 
 
 def downgrade():
