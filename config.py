@@ -50,9 +50,21 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024  # five 10 MB attachments and the form; larger requests get 413
 
-    # Temporary lockout after repeated failed sign-ins.
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCKOUT_MINUTES = 15
+    # Sign-in throttles (Flask-Limiter): a client that guesses is slowed, a stranger cannot lock a real user out
+    # (the per-account limit counts failures per account *and* client; the account-wide one is far above what
+    # one stranger may try).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = True
+    LOGIN_LIMIT_PER_CLIENT = "30 per minute;300 per hour"
+    LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT = "5 per 15 minutes"
+    LOGIN_FAILURES_PER_ACCOUNT = "200 per hour"
+    # Passwords (等保): length, three of four classes, not the username, not one of the last N; expiry (0 = off).
+    PASSWORD_MIN_LENGTH = 8
+    PASSWORD_HISTORY = 5
+    PASSWORD_MAX_AGE_DAYS = int(os.environ.get("PASSWORD_MAX_AGE_DAYS", "0"))
+    ENROLMENT_CODE_HOURS = 72
+    # The second factor (TOTP) is required for these roles, optional for the others.
+    SECOND_FACTOR_ROLES = ("admin", "security_admin", "auditor", "analyst")
 
     # Working-day deadlines: office close time for the "next-working-day-after-hours" rule.
     OFFICE_CLOSE_TIME = "17:30"
@@ -120,6 +132,8 @@ class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEBUG = False
     ALLOW_CLOCK_OVERRIDE = True
+    # The demo's users sign in with the README's passwords alone (production requires the second factor).
+    SECOND_FACTOR_ROLES = ()
 
 
 class TestingConfig(Config):
@@ -132,6 +146,7 @@ class TestingConfig(Config):
     ALLOW_CLOCK_OVERRIDE = True
     # Cheap hashing keeps the suite fast; production uses argon2's defaults.
     ARGON2_FAST = True
+    RATELIMIT_ENABLED = False  # tests of the throttles turn it on with their own app
     AUDIT_CHECKPOINT_FILE = ""  # off: tests that check checkpoints give each its own file
     AUDIT_KEYRING_FILE = ""  # AUDIT_KEY only: tests that rotate give each its own keyring
 

@@ -16,7 +16,7 @@ from werkzeug.routing import IntegerConverter
 
 from app.db_types import ROW_ID_MAX, json_text, render_item
 from app.engine import sandbox
-from app.extensions import babel, csrf, db, login_manager, migrate
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -58,6 +58,7 @@ def create_app(config: type | str | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, render_item=render_item)
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -134,6 +134,7 @@ def seed() -> dict[str, Any]:
             department_code=department,
             roles=[r.value for r in roles],
             password=DEMO_PASSWORD,
+            demo=True,
         )
         created["users"] += 1
     ensure_calendar()

@@ -153,6 +153,8 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(messages, dict):  # a request the API's marshmallow schemas rejected (webargs)
             return _request_rejected(status, messages)
         message = HTTP_MESSAGES.get(status, error.description or "")
+        if status == 429 and any("\u4e00" <= c <= "\u9fff" for c in str(error.description or "")):
+            message = str(error.description)  # the throttle's own words (which limit was hit)
         return error_response(status, HTTP_CODES.get(status, "http_error"), _(message))
 
     @app.errorhandler(Exception)

@@ -1,6 +1,8 @@
 """Flask extensions, created once and bound to the app in create_app()."""
 
+from flask import request
 from flask_babel import Babel
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -25,6 +27,16 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+def client_address() -> str:
+    """The client's address (behind TRUSTED_PROXIES, werkzeug's ProxyFix has already put it here)."""
+    return request.remote_addr or "unknown"
+
+
+# Throttles for sign-in (per client, per account and client): counted in each process's memory unless
+# RATELIMIT_STORAGE_URI names a shared store (see README, Production).
+limiter = Limiter(key_func=client_address, default_limits=[], headers_enabled=True)
 
 _HELD = "govshare_held"
 

@@ -128,10 +128,29 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     return match.group(1) or match.group(2)
 
 
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
 def login(client: FlaskClient, username: str, password: str = "govshare2026"):
-    """Sign in through the real sign-in form."""
+    """Sign in through the real sign-in form, and its second step where the user's role requires one (the
+    user's authenticator is simulated with a known secret; tests of the second factor itself enrol for real)."""
     token = csrf_token(client)
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    response = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    if response.status_code == 302 and response.headers["Location"].endswith("/login/second-factor"):
+        import pyotp
+
+        from app.org.models import User
+
+        with client.application.app_context():
+            user = db.session.scalar(db.select(User).where(User.username == username))
+            if user.totp_enabled_at is None:
+                user.totp_secret, user.totp_enabled_at = TEST_TOTP_SECRET, clock.now()
+            user.totp_last_step = None  # several sign-ins within one 30 s step (the clock is often frozen)
+            db.session.commit()
+        code = pyotp.TOTP(TEST_TOTP_SECRET).at(clock.now())
+        token = csrf_token(client, "/login/second-factor")
+        response = client.post("/login/second-factor", data={"code": code, "csrf_token": token})
+    return response
 
 
 def api_token(app: Flask, username: str) -> str:

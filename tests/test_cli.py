@@ -25,7 +25,7 @@ def test_users_create_reads_the_password_from_stdin(app, seeded):
         "users", "create", "--username", "new_clerk", "--name", "新经办人",
         "--department", "湖北省民政厅", "--role", "applicant_clerk", "--role", "provider_clerk",
         "--password-stdin",
-        input="a-long-password\n",
+        input="A-long-password-1\n",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "applicant_clerk, provider_clerk" in result.output

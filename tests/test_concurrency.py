@@ -92,7 +92,7 @@ def test_a_lost_race_to_grant_answers_409_and_writes_nothing(app, live_server, d
     clock.freeze(datetime.fromisoformat("2026-11-02T10:00:00+08:00"))
     if second_clerk:
         with app.app_context():
-            create_user(username="mz_clerk2", display_name="民政厅审核人二", password="govshare2026",
+            create_user(username="mz_clerk2", display_name="民政厅审核人二", password="govshare2026", demo=True,
                         department_code=user("mz_clerk").department.uscc, roles=[Role.PROVIDER_CLERK])  # fmt: skip
             db.session.commit()
     call = _over_http(live_server)

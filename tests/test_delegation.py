@@ -18,7 +18,7 @@ def _claimed_by_the_owner(app) -> tuple[str, str]:
     """A second provider clerk of 民政厅 (the deputy to be), and a provider task mz_clerk has claimed."""
     with app.app_context():
         create_user(username="mz_clerk2", display_name="民政厅审核人二", department_code=user("mz_clerk").department.uscc,
-                    roles=["provider_clerk"], password="govshare2026")  # fmt: skip
+                    roles=["provider_clerk"], password="govshare2026", demo=True)  # fmt: skip
         db.session.commit()
         at("2026-11-02T10:00:00+08:00")
         number = services.submit_application(user("rst_applicant"), application_data("婚姻登记信息")).number

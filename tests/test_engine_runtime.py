@@ -174,7 +174,7 @@ def test_a_claimed_task_belongs_to_its_assignee_until_reassigned(engine_ready):
     from app.org.services import create_user
 
     create_user(username="rst2", display_name="二号", department_code="湖北省人力资源和社会保障厅",
-                roles=["applicant_clerk"], password="a-long-password")  # fmt: skip
+                roles=["applicant_clerk"], password="a-long-password", demo=True)  # fmt: skip
     row = start_sample()
     task = open_task(row.id)
     runtime.claim_task(task.id, user("rst_applicant"))
@@ -429,7 +429,7 @@ def test_two_people_completing_the_same_task_one_wins_one_gets_a_conflict(app, e
     from app.org.services import create_user
 
     create_user(username="hb_operator2", display_name="省平台审核员二", department_code="湖北省数据局",
-                roles=["platform_operator"], password="a-long-password")  # fmt: skip
+                roles=["platform_operator"], password="a-long-password", demo=True)  # fmt: skip
     row = _at_check()
     task_id = open_task(row.id).id
     db.session.remove()
@@ -519,7 +519,7 @@ def test_completing_keeps_the_assignee_and_drops_the_draft(engine_ready):
     from app.org.services import create_user
 
     create_user(username="rst2", display_name="二号", department_code="湖北省人力资源和社会保障厅",
-                roles=["applicant_clerk"], password="a-long-password")  # fmt: skip
+                roles=["applicant_clerk"], password="a-long-password", demo=True)  # fmt: skip
     row = start_sample()
     task = open_task(row.id)
     runtime.save_draft(task.id, user("rst_applicant"), {"purpose": "草稿"})

@@ -82,6 +82,18 @@ ACTION_LABELS = {
     "user.signed_out": "退出登录",
     "user.sign_in_failed": "登录失败",
     "user.locked": "账户临时锁定",
+    "user.password_changed": "修改密码",
+    "user.password_change_failed": "修改密码未成功",
+    "user.reset_requested": "签发启用码（重置密码）",
+    "user.reset_refused": "签发启用码被拒绝",
+    "user.reset_approved": "批准启用码",
+    "user.reset_rejected": "驳回启用码",
+    "user.reset_decision_refused": "审批启用码被拒绝",
+    "user.enrolled": "使用启用码设置密码",
+    "user.enrol_failed": "启用码无效",
+    "user.second_factor_enrolled": "启用动态口令",
+    "user.second_factor_failed": "动态口令错误",
+    "user.recovery_code_used": "使用恢复码",
 }
 
 DATA_LABELS = {

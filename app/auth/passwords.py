@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -28,3 +30,16 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def dummy_hash() -> str:
+    """A hash of a random password under the current settings: verified against when a name is unknown, so
+    that a wrong name costs what a wrong password costs."""
+    hasher = _hasher()
+    cached = _dummies.get(id(hasher))
+    if cached is None:
+        cached = _dummies[id(hasher)] = hasher.hash(secrets.token_hex(16))
+    return cached
+
+
+_dummies: dict[int, str] = {}

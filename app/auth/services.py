@@ -6,13 +6,12 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from app import clock
 from app.audit.writer import record
-from app.auth.passwords import verify_password
+from app.auth.passwords import dummy_hash, verify_password
 from app.errors import NotFound, ServiceError, ValidationFailed
 from app.extensions import db
 from app.org.models import ApiToken, GatewayCredential, User
@@ -28,56 +27,34 @@ class SignInFailed(ServiceError):
     code = "sign_in_failed"
 
 
-def _take_attempt(user: User, now) -> int | None:
-    """Count a sign-in attempt before the password is checked, in its own committed statement: parallel
-    guesses each take a number, so no more than LOGIN_MAX_FAILURES passwords are ever checked before the
-    lock. None while the account is locked."""
-    attempt = db.session.execute(
-        db.update(User)
-        .where(User.id == user.id, (User.locked_until.is_(None)) | (User.locked_until <= now))
-        .values(failed_logins=User.failed_logins + 1)
-        .returning(User.failed_logins)
-        .execution_options(synchronize_session=False)
-    ).scalar()
-    db.session.commit()
-    return attempt
-
-
-def _locked(user: User, now) -> SignInFailed:
-    db.session.refresh(user)
-    minutes = max(1, int(((user.locked_until or now) - now).total_seconds() // 60) + 1)
-    return SignInFailed(_("登录失败次数过多，账户已临时锁定，请 %(n)d 分钟后再试", n=minutes), code="locked")
-
-
 def authenticate(username: str, password: str) -> User:
-    """The user whose credentials these are; counts failures and locks the account temporarily (config)."""
-    now = clock.now()
-    user = db.session.scalar(db.select(User).where(User.username == username.strip()))
-    if user is None:
-        # Same message as a wrong password: do not tell which usernames exist.
+    """The user whose credentials these are. Unknown names and wrong passwords take the same work (a dummy
+    argon2 verify) and give the same message, so names cannot be enumerated; every failure is audited with
+    the client's address (the caller commits the failure's audit row too). Throttling is per client and per
+    account and client (the sign-in page's limits), so a stranger cannot lock a real user out."""
+    name = username.strip().lower()
+    user = db.session.scalar(db.select(User).where(User.username == name))
+    if user is None or not user.password_hash:
+        verify_password(dummy_hash(), password)
+        record("user.sign_in_failed", actor=user, object_type="user", object_id=user.id if user else None,
+               data={"username": name[:64], "reason": "unknown" if user is None else "no_password"})  # fmt: skip
         raise SignInFailed(_("用户名或密码错误"))
-    max_failures = current_app.config["LOGIN_MAX_FAILURES"]
-    attempt = _take_attempt(user, now)
-    if attempt is None or attempt > max_failures:  # locked, or beyond the limit while others were checked
-        raise _locked(user, now)
     if not verify_password(user.password_hash, password):
-        db.session.refresh(user)
-        if attempt >= max_failures:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
-            user.failed_logins = 0
-            record("user.locked", actor=user, object_type="user", object_id=user.id)
-        record("user.sign_in_failed", actor=user, object_type="user", object_id=user.id)
-        db.session.commit()
+        record("user.sign_in_failed", actor=user, object_type="user", object_id=user.id,
+               data={"username": name[:64], "reason": "password"})  # fmt: skip
         raise SignInFailed(_("用户名或密码错误"))
-    db.session.refresh(user)
     if not user.active:
+        record("user.sign_in_failed", actor=user, object_type="user", object_id=user.id,
+               data={"username": name[:64], "reason": "inactive"})  # fmt: skip
         raise SignInFailed(_("账户已停用，请联系系统管理员"), code="inactive")
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    record("user.signed_in", actor=user, object_type="user", object_id=user.id)
-    db.session.commit()
     return user
+
+
+def signed_in(user: User) -> None:
+    """The user passed every factor: the sign-in is recorded. The caller commits."""
+    user.failed_logins = 0
+    user.last_login_at = clock.now()
+    record("user.signed_in", actor=user, object_type="user", object_id=user.id)
 
 
 def sign_out(user: User) -> None:

@@ -7,7 +7,8 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
@@ -158,6 +159,15 @@ class User(UserMixin, db.Model):
     # Notices (#15): "inapp" only, or also by e-mail to `email`
     email: Mapped[str | None] = mapped_column(String(254))
     notice_channel: Mapped[str] = mapped_column(String(8), default="inapp", server_default="inapp")
+    # Credentials (#27, app/auth/credentials.py): a new password at first sign-in for accounts an admin opened,
+    # the hashes of the last passwords (not reused), and the second factor (TOTP, RFC 6238) with recovery codes.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_history: Mapped[list | None] = mapped_column(JSON)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    recovery_codes: Mapped[list | None] = mapped_column(JSON)
 
     department: Mapped[Department] = relationship(back_populates="users")
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -186,6 +196,43 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+class EnrolmentCode(db.Model):
+    """A one-time, time-limited code with which a person sets their own password (a reset, or a new account):
+    nobody sets another person's password. Shown once to whoever issued it; for the three administrators'
+    accounts it works only once a second person of another duty has approved it (三员分立)."""
+
+    __tablename__ = "enrolment_code"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    needs_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+
+    @property
+    def status(self) -> str:
+        """pending_approval, issued, used, cancelled or expired."""
+        if self.used_at:
+            return "used"
+        if self.cancelled_at:
+            return "cancelled"
+        if self.expires_at <= clock.now():
+            return "expired"
+        if self.needs_approval and not self.approved_at:
+            return "pending_approval"
+        return "issued"
 
 
 class UserRole(db.Model):

@@ -12,6 +12,7 @@ from sqlalchemy import or_
 from app import clock
 from app.access import can, require
 from app.audit.writer import record
+from app.auth.credentials import password_problem
 from app.auth.passwords import hash_password
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
@@ -31,7 +32,6 @@ from app.org.roles import SEPARATED_DUTIES, Role, parse_role
 from app.org.uscc import uscc_error
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
-MIN_PASSWORD_LENGTH = 8
 
 
 def department_by_code(code: str) -> Department:
@@ -84,10 +84,8 @@ def create_department(
     return dept
 
 
-def _check_profile(
-    errors: dict[str, str], display_name: str, department_code: str, password: str | None
-) -> Department | None:
-    """A user's name, department and password (None: none given): problems go into `errors`."""
+def _check_profile(errors: dict[str, str], display_name: str, department_code: str) -> Department | None:
+    """A user's name and department: problems go into `errors`."""
     if not display_name.strip():
         errors["display_name"] = _("姓名不能为空")
     elif len(display_name.strip()) > 64:
@@ -97,8 +95,6 @@ def _check_profile(
         department = department_by_code(department_code)
     except NotFound as exc:
         errors["department"] = exc.message
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = _("密码至少需要 %(n)d 个字符", n=MIN_PASSWORD_LENGTH)
     return department
 
 
@@ -125,15 +121,23 @@ def create_user(
     roles: list[str],
     password: str | None,
     actor: User | None = None,
+    demo: bool = False,
 ) -> User:
-    """Create a user in a department with one or more roles; every problem is reported per field."""
+    """Create a user in a department with one or more roles; every problem is reported per field.
+
+    A password is given only by the installer's CLI (the account must change it at first sign-in) or by the
+    demo seed (`demo`: the README's sign-ins); on the web the 系统管理员 issues an enrolment code instead."""
     errors: dict[str, str] = {}
     username = username.strip().lower()
     if not USERNAME_RE.match(username):
         errors["username"] = _("用户名须为3–64位小写字母、数字、点、下划线或连字符")
     elif db.session.scalar(db.select(User.id).where(User.username == username)):
         errors["username"] = _("用户名已存在")
-    department = _check_profile(errors, display_name, department_code, password)
+    if password is not None and not demo:
+        problem = password_problem(password, username=username)
+        if problem:
+            errors["password"] = problem
+    department = _check_profile(errors, display_name, department_code)
     # Roles are the 安全保密管理员's to give (三员分立): an account the 系统管理员 opens on the web has none yet.
     assigns_roles = actor is None or can(actor, "user.roles")
     parsed = _check_roles(errors, roles) if assigns_roles else []
@@ -146,6 +150,7 @@ def create_user(
         display_name=display_name.strip(),
         department=department,
         password_hash=hash_password(password) if password else None,
+        must_change_password=bool(password) and not demo,
     )
     user.role_rows = [UserRole(role=r.value) for r in dict.fromkeys(parsed)]
     db.session.add(user)
@@ -167,16 +172,15 @@ def update_user(
     display_name: str,
     department_code: str,
     active: bool,
-    password: str | None = None,
     actor: User | None = None,
 ) -> User:
-    """Change a user's name, department, status or password (the 系统管理员's act, audited; roles are the
-    安全保密管理员's, `set_roles`).
+    """Change a user's name, department or status (the 系统管理员's act, audited; roles are the
+    安全保密管理员's, `set_roles`; nobody sets another person's password: `issue_code`).
 
-    A change of department or status, or a new password, ends the user's open sessions: what they may see
-    changed. Nothing is committed here (the entry point commits)."""
+    A change of department or status ends the user's open sessions: what they may see changed. Nothing is
+    committed here (the entry point commits)."""
     errors: dict[str, str] = {}
-    department = _check_profile(errors, display_name, department_code, password or None)
+    department = _check_profile(errors, display_name, department_code)
     if actor is not None and actor.id == user.id and not active:
         errors["active"] = _("不能停用自己")
     if errors:
@@ -184,12 +188,9 @@ def update_user(
     before = {"display_name": user.display_name, "department": user.department.uscc, "active": user.active}
     after = {"display_name": display_name.strip(), "department": department.uscc, "active": bool(active)}
     changed = {key: {"from": before[key], "to": after[key]} for key in after if before[key] != after[key]}
-    if not changed and not password:
+    if not changed:
         return user
     user.display_name, user.department, user.active = after["display_name"], department, after["active"]
-    if password:
-        user.password_hash = hash_password(password)
-        changed["password"] = {"from": "…", "to": "已重置"}
     if set(changed) - {"display_name"}:
         user.session_epoch = (user.session_epoch or 0) + 1  # open sessions end: what the user may do changed
     record("user.updated", actor=actor, object_type="user", object_id=user.id,

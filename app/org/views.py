@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.access import require
+from app.auth.credentials import decide_reset, issue_code, pending_approvals
 from app.auth.forms import EmptyForm
 from app.catalog.models import DutyChange
 from app.catalog.upkeep import record_duty_change
 from app.db_types import row_id
-from app.errors import NotFound, ValidationFailed
+from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.org.models import Department, User
-from app.org.roles import Role
+from app.org.roles import SEPARATED_DUTIES, Role
 from app.org.services import (
     create_user,
     list_users,
@@ -83,28 +84,38 @@ def _user_form(user: User | None, errors: dict[str, str], status: int = 200):
     )
     return render_template(
         "org/user_form.html", user=user, roles=list(Role), departments=list(departments), errors=errors,
-        values=request.form, form=EmptyForm(),
+        values=request.form, form=EmptyForm(), separated=SEPARATED_DUTIES,
     ), status  # fmt: skip
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @login_required
 def new_user():
-    """Create a user in a department with roles (admins)."""
+    """Open an account in a department (the 系统管理员); the person sets the password with an enrolment code."""
     require(current_user, "user.manage")
     if request.method == "POST" and EmptyForm().validate_on_submit():
+        if request.form.get("password"):
+            return _user_form(None, {"password": _("不能替他人设置密码：保存后签发启用码，由本人设置")}, 422)
         try:
             created = create_user(
                 username=request.form.get("username", ""), display_name=request.form.get("display_name", ""),
                 department_code=request.form.get("department", ""), roles=request.form.getlist("roles"),
-                password=request.form.get("password") or None, actor=current_user,
+                password=None, actor=current_user,
             )  # fmt: skip
+            row, code = issue_code(created, current_user)
         except ValidationFailed as exc:
             return _user_form(None, exc.fields, 422)
         db.session.commit()
         flash(_("已新建用户 %(u)s；角色由安全保密管理员分配", u=created.username), "success")
-        return redirect(url_for("org.users"))
+        return _shown_once(row, code)
     return _user_form(None, {})
+
+
+def _shown_once(row, code: str):
+    """The enrolment code's page: shown once, never cached."""
+    response = make_response(render_template("org/enrolment_code.html", row=row, code=code))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _user_or_404(user_id: str) -> User:
@@ -126,8 +137,7 @@ def edit_user(user_id: str):
             update_user(
                 user, display_name=request.form.get("display_name", ""),
                 department_code=request.form.get("department", ""),
-                active=request.form.get("active") == "1", password=request.form.get("password") or None,
-                actor=current_user,
+                active=request.form.get("active") == "1", actor=current_user,
             )  # fmt: skip
         except ValidationFailed as exc:
             db.session.rollback()
@@ -136,6 +146,49 @@ def edit_user(user_id: str):
         flash(_("已保存用户 %(u)s", u=user.username), "success")
         return redirect(url_for("org.users"))
     return _user_form(user, {})
+
+
+@bp.post("/users/<user_id>/enrolment-code")
+@login_required
+def issue_enrolment_code(user_id: str):
+    """Reset a password: a one-time enrolment code for the person (the 系统管理员; never for oneself; for the
+    three administrators' accounts it works once a second person of another duty approves)."""
+    require(current_user, "user.manage")
+    user = _user_or_404(user_id)
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("org.edit_user", user_id=user.id))
+    try:
+        row, code = issue_code(user, current_user)
+    except PermissionDenied:
+        db.session.commit()  # the refused attempt's audit row
+        raise
+    db.session.commit()
+    return _shown_once(row, code)
+
+
+@bp.route("/enrolment-codes", methods=["GET"])
+@login_required
+def enrolment_approvals():
+    """Password resets of the three administrators' accounts waiting for a second person."""
+    if not current_user.has_role(Role.SECURITY_ADMIN, Role.AUDITOR, Role.ADMIN):
+        raise PermissionDenied(_("无权审批启用码"))
+    return render_template("org/enrolment_approvals.html", rows=pending_approvals(current_user))
+
+
+@bp.post("/enrolment-codes/<int:code_id>")
+@login_required
+def decide_enrolment_code(code_id: int):
+    """Approve or reject a reset (a second person of another duty)."""
+    if EmptyForm().validate_on_submit():
+        approve = request.form.get("decision") == "approve"
+        try:
+            decide_reset(code_id, current_user, approve)
+        except PermissionDenied:
+            db.session.commit()  # the refused attempt's audit row
+            raise
+        db.session.commit()
+        flash(_("已批准：启用码现在可以使用") if approve else _("已驳回：启用码作废"), "success")
+    return redirect(url_for("org.enrolment_approvals"))
 
 
 @bp.route("/users/<user_id>/roles", methods=["GET", "POST"])
