@@ -83,6 +83,10 @@ class Config:
 
     # The timer sweep (APScheduler): `govshare serve` runs it in the web process, `govshare scheduler` alone.
     TIMER_SWEEP_SECONDS = int(os.environ.get("TIMER_SWEEP_SECONDS", "30"))
+    # Each scheduler process beats this often; /readyz is not ready when no beat is younger than 3 beats.
+    SCHEDULER_HEARTBEAT_SECONDS = int(os.environ.get("SCHEDULER_HEARTBEAT_SECONDS", "30"))
+    READYZ_REQUIRES_SCHEDULER = True
+    FRESHNESS_WATCH_MINUTES = int(os.environ.get("FRESHNESS_WATCH_MINUTES", "60"))
     # Notices by e-mail (#15): off without MAIL_SERVER; mails wait in the outbox and are retried until sent
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

@@ -205,6 +205,7 @@ def _security_headers(response):
 def _import_models() -> None:
     """Import every model module so that metadata (and Alembic) sees all tables."""
     from app import attachments as _attachments  # noqa: F401
+    from app import health as _health  # noqa: F401
     from app import numbering as _numbering  # noqa: F401
     from app.audit import models as _audit  # noqa: F401
     from app.calendar import models as _calendar  # noqa: F401

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InternalError, OperationalError
 from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +96,18 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz" or request.is_json
 
 
+_UNAVAILABLE = ("read-only", "readonly", "read only", "connection", "could not connect", "server closed",
+                "terminating connection", "database is locked", "unable to open database", "disk i/o")  # fmt: skip
+
+
+def database_unavailable(error: DBAPIError) -> bool:
+    """The database cannot serve now (down, unreachable, read-only, locked) rather than a bug in a statement."""
+    text = str(error.orig or error).lower()
+    return error.connection_invalidated or (
+        isinstance(error, OperationalError | InternalError) and any(word in text for word in _UNAVAILABLE)
+    )
+
+
 def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None):
     """The one error format: JSON for the API, a Chinese page for browsers."""
     if wants_json():
@@ -156,6 +171,23 @@ def register_error_handlers(app: Flask) -> None:
         if status == 429 and any("\u4e00" <= c <= "\u9fff" for c in str(error.description or "")):
             message = str(error.description)  # the throttle's own words (which limit was hit)
         return error_response(status, HTTP_CODES.get(status, "http_error"), _(message))
+
+    @app.errorhandler(DBAPIError)
+    def handle_database(error: DBAPIError):
+        """A database that is down, unreachable or refuses writes: 503 with Retry-After, nothing half-done."""
+        db.session.rollback()
+        if not database_unavailable(error):
+            return handle_unexpected(error)
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, str(error.orig)[:200])
+        response = make_response(
+            error_response(
+                503,
+                "database_unavailable",
+                _("数据库暂时不可用或只读，请稍后再试；已填写的内容未丢失，请稍后重新提交"),
+            )
+        )
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

@@ -1,5 +1,6 @@
 """The APScheduler process (an entry point, like the CLI): it wakes due timers, probes data services, keeps the
-monthly §26 report, checkpoints the audit chain and tells applicants of authorizations about to expire; in the
+monthly §26 report, checkpoints the audit chain, watches data freshness (§17), tells applicants of
+authorizations about to expire and beats a heartbeat for /readyz; in the
 web process (development/demo) or alone (`govshare scheduler`).
 
 Several processes may run it at once: the sweep locks due instances with SKIP LOCKED on PostgreSQL and every
@@ -9,12 +10,15 @@ save is version-checked, so no timer fires twice.
 from __future__ import annotations
 
 import logging
+import os
+import socket
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
-from app import clock
+from app import clock, health
 from app.audit.checkpoints import write_checkpoint
 from app.engine import mailer
 from app.engine.runtime import fire_due_timers
@@ -108,7 +112,21 @@ def digests(app: Flask) -> None:
     _guarded(app, "daily digests", lambda: _digests(app))
 
 
-def _add_job(scheduler, app: Flask) -> None:
+def _beat() -> None:
+    health.beat(SCHEDULER_NAME)
+    db.session.commit()
+
+
+def heartbeat(app: Flask) -> None:
+    """This scheduler is alive (GET /readyz is not ready when no scheduler has beaten lately)."""
+    _guarded(app, "heartbeat", _beat)
+
+
+SCHEDULER_NAME = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def add_jobs(scheduler, app: Flask) -> None:
+    """Every scheduled job (README, 定时任务) in `scheduler`'s job table."""
     scheduler.add_job(
         sweep,
         "interval",
@@ -140,12 +158,20 @@ def _add_job(scheduler, app: Flask) -> None:
     scheduler.add_job(
         monthly_report, "cron", hour=2, args=[app], id="monthly-report", max_instances=1, coalesce=True
     )
+    scheduler.add_job(
+        freshness, "interval", minutes=app.config["FRESHNESS_WATCH_MINUTES"], args=[app], id="freshness-watch",
+        max_instances=1, coalesce=True,
+    )  # fmt: skip
+    scheduler.add_job(
+        heartbeat, "interval", seconds=app.config["SCHEDULER_HEARTBEAT_SECONDS"], args=[app], id="heartbeat",
+        max_instances=1, coalesce=True, next_run_time=datetime.now(UTC),
+    )  # fmt: skip
 
 
 def start_background(app: Flask) -> BackgroundScheduler:
     """Run the sweep every TIMER_SWEEP_SECONDS in a background thread of this process."""
     scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
-    _add_job(scheduler, app)
+    add_jobs(scheduler, app)
     scheduler.start()
     return scheduler
 
@@ -153,6 +179,6 @@ def start_background(app: Flask) -> BackgroundScheduler:
 def run_blocking(app: Flask) -> None:
     """Run only the scheduler, in the foreground (production: its own process)."""
     scheduler = BlockingScheduler(timezone="Asia/Shanghai")
-    _add_job(scheduler, app)
+    add_jobs(scheduler, app)
     log.info("scheduler started: timer sweep every %s s", app.config["TIMER_SWEEP_SECONDS"])
     scheduler.start()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload
 
 from app import clock
@@ -15,6 +18,8 @@ from app.auth.passwords import dummy_hash, verify_password
 from app.errors import NotFound, ServiceError, ValidationFailed
 from app.extensions import db
 from app.org.models import ApiToken, GatewayCredential, User
+
+log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "gs_"
 GATEWAY_PREFIX = "gw_"
@@ -112,10 +117,18 @@ def user_for_token(plain: str) -> User | None:
     if token is None or token.revoked or not token.user.active:
         return None
     now = clock.now()
-    # Write last-use at most once a minute: a busy client should not turn every read into a write.
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        token.last_used_at = now
-        db.session.commit()
+    # Last use is noted at most every TOKEN_USE_MINUTES, in its own short transaction: a read stays a read,
+    # and a database that refuses writes does not fail the call (the note is only information).
+    every = timedelta(minutes=current_app.config.get("TOKEN_USE_MINUTES", 5))
+    if token.last_used_at is None or now - token.last_used_at > every:
+        try:
+            with db.engine.begin() as connection:
+                connection.execute(
+                    db.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
+                    .execution_options(synchronize_session=False)
+                )  # fmt: skip
+        except DBAPIError:
+            log.warning("could not note the last use of token %s", token.prefix)
     return token.user
 
 

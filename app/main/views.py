@@ -1,4 +1,4 @@
-"""The home page and GET /healthz."""
+"""The home page, GET /healthz (liveness) and GET /readyz (readiness)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import text
 from app import clock
 from app.api import api
 from app.extensions import db
+from app.health import readiness
 from app.main.apidocs import operations_by_tag
 
 bp = Blueprint("main", __name__)
@@ -31,7 +32,7 @@ def favicon():
 
 @bp.route("/healthz")
 def healthz():
-    """Liveness and database check, for load balancers and monitoring."""
+    """Liveness, for load balancers: the process answers (and can reach the database: a report, not a gate)."""
     try:
         db.session.execute(text("SELECT 1"))
         database = "ok"
@@ -39,6 +40,18 @@ def healthz():
         db.session.rollback()
         return jsonify(status="error", database="error", detail=type(exc).__name__), 503
     return jsonify(status="ok", database=database, time=clock.now().isoformat())
+
+
+@bp.route("/readyz")
+def readyz():
+    """Readiness: the database accepts writes, migrations are at head, a scheduler beat recently."""
+    result = readiness()
+    body = {"status": "ready" if result.ready else "not_ready", "checks": result.checks}
+    response = jsonify(body)
+    response.status_code = 200 if result.ready else 503
+    if not result.ready:
+        response.headers["Retry-After"] = "30"
+    return response
 
 
 @bp.route("/api/docs")

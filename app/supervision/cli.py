@@ -1,4 +1,5 @@
-"""`govshare supervision stats`: the §26 figures for a period, as a table or JSON (same shape as the API)."""
+"""`govshare supervision stats | monthly | freshness`: the §26 figures for a period (a table or the API's JSON),
+monthly reports, and one run of the §17 freshness watch."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from datetime import date
 import click
 from flask.cli import with_appcontext
 
+from app import clock
 from app.api.supervision import StatisticsOut
+from app.extensions import db
 from app.supervision import reports, stats
+from app.supervision.freshness import watch
 from app.supervision.reports import generate_monthly, month_bounds
 
 supervision = click.Group("supervision", help="Supervision (§26–§31): statistics and monthly reports.")
@@ -61,3 +65,13 @@ def monthly_command(period: str, replace: bool):
         raise click.BadParameter("应为 YYYY-MM") from None
     item = generate_monthly(period, replace=replace)
     click.echo(f"{item.period}：已保存（生成于 {item.generated_at.isoformat()}）")
+
+
+@supervision.command("freshness")
+@with_appcontext
+def freshness_command():
+    """One run of the §17 freshness watch (the scheduler runs it hourly): data older than its catalog update
+    cycle opens one quality issue for its provider."""
+    opened = watch(clock.now())
+    db.session.commit()
+    click.echo(f"数据时效检查：新开数据质量问题 {opened} 个")
