@@ -10,7 +10,7 @@ from app.engine.notifications import notifications_for
 from app.extensions import db
 from app.org.services import create_user
 from app.sharing import services
-from tests.conftest import csrf_token, login, user
+from tests.conftest import api_token, bearer, csrf_token, login, user
 from tests.test_sharing import application_data, at, task
 
 
@@ -41,6 +41,9 @@ def test_a_deputy_completes_a_task_while_the_owner_is_away(app, client, demo_con
     deputy = app.test_client()
     login(deputy, "mz_clerk2")
     assert provider_task in deputy.get("/tasks?scope=mine").get_data(as_text=True)
+    # The API lists it too: one query serves the inbox page and GET /api/v1/tasks.
+    listed = deputy.get("/api/v1/tasks?scope=mine", headers=bearer(api_token(app, "mz_clerk2"))).get_json()
+    assert [t["id"] for t in listed["items"]] == [provider_task] and listed["total"] == 1
     with app.app_context():
         runtime.urge_task(provider_task, user("hb_operator"), "请尽快答复")  # addressed to the owner
         assert any("请尽快答复" in n.message for n in notifications_for(user("mz_clerk2")))

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.sharing import services
 from app.sharing.models import Authorization
 from app.supervision.models import CallFlag, DataCall
-from tests.conftest import api_token, bearer, user
+from tests.conftest import api_token, bearer, login, user
 from tests.test_sharing import application_data, at, task
 
 SYSTEM = "湖北省社会救助信息系统"
@@ -104,3 +104,55 @@ def test_only_a_gateway_credential_may_ask(app, client, content):
     revoke_gateway_credential(1, user("admin"))
     db.session.commit()
     assert _ask(client, token, items=granted).status_code == 401
+
+
+def test_a_withdrawn_resource_or_item_is_no_longer_served_and_its_holders_are_told(app, client, content):
+    """#28 items 4, 5: withdrawal acts at once at the gateway, with its own reason; the holders are told with a
+    link, and their authorization page shows it."""
+    from app.catalog import services as catalog
+    from app.catalog.models import Resource
+    from app.engine.models import Notification
+
+    authorization, granted, token = _granted_with_binding()
+    assert _ask(client, token, items=granted).get_json()["decision"] == "permit"
+    resource = db.session.get(Resource, authorization.resource_id)
+    # An item turned 不予共享 in the version in force: calls asking for it are denied, others still served.
+    item = next(i for i in resource.current_version.items if i.name == granted[0])
+    item.share_type = "not_shared"
+    db.session.commit()
+    denied = _ask(client, token, items=granted).get_json()
+    assert (denied["decision"], denied["reason"]) == ("deny", "item_withdrawn"), denied
+    assert _ask(client, token, items=granted[1:]).get_json()["decision"] == "permit"
+    item.share_type = None
+    db.session.commit()
+    catalog.withdraw_resource(user("gat_provider"), resource, "数据源停止维护")
+    db.session.commit()
+    answer = _ask(client, token, items=granted).get_json()
+    assert (answer["decision"], answer["reason"], answer["authorization_id"]) == (
+        "deny", "resource_withdrawn", authorization.id)  # fmt: skip
+    told = db.session.scalars(db.select(Notification).where(
+        Notification.recipient_department_id == user("wh_applicant").department_id,
+        Notification.message.contains("已撤销"))).all()  # fmt: skip
+    assert told and told[0].link == f"/catalog/resources/{resource.code}"
+    holder = app.test_client()
+    login(holder, "wh_applicant")
+    assert "资源已撤销或不再共享，不能调用" in holder.get("/authorizations").get_data(as_text=True)
+
+
+def test_the_reason_names_the_authorization_of_the_callers_own_system(app, client, content):
+    """After a revocation, a department holding another authorization of the resource for another system is told
+    "revoked" for the revoked system's calls, not "wrong_system" about the other one (#28 item 5)."""
+    authorization, granted, token = _granted_with_binding()
+    data = application_data("人口基础信息", business_system="武汉市城市大脑")
+    number = services.submit_application(user("wh_applicant"), data).number
+    runtime.complete_task(task(number, "normative_check").id, user("wh_operator"), {"accepted": True})
+    runtime.complete_task(task(number, "upper_check").id, user("hb_operator"), {"accepted": True})
+    runtime.complete_task(task(number, "provider_authorization").id, user("gat_provider"), {
+        "granted": True, "bound_parameters": "行政区划代码=420100"})  # fmt: skip
+    assert db.session.scalar(db.select(db.func.count(Authorization.id))) == 2
+    services.revoke_authorization(
+        user("gat_provider"), db.session.get(Authorization, authorization.id), "停止"
+    )
+    db.session.commit()
+    answer = _ask(client, token, items=granted).get_json()
+    assert (answer["reason"], answer["authorization_id"]) == ("revoked", authorization.id)

@@ -11,6 +11,7 @@ from app.catalog import services
 from app.catalog.models import ResourceStatus
 from app.catalog.schemas import ReasonInput, ResourceInput, ServiceInput, resource_summary, version_json
 from app.errors import NotFound
+from app.extensions import db
 
 TAGS = ["目录"]
 
@@ -195,6 +196,7 @@ def catalog_submit(code: str):
 def catalog_withdraw(body: dict, code: str):
     """撤回资源，须说明原因"""
     resource = services.withdraw_resource(api_user(), services.resource_by_code(code), body["reason"])
+    db.session.commit()
     return {"code": resource.code, "status": resource.status}
 
 

@@ -53,8 +53,8 @@ class TaskQuery(Schema):
 
     scope = fields.String(
         load_default="mine",
-        validate=validate.OneOf(["mine", "queue"], error="只能是 mine 或 queue"),
-        metadata={"description": "mine：我的待办；queue：本部门/角色待认领"},
+        validate=validate.OneOf(["mine", "queue", "done"], error="只能是 mine、queue 或 done"),
+        metadata={"description": "mine：我的待办（含委托给我的）；queue：本部门/角色待认领；done：我已办结"},
     )
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200, error="必须在 1–200 之间"))
     offset = fields.Integer(
@@ -104,6 +104,7 @@ class TaskPageOut(Output):
     """A page of tasks."""
 
     items = fields.List(fields.Nested(TaskOut))
+    total = fields.Integer(metadata={"description": "符合条件的总数"})
     limit = fields.Integer()
     offset = fields.Integer()
 

@@ -30,9 +30,9 @@ TAGS = ["待办任务"]
 @bp.arguments(TaskQuery, location="query", as_kwargs=True)
 @bp.response(200, TaskPageOut)
 def list_tasks(scope: str, limit: int, offset: int):
-    """我的待办或待认领任务，按截止时间排序"""
-    finder = queries.my_tasks if scope == "mine" else queries.queue_tasks
-    return {"items": finder(api_user(), limit=limit, offset=offset), "limit": limit, "offset": offset}
+    """我的待办（含委托给我的）、待认领或我已办结的任务，按截止时间排序（与网页待办同一查询）"""
+    items, total = queries.task_page(api_user(), scope, limit=limit, offset=offset)
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
 @bp.get("/tasks/<task_id>", tags=TAGS)

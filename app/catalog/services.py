@@ -31,11 +31,13 @@ from app.catalog.vocab import (
     UPDATE_CYCLES,
     label,
 )
+from app.engine.notifications import send
 from app.engine.runtime import start_instance
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.numbering import next_in_sequence
 from app.org.models import Department, User
+from app.sharing.models import Authorization
 
 REVIEW_PROCESS = "catalog_review"
 
@@ -359,8 +361,36 @@ def withdraw_resource(actor: User, resource: Resource, reason: str) -> Resource:
         object_id=resource.code,
         data={"reason": reason},
     )
-    db.session.commit()
+    _tell_holders(resource, _("资源“%(name)s”（%(code)s）已撤销：%(reason)s。相关授权不再能调用数据。",
+                              name=resource.name, code=resource.code, reason=reason.strip()))  # fmt: skip
     return resource
+
+
+def _tell_holders(resource: Resource, message: str) -> int:
+    """Tell every department holding an authorization of `resource` that is still in force (its applicant
+    clerks), with a link to the resource; how many departments were told."""
+    today = clock.local_now().date()
+    holders = db.session.scalars(
+        select(Authorization.applicant_department_id)
+        .where(Authorization.resource_id == resource.id, Authorization.revoked_at.is_(None),
+               Authorization.valid_to >= today)
+        .distinct()
+    ).all()  # fmt: skip
+    for department_id in holders:
+        send(message=message, role="applicant_clerk", department_id=department_id,
+             link=f"/catalog/resources/{resource.code}")  # fmt: skip
+    return len(holders)
+
+
+def withdrawn_items(resource: Resource) -> set[str]:
+    """Names of the data items the version in force no longer shares (不予共享, §8), or every item of a resource
+    withdrawn or no longer shared as a whole."""
+    version = resource.current_version
+    if resource.status == ResourceStatus.WITHDRAWN or version is None:
+        return {"*"}
+    if version.share_type == "not_shared":
+        return {"*"}
+    return {item.name for item in version.items if item.share_type == "not_shared"}
 
 
 # --- data services (§11) -----------------------------------------------------------------------------------

@@ -225,9 +225,11 @@ def withdraw(code: str):
     try:
         services.withdraw_resource(current_user, item, request.form.get("reason", ""))
     except ServiceError as exc:
+        db.session.rollback()
         flash(exc.fields.get("reason") or exc.message, "error")
     else:
-        flash(_("资源已撤销"), "info")
+        db.session.commit()
+        flash(_("资源已撤销；持有授权的部门已收到通知"), "info")
     return redirect(url_for("catalog.resource", code=code))
 
 

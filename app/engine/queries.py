@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, func, or_, select
 
 from app.engine.models import HumanTask, TaskStatus
 from app.extensions import db
 from app.org.models import User
+from app.org.services import principals_of
 
 
 def candidate_filter(user: User):
@@ -23,24 +24,31 @@ def candidate_filter(user: User):
     )
 
 
-def my_tasks(user: User, *, limit: int = 50, offset: int = 0) -> list[HumanTask]:
-    """Open tasks assigned to the user, by due time."""
-    query = (
-        db.select(HumanTask)
-        .where(HumanTask.assignee_id == user.id, HumanTask.status == TaskStatus.OPEN)
-        .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
-    )
-    return list(db.session.scalars(query.limit(limit).offset(offset)))
+def scope_filter(user: User, scope: str):
+    """SQL condition of an inbox scope, the same for the web inbox and the API: "mine" (open tasks the user
+    holds, and — 委托 — those of whom the user is today's deputy), "queue" (open, unclaimed, the user's role and
+    department) or "done" (completed by the user)."""
+    if scope == "queue":
+        return candidate_filter(user)
+    if scope == "done":
+        return (HumanTask.completed_by_id == user.id) & (HumanTask.status == TaskStatus.COMPLETED)
+    holders = [user.id, *principals_of(user)]
+    return HumanTask.assignee_id.in_(holders) & (HumanTask.status == TaskStatus.OPEN)
 
 
-def queue_tasks(user: User, *, limit: int = 50, offset: int = 0) -> list[HumanTask]:
-    """Unclaimed tasks of the user's roles and department, by due time."""
-    query = (
-        db.select(HumanTask)
-        .where(candidate_filter(user))
-        .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
+def task_page(user: User, scope: str, *, limit: int = 50, offset: int = 0) -> tuple[list[HumanTask], int]:
+    """A page of the scope's tasks by due time (done: newest first), and how many there are in all."""
+    condition = scope_filter(user, scope)
+    order = (
+        (HumanTask.completed_at.desc(), HumanTask.id)
+        if scope == "done"
+        else (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.business_key)
     )
-    return list(db.session.scalars(query.limit(limit).offset(offset)))
+    total = db.session.scalar(select(func.count()).select_from(HumanTask).where(condition)) or 0
+    rows = list(
+        db.session.scalars(select(HumanTask).where(condition).order_by(*order).limit(limit).offset(offset))
+    )
+    return rows, total
 
 
 def case_tasks(business_key: str) -> list[HumanTask]:

@@ -11,11 +11,10 @@ from sqlalchemy import func, select
 from app import clock
 from app.clock import SHANGHAI
 from app.db_types import page_number
-from app.engine.models import HumanTask, ProcessVersion, TaskStatus
-from app.engine.queries import candidate_filter
+from app.engine.models import HumanTask, ProcessVersion
+from app.engine.queries import scope_filter
 from app.extensions import db
 from app.org.models import Department, User
-from app.org.services import principals_of
 from app.sharing.models import ShareApplication
 
 SCOPES = {"mine": "我的待办", "queue": "待认领", "done": "我已办结"}
@@ -76,13 +75,7 @@ def _day_start(day: date) -> datetime:
 
 
 def _scope(user: User, scope: str):
-    if scope == "queue":
-        return candidate_filter(user)
-    if scope == "done":
-        return (HumanTask.completed_by_id == user.id) & (HumanTask.status == TaskStatus.COMPLETED)
-    # 委托: the tasks of those whose deputy the user is today appear with the user's own
-    holders = [user.id, *principals_of(user)]
-    return HumanTask.assignee_id.in_(holders) & (HumanTask.status == TaskStatus.OPEN)
+    return scope_filter(user, scope)
 
 
 def scope_counts(user: User) -> dict[str, int]:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.catalog.models import Resource
+from app.catalog.services import withdrawn_items
 from app.clock import SHANGHAI
 from app.extensions import db
 from app.org.models import Department
@@ -36,6 +37,8 @@ class Reason:
     ITEM_NOT_GRANTED = "item_not_granted"
     PARAMETER_MISSING = "parameter_missing"  # a bound 管控参数 the call does not state
     PARAMETER_OUTSIDE = "parameter_outside_binding"
+    RESOURCE_WITHDRAWN = "resource_withdrawn"  # withdrawn from the catalog, or no longer shared (§8)
+    ITEM_WITHDRAWN = "item_withdrawn"  # a requested item is now 不予共享
 
 
 MESSAGES = {
@@ -50,6 +53,8 @@ MESSAGES = {
     Reason.ITEM_NOT_GRANTED: "请求了未授权的数据项",
     Reason.PARAMETER_MISSING: "未提供授权限定的管控参数",
     Reason.PARAMETER_OUTSIDE: "管控参数取值超出授权限定范围（办法§11）",
+    Reason.RESOURCE_WITHDRAWN: "资源已从目录撤销或不再共享，授权不再有效",
+    Reason.ITEM_WITHDRAWN: "请求的数据项已改为不予共享（办法§8）",
 }
 
 # How far an authorization got through the checks: the reason of the one that got furthest is reported.
@@ -113,15 +118,25 @@ def decide(caller_uscc: str, business_system: str, resource_code: str, items: li
         .where(Authorization.applicant_department_id == caller.id, Authorization.resource_id == resource.id)
         .order_by(Authorization.id.desc())
     ).all()
+    if not candidates:
+        return GatewayDecision(False, Reason.NO_AUTHORIZATION, None, caller, resource)
+    # The caller's own system's authorizations speak for it: a revoked one is "revoked", even when the
+    # department holds another authorization of the resource for another system (§14).
+    own = [a for a in candidates if _same_system(a.business_system, business_system)] or candidates
     best: tuple[int, str, dict[str, Any], Authorization] | None = None
-    for authorization in candidates:
+    for authorization in own:
         reason, detail = _check(authorization, at, business_system, items, parameters)
         if reason == Reason.PERMITTED:
+            withdrawn = withdrawn_items(resource)
+            if "*" in withdrawn:
+                return GatewayDecision(False, Reason.RESOURCE_WITHDRAWN, authorization.id, caller, resource)
+            asked = set(items or authorization.items) & withdrawn
+            if asked:
+                return GatewayDecision(False, Reason.ITEM_WITHDRAWN, authorization.id, caller, resource,
+                                       {"items": sorted(asked)})  # fmt: skip
             return GatewayDecision(True, reason, authorization.id, caller, resource)
         rank = _ORDER.index(reason)
         if best is None or rank > best[0]:
             best = (rank, reason, detail, authorization)
-    if best is None:
-        return GatewayDecision(False, Reason.NO_AUTHORIZATION, None, caller, resource)
     _rank, reason, detail, authorization = best
     return GatewayDecision(False, reason, authorization.id, caller, resource, detail)

@@ -18,7 +18,7 @@ from app.auth.forms import EmptyForm
 from app.calendar.services import days_taken
 from app.catalog.models import Resource
 from app.catalog.rules import requestable_items
-from app.catalog.services import resource_by_code
+from app.catalog.services import resource_by_code, withdrawn_items
 from app.db_types import row_id
 from app.engine.diagram import instance_diagrams
 from app.engine.models import ProcessInstance
@@ -252,9 +252,10 @@ def attachment(attachment_id: int):
 def authorizations():
     """Authorizations my department holds or granted, with validity and expiry warnings."""
     today = clock.local_now().date()
+    items = services.authorizations_of(current_user.department_id)
+    withdrawn = {a.id: withdrawn_items(a.resource) & ({"*"} | set(a.items)) for a in items}
     return render_template(
-        "sharing/authorizations.html", items=services.authorizations_of(current_user.department_id), today=today,
-        soon=today + timedelta(days=30),
+        "sharing/authorizations.html", items=items, today=today, soon=today + timedelta(days=30), withdrawn=withdrawn,
     )  # fmt: skip
 
 

@@ -26,6 +26,7 @@ class CallFlag:
     WRONG_SYSTEM = "wrong_system"
     ITEM_NOT_GRANTED = "item_not_granted"
     PARAMETER_OUTSIDE = "parameter_outside_binding"
+    WITHDRAWN = "withdrawn"  # the resource was withdrawn, or the items are no longer shared (§8)
 
 
 CALL_FLAG_LABELS = {
@@ -37,6 +38,7 @@ CALL_FLAG_LABELS = {
     CallFlag.WRONG_SYSTEM: "不是被授权的业务系统",
     CallFlag.ITEM_NOT_GRANTED: "请求了未授权的数据项",
     CallFlag.PARAMETER_OUTSIDE: "管控参数超出授权限定",
+    CallFlag.WITHDRAWN: "资源已撤销或数据项不再共享",
 }
 
 
