@@ -3,6 +3,7 @@ resource_authorization.bpmn. The rule as the regulation words it is written here
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from app.catalog.models import Resource, ResourceStatus
@@ -108,3 +109,34 @@ def test_a_broken_table_is_reported_with_its_line_and_rule(app, client, demo_con
     assert "校验未通过：2 个问题" in html
     assert "rule_national" in html and "第 1 条规则「提供部门层级」的条件不是有效的表达式" in html
     assert "rule_direct" in html and "（文字要加引号）" in html
+
+
+def test_a_route_the_table_may_not_return_is_refused_at_validation(app, demo_content, tmp_path):
+    """#28 item 3: the output column declares its allowed values (DMN outputValues, what the studio's table
+    editor offers); a cell outside them is named with its rule, not left to become an incident."""
+    from tests.test_cli import run
+
+    source = (ROOT / "bpmn" / "share_route.dmn").read_text(encoding="utf-8")
+    changed = tmp_path / "share_route.dmn"
+    changed.write_text(source.replace('<text>"provider"</text></outputEntry>', '<text>"postal"</text></outputEntry>'),
+                       encoding="utf-8")  # fmt: skip
+    result = run(app, "bpmn", "validate", str(changed))
+    assert result.exit_code == 1
+    assert "rule_provider: 第 3 条规则的结果「授权路径」 '\"postal\"' 不是允许的取值" in result.output
+
+
+def test_the_allowed_routes_are_the_routes_the_sharing_area_knows():
+    from app.sharing.services import ROUTES
+
+    source = (ROOT / "bpmn" / "share_route.dmn").read_text(encoding="utf-8")
+    declared = re.search(r"<outputValues[^>]*><text>(.*?)</text>", source).group(1)
+    assert [v.strip().strip('"') for v in declared.split(",")] == list(ROUTES)
+
+
+def test_validating_one_file_lays_it_over_the_deployed_models(app, demo_content):
+    """#28 item 6: share_application.bpmn alone finds its deployed decision table and called process."""
+    from tests.test_cli import run
+
+    result = run(app, "bpmn", "validate", str(ROOT / "bpmn" / "share_application.bpmn"))
+    assert result.exit_code == 0, result.output
+    assert "share_application" in result.output

@@ -121,3 +121,32 @@ def test_the_same_figures_from_the_command_line(app, cases):
     steps = {s["step"]: s for s in body["steps"]}
     assert body["received"] == 4 and steps["provider_authorization"]["average_days"] == 10.5
     assert steps["normative_check"]["p90_days"] == 4 and steps["normative_check"]["on_time"] == 2
+
+
+def test_a_changed_rule_does_not_relabel_the_cases_that_ran_under_the_old_one(app, cases, tmp_path):
+    """#28 item 8: cases finished under 10 working days keep "10个工作日" after 7 days is deployed; once cases
+    of both versions are in the period, each counts by its own."""
+    from app.engine.models import HumanTask, TaskStatus
+    from app.engine.uploads import deploy_files
+    from app.extensions import db
+    from tests.test_model_upload import ROOT
+
+    scope = Scope(date(2026, 9, 1), date(2026, 12, 31))
+    assert compute(scope).steps["provider_authorization"].label == "提供部门授权（§20，10个工作日）"
+    source = (ROOT / "bpmn" / "resource_authorization.bpmn").read_text(encoding="utf-8")
+    changed = tmp_path / "resource_authorization.bpmn"
+    changed.write_text(
+        source.replace("deadline(forwarded_at, 10)", "deadline(forwarded_at, 7)"), encoding="utf-8"
+    )
+    assert deploy_files([changed], user("analyst"), "改为7个工作日").problems == []
+    db.session.commit()
+    assert compute(scope).steps["provider_authorization"].label == "提供部门授权（§20，10个工作日）"
+    at("2026-11-02T10:00:00+08:00")
+    number = services.submit_application(user("rst_applicant"), application_data("婚姻登记信息")).number
+    runtime.complete_task(task(number, "normative_check").id, user("hb_operator"), {"accepted": True})
+    provider = db.session.scalar(db.select(HumanTask).where(HumanTask.business_key == number,
+                                                            HumanTask.status == TaskStatus.OPEN))  # fmt: skip
+    assert provider.deadline_days == 7
+    runtime.complete_task(provider.id, user("mz_clerk"), {"granted": True})
+    label = compute(scope).steps["provider_authorization"].label
+    assert label == "提供部门授权（§20，按各案件适用的版本：10个工作日2件、7个工作日1件）"

@@ -13,7 +13,7 @@ from app.access import require
 from app.engine import migration
 from app.engine.registry import deploy, list_versions, validate
 from app.engine.runtime import fire_due_timers, open_incidents, retry_incident
-from app.engine.uploads import deploy_files
+from app.engine.uploads import deploy_files, validate_files
 from app.errors import ServiceError, ValidationFailed
 from app.extensions import db
 from app.org.models import User
@@ -27,8 +27,13 @@ bpmn = click.Group("bpmn", help="Process models: validate, deploy, list versions
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @with_appcontext
 def bpmn_validate(paths: tuple[Path, ...]):
-    """Check BPMN files (default: bpmn/*.bpmn); prints file:line element-id: message; exit 1 on problems."""
-    models = validate(list(paths) or None)
+    """Check bpmn/ (or the given .bpmn/.dmn/.json files, laid over the deployed models as `deploy FILE…` does);
+    prints file:line element-id: message; exit 1 on problems."""
+    try:
+        models = validate_files(list(paths)) if paths else validate(None)
+    except ValidationFailed as err:
+        click.echo(f"错误：{err.message}：{'；'.join(err.fields.values())}", err=True)
+        sys.exit(1)
     for problem in models.problems:
         click.echo(str(problem), err=True)
     if models.problems:
@@ -111,7 +116,15 @@ def bpmn_migrate(process_id, from_version, to_version, dry_run, deadlines, insta
             f"{plan.business_key} (instance {plan.instance_id}) v{plan.from_version} -> v{plan.to_version}: {verdict}"
         )
         for timer in plan.timers:
-            click.echo(f"  {timer.step}: {timer.current} -> {timer.recomputed}")
+            if deadlines == migration.KEEP:  # what will happen: the step keeps its deadline
+                changed = (
+                    f" (the new version would give {timer.recomputed})"
+                    if timer.recomputed != timer.current
+                    else ""
+                )
+                click.echo(f"  {timer.step}: keeps {timer.current}{changed}")
+            else:
+                click.echo(f"  {timer.step}: {timer.current} -> {timer.recomputed}")
         for reason in plan.refused:
             click.echo(f"  {reason}")
     if not plans:

@@ -23,6 +23,7 @@ from app.clock import SHANGHAI
 from app.engine import compare, registry, simulation, store
 from app.engine import trial as trial_module
 from app.engine.models import ModelUpload, ProcessInstance, ProcessVersion
+from app.engine.validation import ModelSet
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.org.models import User
@@ -112,16 +113,27 @@ def upload(user: User, files: list[tuple[str, bytes]]) -> ModelUpload:
     return item
 
 
-def deploy_files(paths: list[Path], user: User | None, comment: str) -> registry.DeployResult:
-    """Deploy the given .bpmn and .json files laid over the latest deployed models, as an upload is: a
-    changed called process gets deployed with its callers (`govshare bpmn deploy FILE…`)."""
+def _read(paths: list[Path]) -> list[tuple[str, bytes]]:
     files = []
     for path in paths:
         try:
             files.append((path.name, path.read_bytes()))
         except OSError as err:
             raise ValidationFailed(_("文件无法读取"), fields={"files": f"{path}: {err.strerror}"}) from None
-    with workspace(check_files(files)) as (bpmn_paths, forms_dir):
+    return files
+
+
+def validate_files(paths: list[Path]) -> ModelSet:
+    """Check the given files laid over the latest deployed models, as `deploy FILE…` and an upload do: a
+    business rule task finds its deployed decision table, a call activity its deployed process."""
+    with workspace(check_files(_read(paths))) as (bpmn_paths, forms_dir):
+        return registry.validate(bpmn_paths, forms_dir=forms_dir)
+
+
+def deploy_files(paths: list[Path], user: User | None, comment: str) -> registry.DeployResult:
+    """Deploy the given .bpmn and .json files laid over the latest deployed models, as an upload is: a
+    changed called process gets deployed with its callers (`govshare bpmn deploy FILE…`)."""
+    with workspace(check_files(_read(paths))) as (bpmn_paths, forms_dir):
         return registry.deploy(bpmn_paths, forms_dir=forms_dir, actor=user, comment=comment)
 
 

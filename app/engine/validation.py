@@ -566,6 +566,23 @@ def _entry_problem(text: str) -> str | None:
     return "不是有效的表达式"
 
 
+_NO_LITERAL = object()
+
+
+def _literal(text: str):
+    """A decision cell's value when it is a literal (a quoted text, a number, True/False), else a marker."""
+    try:
+        return ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError):
+        return _NO_LITERAL
+
+
+def _allowed_values(text: str) -> list | None:
+    """The values a decision output may take (DMN outputValues: `"a","b"`), or None when unreadable."""
+    value = _literal(f"[{text}]")
+    return value if isinstance(value, list) and value else None
+
+
 def _load_decisions(models: ModelSet, path: Path) -> None:
     """A .dmn file: readable XML in a DMN namespace; every decision has one table whose cells parse."""
     file = path.name
@@ -607,10 +624,16 @@ def _load_decisions(models: ModelSet, path: Path) -> None:
             if problem:
                 models.problems.append(Problem(file, table.sourceline, decision_id,
                                                f"输入「{label}」的表达式 {expression!r} {problem}"))  # fmt: skip
+        allowed: dict[int, list | None] = {}
         for output in outputs:
             if not (output.get("name") or "").strip():
                 models.problems.append(Problem(file, output.sourceline, output.get("id"),
                                                "输出列没有名称（name）：结果存入哪个流程数据？"))  # fmt: skip
+            values = output.findtext("dmn:outputValues/dmn:text", None, dmn)
+            allowed[id(output)] = _allowed_values(values) if values is not None else None
+            if values is not None and allowed[id(output)] is None:
+                models.problems.append(Problem(file, output.sourceline, output.get("id"),
+                                               f"输出列的允许取值 {values!r} 应为逗号分隔的带引号文字，如 \"a\",\"b\""))  # fmt: skip
         for number, rule in enumerate(table.findall("dmn:rule", dmn), start=1):
             entries = rule.findall("dmn:inputEntry", dmn)
             results = rule.findall("dmn:outputEntry", dmn)
@@ -633,6 +656,10 @@ def _load_decisions(models: ModelSet, path: Path) -> None:
                 elif refused:
                     models.problems.append(Problem(file, entry.sourceline, rule.get("id"),
                                                    f"第 {number} 条规则的结果「{label}」{'；'.join(v.message for v in refused)}"))  # fmt: skip
+                elif allowed.get(id(output)) is not None and _literal(text) not in allowed[id(output)]:
+                    choices = "、".join(repr(v) for v in allowed[id(output)])
+                    models.problems.append(Problem(file, entry.sourceline, rule.get("id"),
+                                                   f"第 {number} 条规则的结果「{label}」 {text!r} 不是允许的取值（{choices}）"))  # fmt: skip
         models.decisions[decision_id] = file
     models.sources[file] = data.decode("utf-8")
     if len(models.problems) == before:

@@ -16,7 +16,7 @@ Definitions (shown on the page too):
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -56,12 +56,18 @@ NOTIFICATION_DAYS = (
 STEP_LABELS = [*STEPS, NOTIFICATION]
 
 
-def step_label(step: str) -> str:
-    """A step as the statistics name it, with the working days of the deployed model ("…（§20，10个工作日）")."""
+def step_label(step: str, periods: Counter | None = None) -> str:
+    """A step as the statistics name it, with the working days its cases ran under ("…（§20，10个工作日）"): each
+    case counts by the version it ran under, so a change of the rule does not relabel history; with no cases,
+    the deployed model's days."""
     if step == NOTIFICATION:
         return f"告知申请方（§20，{NOTIFICATION_DAYS}个工作日）"
     name, article, process_id = STEPS[step]
-    days = step_deadline_days(process_id, step)
+    known = {days: count for days, count in (periods or {}).items() if days}
+    if len(known) > 1:
+        parts = "、".join(f"{days}个工作日{count}件" for days, count in sorted(known.items(), reverse=True))
+        return f"{name}（{article}，按各案件适用的版本：{parts}）"
+    days = next(iter(known)) if known else step_deadline_days(process_id, step)
     return f"{name}（{article}，{days}个工作日）" if days else f"{name}（{article}）"
 
 
@@ -109,10 +115,11 @@ class StepFigures:
     department_id: int | None = None
     days: list[int] = field(default_factory=list)
     on_time: int = 0
+    periods: Counter = field(default_factory=Counter)  # working days of each case's deadline → cases
 
     @property
     def label(self) -> str:
-        return step_label(self.step)
+        return step_label(self.step, self.periods)
 
     @property
     def finished(self) -> int:
@@ -134,9 +141,10 @@ class StepFigures:
     def p90_days(self) -> int | None:
         return percentile(self.days, 90)
 
-    def add(self, days: int, on_time: bool) -> None:
+    def add(self, days: int, on_time: bool, period: int | None = None) -> None:
         self.days.append(days)
         self.on_time += on_time
+        self.periods[period] += 1
 
 
 def percentile(values: list[int], pct: int) -> int | None:
@@ -244,7 +252,7 @@ def compute(scope: Scope) -> Statistics:
     per_department: dict[tuple[str, int | None], StepFigures] = {}
     finished = select(
         HumanTask.spec_name, HumanTask.candidate_department_id, HumanTask.created_at, HumanTask.completed_at,
-        HumanTask.due_at,
+        HumanTask.due_at, HumanTask.deadline_days,
     ).where(
         HumanTask.spec_name.in_(list(STEPS)),
         HumanTask.status == TaskStatus.COMPLETED,
@@ -252,12 +260,12 @@ def compute(scope: Scope) -> Statistics:
         HumanTask.completed_at < scope.end_at,
         _in(HumanTask.candidate_department_id, ids),
     )  # fmt: skip
-    for step, department_id, created_at, completed_at, due_at in db.session.execute(finished):
+    for step, department_id, created_at, completed_at, due_at, period in db.session.execute(finished):
         days = working_days_taken(cal, created_at, completed_at)
         on_time = due_at is None or completed_at <= due_at
-        stats.steps[step].add(days, on_time)
+        stats.steps[step].add(days, on_time, period)
         key = (step, department_id)
-        per_department.setdefault(key, StepFigures(step, department_id)).add(days, on_time)
+        per_department.setdefault(key, StepFigures(step, department_id)).add(days, on_time, period)
 
     # §20: the applicant's platform tells the applicant; the step belongs to that platform's operator.
     operators = dict(
