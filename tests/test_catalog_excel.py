@@ -166,3 +166,44 @@ def test_export_names_each_sub_category_in_its_own_class(content):
     assert {r["子类"] for r in topics} <= set(TOPICS.values())
     population = next(r for r in base if r["资源名称"].startswith("人口"))
     assert population["子类"] == BASE_CATEGORIES["01"]
+
+
+def _sheets(rows: int, last_column: int) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    resources = book.active
+    resources.title = "信息资源"
+    resources.append(["资源名称"])
+    for number in range(rows):
+        resources.cell(row=number + 2, column=1, value=f"资源{number}")
+        resources.cell(row=number + 2, column=last_column, value="x")
+    book.create_sheet("信息项").append(["资源代码"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("rows", "last_column", "message"),
+    [(50, 16384, "有 16384 列，上限 64 列"), (5001, 2, "上限 5000 行")],
+    ids=["rows-to-XFD", "too-many-rows"],
+)
+def test_a_spreadsheet_past_the_limits_is_refused_before_its_rows_are_read(app, client, demo_content, rows, last_column,
+                                                                          message):  # fmt: skip
+    """#28 item 10: a small file whose rows reach column XFD (or too many rows) is a 4xx naming the limit."""
+    from tests.conftest import csrf_token, login
+
+    workbook = _sheets(rows, last_column)
+    login(client, "mz_clerk")
+    token = csrf_token(client, "/catalog/import")
+    response = client.post("/catalog/import", data={"csrf_token": token, "file": (io.BytesIO(workbook), "x.xlsx")},
+                           content_type="multipart/form-data")  # fmt: skip
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+
+
+def test_a_spreadsheet_that_unpacks_too_large_is_refused(content, monkeypatch):
+    monkeypatch.setattr(excel, "MAX_UNPACKED_BYTES", 1000)
+    with pytest.raises(excel.ImportFailed) as refused:
+        excel.parse_workbook(_sheets(10, 2))
+    assert "解压后过大" in str(refused.value.errors[0])

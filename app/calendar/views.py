@@ -65,8 +65,9 @@ class YearForm(FlaskForm):
     number = StringField(_l("文号"), validators=[Optional(), Length(max=100)])
     notice_date = StringField(_l("发布日期"), validators=[Optional(), Length(max=10)])
     url = StringField(_l("来源网址"), validators=[Optional(), Length(max=500)])
-    holidays = TextAreaField(_l("放假安排（每行：名称,开始日期,结束日期）"))
-    working_days = TextAreaField(_l("调休上班日（每行：日期,名称）"))
+    # A year has a dozen lines: a few thousand characters is plenty, and bounds what one request may make us parse.
+    holidays = TextAreaField(_l("放假安排（每行：名称,开始日期,结束日期）"), validators=[Length(max=10_000)])
+    working_days = TextAreaField(_l("调休上班日（每行：日期,名称）"), validators=[Length(max=10_000)])
     comment = StringField(_l("修改说明"), validators=[Optional(), Length(max=500)])
 
 
