@@ -54,7 +54,7 @@ class Config:
     # (the per-account limit counts failures per account *and* client; the account-wide one is far above what
     # one stranger may try).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_ENABLED = True
+    LOGIN_THROTTLE = True  # per application (the limiter object is shared by every app in a process)
     LOGIN_LIMIT_PER_CLIENT = "30 per minute;300 per hour"
     LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT = "5 per 15 minutes"
     LOGIN_FAILURES_PER_ACCOUNT = "200 per hour"
@@ -150,7 +150,7 @@ class TestingConfig(Config):
     ALLOW_CLOCK_OVERRIDE = True
     # Cheap hashing keeps the suite fast; production uses argon2's defaults.
     ARGON2_FAST = True
-    RATELIMIT_ENABLED = False  # tests of the throttles turn it on with their own app
+    LOGIN_THROTTLE = False  # tests of the throttles turn it on with their own app
     AUDIT_CHECKPOINT_FILE = ""  # off: tests that check checkpoints give each its own file
     AUDIT_KEYRING_FILE = ""  # AUDIT_KEY only: tests that rotate give each its own keyring
 

@@ -41,7 +41,7 @@ def main() -> None:
     parser.add_argument("--tries", type=int, default=50)
     args = parser.parse_args()
     url = database_url("sign_in")
-    app = bench_app(url, ARGON2_FAST=False, RATELIMIT_ENABLED=False)
+    app = bench_app(url, ARGON2_FAST=False, LOGIN_THROTTLE=False)
     with app.app_context():
         fresh_database(url)
     client = app.test_client()

@@ -180,6 +180,15 @@ def deploy_test_models(*names: str, comment: str = "test"):
     return result
 
 
+@pytest.fixture
+def engine_ready(app: Flask, seeded) -> Iterator[None]:
+    """The engine's sample process (tests/data/bpmn/engine_sample.bpmn) deployed; an app context pushed."""
+    with app.app_context():
+        deploy_test_models("engine_sample.bpmn")
+    with app.app_context():
+        yield
+
+
 @contextmanager
 def captured_sql() -> Iterator[list[str]]:
     """The SQL statements executed inside the with-block (inside an app context)."""

@@ -91,3 +91,27 @@ def test_fuzzing_finds_no_server_error(app, demo_content, mode):
     assert not failures, "\n".join(failures)
     assert sum(seen.values()) >= 5 * len(operations), seen  # the run did call the API
     print(mode, seen)
+
+
+def test_every_list_pages_one_way_with_a_total(client):
+    """#28 item 11: every GET that answers a list of items takes limit/offset and answers total/limit/offset."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+    lists = []
+    for path, methods in spec["paths"].items():
+        get = methods.get("get")
+        if not get:
+            continue
+        reference = (
+            get["responses"].get("200", {}).get("content", {}).get("application/json", {}).get("schema", {})
+        )
+        name = reference.get("$ref", "").rsplit("/", 1)[-1]
+        properties = schemas.get(name, {}).get("properties", {})
+        if "items" not in properties or "{" in path:
+            continue  # one object (its "items" are data items, or its parts), not a list to page
+        lists.append(path)
+        parameters = {p["name"] for p in get.get("parameters", []) if p.get("in") == "query"}
+        assert {"limit", "offset"} <= parameters, path
+        assert {"total", "limit", "offset"} <= set(properties), path
+    assert {"/api/v1/applications", "/api/v1/authorizations", "/api/v1/objections", "/api/v1/disputes",
+            "/api/v1/incidents", "/api/v1/tasks", "/api/v1/notifications", "/api/v1/catalog/resources"} <= set(lists)  # fmt: skip

@@ -258,5 +258,11 @@ def test_api_create_submit_and_read(app, client, content):
 
 
 def test_api_search_rejects_bad_paging(app, client, seeded):
-    response = client.get("/api/v1/catalog/resources?page=0", headers=bearer(api_token(app, "admin")))
-    assert response.status_code == 422
+    for query in (
+        "limit=0",
+        "limit=101",
+        "offset=-1",
+        "offset=x",
+    ):  # one style on every list: limit/offset
+        response = client.get(f"/api/v1/catalog/resources?{query}", headers=bearer(api_token(app, "admin")))
+        assert response.status_code == 422, query

@@ -183,8 +183,8 @@ def test_disputes_over_the_api(app, client, demo_content):
     outsider = client.get(f"/api/v1/disputes/{number}", headers=bearer(api_token(app, "gat_provider")))
     assert outsider.status_code == 403
     assert client.get("/api/v1/disputes", headers=bearer(api_token(app, "gat_provider"))).get_json() == {
-        "items": []
-    }
+        "items": [], "total": 0, "limit": 50, "offset": 0,
+    }  # fmt: skip
 
 
 def test_every_time_on_the_case_pages_is_beijing_time(app, demo_content):

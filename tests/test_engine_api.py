@@ -213,6 +213,9 @@ def test_notifications_over_the_api(app, client, seeded):
     body = client.get("/api/v1/notifications", headers=token).get_json()
     assert [(n["id"], n["read"]) for n in body["items"]] == [(second, False), (first, False)]
     assert body["unread_count"] == 2 and body["items"][1]["link"] == "/cases/GS-1"
+    assert (body["total"], body["limit"], body["offset"]) == (2, 50, 0)
+    paged = client.get("/api/v1/notifications?limit=1&offset=1", headers=token).get_json()
+    assert [n["id"] for n in paged["items"]] == [first] and paged["total"] == 2
     marked = client.post(f"/api/v1/notifications/{first}/read", headers=token).get_json()
     assert marked == {"id": first, "read": True, "unread_count": 1}
     unread = client.get("/api/v1/notifications?unread=1", headers=token).get_json()["items"]
@@ -249,7 +252,9 @@ def test_incidents_api_lists_retries_and_cancels_for_admins(app, client, seeded,
     admin, clerk = bearer(api_token(app, "admin")), bearer(api_token(app, "rst_applicant"))
 
     assert client.get("/api/v1/incidents", headers=clerk).status_code == 403
-    (incident,) = client.get("/api/v1/incidents", headers=admin).get_json()
+    listed = client.get("/api/v1/incidents", headers=admin).get_json()
+    assert (listed["total"], listed["limit"], listed["offset"]) == (1, 50, 0)
+    (incident,) = listed["items"]
     assert (incident["business_key"], incident["task_name"]) == ("GS-API-INC", "提交申请")
     assert "ZeroDivisionError" in incident["message"]  # the real error, not the engine's wrapper
     assert client.post(f"/api/v1/incidents/{incident['id']}/retry", headers=clerk).status_code == 403

@@ -45,14 +45,6 @@ def open_task(instance_id: int) -> HumanTask:
     )
 
 
-@pytest.fixture
-def engine_ready(app, seeded):
-    with app.app_context():
-        deploy_test_models("engine_sample.bpmn")
-    with app.app_context():
-        yield
-
-
 # --- deployment ------------------------------------------------------------------------------------------
 
 

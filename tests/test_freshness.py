@@ -15,16 +15,24 @@ from tests.conftest import api_token, bearer
 from tests.test_sharing import at
 
 
+def daily_resource(stale_days: int | None = None) -> tuple[Resource, DataService]:
+    """婚姻登记信息 made a daily resource, on Monday 2026-11-02 10:00; its service last updated `stale_days` ago."""
+    at("2026-11-02T10:00:00+08:00")
+    resource, service = db.session.execute(
+        db.select(Resource, DataService).join(DataService, DataService.resource_id == Resource.id)
+        .where(Resource.name == "婚姻登记信息")
+    ).one()  # fmt: skip
+    resource.update_cycle = "daily"
+    if stale_days is not None:
+        service.last_updated_at = clock.now() - timedelta(days=stale_days)
+    return resource, service
+
+
 def test_a_daily_resource_not_updated_for_three_days_opens_exactly_one_quality_issue(
     app, client, demo_content
 ):
     with app.app_context():
-        at("2026-11-02T10:00:00+08:00")
-        resource, service = db.session.execute(
-            db.select(Resource, DataService).join(DataService, DataService.resource_id == Resource.id)
-            .where(Resource.name == "婚姻登记信息")
-        ).one()  # fmt: skip
-        resource.update_cycle = "daily"
+        resource, service = daily_resource()
         db.session.commit()
         code, name, provider = resource.code, service.name, resource.provider_department_id
     updated = (clock.now() - timedelta(days=3)).isoformat()
@@ -51,12 +59,7 @@ def test_a_daily_resource_not_updated_for_three_days_opens_exactly_one_quality_i
 
 def test_fresh_data_opens_nothing(app, client, demo_content):
     with app.app_context():
-        at("2026-11-02T10:00:00+08:00")
-        resource, service = db.session.execute(
-            db.select(Resource, DataService).join(DataService, DataService.resource_id == Resource.id)
-            .where(Resource.name == "婚姻登记信息")
-        ).one()  # fmt: skip
-        resource.update_cycle = "daily"
+        resource, service = daily_resource()
         service.last_updated_at = clock.now() - timedelta(hours=30)  # within 1 day + 1 day of grace
         db.session.commit()
         freshness(app)

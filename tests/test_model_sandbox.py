@@ -19,7 +19,7 @@ from app.engine.registry import deploy
 from app.engine.validation import check_models
 from app.extensions import db
 from app.org.models import Department
-from tests.conftest import DATA, csrf_token, deploy_test_models, login, user
+from tests.conftest import DATA, csrf_token, login, user
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = (DATA / "bpmn" / "engine_sample.bpmn").read_text(encoding="utf-8")
@@ -267,14 +267,6 @@ def test_the_system_administrator_can_neither_upload_nor_deploy_nor_migrate(clie
 
 
 # --- a deployed model: the case gets an incident, the worker goes on -------------------------------------
-
-
-@pytest.fixture
-def engine_ready(app, seeded):
-    with app.app_context():
-        deploy_test_models("engine_sample.bpmn")
-    with app.app_context():
-        yield
 
 
 @pytest.mark.parametrize(

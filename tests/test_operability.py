@@ -12,13 +12,12 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from app import clock, create_app
-from app.catalog.models import DataService, Resource
 from app.extensions import db
 from app.scheduler import add_jobs
 from app.sharing.models import QualityIssue
 from tests.conftest import api_token, bearer, csrf_token
 from tests.test_cli import run
-from tests.test_sharing import at
+from tests.test_freshness import daily_resource
 from tests.test_sharing_http import _body
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
@@ -44,13 +43,7 @@ def test_every_documented_job_is_in_the_schedulers_job_table(app):
 
 
 def _stale_daily_resource(days: int) -> int:
-    at("2026-11-02T10:00:00+08:00")
-    resource, service = db.session.execute(
-        db.select(Resource, DataService).join(DataService, DataService.resource_id == Resource.id)
-        .where(Resource.name == "婚姻登记信息")
-    ).one()  # fmt: skip
-    resource.update_cycle = "daily"
-    service.last_updated_at = clock.now() - timedelta(days=days)
+    resource, _service = daily_resource(stale_days=days)
     db.session.commit()
     return resource.id
 

@@ -108,6 +108,7 @@ def test_the_exchange_system_reports_calls_over_the_api(app, client, demo_conten
     assert exported.startswith("时间,调用方,资源代码,授权编号,问题") and "无有效授权" in exported
     assert response.get_json() == {
         "stored": 1,
+        "duplicates": [],
         "flagged": [{"index": 0, "flag": "no_authorization", "message": "无有效授权"}],
     }
     refused = client.post("/api/v1/calls", json=body, headers=bearer(api_token(app, "rst_applicant")))
@@ -520,3 +521,27 @@ def test_authorizations_are_named_by_their_case_number_not_a_database_id(app, cl
     assert f"<code>{number}</code>" in listing and f"<td>{authorization.id}</td>" not in listing
     case = client.get(f"/applications/{number}").get_data(as_text=True)
     assert "授权编号" not in case and validity in case
+
+
+def test_a_retried_batch_with_call_ids_is_counted_once(app, client, demo_content):
+    """#28 item 11: the exchange system's own call id makes POST /calls safe to retry."""
+    with app.app_context():
+        code = db.session.scalar(db.select(Resource.code).where(Resource.name == "婚姻登记信息"))
+    call = {
+        "caller_uscc": RST,
+        "resource_code": code,
+        "called_at": "2026-10-15T10:00:00+08:00",
+        "success": True,
+    }
+    body = {
+        "calls": [call | {"call_id": "gw-0001"}, call | {"call_id": "gw-0002"}, call | {"call_id": "gw-0001"}]
+    }
+    token = api_token(app, "hb_operator")
+    first = client.post("/api/v1/calls", json=body, headers=bearer(token)).get_json()
+    assert first["stored"] == 2 and first["duplicates"] == [2]
+    again = client.post(
+        "/api/v1/calls", json=body, headers=bearer(token)
+    ).get_json()  # the retry after a timeout
+    assert again["stored"] == 0 and again["duplicates"] == [0, 1, 2] and again["flagged"] == []
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(DataCall.id))) == 2

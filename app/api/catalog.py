@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from app.access import can, require
 from app.api import api_user, bp
-from app.api.schemas import Output, row_id
+from app.api.schemas import Output, PageOut, row_id
 from app.catalog import services
 from app.catalog.models import ResourceStatus
 from app.catalog.schemas import ReasonInput, ResourceInput, ServiceInput, resource_summary, version_json
@@ -25,8 +25,10 @@ class CatalogQuery(Schema):
     share_type = fields.String(load_default=None)
     level = fields.String(load_default=None)
     update_cycle = fields.String(load_default=None)
-    page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000, error="必须在 1–100000 之间"))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(1, 100, error="必须在 1–100 之间"))
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100, error="必须在 1–100 之间"))
+    offset = fields.Integer(
+        load_default=0, validate=validate.Range(0, 10_000_000, error="必须在 0–10000000 之间")
+    )
 
 
 class ProviderOut(Output):
@@ -51,13 +53,11 @@ class ResourceSummaryOut(Output):
     status = fields.String()
 
 
-class ResourcePageOut(Output):
-    """A page of search results."""
+class ResourcePageOut(PageOut):
+    """A page of search results (total counted up to 1000: "total_capped" says when it was)."""
 
     items = fields.List(fields.Nested(ResourceSummaryOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+    total_capped = fields.Boolean(metadata={"description": "总数超过 1000 时只数到 1000"})
 
 
 class ResourceDetailOut(ResourceSummaryOut):
@@ -140,11 +140,11 @@ def catalog_search(args: dict):
         share_type=args["share_type"] or None,
         level=args["level"] or None,
         update_cycle=args["update_cycle"] or None,
-        page=args["page"],
-        per_page=args["per_page"],
+        per_page=args["limit"],
+        offset=args["offset"],
     )
-    return {"items": [resource_summary(r) for r in page.items], "total": page.total, "page": page.page,
-            "per_page": page.per_page}  # fmt: skip
+    return {"items": [resource_summary(r) for r in page.items], "total": page.total, "limit": args["limit"],
+            "offset": args["offset"], "total_capped": page.total >= page.count_limit}  # fmt: skip
 
 
 @bp.get("/catalog/resources/<path:code>/items", tags=TAGS)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from marshmallow import fields
+
 from app.access import require
 from app.api import api_user, bp
-from app.api.schemas import CancelInput, IncidentOut, InstanceOut, RetryOut
+from app.api.schemas import CancelInput, IncidentOut, InstanceOut, PageOut, PageQuery, RetryOut, page_of
 from app.engine import runtime
 from app.engine.models import Incident
 from app.extensions import db
@@ -12,12 +14,19 @@ from app.extensions import db
 TAGS = ["流程故障"]
 
 
+class IncidentPageOut(PageOut):
+    """A page of open incidents."""
+
+    items = fields.List(fields.Nested(IncidentOut))
+
+
 @bp.get("/incidents", tags=TAGS)
-@bp.response(200, IncidentOut(many=True))
-def list_incidents():
+@bp.arguments(PageQuery, location="query", as_kwargs=True)
+@bp.response(200, IncidentPageOut)
+def list_incidents(limit: int, offset: int):
     """未处理的流程故障，最早的在前（系统管理员）"""
     require(api_user(), "incident.resolve")
-    return runtime.open_incidents()
+    return page_of(runtime.open_incidents(), limit, offset)
 
 
 @bp.post("/incidents/<int:incident_id>/retry", tags=TAGS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.api import api_user, bp
 from app.api.schemas import NotificationListOut, NotificationQuery, NotificationReadOut
-from app.engine.notifications import mark_read, notifications_for, read_ids, unread_count
+from app.engine.notifications import mark_read, notification_count, notifications_for, read_ids, unread_count
 
 TAGS = ["通知"]
 
@@ -12,10 +12,10 @@ TAGS = ["通知"]
 @bp.get("/notifications", tags=TAGS)
 @bp.arguments(NotificationQuery, location="query", as_kwargs=True)
 @bp.response(200, NotificationListOut)
-def list_notifications(unread: int, limit: int):
+def list_notifications(unread: int, limit: int, offset: int):
     """我的通知（新的在前）与未读数"""
     user = api_user()
-    items = notifications_for(user, unread_only=unread == 1, limit=limit)
+    items = notifications_for(user, unread_only=unread == 1, limit=limit, offset=offset)
     seen = read_ids(user, [n.id for n in items])
     return {
         "items": [
@@ -29,6 +29,9 @@ def list_notifications(unread: int, limit: int):
             for n in items
         ],
         "unread_count": unread_count(user),
+        "total": notification_count(user, unread_only=unread == 1),
+        "limit": limit,
+        "offset": offset,
     }
 
 

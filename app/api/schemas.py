@@ -48,17 +48,37 @@ class Output(Schema):
 # --- tasks -------------------------------------------------------------------------------------------------
 
 
-class TaskQuery(Schema):
+class PageQuery(Schema):
+    """The one pagination of every API list: `limit` items from `offset`; the answer carries `total`."""
+
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200, error="必须在 1–200 之间"),
+                           metadata={"description": "每页条数（1–200）"})  # fmt: skip
+    offset = fields.Integer(
+        load_default=0, validate=validate.Range(0, 10_000_000, error="必须在 0–10000000 之间"),
+        metadata={"description": "从第几条开始（0 起）"},
+    )  # fmt: skip
+
+
+class PageOut(Output):
+    """The pagination fields of every API list."""
+
+    total = fields.Integer(metadata={"description": "符合条件的总数"})
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+def page_of(items: list, limit: int, offset: int) -> dict:
+    """A page of an already filtered list, in the one pagination style."""
+    return {"items": items[offset : offset + limit], "total": len(items), "limit": limit, "offset": offset}
+
+
+class TaskQuery(PageQuery):
     """GET /tasks query string."""
 
     scope = fields.String(
         load_default="mine",
         validate=validate.OneOf(["mine", "queue", "done"], error="只能是 mine、queue 或 done"),
         metadata={"description": "mine：我的待办（含委托给我的）；queue：本部门/角色待认领；done：我已办结"},
-    )
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200, error="必须在 1–200 之间"))
-    offset = fields.Integer(
-        load_default=0, validate=validate.Range(0, 10_000_000, error="必须在 0–10000000 之间")
     )
 
 
@@ -100,13 +120,10 @@ def _task_form(task):
     return task_form(task)
 
 
-class TaskPageOut(Output):
+class TaskPageOut(PageOut):
     """A page of tasks."""
 
     items = fields.List(fields.Nested(TaskOut))
-    total = fields.Integer(metadata={"description": "符合条件的总数"})
-    limit = fields.Integer()
-    offset = fields.Integer()
 
 
 class FormDataInput(Input):
@@ -130,7 +147,7 @@ class ReassignInput(Input):
 # --- notifications -----------------------------------------------------------------------------------------
 
 
-class NotificationQuery(Schema):
+class NotificationQuery(PageQuery):
     """GET /notifications query string."""
 
     unread = fields.Integer(
@@ -138,7 +155,6 @@ class NotificationQuery(Schema):
         validate=validate.OneOf([0, 1], error="只能是 0 或 1"),
         metadata={"description": "1：只看未读"},
     )
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200, error="必须在 1–200 之间"))
 
 
 class NotificationOut(Output):
@@ -151,7 +167,7 @@ class NotificationOut(Output):
     read = fields.Boolean()
 
 
-class NotificationListOut(Output):
+class NotificationListOut(PageOut):
     """The caller's notifications and unread count."""
 
     items = fields.List(fields.Nested(NotificationOut))

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.access import require
 from app.api import api_user, bp
-from app.api.schemas import Input, Output, row_id
+from app.api.schemas import Input, Output, PageOut, PageQuery, page_of, row_id
 from app.catalog.schemas import ReasonInput
 from app.errors import NotFound
 from app.extensions import db
@@ -72,7 +72,7 @@ class ApplicationOut(Output):
     resources = fields.List(fields.Nested(LineOut), attribute="lines")
 
 
-class ApplicationListOut(Output):
+class ApplicationListOut(PageOut):
     """My department's applications."""
 
     items = fields.List(fields.Nested(ApplicationOut))
@@ -100,7 +100,7 @@ class AuthorizationOut(Output):
     revoked_reason = fields.String(allow_none=True)
 
 
-class AuthorizationListOut(Output):
+class AuthorizationListOut(PageOut):
     """Authorizations my department holds or granted."""
 
     items = fields.List(fields.Nested(AuthorizationOut))
@@ -137,7 +137,7 @@ def _serve_normally(_objection) -> str:
     return objections.SERVE_NORMALLY
 
 
-class ObjectionListOut(Output):
+class ObjectionListOut(PageOut):
     """Objections of the user's department."""
 
     items = fields.List(fields.Nested(ObjectionOut))
@@ -181,7 +181,7 @@ class DisputeOut(Output):
     decided_at = fields.DateTime(allow_none=True)
 
 
-class DisputeListOut(Output):
+class DisputeListOut(PageOut):
     """Disputes the caller's department is party to."""
 
     items = fields.List(fields.Nested(DisputeOut))
@@ -202,10 +202,11 @@ def create_application(body: dict):
 
 
 @bp.get("/applications", tags=APPLICATIONS)
+@bp.arguments(PageQuery, location="query", as_kwargs=True)
 @bp.response(200, ApplicationListOut)
-def list_applications():
-    """本部门的申请"""
-    return {"items": services.applications_of(api_user().department_id)}
+def list_applications(limit: int, offset: int):
+    """本部门的申请（新的在前）"""
+    return page_of(services.applications_of(api_user().department_id), limit, offset)
 
 
 @bp.get("/applications/<number>", tags=APPLICATIONS)
@@ -220,10 +221,11 @@ def get_application(number: str):
 
 
 @bp.get("/authorizations", tags=AUTHORIZATIONS)
+@bp.arguments(PageQuery, location="query", as_kwargs=True)
 @bp.response(200, AuthorizationListOut)
-def list_authorizations():
+def list_authorizations(limit: int, offset: int):
     """本部门持有或授予的授权"""
-    return {"items": services.authorizations_of(api_user().department_id)}
+    return page_of(services.authorizations_of(api_user().department_id), limit, offset)
 
 
 @bp.post("/authorizations/<int:authorization_id>/revoke", tags=AUTHORIZATIONS)
@@ -245,10 +247,11 @@ def create_objection(body: dict):
 
 
 @bp.get("/objections", tags=OBJECTIONS)
+@bp.arguments(PageQuery, location="query", as_kwargs=True)
 @bp.response(200, ObjectionListOut)
-def list_objections():
+def list_objections(limit: int, offset: int):
     """本部门提出或须答复的异议"""
-    return {"items": objections.objections_of(api_user().department_id)}
+    return page_of(objections.objections_of(api_user().department_id), limit, offset)
 
 
 @bp.get("/objections/<number>", tags=OBJECTIONS)
@@ -259,10 +262,11 @@ def get_objection(number: str):
 
 
 @bp.get("/disputes", tags=DISPUTES)
+@bp.arguments(PageQuery, location="query", as_kwargs=True)
 @bp.response(200, DisputeListOut)
-def list_disputes():
+def list_disputes(limit: int, offset: int):
     """本部门作为当事方的争议（领导小组办公室可见全部）"""
-    return {"items": disputes.disputes_for(api_user())}
+    return page_of(disputes.disputes_for(api_user()), limit, offset)
 
 
 @bp.get("/disputes/<number>", tags=DISPUTES)

@@ -32,6 +32,10 @@ class CallInput(Input):
         required=True, validate=validate.Length(18, 18, error="应为18位统一社会信用代码")
     )
     resource_code = fields.String(required=True, validate=validate.Length(1, 64, error="长度应为 1–64"))
+    call_id = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(1, 64, error="长度应为 1–64"),
+        metadata={"description": "报送方对该次调用的唯一编号；同一编号重复报送只记一次（重试安全）"},
+    )  # fmt: skip
     service = fields.String(
         allow_none=True, load_default=None, validate=validate.Length(max=200, error="过长")
     )
@@ -62,6 +66,9 @@ class CallResultOut(Output):
     """What was stored."""
 
     stored = fields.Integer()
+    duplicates = fields.List(
+        fields.Integer(), metadata={"description": "此前已报送（call_id 相同）而未重复记录的序号"}
+    )
     flagged = fields.List(fields.Dict(), metadata={"description": "超出授权的调用：序号、问题代码与说明"})
 
 
@@ -109,9 +116,10 @@ def report_calls(body: dict):
     flagged = [
         {"index": i, "flag": row.flag, "message": CALL_FLAG_LABELS[row.flag]}
         for i, row in enumerate(stored)
-        if row.flag
+        if row is not None and row.flag
     ]
-    return {"stored": len(stored), "flagged": flagged}
+    duplicates = [i for i, row in enumerate(stored) if row is None]
+    return {"stored": len(stored) - len(duplicates), "duplicates": duplicates, "flagged": flagged}
 
 
 class StatisticsQuery(Schema):

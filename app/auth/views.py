@@ -95,18 +95,25 @@ def _failed(response) -> bool:
     return response.status_code == 401
 
 
+def _unthrottled() -> bool:
+    return not current_app.config.get("LOGIN_THROTTLE", True)
+
+
 PENDING = "pending_sign_in"
 PENDING_SECONDS = 300
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limits, methods=["POST"], error_message="登录尝试过于频繁，请稍后再试")
+@limiter.limit(
+    _login_limits, methods=["POST"], error_message="登录尝试过于频繁，请稍后再试", exempt_when=_unthrottled
+)
 @limiter.limit(
     lambda: current_app.config["LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT"],
     key_func=_account_and_client,
     methods=["POST"],
     deduct_when=_failed,
     error_message="该账户登录失败次数过多，请稍后再试",
+    exempt_when=_unthrottled,
 )
 @limiter.limit(
     lambda: current_app.config["LOGIN_FAILURES_PER_ACCOUNT"],
@@ -114,6 +121,7 @@ PENDING_SECONDS = 300
     methods=["POST"],
     deduct_when=_failed,
     error_message="该账户登录失败次数过多，请稍后再试",
+    exempt_when=_unthrottled,
 )
 def login():
     """The sign-in page: the password, then (where required or enrolled) the second factor."""
@@ -166,7 +174,9 @@ def _pending_user() -> User | None:
 
 
 @bp.route("/login/second-factor", methods=["GET", "POST"])
-@limiter.limit(_login_limits, methods=["POST"], error_message="尝试过于频繁，请稍后再试")
+@limiter.limit(
+    _login_limits, methods=["POST"], error_message="尝试过于频繁，请稍后再试", exempt_when=_unthrottled
+)
 def second_factor():
     """The second step of signing in: a dynamic code (or a recovery code); enrolment on first use."""
     user = _pending_user()
@@ -251,7 +261,9 @@ def change_password_page():
 
 
 @bp.route("/enrol", methods=["GET", "POST"])
-@limiter.limit(_login_limits, methods=["POST"], error_message="尝试过于频繁，请稍后再试")
+@limiter.limit(
+    _login_limits, methods=["POST"], error_message="尝试过于频繁，请稍后再试", exempt_when=_unthrottled
+)
 def enrol_page():
     """Set one's own password with the enrolment code an administrator handed over."""
     form = EmptyForm()

@@ -551,6 +551,7 @@ def browse(
     page: int = 1,
     per_page: int = 20,
     count_limit: int = 1_000,
+    offset: int | None = None,
 ) -> Page:
     """Published resources matching the filters and the free-text query, newest first.
 
@@ -577,7 +578,8 @@ def browse(
             select(func.count()).select_from(newest_first.limit(count_limit).subquery())
         )
         page_query = select(Resource).where(*conditions).order_by(Resource.id.desc())
-        rows = list(db.session.scalars(page_query.limit(per_page).offset((page - 1) * per_page)))
+        start = offset if offset is not None else (page - 1) * per_page
+        rows = list(db.session.scalars(page_query.limit(per_page).offset(start)))
     return Page(rows, total or 0, page, per_page, count_limit)
 
 

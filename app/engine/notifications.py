@@ -65,12 +65,23 @@ def _unread(user: User):
     )
 
 
-def notifications_for(user: User, *, unread_only: bool = False, limit: int = 50) -> list[Notification]:
+def notifications_for(
+    user: User, *, unread_only: bool = False, limit: int = 50, offset: int = 0
+) -> list[Notification]:
     """The user's notifications, newest first."""
     query = db.select(Notification).where(_for_user(user))
     if unread_only:
         query = query.where(_unread(user))
-    return list(db.session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
+    return list(db.session.scalars(query.order_by(Notification.id.desc()).limit(limit).offset(offset)))
+
+
+def notification_count(user: User, *, unread_only: bool = False) -> int:
+    """How many notifications the user has (unread only: how many are unread)."""
+    return (
+        unread_count(user)
+        if unread_only
+        else (db.session.scalar(db.select(db.func.count(Notification.id)).where(_for_user(user))) or 0)
+    )
 
 
 def read_ids(user: User, notification_ids: list[int]) -> set[int]:

@@ -61,8 +61,22 @@ def flag_for(
     return None
 
 
-def ingest(actor: User, calls: list[dict[str, Any]], source: str = "api") -> list[DataCall]:
-    """Store validated call records with their flags; one transaction, all or nothing."""
+def _reported_before(calls: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """(caller, call id) pairs of this batch already stored."""
+    keys = {(c["caller_uscc"], c["call_id"]) for c in calls if c.get("call_id") is not None}
+    if not keys:
+        return set()
+    found = db.session.execute(
+        select(DataCall.caller_uscc, DataCall.call_id).where(
+            DataCall.call_id.in_({k[1] for k in keys}), DataCall.caller_uscc.in_({k[0] for k in keys})
+        )
+    ).all()
+    return {tuple(row) for row in found} & keys
+
+
+def ingest(actor: User, calls: list[dict[str, Any]], source: str = "api") -> list[DataCall | None]:
+    """Store validated call records with their flags; one transaction, all or nothing. A call whose
+    (caller, call_id) is already stored is skipped (None in its place): a retried batch is counted once."""
     if len(calls) > MAX_BATCH:
         raise ValidationFailed(_("一次最多报送 %(n)d 条", n=MAX_BATCH), fields={"calls": _("条数过多")})
     authorization_ids = {c["authorization_id"] for c in calls if c.get("authorization_id")}
@@ -79,8 +93,15 @@ def ingest(actor: User, calls: list[dict[str, Any]], source: str = "api") -> lis
         ).all()
     )
     _check_platform(actor, calls, callers, providers, authorizations)
+    seen = _reported_before(calls)
     stored = []
     for call in calls:
+        key = (call["caller_uscc"], call.get("call_id"))
+        if key[1] is not None:
+            if key in seen:
+                stored.append(None)  # reported before (a retried batch) or twice in this one: stored once
+                continue
+            seen.add(key)
         caller = callers.get(call["caller_uscc"])
         authorization = authorizations.get(call.get("authorization_id"))
         row = DataCall(
@@ -96,11 +117,14 @@ def ingest(actor: User, calls: list[dict[str, Any]], source: str = "api") -> lis
             flag=flag_for(call, authorization, caller),
             source=source,
             received_at=clock.now(),
+            call_id=call.get("call_id"),
         )
         db.session.add(row)
         stored.append(row)
-    flagged = sum(1 for r in stored if r.flag)
-    record("calls.ingested", actor=actor, data={"count": len(stored), "flagged": flagged, "source": source})
+    kept = [r for r in stored if r is not None]
+    flagged = sum(1 for r in kept if r.flag)
+    record("calls.ingested", actor=actor, data={"count": len(kept), "flagged": flagged, "source": source,
+                                                 "duplicates": len(stored) - len(kept)})  # fmt: skip
     db.session.commit()
     return stored
 

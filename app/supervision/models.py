@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
@@ -60,6 +60,14 @@ class DataCall(db.Model):
     flag: Mapped[str | None] = mapped_column(String(32), index=True)
     source: Mapped[str] = mapped_column(String(8))  # "api" or "csv" (reported), "gateway" (a decision)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # The reporter's own id of the call: a batch sent again (a retry after a timeout) stores each call once, so
+    # the §26 figures and the §24 flags do not count it twice.
+    call_id: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("uq_data_call_caller_call_id", "caller_uscc", "call_id", unique=True,
+              sqlite_where=text("call_id IS NOT NULL"), postgresql_where=text("call_id IS NOT NULL")),
+    )  # fmt: skip
 
 
 class ServiceProbe(db.Model):

@@ -230,8 +230,10 @@ def data_calls():
         except ServiceError as exc:
             errors = exc.fields or {"file": exc.message}
         else:
-            flagged = sum(1 for r in stored if r.flag)
-            flash(_("已导入 %(n)d 条调用记录，其中 %(f)d 条超出授权", n=len(stored), f=flagged), "success")
+            kept = [r for r in stored if r is not None]
+            flagged = sum(1 for r in kept if r.flag)
+            flash(_("已导入 %(n)d 条调用记录，其中 %(f)d 条超出授权；%(d)d 条此前已报送，未重复记录",
+                    n=len(kept), f=flagged, d=len(stored) - len(kept)), "success")  # fmt: skip
             return redirect(url_for("supervision.data_calls", **request.args))
     by = request.args.get("by", "authorization")
     visible = visible_department_ids(current_user)
