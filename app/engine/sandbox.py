@@ -28,7 +28,7 @@ import time
 import types
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
@@ -92,7 +92,6 @@ class _Budget(threading.local):
     steps: int = 0
     deadline: float = 0.0
     produced: int = 0
-    active: bool = False
 
 
 _budget = _Budget()
@@ -100,6 +99,8 @@ _budget = _Budget()
 
 def _tick() -> None:
     budget = _budget
+    if not budget.deadline:
+        budget.deadline = time.perf_counter() + LIMITS.seconds
     budget.steps -= 1
     if budget.steps <= 0:
         raise BudgetExceeded(f"运行超出限制：超过 {LIMITS.steps} 步（循环、调用或推导式过多）")
@@ -116,22 +117,20 @@ def _produce(size: int) -> None:
         raise BudgetExceeded(f"运行超出限制：共产生超过 {MAX_TOTAL} 个元素或字符")
 
 
-class _Run:
-    """Give one evaluation a fresh budget; restores the caller's (an injected function may evaluate too)."""
+def _start() -> tuple:
+    """Give one evaluation a fresh budget; returns the caller's, for _restore (an injected function may
+    evaluate too)."""
+    budget = _budget
+    saved = (budget.steps, budget.deadline, budget.produced)
+    budget.steps = LIMITS.steps
+    budget.deadline = 0.0  # the clock is read at the first step: most expressions take none
+    budget.produced = 0
+    return saved
 
-    __slots__ = ("saved",)
 
-    def __enter__(self) -> None:
-        budget = _budget
-        self.saved = (budget.steps, budget.deadline, budget.produced, budget.active)
-        budget.steps = LIMITS.steps
-        budget.deadline = time.perf_counter() + LIMITS.seconds
-        budget.produced = 0
-        budget.active = True
-
-    def __exit__(self, *exc) -> None:
-        budget = _budget
-        budget.steps, budget.deadline, budget.produced, budget.active = self.saved
+def _restore(saved: tuple) -> None:
+    budget = _budget
+    budget.steps, budget.deadline, budget.produced = saved
 
 
 # --- sizes -----------------------------------------------------------------------------------------------
@@ -708,12 +707,34 @@ def _parse(source: str, mode: str) -> ast.AST:
 
 @lru_cache(maxsize=16384)
 def _compiled(source: str, mode: str):
+    """(code, whether it names `globals`) of model text, compiled once per text."""
     tree = _parse(source, mode)
     compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
     result = compiler(tree, "<string>", policy=GovSharePolicy)
     if result.errors:
         raise ModelCodeError(_violations(result.errors))
-    return result.code
+    return result.code, "globals" in result.used_names
+
+
+_BASES: dict[int, tuple[Mapping | None, dict]] = {}
+
+
+def _base(functions: Mapping[str, Callable] | None) -> dict:
+    """The globals of evaluations with `functions`: the guards, the builtins and the functions, built once per
+    functions mapping (the engine's is one constant; validation's and the trial's are few)."""
+    entry = _BASES.get(id(functions))
+    if entry is None or entry[0] is not functions:
+        scope = dict(GUARDS)
+        scope.update(functions or {})
+        scope["globals"] = _no_names
+        if len(_BASES) > 256:
+            _BASES.clear()
+        entry = _BASES[id(functions)] = (functions, scope)
+    return entry[1]
+
+
+def _no_names() -> Mapping:
+    return types.MappingProxyType({})
 
 
 def _source(text: str, mode: str) -> str:
@@ -729,42 +750,39 @@ def violations(text: str | None, mode: str = "eval") -> list[Violation]:
     return []
 
 
-def _names_view(names: Mapping) -> Callable[[], Mapping]:
-    """`globals()` in model code: the data names, read-only (how a model asks whether optional data exist)."""
-    return lambda: types.MappingProxyType(names) if isinstance(names, dict) else names
-
-
 def evaluate(expression: str, names: Mapping, functions: Mapping[str, Callable] | None = None) -> Any:
     """The value of a model expression over `names` (task data: looked up first), with `functions` (the
-    injected helpers) and the safe builtins. `globals()` gives the names, read-only."""
-    code = _compiled(_source(expression, "eval"), "eval")
-    scope = dict(GUARDS)
-    if functions:
-        scope.update(functions)
-    scope["globals"] = _names_view(names)
-    with _Run():
-        return eval(code, scope, names)  # noqa: S307 — restricted code, guarded globals
+    injected helpers) and the safe builtins. `globals()` gives the names, read-only (`names` should be a
+    fresh dict the caller owns: a `globals` entry is put into it when the expression asks for it)."""
+    code, asks_globals = _compiled(_source(expression, "eval"), "eval")
+    if asks_globals and isinstance(names, dict):
+        names["globals"] = partial(types.MappingProxyType, names)
+    saved = _start()
+    try:
+        return eval(code, _base(functions), names)  # noqa: S307 — restricted code, guarded globals
+    finally:
+        _restore(saved)
 
 
 def execute(script: str, data: dict, functions: Mapping[str, Callable] | None = None) -> None:
     """Run a model script over `data` (task data): the names it binds or deletes change `data`; functions,
     guards and values that are not data (callables) are left out."""
-    code = _compiled(_source(script, "exec"), "exec")
-    scope = dict(GUARDS)
-    if functions:
-        scope.update(functions)
-    reserved = set(scope) | {"globals"}
+    code, asks_globals = _compiled(_source(script, "exec"), "exec")
+    base = _base(functions)
+    scope = dict(base)
     scope.update(data)
-
-    def data_names() -> Mapping:
-        return types.MappingProxyType({k: v for k, v in scope.items() if k not in reserved})
-
-    scope["globals"] = data_names
-    with _Run():
+    if asks_globals:
+        scope["globals"] = lambda: types.MappingProxyType(
+            {k: v for k, v in scope.items() if k not in base or k in data}
+        )
+    saved = _start()
+    try:
         exec(code, scope)  # noqa: S102 — restricted code, guarded globals
+    finally:
+        _restore(saved)
     for name in list(data):
         if name not in scope:
             del data[name]
     for name, value in scope.items():
-        if name not in reserved and not name.startswith("_") and not callable(value):
+        if (name not in base or name in data) and not name.startswith("_") and not callable(value):
             data[name] = value
