@@ -716,20 +716,23 @@ def _compiled(source: str, mode: str):
     return result.code, "globals" in result.used_names
 
 
-_BASES: dict[int, tuple[Mapping | None, dict]] = {}
+_BASES: dict[int, tuple[dict, dict]] = {}
+_NO_FUNCTIONS: dict[str, Callable] = {}
 
 
 def _base(functions: Mapping[str, Callable] | None) -> dict:
-    """The globals of evaluations with `functions`: the guards, the builtins and the functions, built once per
-    functions mapping (the engine's is one constant; validation's and the trial's are few)."""
+    """The globals of evaluations with `functions`: the guards, the builtins and the functions, built again
+    only when the functions change (the engine's mapping is one, changed only by tests; validation's and the
+    trial's are few)."""
+    functions = _NO_FUNCTIONS if functions is None else functions
     entry = _BASES.get(id(functions))
-    if entry is None or entry[0] is not functions:
+    if entry is None or entry[0] != functions:
         scope = dict(GUARDS)
-        scope.update(functions or {})
+        scope.update(functions)
         scope["globals"] = _no_names
         if len(_BASES) > 256:
             _BASES.clear()
-        entry = _BASES[id(functions)] = (functions, scope)
+        entry = _BASES[id(functions)] = (dict(functions), scope)
     return entry[1]
 
 
