@@ -103,3 +103,19 @@ def test_layers_are_named_as_the_architecture_says():
     assert [layer(m) for m in ("app.engine.runtime", "app.engine.views", "app.sharing.services", "app.api.tasks",
                                "app.calendar.services", "app.org.models", "app.scheduler")] == [
         "engine", "entry", "area", "entry", "foundation", "foundation", "entry"]  # fmt: skip
+
+
+def test_the_model_language_is_read_in_one_module():
+    """#29 (first step): the namespaces, the task properties and the timer language live in
+    app/engine/language.py; the instance store no longer imports the studio's validator."""
+    literals = ('"formJsonSchemaFilename"', '"candidateRole"', '"deadlineTimer"',
+                '"http://www.omg.org/spec/BPMN/20100524/MODEL"')  # fmt: skip
+    elsewhere = [
+        str(path.relative_to(APP))
+        for path in APP.rglob("*.py")
+        if path.name != "language.py" and any(lit in path.read_text(encoding="utf-8") for lit in literals)
+    ]
+    assert elsewhere == []
+    for module in ("store", "runtime", "scripting", "simulation", "trial", "compare"):
+        source = (APP / "engine" / f"{module}.py").read_text(encoding="utf-8")
+        assert "app.engine.validation" not in source, module

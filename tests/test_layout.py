@@ -8,8 +8,8 @@ from pathlib import Path
 from lxml import etree
 
 from app.engine.compare import describe
+from app.engine.language import BPMN
 from app.engine.layout import BPMNDI, ensure_layout
-from app.engine.validation import BPMN
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,15 +11,16 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from app.engine.validation import (
+from app.engine.language import (
     BPMN,
     DEADLINE_TIMER_PROPERTY,
     DEPARTMENT_PROPERTY,
     FORM_PROPERTY,
     NS,
     ROLE_PROPERTY,
-    deadline_call,
+    deadline_of,
     lane_names,
+    moment_word,
     property_values,
 )
 from app.org.roles import role_label
@@ -36,22 +37,6 @@ KINDS = {
 }  # fmt: skip
 PROPERTY_WORDS = {ROLE_PROPERTY: "候选角色", DEPARTMENT_PROPERTY: "候选部门", FORM_PROPERTY: "表单",
                   DEADLINE_TIMER_PROPERTY: "期限定时器"}  # fmt: skip
-
-
-# The moments the diagrams count deadlines from (task data fields set by a script before the step), as
-# analysts call them. A field not listed is shown by its name.
-MOMENT_LABELS = {
-    "received_at": "收到申请之日",
-    "forwarded_at": "转交之日",
-    "submitted_at": "提交之日",
-    "requested_at": "提出申请之日",
-    "raised_at": "提出之日",
-    "ordered_at": "下达通知之日",
-}
-
-
-def moment_word(field: str) -> str:
-    return MOMENT_LABELS.get(field, field)
 
 
 @dataclass(frozen=True)
@@ -139,12 +124,6 @@ def _flows(root) -> dict[str, tuple[str, str, str, str]]:
             (condition.text or "").strip() if condition is not None else "",
         )
     return flows
-
-
-def deadline_of(expression: str | None) -> tuple[str, int] | None:
-    """(field, N) of the `deadline(field, N)` inside a timer expression, or None."""
-    found = deadline_call(expression) if expression else None
-    return (found[0], found[1]) if found and found[0] else None
 
 
 def _title(nodes: dict[str, _Node], element_id: str) -> str:

@@ -16,7 +16,7 @@ from app import clock
 from app.access import require
 from app.audit.writer import record
 from app.engine import layout, registry, uploads
-from app.engine.compare import MOMENT_LABELS
+from app.engine.language import MOMENT_LABELS
 from app.engine.models import ModelDraft, ModelDraftRevision, ModelUpload
 from app.engine.operations import describe_operations
 from app.errors import NotFound, ValidationFailed

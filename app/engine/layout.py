@@ -12,7 +12,7 @@ from collections import defaultdict
 
 from lxml import etree
 
-from app.engine.validation import BPMN
+from app.engine.language import BPMN
 
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC = "http://www.omg.org/spec/DD/20100524/DC"

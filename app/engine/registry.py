@@ -14,8 +14,9 @@ from sqlalchemy import func
 
 from app import clock
 from app.audit.writer import record
+from app.engine.language import deadline_days_in
 from app.engine.models import ProcessVersion
-from app.engine.validation import ModelSet, Problem, check_models, closure, deadline_days_in, decision_files
+from app.engine.validation import ModelSet, Problem, check_models, closure, decision_files
 from app.errors import NotFound
 from app.extensions import db
 from app.org.models import User

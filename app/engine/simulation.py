@@ -27,9 +27,9 @@ from SpiffWorkflow.util.task import TaskState
 
 from app import clock
 from app.engine import store
+from app.engine.language import FORM_PROPERTY, ROLE_PROPERTY
 from app.engine.operations import sample_result
 from app.engine.scripting import GovShareScriptEngine, RunContext, begin_run, end_run, failure_message
-from app.engine.validation import FORM_PROPERTY, ROLE_PROPERTY
 from app.org.roles import role_label
 
 MAX_PATHS = 24

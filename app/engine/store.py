@@ -37,16 +37,16 @@ from sqlalchemy.orm.util import identity_key
 from app import clock
 from app.audit.writer import record
 from app.calendar.services import store_deadlines
-from app.engine.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus
-from app.engine.registry import parsed_by_id
-from app.engine.scripting import SCRIPT_ENGINE, current_run
-from app.engine.validation import (
+from app.engine.language import (
     DEADLINE_TIMER_PROPERTY,
     DEPARTMENT_PROPERTY,
     FORM_PROPERTY,
     LABEL_SUFFIX_PROPERTY,
     ROLE_PROPERTY,
 )
+from app.engine.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus
+from app.engine.registry import parsed_by_id
+from app.engine.scripting import SCRIPT_ENGINE, current_run
 from app.extensions import db
 from app.org.models import User
 

@@ -16,17 +16,18 @@ from lxml import etree
 from app.calendar.services import deadline as calendar_deadline
 from app.clock import SHANGHAI
 from app.engine import sandbox
-from app.engine.compare import deadline_of, moment_word
-from app.engine.scripting import bpmn_reminder
-from app.engine.validation import (
+from app.engine.language import (
     BPMN,
     DEADLINE_TIMER_PROPERTY,
     ROLE_PROPERTY,
     SAMPLE_DAYS,
+    deadline_of,
     lane_names,
+    moment_word,
     property_values,
     timer_problem,
 )
+from app.engine.scripting import bpmn_reminder
 from app.org.roles import role_label
 
 START_TIME = time(10, 0)

@@ -14,9 +14,7 @@ from __future__ import annotations
 import ast
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
@@ -24,20 +22,21 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from app.calendar.deadlines import MAX_DAYS, parse_rule
 from app.engine import sandbox
+from app.engine.language import (
+    BPMN,
+    DEADLINE_TIMER_PROPERTY,
+    DEPARTMENT_PROPERTY,
+    FORM_PROPERTY,
+    LABEL_SUFFIX_PROPERTY,
+    NS,
+    ROLE_PROPERTY,
+    SPIFF,
+    element_properties,
+    timer_problem,
+)
 from app.engine.operations import known_operations
 from app.org.roles import ROLE_VALUES
-
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-NS = {"bpmn": BPMN, "spiffworkflow": SPIFF}
-
-FORM_PROPERTY = "formJsonSchemaFilename"
-ROLE_PROPERTY = "candidateRole"
-DEPARTMENT_PROPERTY = "candidateDepartment"
-DEADLINE_TIMER_PROPERTY = "deadlineTimer"
-LABEL_SUFFIX_PROPERTY = "labelSuffix"  # an expression shown after the task name, e.g. the resource's name
 
 
 @dataclass(frozen=True)
@@ -116,139 +115,6 @@ def _check_python(
         )
 
 
-# --- timer expressions, evaluated on sample data ----------------------------------------------------------
-# A timer that raises at run time leaves its task without a statutory deadline. So each timeDate expression
-# is evaluated at validation with the real functions' argument rules and sample process data: a field
-# named *_at is a moment, *_days a number of working days (the naming every model in bpmn/ follows).
-
-SAMPLE_MOMENT = "2026-09-30T10:00:00+08:00"
-SAMPLE_DAYS = 5
-
-
-class _TimerProblem(Exception):
-    """Why a timer expression cannot give a deadline."""
-
-
-def _sample_moment(value: Any, what: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError:
-        raise _TimerProblem(f"{what}应为时间（以 _at 结尾的流程数据），而不是 {value!r}") from None
-    if moment.tzinfo is None:
-        raise _TimerProblem(f"{what} {value!r} 没有时区（应带 +08:00）")
-    return moment
-
-
-def _sample_days(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _TimerProblem(f"工作日数应为整数（或以 _days 结尾的流程数据），而不是 {value!r}")
-    if not 1 <= value <= MAX_DAYS:
-        raise _TimerProblem(f"工作日数应在 1–{MAX_DAYS} 之间，而不是 {value}")
-    return value
-
-
-def _sample_deadline(event_at: Any = None, days: Any = None, rule: Any = None, *extra: Any) -> str:
-    if extra or event_at is None or days is None:
-        raise _TimerProblem("deadline() 的参数应为 (起算时间, 工作日数[, 规则])")
-    _sample_moment(event_at, "deadline() 的起算时间")
-    _sample_days(days)
-    try:
-        parse_rule(rule)
-    except ValueError as err:
-        raise _TimerProblem(str(err)) from None
-    return "2026-10-15T00:00:00+08:00"
-
-
-def _sample_reminder(deadline_iso: Any = None, days: Any = 1, *extra: Any) -> str:
-    if extra or deadline_iso is None:
-        raise _TimerProblem("reminder() 的参数应为 (期限, 提前工作日数)")
-    _sample_moment(deadline_iso, "reminder() 的期限")
-    _sample_days(days)
-    return "2026-10-14T09:00:00+08:00"
-
-
-_SAMPLE_FUNCTIONS = {
-    "deadline": _sample_deadline,
-    "reminder": _sample_reminder,
-    "now_iso": lambda: SAMPLE_MOMENT,
-}
-
-
-class _SampleData(dict):
-    """Process data as a timer sees it: *_at a moment, *_days a number; any other name is unknown."""
-
-    def __missing__(self, name: str) -> Any:
-        if name in _SAMPLE_FUNCTIONS or name.startswith("_") or name in sandbox.BUILTINS or name == "globals":
-            raise KeyError(name)  # the sandbox's functions, guards and builtins
-        if name.endswith("_at"):
-            return SAMPLE_MOMENT
-        if name.endswith("_days"):
-            return SAMPLE_DAYS
-        raise _TimerProblem(
-            f"中的 {name!r} 既不是函数（deadline、reminder、now_iso）也不是流程数据（时间以 _at 结尾，工作日数以 _days 结尾）"
-        )
-
-
-def timer_problem(expression: str | None) -> str | None:
-    """What is wrong with a timeDate expression on sample data (unknown names, wrong argument types,
-    unknown rules, a result that is not a time with an offset), or None. Evaluated in the sandbox, as a case
-    would evaluate it."""
-    try:
-        result = sandbox.evaluate(expression or "", _SampleData(), _SAMPLE_FUNCTIONS)
-        _sample_moment(result, "的结果")
-    except _TimerProblem as problem:
-        text = str(problem)
-        return text if text.startswith("中") or text.startswith("的") else f"：{text}"
-    except sandbox.SandboxError as err:
-        return f"：{err}"
-    except Exception as err:  # what the expression itself raises on sample data
-        return f"在示例数据上出错：{type(err).__name__}: {err}"
-    return None
-
-
-def deadline_days_in(source: str, step: str) -> int | None:
-    """The N of `deadline(…, N)` in the deadline timer of user task `step` in a BPMN source, or None."""
-    try:
-        root = etree.fromstring(
-            source.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True)
-        )
-    except etree.XMLSyntaxError:
-        return None
-    task = next((t for t in root.iter(f"{{{BPMN}}}userTask") if t.get("id") == step), None)
-    if task is None:
-        return None
-    wanted = _properties(task).get(DEADLINE_TIMER_PROPERTY, (None, None))[0]
-    timers = [
-        event
-        for event in root.iter(f"{{{BPMN}}}boundaryEvent")
-        if event.get("attachedToRef") == step and (wanted is None or event.get("id") == wanted)
-    ]
-    expressions = [t.text for timer in timers for t in timer.iter(f"{{{BPMN}}}timeDate")]
-    found = deadline_call(expressions[0]) if len(expressions) == 1 else None
-    return found[1] if found else None
-
-
-def deadline_call(expression: str | None) -> tuple[str | None, int] | None:
-    """(the field it counts from, N) of the `deadline(field, N)` inside a timer expression, or None; the field
-    is None when the first argument is not a plain name."""
-    try:
-        tree = ast.parse((expression or "").strip(), mode="eval")
-    except SyntaxError:
-        return None
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id == "deadline"
-            and len(node.args) >= 2
-            and isinstance(node.args[1], ast.Constant)
-            and isinstance(node.args[1].value, int)
-        ):
-            field = node.args[0].id if isinstance(node.args[0], ast.Name) else None
-            return field, node.args[1].value
-    return None
-
-
 def load_form(forms_dir: Path, name: str) -> tuple[dict | None, str | None]:
     """A form's JSON Schema, or the reason it cannot be used."""
     path = forms_dir / name
@@ -263,27 +129,6 @@ def load_form(forms_dir: Path, name: str) -> tuple[dict | None, str | None]:
     except SchemaError as err:
         return None, f"表单文件 forms/{name} 不是有效的 JSON Schema：{err.message}"
     return schema, None
-
-
-def _properties(element) -> dict[str, tuple[str, object]]:
-    out = {}
-    for prop in element.findall("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS):
-        out[prop.get("name")] = (prop.get("value") or "", prop)
-    return out
-
-
-def property_values(element) -> dict[str, str]:
-    """An element's spiffworkflow properties: {name: value}."""
-    return {name: value for name, (value, _prop) in _properties(element).items()}
-
-
-def lane_names(root) -> dict[str, str]:
-    """{flow node id: the name of the lane holding it (a role code)} over a BPMN document."""
-    lanes = {}
-    for lane in root.iter(f"{{{BPMN}}}lane"):
-        for ref in lane.findall("bpmn:flowNodeRef", NS):
-            lanes[(ref.text or "").strip()] = lane.get("name") or ""
-    return lanes
 
 
 def _check_file(models: ModelSet, file: str, tree, forms_dir: Path) -> None:
@@ -333,7 +178,7 @@ def _check_file(models: ModelSet, file: str, tree, forms_dir: Path) -> None:
         for event in process.iter(f"{{{BPMN}}}boundaryEvent"):
             boundary.setdefault(event.get("attachedToRef"), []).append(event.get("id"))
         for task in process.iter(f"{{{BPMN}}}userTask"):
-            props = _properties(task)
+            props = element_properties(task)
             role = props.get(ROLE_PROPERTY, (None, None))[0] or lanes.get(task.get("id"))
             if role is None:
                 problems.append(
