@@ -6,13 +6,13 @@ from typing import Any
 
 from app.calendar.services import ensure_calendar
 from app.catalog.demo import seed_catalog
-from app.engine.registry import deploy
 from app.extensions import db
 from app.org.models import Department, DepartmentKind, Level, Platform, Region, User
 from app.org.roles import Role
 from app.org.services import create_department, create_user
 from app.org.uscc import make_uscc
 from app.sharing.demo import seed_applications
+from app.studio.deploy import deploy
 from app.supervision.demo import seed_supervision
 
 DEMO_PASSWORD = "govshare2026"

@@ -34,8 +34,9 @@ def main() -> None:
     url = database_url("decision_bench")
     app = bench_app(url)
     with app.app_context():
-        from app.engine.decisions import decide, decision_engine
-        from app.engine.registry import deploy, latest_version
+        from app.engine.registry import latest_version
+        from app.studio.decisions import decide, decision_engine
+        from app.studio.deploy import deploy
 
         fresh_database(url)
         if latest_version("resource_authorization", required=False) is None:

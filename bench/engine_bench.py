@@ -94,9 +94,9 @@ def main() -> None:
     from app import clock
     from app.engine import runtime, store
     from app.engine.models import HumanTask, ProcessInstance, TaskStatus
-    from app.engine.registry import deploy
     from app.extensions import db
     from app.org.models import User
+    from app.studio.deploy import deploy
 
     url = database_url("bench")
     app = bench_app(url)

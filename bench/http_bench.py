@@ -194,8 +194,8 @@ def engine_floor(url: str, cases: int = 100) -> dict[str, float]:
         from app.engine.models import ProcessInstance
         from app.engine.registry import parsed_by_id
         from app.engine.scripting import RunContext, begin_run, end_run
-        from app.engine.simulation import SIMULATION_ENGINE
         from app.extensions import db
+        from app.studio.simulation import SIMULATION_ENGINE
 
         row = db.session.scalar(db.select(ProcessInstance).where(
             ProcessInstance.process_id == "share_application", ProcessInstance.status == "completed"))  # fmt: skip

@@ -40,11 +40,11 @@ def main() -> None:
     from app import clock
     from app.auth.services import create_api_token
     from app.engine.models import HumanTask, ProcessInstance, ProcessVersion
-    from app.engine.registry import deploy
     from app.extensions import db
     from app.org.models import Department, User
     from app.org.roles import Role
     from app.sharing.models import ShareApplication
+    from app.studio.deploy import deploy
 
     url = database_url("inbox")
     app = bench_app(url, WTF_CSRF_ENABLED=False)

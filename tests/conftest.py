@@ -173,7 +173,7 @@ DATA = Path(__file__).parent / "data"
 
 def deploy_test_models(*names: str, comment: str = "test"):
     """Deploy BPMN files from tests/data/bpmn with forms from tests/data/forms (inside an app context)."""
-    from app.engine.registry import deploy
+    from app.studio.deploy import deploy
 
     result = deploy([DATA / "bpmn" / name for name in names], forms_dir=DATA / "forms", comment=comment)
     assert result.problems == [], [str(p) for p in result.problems]

@@ -300,9 +300,9 @@ def test_an_analyst_changes_a_deadline_in_the_studio_deploys_it_and_migrates_a_r
 def test_the_modeler_keeps_everything_of_every_procedure(app, live_server, browser):
     """Opened and saved by bpmn-js with GovShare's moddle description, every deployed model keeps every step,
     role, form, timer, operation, condition and document: no difference in words, and it still validates."""
-    from app.engine.compare import describe
-    from app.engine.drafts import xml_problem
     from app.engine.registry import latest_versions
+    from app.studio.compare import describe
+    from app.studio.drafts import xml_problem
 
     with app.app_context():
         sources = {v.process_id: v.files[v.source_file] for v in latest_versions()}

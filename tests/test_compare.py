@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from app.engine.compare import describe, describe_form
+from app.studio.compare import describe, describe_form
 
 ROOT = Path(__file__).resolve().parent.parent
 AUTHORIZATION = (ROOT / "bpmn" / "resource_authorization.bpmn").read_text(encoding="utf-8")

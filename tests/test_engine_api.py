@@ -231,7 +231,7 @@ def test_notifications_over_the_api(app, client, seeded):
 
 
 def test_incidents_api_lists_retries_and_cancels_for_admins(app, client, seeded, tmp_path):
-    from app.engine.registry import deploy
+    from app.studio.deploy import deploy
     from tests.conftest import DATA
     from tests.test_engine_runtime import SAMPLE
 

@@ -71,7 +71,7 @@ def test_running_instances_keep_their_version_new_ones_start_on_the_latest(engin
     changed.write_text(
         SAMPLE.replace("deadline(received_at, 3)</bpmn:timeDate>", "deadline(received_at, 5)</bpmn:timeDate>")
     )
-    from app.engine.registry import deploy
+    from app.studio.deploy import deploy
 
     result = deploy([changed], forms_dir=DATA / "forms", comment="§19 改为5个工作日（测试）")
     assert [v.version for v in result.created] == [2]
@@ -311,7 +311,7 @@ def test_a_failing_service_becomes_an_incident_with_the_real_error_and_can_be_re
             """<spiffworkflow:parameter id="value\"""",
         )
     )
-    from app.engine.registry import deploy
+    from app.studio.deploy import deploy
 
     assert deploy([flaky], forms_dir=DATA / "forms").problems == []
     FLAKY["fail"] = True
@@ -585,7 +585,7 @@ def test_a_user_task_whose_own_script_fails_stays_open_through_incident_and_retr
             1,
         )
     )
-    from app.engine.registry import deploy
+    from app.studio.deploy import deploy
 
     assert deploy([broken], forms_dir=DATA / "forms").problems == []
     row = runtime.start_instance(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.engine.registry import validate
+from app.studio.deploy import validate
 from tests.conftest import DATA
 from tests.test_cli import run
 

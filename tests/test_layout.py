@@ -7,9 +7,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from app.engine.compare import describe
 from app.engine.language import BPMN
 from app.engine.layout import BPMNDI, ensure_layout
+from app.studio.compare import describe
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,13 +6,13 @@ from datetime import date
 from pathlib import Path
 
 from app.audit.models import AuditEvent
-from app.engine import migration
 from app.engine.models import HumanTask, ProcessInstance, TaskStatus
 from app.engine.runtime import complete_task
-from app.engine.uploads import deploy_files
 from app.extensions import db
 from app.sharing.models import Authorization, ShareApplication
 from app.sharing.services import submit_application
+from app.studio import migration
+from app.studio.uploads import deploy_files
 from tests.conftest import csrf_token, login, user
 from tests.test_cli import run
 from tests.test_sharing import application_data

@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 
 from app import clock
-from app.engine import runtime, sandbox, simulation
+from app.engine import runtime, sandbox
 from app.engine.models import HumanTask, Incident, InstanceStatus, ProcessInstance
-from app.engine.registry import deploy
-from app.engine.validation import check_models
 from app.extensions import db
 from app.org.models import Department
+from app.studio import simulation
+from app.studio.deploy import deploy
+from app.studio.validation import check_models
 from tests.conftest import DATA, csrf_token, login, user
 
 ROOT = Path(__file__).resolve().parent.parent

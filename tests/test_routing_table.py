@@ -8,14 +8,14 @@ from pathlib import Path
 
 from app.catalog.models import Resource, ResourceStatus
 from app.catalog.services import has_controlled_parameters
-from app.engine.decisions import decide, decision_engine
 from app.engine.models import HumanTask, TaskStatus
 from app.engine.runtime import complete_task
-from app.engine.uploads import deploy_files
 from app.extensions import db
 from app.org.models import Level
 from app.sharing.models import ApplicationLine
 from app.sharing.services import submit_application
+from app.studio.decisions import decide, decision_engine
+from app.studio.uploads import deploy_files
 from tests.conftest import user
 from tests.test_sharing import application_data
 

@@ -243,7 +243,7 @@ def test_revocation_by_the_provider_with_a_reason(content):
 
 
 def test_analyst_changes_provider_deadline_running_cases_keep_theirs(content, tmp_path):
-    from app.engine.registry import deploy
+    from app.studio.deploy import deploy
 
     at("2026-11-02T10:00:00+08:00")
     first = services.submit_application(user("rst_applicant"), application_data("婚姻登记信息")).number

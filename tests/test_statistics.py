@@ -127,8 +127,8 @@ def test_a_changed_rule_does_not_relabel_the_cases_that_ran_under_the_old_one(ap
     """#28 item 8: cases finished under 10 working days keep "10个工作日" after 7 days is deployed; once cases
     of both versions are in the period, each counts by its own."""
     from app.engine.models import HumanTask, TaskStatus
-    from app.engine.uploads import deploy_files
     from app.extensions import db
+    from app.studio.uploads import deploy_files
     from tests.test_model_upload import ROOT
 
     scope = Scope(date(2026, 9, 1), date(2026, 12, 31))

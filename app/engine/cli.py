@@ -10,14 +10,15 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app.access import require
-from app.engine import migration
-from app.engine.registry import deploy, list_versions, validate
+from app.engine.registry import list_versions
 from app.engine.runtime import fire_due_timers, open_incidents, retry_incident
-from app.engine.uploads import deploy_files, validate_files
 from app.errors import ServiceError, ValidationFailed
 from app.extensions import db
 from app.org.models import User
 from app.scheduler import run_blocking, start_background
+from app.studio import migration
+from app.studio.deploy import deploy, validate
+from app.studio.uploads import deploy_files, validate_files
 from app.templating import local_datetime
 
 bpmn = click.Group("bpmn", help="Process models: validate, deploy, list versions.")

@@ -12,13 +12,14 @@ from flask_login import current_user, login_required
 from app import clock
 from app.access import require
 from app.auth.forms import EmptyForm
-from app.engine import drafts, form_editor, migration, registry, runtime, uploads
-from app.engine.compare import decision_tables
+from app.engine import registry, runtime
 from app.engine.diagram import DiagramView, process_sources, processes_in
 from app.engine.layout import ensure_layout
 from app.errors import NotFound, ServiceError
 from app.extensions import db
 from app.inbox.formdata import fields_of
+from app.studio import drafts, form_editor, migration, uploads
+from app.studio.compare import decision_tables
 
 bp = Blueprint("engine", __name__, url_prefix="/admin")
 

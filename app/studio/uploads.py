@@ -20,13 +20,15 @@ from sqlalchemy import select
 from app import clock
 from app.audit.writer import record
 from app.clock import SHANGHAI
-from app.engine import compare, registry, simulation, store
-from app.engine import trial as trial_module
+from app.engine import registry, store
 from app.engine.models import ModelUpload, ProcessInstance, ProcessVersion
-from app.engine.validation import ModelSet
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.org.models import User
+from app.studio import compare, simulation
+from app.studio import deploy as deploy_module
+from app.studio import trial as trial_module
+from app.studio.validation import ModelSet
 
 MAX_FILE_BYTES = 1_000_000
 MAX_FILES = 20
@@ -86,14 +88,14 @@ def workspace(files: dict[str, str]) -> Iterator[tuple[list[Path], Path]]:
             (forms_dir / name if name.endswith(".json") else bpmn_dir / name).write_text(
                 text, encoding="utf-8"
             )
-        yield registry.model_files(bpmn_dir=bpmn_dir), forms_dir
+        yield deploy_module.model_files(bpmn_dir=bpmn_dir), forms_dir
 
 
 def upload(user: User, files: list[tuple[str, bytes]]) -> ModelUpload:
     """Keep the files and their validation report (what is wrong, or which processes would change)."""
     checked = check_files(files)
     with workspace(checked) as (paths, forms_dir):
-        result = registry.deploy(paths, forms_dir=forms_dir, dry_run=True)
+        result = deploy_module.deploy(paths, forms_dir=forms_dir, dry_run=True)
     item = ModelUpload(
         uploaded_by_id=user.id,
         uploaded_at=clock.now(),
@@ -127,14 +129,14 @@ def validate_files(paths: list[Path]) -> ModelSet:
     """Check the given files laid over the latest deployed models, as `deploy FILE…` and an upload do: a
     business rule task finds its deployed decision table, a call activity its deployed process."""
     with workspace(check_files(_read(paths))) as (bpmn_paths, forms_dir):
-        return registry.validate(bpmn_paths, forms_dir=forms_dir)
+        return deploy_module.validate(bpmn_paths, forms_dir=forms_dir)
 
 
-def deploy_files(paths: list[Path], user: User | None, comment: str) -> registry.DeployResult:
+def deploy_files(paths: list[Path], user: User | None, comment: str) -> deploy_module.DeployResult:
     """Deploy the given .bpmn and .json files laid over the latest deployed models, as an upload is: a
     changed called process gets deployed with its callers (`govshare bpmn deploy FILE…`)."""
     with workspace(check_files(_read(paths))) as (bpmn_paths, forms_dir):
-        return registry.deploy(bpmn_paths, forms_dir=forms_dir, actor=user, comment=comment)
+        return deploy_module.deploy(bpmn_paths, forms_dir=forms_dir, actor=user, comment=comment)
 
 
 def get_upload(upload_id: int) -> ModelUpload:
@@ -156,7 +158,7 @@ def deploy_upload(upload_id: int, user: User, comment: str) -> list[ProcessVersi
     if item.status != "validated":
         raise Conflict(_("该上传未通过校验或已部署，不能部署"))
     with workspace(item.files) as (paths, forms_dir):
-        result = registry.deploy(paths, forms_dir=forms_dir, actor=user, comment=comment[:2000])
+        result = deploy_module.deploy(paths, forms_dir=forms_dir, actor=user, comment=comment[:2000])
     if result.problems:  # the deployed models changed since the upload was checked
         raise Conflict(_("模型在上传后已有变化，请重新上传校验"))
     item.status = "deployed"
