@@ -83,6 +83,7 @@ def create_app(config: type | str | None = None) -> Flask:
     from app.sharing import operations as _sharing_operations  # noqa: F401
     from app.sharing import policies as _sharing_policies  # noqa: F401
     from app.sharing.views import bp as sharing_bp
+    from app.studio.views import bp as studio_bp
     from app.supervision import operations as _supervision_operations  # noqa: F401
     from app.supervision import policies as _supervision_policies  # noqa: F401
     from app.supervision.views import bp as supervision_bp
@@ -96,6 +97,7 @@ def create_app(config: type | str | None = None) -> Flask:
     app.register_blueprint(inbox_bp)
     app.register_blueprint(sharing_bp)
     app.register_blueprint(engine_bp)
+    app.register_blueprint(studio_bp)
     app.register_blueprint(supervision_bp)
     from app.api import api
     from app.api import bp as api_bp

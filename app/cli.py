@@ -37,6 +37,7 @@ from app.errors import ServiceError
 from app.extensions import db
 from app.org.models import User
 from app.org.services import create_user, list_users
+from app.studio.cli import bpmn
 from app.supervision.cli import supervision
 from app.templating import local_datetime
 
@@ -316,6 +317,6 @@ def calendar_versions():
 
 def register_commands(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
-    for group in (users, demo, calendar_group, audit, supervision, gateway):
+    for group in (users, demo, calendar_group, audit, supervision, gateway, bpmn):
         app.cli.add_command(group)
     register_engine(app)

@@ -199,7 +199,8 @@ TAMPERINGS = {
         ["INSERT INTO audit_event (at, actor_name, action) VALUES ('2026-10-01 00:00:00', 'x', 'forged')"],
         "未加入哈希链"),
     "rows covered by a checkpoint deleted and renumbered": (
-        ["DELETE FROM audit_event WHERE seq = :middle", "UPDATE audit_event SET seq = seq - 1 WHERE seq > :middle"],
+        ["DELETE FROM audit_event WHERE seq = :middle", "UPDATE audit_event SET seq = -seq WHERE seq > :middle",
+         "UPDATE audit_event SET seq = -seq - 1 WHERE seq < 0"],  # two steps: seq is unique on PostgreSQL
         "与前一条的链接不符"),
     "checkpoint file deleted": ([], "不存在"),
     "checkpoint file emptied": ([], "为空"),
