@@ -57,6 +57,8 @@ class Config:
     LOGIN_THROTTLE = True  # per application (the limiter object is shared by every app in a process)
     LOGIN_LIMIT_PER_CLIENT = "30 per minute;300 per hour"
     LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT = "5 per 15 minutes"
+    # Someone who has the password still has to guess the dynamic code: a few wrong codes per account, then wait.
+    SECOND_FACTOR_FAILURES_PER_ACCOUNT = "5 per 15 minutes"
     LOGIN_FAILURES_PER_ACCOUNT = "200 per hour"
     # Passwords (等保): length, three of four classes, not the username, not one of the last N; expiry (0 = off).
     PASSWORD_MIN_LENGTH = 8

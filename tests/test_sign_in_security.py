@@ -356,3 +356,20 @@ def test_a_clerk_may_turn_the_second_factor_on_from_the_profile(app, seeded):
     first = again.post("/login", data={"csrf_token": csrf_token(again), "username": "rst_applicant",
                                        "password": "govshare2026"})  # fmt: skip
     assert first.headers["Location"].endswith("/login/second-factor")  # enrolled: now required for them too
+
+
+def test_guessing_the_dynamic_code_is_slowed_per_account(app, database_url, seeded):
+    """Someone who knows the password gets five wrong dynamic codes, then waits (per account, not per client)."""
+    throttled = _throttled_app(database_url)
+    statuses = []
+    for attempt in range(3):  # a new sign-in each time does not reset the count
+        guesser = throttled.test_client()
+        guesser.environ_base["REMOTE_ADDR"] = f"203.0.113.{20 + attempt}"
+        guesser.post("/login", data={"csrf_token": csrf_token(guesser), "username": "auditor",
+                                     "password": "govshare2026"})  # fmt: skip
+        token = csrf_token(guesser, "/login/second-factor")
+        for _ in range(2):
+            statuses.append(
+                guesser.post("/login/second-factor", data={"csrf_token": token, "code": "000000"}).status_code
+            )
+    assert statuses[:5] == [422] * 5 and statuses[5] == 429

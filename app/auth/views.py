@@ -173,10 +173,23 @@ def _pending_user() -> User | None:
     return user
 
 
+def _pending_account() -> str:
+    pending = session.get(PENDING)
+    return f"second-factor|{pending.get('user') if isinstance(pending, dict) else '-'}"
+
+
+def _code_refused(response) -> bool:
+    return response.status_code == 422
+
+
 @bp.route("/login/second-factor", methods=["GET", "POST"])
 @limiter.limit(
     _login_limits, methods=["POST"], error_message="尝试过于频繁，请稍后再试", exempt_when=_unthrottled
 )
+@limiter.limit(
+    lambda: current_app.config["SECOND_FACTOR_FAILURES_PER_ACCOUNT"], key_func=_pending_account, methods=["POST"],
+    deduct_when=_code_refused, error_message="动态口令错误次数过多，请稍后再试", exempt_when=_unthrottled,
+)  # fmt: skip
 def second_factor():
     """The second step of signing in: a dynamic code (or a recovery code); enrolment on first use."""
     user = _pending_user()
