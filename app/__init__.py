@@ -215,6 +215,7 @@ def _import_models() -> None:
     from app.engine import models as _engine  # noqa: F401
     from app.org import models as _org  # noqa: F401
     from app.sharing import models as _sharing  # noqa: F401
+    from app.studio import models as _studio  # noqa: F401
     from app.supervision import models as _supervision  # noqa: F401
 
 

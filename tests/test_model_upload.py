@@ -10,11 +10,12 @@ from html import unescape
 from pathlib import Path
 
 from app.catalog.models import Resource
-from app.engine.models import HumanTask, ModelUpload, ProcessVersion, TaskStatus
+from app.engine.models import HumanTask, ProcessVersion, TaskStatus
 from app.engine.runtime import complete_task
 from app.extensions import db
 from app.sharing.services import submit_application
 from app.studio.deploy import deploy
+from app.studio.models import ModelUpload
 from tests.conftest import csrf_token, login, user
 from tests.test_cli import run
 from tests.test_sharing import application_data

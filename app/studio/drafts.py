@@ -17,13 +17,13 @@ from app.access import require
 from app.audit.writer import record
 from app.engine import layout, registry
 from app.engine.language import MOMENT_LABELS
-from app.engine.models import ModelDraft, ModelDraftRevision, ModelUpload
 from app.engine.operations import describe_operations
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.org.models import User
 from app.org.roles import ROLE_LABELS, Role
 from app.studio import uploads
+from app.studio.models import ModelDraft, ModelDraftRevision, ModelUpload
 
 MAX_DRAFT_BYTES = uploads.MAX_FILE_BYTES
 

@@ -21,13 +21,14 @@ from app import clock
 from app.audit.writer import record
 from app.clock import SHANGHAI
 from app.engine import registry, store
-from app.engine.models import ModelUpload, ProcessInstance, ProcessVersion
+from app.engine.models import ProcessInstance, ProcessVersion
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.org.models import User
 from app.studio import compare, simulation
 from app.studio import deploy as deploy_module
 from app.studio import trial as trial_module
+from app.studio.models import ModelUpload
 from app.studio.validation import ModelSet
 
 MAX_FILE_BYTES = 1_000_000
