@@ -59,6 +59,8 @@ class Config:
     LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT = "5 per 15 minutes"
     # Someone who has the password still has to guess the dynamic code: a few wrong codes per account, then wait.
     SECOND_FACTOR_FAILURES_PER_ACCOUNT = "5 per 15 minutes"
+    # An API token's last use is noted at most this often (reads stay reads; app/auth/services.py).
+    TOKEN_USE_MINUTES = 5
     LOGIN_FAILURES_PER_ACCOUNT = "200 per hour"
     # Passwords (等保): length, three of four classes, not the username, not one of the last N; expiry (0 = off).
     PASSWORD_MIN_LENGTH = 8

@@ -57,7 +57,6 @@ def authenticate(username: str, password: str) -> User:
 
 def signed_in(user: User) -> None:
     """The user passed every factor: the sign-in is recorded. The caller commits."""
-    user.failed_logins = 0
     user.last_login_at = clock.now()
     record("user.signed_in", actor=user, object_type="user", object_id=user.id)
 
@@ -119,7 +118,7 @@ def user_for_token(plain: str) -> User | None:
     now = clock.now()
     # Last use is noted at most every TOKEN_USE_MINUTES, in its own short transaction: a read stays a read,
     # and a database that refuses writes does not fail the call (the note is only information).
-    every = timedelta(minutes=current_app.config.get("TOKEN_USE_MINUTES", 5))
+    every = timedelta(minutes=current_app.config["TOKEN_USE_MINUTES"])
     if token.last_used_at is None or now - token.last_used_at > every:
         try:
             with db.engine.begin() as connection:

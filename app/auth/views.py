@@ -83,12 +83,12 @@ def _login_limits() -> str:
     return current_app.config["LOGIN_LIMIT_PER_CLIENT"]
 
 
-def _account_and_client() -> str:
-    return f"{(request.form.get('username') or '').strip().lower()[:64]}|{client_address()}"
-
-
 def _account() -> str:
     return (request.form.get("username") or "").strip().lower()[:64]
+
+
+def _account_and_client() -> str:
+    return f"{_account()}|{client_address()}"
 
 
 def _failed(response) -> bool:
@@ -103,26 +103,19 @@ PENDING = "pending_sign_in"
 PENDING_SECONDS = 300
 
 
+def _failures_limit(setting: str, key_func):
+    """A limit on failed sign-ins (401s) counted per `key_func`, from the setting named `setting`."""
+    return limiter.limit(lambda: current_app.config[setting], key_func=key_func, methods=["POST"],
+                         deduct_when=_failed, error_message="该账户登录失败次数过多，请稍后再试",
+                         exempt_when=_unthrottled)  # fmt: skip
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
     _login_limits, methods=["POST"], error_message="登录尝试过于频繁，请稍后再试", exempt_when=_unthrottled
 )
-@limiter.limit(
-    lambda: current_app.config["LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT"],
-    key_func=_account_and_client,
-    methods=["POST"],
-    deduct_when=_failed,
-    error_message="该账户登录失败次数过多，请稍后再试",
-    exempt_when=_unthrottled,
-)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_FAILURES_PER_ACCOUNT"],
-    key_func=_account,
-    methods=["POST"],
-    deduct_when=_failed,
-    error_message="该账户登录失败次数过多，请稍后再试",
-    exempt_when=_unthrottled,
-)
+@_failures_limit("LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT", _account_and_client)
+@_failures_limit("LOGIN_FAILURES_PER_ACCOUNT", _account)
 def login():
     """The sign-in page: the password, then (where required or enrolled) the second factor."""
     if current_user.is_authenticated:

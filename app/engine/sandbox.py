@@ -166,14 +166,10 @@ def _check_text(value: Any) -> Any:
     return value
 
 
-def _check_int(value: Any) -> Any:
-    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+def _int_bits(bits: int) -> None:
+    """Refuse an integer result of `bits` bits past the limit (before it is computed)."""
+    if bits > MAX_INT_BITS:
         raise BudgetExceeded(f"整数过大：超过 {MAX_INT_BITS} 位")
-    return value
-
-
-def _length(value: Any) -> int | None:
-    return len(value) if isinstance(value, _SEQUENCES) else None
 
 
 def _mul(left: Any, right: Any) -> Any:
@@ -181,25 +177,20 @@ def _mul(left: Any, right: Any) -> Any:
         if isinstance(seq, _SEQUENCES) and isinstance(count, int):
             _produce(len(seq) * max(count, 0))
             return left * right
-    if (
-        isinstance(left, int)
-        and isinstance(right, int)
-        and left.bit_length() + right.bit_length() > MAX_INT_BITS
-    ):
-        raise BudgetExceeded(f"整数过大：超过 {MAX_INT_BITS} 位")
+    if isinstance(left, int) and isinstance(right, int):
+        _int_bits(left.bit_length() + right.bit_length())
     return left * right
 
 
 def _pow(left: Any, right: Any) -> Any:
-    big = isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1
-    if big and right * left.bit_length() > MAX_INT_BITS:
-        raise BudgetExceeded(f"整数过大：超过 {MAX_INT_BITS} 位")
+    if isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1:
+        _int_bits(right * left.bit_length())
     return left**right
 
 
 def _lshift(left: Any, right: Any) -> Any:
-    if isinstance(left, int) and isinstance(right, int) and left and left.bit_length() + right > MAX_INT_BITS:
-        raise BudgetExceeded(f"整数过大：超过 {MAX_INT_BITS} 位")
+    if isinstance(left, int) and isinstance(right, int) and left:
+        _int_bits(left.bit_length() + right)
     return left << right
 
 
@@ -429,10 +420,6 @@ def _apply(function: Callable, *args: Any, **kwargs: Any) -> Any:
     return function(*args, **kwargs)
 
 
-def _fstring_value(value: Any) -> Any:
-    return _check_text(value)
-
-
 def _fstring(result: str) -> str:
     _produce(len(result))
     return result
@@ -529,7 +516,7 @@ GUARDS: dict[str, Any] = {
     "_lshift_": _lshift,
     "_add_": _add,
     "_mod_": _mod,
-    "_fvalue_": _fstring_value,
+    "_fvalue_": _check_text,
     "_fstring_": _fstring,
 }
 
