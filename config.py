@@ -100,6 +100,8 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_FROM = os.environ.get("MAIL_FROM", "govshare@localhost")
     MAIL_SWEEP_SECONDS = int(os.environ.get("MAIL_SWEEP_SECONDS", "60"))
+    # How often the scheduler calls the 国家共享平台 for queued cross-province lines (办法§18).
+    NATIONAL_OUTBOX_SECONDS = int(os.environ.get("NATIONAL_OUTBOX_SECONDS", "30"))
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
     # Supervision (§26): health probes of data services, and what the overdue/interruption report lists.

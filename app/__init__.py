@@ -72,14 +72,15 @@ def create_app(config: type | str | None = None) -> Flask:
     from app.catalog import operations as _catalog_operations  # noqa: F401  (service operations of BPMN)
     from app.catalog import policies as _catalog_policies  # noqa: F401
     from app.catalog.views import bp as catalog_bp
-    from app.engine import generic_operations as _generic_operations  # noqa: F401
     from app.engine import policies as _engine_policies  # noqa: F401
     from app.engine import runtime as _runtime  # noqa: F401  (re-arms timers when the calendar changes)
     from app.engine.views import bp as engine_bp
     from app.errors import register_error_handlers
     from app.inbox.views import bp as inbox_bp
     from app.main.views import bp as main_bp
+    from app.notices import operations as _notices_operations  # noqa: F401
     from app.org.views import bp as org_bp
+    from app.sharing import national as _national  # noqa: F401  (the national_forward operation)
     from app.sharing import operations as _sharing_operations  # noqa: F401
     from app.sharing import policies as _sharing_policies  # noqa: F401
     from app.sharing.views import bp as sharing_bp
@@ -88,6 +89,7 @@ def create_app(config: type | str | None = None) -> Flask:
     from app.supervision import policies as _supervision_policies  # noqa: F401
     from app.supervision.views import bp as supervision_bp
     from app.templating import register_template_helpers
+    from app.transactions import view_in_unit_of_work
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -108,6 +110,9 @@ def create_app(config: type | str | None = None) -> Flask:
     api.register_blueprint(gateway_bp)
     csrf.exempt(api_bp)
     csrf.exempt(gateway_bp)
+    for endpoint, view in list(app.view_functions.items()):  # every page and API call: one unit of work
+        if endpoint != "static" and not endpoint.endswith(".static"):
+            app.view_functions[endpoint] = view_in_unit_of_work(view)
     register_error_handlers(app)
     register_template_helpers(app)
     app.after_request(_security_headers)
@@ -197,9 +202,11 @@ def _security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    inline = current_app.extensions["csp_script_sources"]()  # the import map of the BPMN pages, by hash
     response.headers.setdefault(
         "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
+        f"default-src 'self'; script-src 'self' {inline}; img-src 'self' data:; style-src 'self'; "
+        "frame-ancestors 'none'",
     )
     return response
 
@@ -213,6 +220,7 @@ def _import_models() -> None:
     from app.calendar import models as _calendar  # noqa: F401
     from app.catalog import models as _catalog  # noqa: F401
     from app.engine import models as _engine  # noqa: F401
+    from app.notices import models as _notices  # noqa: F401
     from app.org import models as _org  # noqa: F401
     from app.sharing import models as _sharing  # noqa: F401
     from app.studio import models as _studio  # noqa: F401

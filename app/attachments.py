@@ -99,11 +99,19 @@ def store(owner_type: str, owner_id: int, uploads: list[Upload], user_id: int) -
     for upload in uploads:
         name = safe_name(upload.filename)
         extension = name.rsplit(".", 1)[-1].lower()
-        rows.append(Attachment(
-            owner_type=owner_type, owner_id=owner_id, filename=name, content_type=ALLOWED[extension][0],
-            size=len(upload.content), sha256=hashlib.sha256(upload.content).hexdigest(), data=upload.content,
-            uploaded_by_id=user_id, uploaded_at=clock.now(),
-        ))  # fmt: skip
+        rows.append(
+            Attachment(
+                owner_type=owner_type,
+                owner_id=owner_id,
+                filename=name,
+                content_type=ALLOWED[extension][0],
+                size=len(upload.content),
+                sha256=hashlib.sha256(upload.content).hexdigest(),
+                data=upload.content,
+                uploaded_by_id=user_id,
+                uploaded_at=clock.now(),
+            )
+        )
     db.session.add_all(rows)
     return rows
 
@@ -123,8 +131,13 @@ def held(user_id: int, ids: list[str]) -> list[Attachment]:
     wanted = [int(i) for i in ids if str(i).isdigit() and len(str(i)) < 10]
     if not wanted:
         return []
-    return list(db.session.scalars(db.select(Attachment).options(defer(Attachment.data)).where(
-        Attachment.owner_type == HELD, Attachment.owner_id == user_id, Attachment.id.in_(wanted))))  # fmt: skip
+    return list(
+        db.session.scalars(
+            db.select(Attachment)
+            .options(defer(Attachment.data))
+            .where(Attachment.owner_type == HELD, Attachment.owner_id == user_id, Attachment.id.in_(wanted))
+        )
+    )
 
 
 def adopt(rows: list[Attachment], owner_type: str, owner_id: int) -> None:
@@ -135,7 +148,11 @@ def adopt(rows: list[Attachment], owner_type: str, owner_id: int) -> None:
 
 def of(owner_type: str, owner_id: int) -> list[Attachment]:
     """An owner's attachments, without loading their bytes."""
-    return list(db.session.scalars(
-        db.select(Attachment).options(defer(Attachment.data))
-        .where(Attachment.owner_type == owner_type, Attachment.owner_id == owner_id).order_by(Attachment.id)
-    ))  # fmt: skip
+    return list(
+        db.session.scalars(
+            db.select(Attachment)
+            .options(defer(Attachment.data))
+            .where(Attachment.owner_type == owner_type, Attachment.owner_id == owner_id)
+            .order_by(Attachment.id)
+        )
+    )

@@ -40,6 +40,7 @@ from app.org.services import create_user, list_users
 from app.studio.cli import bpmn
 from app.supervision.cli import supervision
 from app.templating import local_datetime
+from app.transactions import command_in_unit_of_work
 
 
 def _freeze_clock(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
@@ -320,3 +321,13 @@ def register_commands(app: Flask) -> None:
     for group in (users, demo, calendar_group, audit, supervision, gateway, bpmn):
         app.cli.add_command(group)
     register_engine(app)
+    _each_in_unit_of_work(app.cli)
+
+
+def _each_in_unit_of_work(group: click.Group) -> None:
+    """Every command of the app (its own and Flask's `db …`, `routes`) runs as one unit of work."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _each_in_unit_of_work(command)
+        elif command.callback is not None:
+            command.callback = command_in_unit_of_work(command.callback)

@@ -96,8 +96,18 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz" or request.is_json
 
 
-_UNAVAILABLE = ("read-only", "readonly", "read only", "connection", "could not connect", "server closed",
-                "terminating connection", "database is locked", "unable to open database", "disk i/o")  # fmt: skip
+_UNAVAILABLE = (
+    "read-only",
+    "readonly",
+    "read only",
+    "connection",
+    "could not connect",
+    "server closed",
+    "terminating connection",
+    "database is locked",
+    "unable to open database",
+    "disk i/o",
+)
 
 
 def database_unavailable(error: DBAPIError) -> bool:

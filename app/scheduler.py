@@ -12,7 +12,10 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -20,24 +23,59 @@ from flask import Flask
 
 from app import clock, health
 from app.audit.checkpoints import write_checkpoint
-from app.engine import mailer
-from app.engine.runtime import fire_due_timers
+from app.engine.runtime import SweepResult, fire_timer_batch
+from app.errors import Conflict
 from app.extensions import db
+from app.notices import mailer
+from app.sharing import national
 from app.sharing.services import notify_expiring
 from app.supervision.calls import probe_services
 from app.supervision.freshness import watch
 from app.supervision.reports import generate_last_month
+from app.transactions import unit_of_work
 
 log = logging.getLogger(__name__)
 
 
-def _guarded(app: Flask, what: str, job) -> None:
-    """Run one job inside an app context; errors are logged, never raised into the scheduler."""
+def _guarded(app: Flask, what: str, job: Callable[[], None]) -> None:
+    """Run one job inside an app context as one unit of work (a job that needs several, like the timer sweep,
+    opens them itself); errors are logged, never raised into the scheduler."""
     with app.app_context():
         try:
-            job()
+            with unit_of_work():
+                job()
         except Exception:
             log.exception("%s failed", what)
+
+
+def fire_due_timers(
+    now: datetime | None = None, *, batch: int = 100, max_instances: int = 10_000
+) -> SweepResult:
+    """Wake every instance whose timer is due, run it and save it, one transaction per batch. Cost depends on
+    the due instances only; after downtime one sweep catches up (every passed deadline fires). Safe with
+    several processes: a batch lost to another process is rolled back and left to the next sweep."""
+    now = now or clock.now()
+    result = SweepResult()
+    while result.instances + result.skipped < max_instances:
+        before = (result.instances, result.timers_fired, result.incidents, len(result.instance_ids))
+        try:
+            with unit_of_work():
+                if not fire_timer_batch(now, batch, result):
+                    raise _BatchLost  # counted as skipped by fire_timer_batch; roll the batch back
+        except _BatchLost:
+            break
+        except Conflict:  # the commit lost to another process: nothing of this batch was kept
+            result.instances, result.timers_fired, result.incidents = before[:3]
+            del result.instance_ids[before[3] :]
+            result.skipped += result.last_batch
+            break
+        if result.last_batch < batch:
+            break
+    return result
+
+
+class _BatchLost(Exception):
+    """Another process wrote while a batch was read (SQLite): nothing of the batch is kept."""
 
 
 def _fire_timers() -> None:
@@ -63,17 +101,11 @@ def monthly_report(app: Flask) -> None:
 
 def audit_checkpoint(app: Flask) -> None:
     """Append the audit chain's head to the checkpoint file outside the database (§27)."""
-    _guarded(app, "audit checkpoint", _checkpoint)
-
-
-def _checkpoint() -> None:
-    write_checkpoint(db.session)
-    db.session.commit()
+    _guarded(app, "audit checkpoint", lambda: write_checkpoint(db.session))
 
 
 def _expiry_notices(app: Flask) -> None:
     told = notify_expiring(clock.local_now().date(), app.config["AUTHORIZATION_EXPIRY_NOTICE_DAYS"])
-    db.session.commit()
     if told:
         log.info("expiry notices: %s authorizations", told)
 
@@ -84,8 +116,7 @@ def expiry_notices(app: Flask) -> None:
 
 
 def _freshness() -> None:
-    opened = watch(clock.now())  # commits after each resource it opened an issue for
-    db.session.commit()
+    opened = watch(clock.now())
     if opened:
         log.info("freshness watch: %s quality issues opened", opened)
 
@@ -95,14 +126,58 @@ def freshness(app: Flask) -> None:
     _guarded(app, "freshness watch", _freshness)
 
 
+def run_outbox(
+    due: Callable[[], list[int]],
+    claim: Callable[[int], dict | None],
+    call: Callable[[dict], tuple[Any, str | None]],
+    settle: Callable[[int, Any, str | None], Any],
+) -> Counter:
+    """Work through an outbox: for each due row, claim it (one transaction, committed, so no other process
+    takes it), make the network call with no transaction open, then record the outcome (a second
+    transaction). What `settle` returned, counted."""
+    with unit_of_work():
+        ids = due()
+    outcomes: Counter = Counter()
+    for row_id in ids:
+        with unit_of_work():
+            taken = claim(row_id)
+        if taken is None:
+            continue  # another process has it
+        answer, error = call(taken)
+        with unit_of_work():
+            outcomes[settle(row_id, answer, error)] += 1
+    return outcomes
+
+
+def deliver_mail() -> Counter:
+    """Send the mails that are due; a mail server that is down loses nothing (retried with a pause)."""
+    return run_outbox(
+        mailer.due_mail_ids,
+        mailer.claim,
+        lambda mail: (None, mailer.send(mail)),
+        lambda mail_id, _answer, error: "sent" if mailer.settle(mail_id, error) else "failed",
+    )
+
+
+def deliver_national_requests() -> Counter:
+    """Forward the queued lines to the 国家共享平台 and deliver its answers to the cases (办法§18)."""
+    if not national.endpoint():
+        return Counter()
+    return run_outbox(national.due_request_ids, national.claim, national.call, national.settle)
+
+
 def mail(app: Flask) -> None:
     """Send the notices waiting in the outbox (retried until the mail server takes them)."""
-    _guarded(app, "mail", mailer.deliver)
+    _guarded(app, "mail", deliver_mail)
+
+
+def national_outbox(app: Flask) -> None:
+    """Call the 国家共享平台 for the queued cross-province lines (§18), outside any transaction."""
+    _guarded(app, "national outbox", deliver_national_requests)
 
 
 def _digests(app: Flask) -> None:
     kept = mailer.queue_digests(clock.local_now().date())
-    db.session.commit()
     if kept:
         log.info("daily digests: %s", kept)
 
@@ -112,14 +187,9 @@ def digests(app: Flask) -> None:
     _guarded(app, "daily digests", lambda: _digests(app))
 
 
-def _beat() -> None:
-    health.beat(SCHEDULER_NAME)
-    db.session.commit()
-
-
 def heartbeat(app: Flask) -> None:
     """This scheduler is alive (GET /readyz is not ready when no scheduler has beaten lately)."""
-    _guarded(app, "heartbeat", _beat)
+    _guarded(app, "heartbeat", lambda: health.beat(SCHEDULER_NAME))
 
 
 SCHEDULER_NAME = f"{socket.gethostname()}:{os.getpid()}"
@@ -137,20 +207,44 @@ def add_jobs(scheduler, app: Flask) -> None:
         coalesce=True,
     )
     scheduler.add_job(
-        probe, "interval", seconds=app.config["PROBE_INTERVAL_SECONDS"], args=[app], id="service-probes",
-        max_instances=1, coalesce=True,
-    )  # fmt: skip
+        probe,
+        "interval",
+        seconds=app.config["PROBE_INTERVAL_SECONDS"],
+        args=[app],
+        id="service-probes",
+        max_instances=1,
+        coalesce=True,
+    )
     scheduler.add_job(
-        audit_checkpoint, "interval", minutes=app.config["AUDIT_CHECKPOINT_MINUTES"], args=[app],
-        id="audit-checkpoint", max_instances=1, coalesce=True,
-    )  # fmt: skip
+        audit_checkpoint,
+        "interval",
+        minutes=app.config["AUDIT_CHECKPOINT_MINUTES"],
+        args=[app],
+        id="audit-checkpoint",
+        max_instances=1,
+        coalesce=True,
+    )
     scheduler.add_job(
         expiry_notices, "cron", hour=8, args=[app], id="expiry-notices", max_instances=1, coalesce=True
     )
     scheduler.add_job(
-        mail, "interval", seconds=app.config["MAIL_SWEEP_SECONDS"], args=[app], id="mail", max_instances=1,
+        mail,
+        "interval",
+        seconds=app.config["MAIL_SWEEP_SECONDS"],
+        args=[app],
+        id="mail",
+        max_instances=1,
         coalesce=True,
-    )  # fmt: skip
+    )
+    scheduler.add_job(
+        national_outbox,
+        "interval",
+        seconds=app.config["NATIONAL_OUTBOX_SECONDS"],
+        args=[app],
+        id="national-outbox",
+        max_instances=1,
+        coalesce=True,
+    )
     scheduler.add_job(
         digests, "cron", hour=7, minute=30, args=[app], id="digests", max_instances=1, coalesce=True
     )
@@ -159,13 +253,24 @@ def add_jobs(scheduler, app: Flask) -> None:
         monthly_report, "cron", hour=2, args=[app], id="monthly-report", max_instances=1, coalesce=True
     )
     scheduler.add_job(
-        freshness, "interval", minutes=app.config["FRESHNESS_WATCH_MINUTES"], args=[app], id="freshness-watch",
-        max_instances=1, coalesce=True,
-    )  # fmt: skip
+        freshness,
+        "interval",
+        minutes=app.config["FRESHNESS_WATCH_MINUTES"],
+        args=[app],
+        id="freshness-watch",
+        max_instances=1,
+        coalesce=True,
+    )
     scheduler.add_job(
-        heartbeat, "interval", seconds=app.config["SCHEDULER_HEARTBEAT_SECONDS"], args=[app], id="heartbeat",
-        max_instances=1, coalesce=True, next_run_time=datetime.now(UTC),
-    )  # fmt: skip
+        heartbeat,
+        "interval",
+        seconds=app.config["SCHEDULER_HEARTBEAT_SECONDS"],
+        args=[app],
+        id="heartbeat",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )
 
 
 def start_background(app: Flask) -> BackgroundScheduler:

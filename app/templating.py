@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from datetime import date, datetime, timedelta
 
-from flask import Flask
+from flask import Flask, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -52,6 +55,32 @@ def actor_label(event) -> str:
     return _("%(deputy)s 代 %(principal)s", deputy=name, principal=on_behalf_of) if on_behalf_of else name
 
 
+# The ES modules of bpmn-auto-layout, by the names they import each other under (#29).
+LAYOUT_MODULES = {
+    "bpmn-auto-layout": "bpmn-auto-layout",
+    "bpmn-moddle": "bpmn-moddle",
+    "moddle": "moddle",
+    "moddle-xml": "moddle-xml",
+    "saxen": "saxen",
+    "min-dash": "min-dash",
+}
+
+
+def layout_import_map() -> str:
+    """The import map of the pages that draw BPMN: where the browser finds bpmn-auto-layout and its modules,
+    to lay out a diagram that has no layout (DI). The same text every time, so the CSP allows it by hash."""
+    imports = {
+        name: url_for("main.vendor", package=package, filename="index.js")
+        for name, package in LAYOUT_MODULES.items()
+    }
+    return json.dumps({"imports": imports}, sort_keys=True, separators=(",", ":"))
+
+
+def import_map_hash() -> str:
+    """The CSP source that allows the import map (a sha256 of its text)."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(layout_import_map().encode()).digest()).decode() + "'"
+
+
 def register_template_helpers(app: Flask) -> None:
     """Install filters and globals."""
     app.jinja_env.filters["local_dt"] = local_datetime
@@ -61,5 +90,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["reject_key"] = lambda mapping, key: {k: v for k, v in mapping.items() if k != key}
     app.jinja_env.globals["can"] = lambda action, obj=None: can(current_user, action, obj)
     app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["layout_import_map"] = layout_import_map
+    app.extensions["csp_script_sources"] = import_map_hash  # the import map is the one inline script
     # "N个工作日" on pages comes from the deployed model (a model change changes the text).
     app.jinja_env.globals["step_days"] = step_deadline_days

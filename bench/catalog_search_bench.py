@@ -36,20 +36,149 @@ REGIONS = [
     "随州市",
     "恩施州",
 ]
-SUBJECTS = ["人口", "户籍", "法人单位", "企业登记", "社会保险", "养老保险", "医疗保险", "失业保险", "婚姻登记", "不动产登记",
-            "住房公积金", "学籍", "出生医学证明", "死亡登记", "殡葬", "低保", "临时救助", "残疾人", "退役军人", "税务登记",
-            "纳税信用", "行政处罚", "行政许可", "食品生产许可", "药品经营许可", "医疗机构执业", "建筑业资质", "交通违法",
-            "机动车登记", "驾驶证", "道路运输", "水利工程", "土地利用", "矿产资源", "林权", "环境监测", "排污许可", "公共资源交易",
-            "政府采购", "投资项目", "招标投标", "科技成果", "专利", "商标", "文物", "旅游", "体育场馆", "气象观测", "地震监测",
-            "应急物资", "安全生产", "特种设备", "价格监测", "统计调查", "审计结果", "信访", "法律援助", "公证", "司法鉴定", "社区矫正"]  # fmt: skip
+SUBJECTS = [
+    "人口",
+    "户籍",
+    "法人单位",
+    "企业登记",
+    "社会保险",
+    "养老保险",
+    "医疗保险",
+    "失业保险",
+    "婚姻登记",
+    "不动产登记",
+    "住房公积金",
+    "学籍",
+    "出生医学证明",
+    "死亡登记",
+    "殡葬",
+    "低保",
+    "临时救助",
+    "残疾人",
+    "退役军人",
+    "税务登记",
+    "纳税信用",
+    "行政处罚",
+    "行政许可",
+    "食品生产许可",
+    "药品经营许可",
+    "医疗机构执业",
+    "建筑业资质",
+    "交通违法",
+    "机动车登记",
+    "驾驶证",
+    "道路运输",
+    "水利工程",
+    "土地利用",
+    "矿产资源",
+    "林权",
+    "环境监测",
+    "排污许可",
+    "公共资源交易",
+    "政府采购",
+    "投资项目",
+    "招标投标",
+    "科技成果",
+    "专利",
+    "商标",
+    "文物",
+    "旅游",
+    "体育场馆",
+    "气象观测",
+    "地震监测",
+    "应急物资",
+    "安全生产",
+    "特种设备",
+    "价格监测",
+    "统计调查",
+    "审计结果",
+    "信访",
+    "法律援助",
+    "公证",
+    "司法鉴定",
+    "社区矫正",
+]
 KINDS = ["信息", "基础信息", "登记信息", "明细", "名单", "统计数据", "办理结果", "核验信息"]
-ITEMS = ["公民身份号码", "姓名", "性别", "民族", "出生日期", "户籍地址", "统一社会信用代码", "单位名称", "法定代表人", "注册地址",
-         "成立日期", "登记状态", "证照编号", "有效期限", "发证机关", "办理日期", "办结日期", "金额", "缴费基数", "参保状态",
-         "行政区划代码", "坐落", "面积", "用途", "权利人", "项目编号", "项目名称", "许可证编号", "处罚决定书文号", "联系电话",
-         "经营范围", "资质等级", "学校名称", "年级", "救助金额", "车牌号码", "车辆类型", "检测结果", "监测时间", "备注"]  # fmt: skip
-QUERIES = ["人口", "户籍", "社会保险", "养老", "婚姻", "不动产", "公积金", "学籍", "低保", "救助", "处罚", "许可", "机动车",
-           "土地", "环境", "交易", "专利", "信访", "公证", "医疗", "社保", "身份号码", "信用代码", "缴费基数", "车牌", "坐落",
-           "武汉", "孝感", "恩施", "登记", "核验", "明细", "名单", "项目", "监测", "殡葬"]  # fmt: skip
+ITEMS = [
+    "公民身份号码",
+    "姓名",
+    "性别",
+    "民族",
+    "出生日期",
+    "户籍地址",
+    "统一社会信用代码",
+    "单位名称",
+    "法定代表人",
+    "注册地址",
+    "成立日期",
+    "登记状态",
+    "证照编号",
+    "有效期限",
+    "发证机关",
+    "办理日期",
+    "办结日期",
+    "金额",
+    "缴费基数",
+    "参保状态",
+    "行政区划代码",
+    "坐落",
+    "面积",
+    "用途",
+    "权利人",
+    "项目编号",
+    "项目名称",
+    "许可证编号",
+    "处罚决定书文号",
+    "联系电话",
+    "经营范围",
+    "资质等级",
+    "学校名称",
+    "年级",
+    "救助金额",
+    "车牌号码",
+    "车辆类型",
+    "检测结果",
+    "监测时间",
+    "备注",
+]
+QUERIES = [
+    "人口",
+    "户籍",
+    "社会保险",
+    "养老",
+    "婚姻",
+    "不动产",
+    "公积金",
+    "学籍",
+    "低保",
+    "救助",
+    "处罚",
+    "许可",
+    "机动车",
+    "土地",
+    "环境",
+    "交易",
+    "专利",
+    "信访",
+    "公证",
+    "医疗",
+    "社保",
+    "身份号码",
+    "信用代码",
+    "缴费基数",
+    "车牌",
+    "坐落",
+    "武汉",
+    "孝感",
+    "恩施",
+    "登记",
+    "核验",
+    "明细",
+    "名单",
+    "项目",
+    "监测",
+    "殡葬",
+]
 
 
 def main() -> None:
@@ -97,12 +226,32 @@ def main() -> None:
                 summary = f"{name}，包括{rng.choice(SUBJECTS)}相关的{rng.choice(KINDS)}，按{rng.choice(['日', '月', '季度'])}更新。"
                 names = rng.sample(ITEMS, args.items_per_resource)
                 share = rng.choice(["unconditional", "unconditional", "conditional", "not_shared"])
-                resources.append({"id": rid, "code": f"3{dept.region.code}/{rid:06d}", "resource_class": "department",
-                                  "provider_department_id": dept.id, "status": "published", "name": name,
-                                  "share_type": share, "update_cycle": "monthly", "provider_level": dept.level,
-                                  "search_text": search.search_text_of(name, summary, names)})  # fmt: skip
-                versions.append({"id": rid, "resource_id": rid, "number": 1, "status": "published", "name": name,
-                                 "summary": summary, "share_type": share, "related_codes": []})  # fmt: skip
+                resources.append(
+                    {
+                        "id": rid,
+                        "code": f"3{dept.region.code}/{rid:06d}",
+                        "resource_class": "department",
+                        "provider_department_id": dept.id,
+                        "status": "published",
+                        "name": name,
+                        "share_type": share,
+                        "update_cycle": "monthly",
+                        "provider_level": dept.level,
+                        "search_text": search.search_text_of(name, summary, names),
+                    }
+                )
+                versions.append(
+                    {
+                        "id": rid,
+                        "resource_id": rid,
+                        "number": 1,
+                        "status": "published",
+                        "name": name,
+                        "summary": summary,
+                        "share_type": share,
+                        "related_codes": [],
+                    }
+                )
                 items.extend(
                     {"version_id": rid, "seq": i + 1, "name": item, "data_type": "string"}
                     for i, item in enumerate(names)
@@ -157,8 +306,10 @@ def main() -> None:
         print(
             f"{kind:>12}: p50 {percentile(values, 0.5):6.1f} ms  p95 {percentile(values, 0.95):6.1f} ms  (n={len(values)})"
         )
-    print(f"all queries: p50 {percentile(everything, 0.5):.1f} ms, p95 {percentile(everything, 0.95):.1f} ms (target p95 < 50 ms); "
-          f"median hits {statistics.median(hits):.0f}")  # fmt: skip
+    print(
+        f"all queries: p50 {percentile(everything, 0.5):.1f} ms, p95 {percentile(everything, 0.95):.1f} ms (target p95 < 50 ms); "
+        f"median hits {statistics.median(hits):.0f}"
+    )
     print("slowest:")
     for elapsed, what in sorted(slowest, reverse=True)[:5]:
         print(f"  {elapsed:6.1f} ms  {what}")

@@ -20,11 +20,31 @@ from common import bench_app, database_url, fresh_database, percentile  # noqa: 
 
 TARGET_US = 500
 INPUTS = [
-    {"provider_level": "national", "resource_class": "department", "share_type": "conditional", "controlled_parameters": False},
-    {"provider_level": "province", "resource_class": "base", "share_type": "unconditional", "controlled_parameters": False},
-    {"provider_level": "city", "resource_class": "topic", "share_type": "unconditional", "controlled_parameters": True},
-    {"provider_level": "province", "resource_class": "department", "share_type": "conditional", "controlled_parameters": False},
-]  # fmt: skip
+    {
+        "provider_level": "national",
+        "resource_class": "department",
+        "share_type": "conditional",
+        "controlled_parameters": False,
+    },
+    {
+        "provider_level": "province",
+        "resource_class": "base",
+        "share_type": "unconditional",
+        "controlled_parameters": False,
+    },
+    {
+        "provider_level": "city",
+        "resource_class": "topic",
+        "share_type": "unconditional",
+        "controlled_parameters": True,
+    },
+    {
+        "provider_level": "province",
+        "resource_class": "department",
+        "share_type": "conditional",
+        "controlled_parameters": False,
+    },
+]
 
 
 def main() -> None:

@@ -150,8 +150,12 @@ class Client:
 
     def call(self, kind: str, method: str, path: str, body: dict | None = None):
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base + path, data=data, method=method, headers={
-            "Authorization": f"Bearer {self.token}", "Content-Type": "application/json"})  # fmt: skip
+        request = urllib.request.Request(
+            self.base + path,
+            data=data,
+            method=method,
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+        )
         started = time.perf_counter()
         with urllib.request.urlopen(request, timeout=30) as response:
             answer = json.loads(response.read() or b"null")
@@ -197,8 +201,11 @@ def engine_floor(url: str, cases: int = 100) -> dict[str, float]:
         from app.extensions import db
         from app.studio.simulation import SIMULATION_ENGINE
 
-        row = db.session.scalar(db.select(ProcessInstance).where(
-            ProcessInstance.process_id == "share_application", ProcessInstance.status == "completed"))  # fmt: skip
+        row = db.session.scalar(
+            db.select(ProcessInstance).where(
+                ProcessInstance.process_id == "share_application", ProcessInstance.status == "completed"
+            )
+        )
         data, parsed = store.start_data(row), parsed_by_id(row.process_version_id)
         db.session.expunge(row)  # its state is overwritten below, never written back
 
@@ -247,9 +254,21 @@ def run(url: str, workers: int, cases: int, clients: int) -> dict:
     port = _free_port()
     env = dict(os.environ, DATABASE_URL=url, GOVSHARE_ENV="development", ARGON2_FAST="1")
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "app:create_app()"], cwd=ROOT, env=env,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "app:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -260,15 +279,28 @@ def run(url: str, workers: int, cases: int, clients: int) -> dict:
     timings: dict[str, list[float]] = {}
     lock = threading.Lock()
     users = {name: Client(base, token, timings, lock) for name, token in setup["tokens"].items()}
-    body = {"purpose": "基准测试：社会救助家庭经济状况核对", "reason": "依据《社会救助暂行办法》核验申请人情况",
-            "business_system": "湖北省社会救助信息系统", "scope": "全省低保申请人", "valid_from": "2026-12-01",
-            "valid_to": "2027-11-30", "resources": [{"code": code} for code in setup["codes"]]}  # fmt: skip
+    body = {
+        "purpose": "基准测试：社会救助家庭经济状况核对",
+        "reason": "依据《社会救助暂行办法》核验申请人情况",
+        "business_system": "湖北省社会救助信息系统",
+        "scope": "全省低保申请人",
+        "valid_from": "2026-12-01",
+        "valid_to": "2027-11-30",
+        "resources": [{"code": code} for code in setup["codes"]],
+    }
     size_before, cpu_before = _size(url), _cpu_ms(_workers(server.pid))
     database_before = _database_cpu_ms() if url.startswith("postgresql") else 0.0
     started, client_cpu = time.perf_counter(), time.process_time()
     numbers: list[str] = []
-    _in_parallel(clients, [lambda: numbers.append(users["rst_applicant"].call("submit", "POST", "/api/v1/applications",
-                                                                             body)["number"])] * cases)  # fmt: skip
+    _in_parallel(
+        clients,
+        [
+            lambda: numbers.append(
+                users["rst_applicant"].call("submit", "POST", "/api/v1/applications", body)["number"]
+            )
+        ]
+        * cases,
+    )
 
     def open_tasks(user: str, step: str) -> list[str]:
         found, offset = [], 0
@@ -280,14 +312,29 @@ def run(url: str, workers: int, cases: int, clients: int) -> dict:
             offset += 200
 
     checks = open_tasks("hb_operator", "normative_check")
-    _in_parallel(clients, [lambda t=t: users["hb_operator"].call("complete", "POST", f"/api/v1/tasks/{t}/complete",
-                                                               {"data": {"accepted": True}}) for t in checks])  # fmt: skip
+    _in_parallel(
+        clients,
+        [
+            lambda t=t: users["hb_operator"].call(
+                "complete", "POST", f"/api/v1/tasks/{t}/complete", {"data": {"accepted": True}}
+            )
+            for t in checks
+        ],
+    )
     direct = open_tasks("hb_operator", "direct_authorization")
     provider = open_tasks("mz_clerk", "provider_authorization")
-    jobs = [lambda t=t: users["hb_operator"].call("complete", "POST", f"/api/v1/tasks/{t}/complete",
-                                                  {"data": {"granted": True}}) for t in direct]  # fmt: skip
-    jobs += [lambda t=t: users["mz_clerk"].call("complete", "POST", f"/api/v1/tasks/{t}/complete",
-                                                {"data": {"granted": True}}) for t in provider]  # fmt: skip
+    jobs = [
+        lambda t=t: users["hb_operator"].call(
+            "complete", "POST", f"/api/v1/tasks/{t}/complete", {"data": {"granted": True}}
+        )
+        for t in direct
+    ]
+    jobs += [
+        lambda t=t: users["mz_clerk"].call(
+            "complete", "POST", f"/api/v1/tasks/{t}/complete", {"data": {"granted": True}}
+        )
+        for t in provider
+    ]
     _in_parallel(clients, jobs)
     elapsed = time.perf_counter() - started
     cpu = _cpu_ms(_workers(server.pid)) - cpu_before
@@ -298,10 +345,18 @@ def run(url: str, workers: int, cases: int, clients: int) -> dict:
     raw = _raw_size(url)
     growth = _size(url) - size_before
     per_case = 1 / max(len(numbers), 1)
-    return {"workers": workers, "cases": len(numbers), "per_s": len(numbers) / elapsed, "timings": timings,
-            "cpu_ms": cpu * per_case, "client_ms": client_cpu * per_case, "database_ms": database_cpu * per_case, "bytes": growth * per_case,
-            "raw_bytes": None if raw is None else (raw - size_before) * per_case,
-            "completed": len(checks) + len(direct) + len(provider)}  # fmt: skip
+    return {
+        "workers": workers,
+        "cases": len(numbers),
+        "per_s": len(numbers) / elapsed,
+        "timings": timings,
+        "cpu_ms": cpu * per_case,
+        "client_ms": client_cpu * per_case,
+        "database_ms": database_cpu * per_case,
+        "bytes": growth * per_case,
+        "raw_bytes": None if raw is None else (raw - size_before) * per_case,
+        "completed": len(checks) + len(direct) + len(provider),
+    }
 
 
 def main() -> None:
@@ -319,24 +374,32 @@ def main() -> None:
         url = database_url(f"http_bench_{workers}")
         result = run(url, workers, args.cases, args.clients)
         floor = floor or engine_floor(url)
-        print(f"{workers} worker(s): {result['per_s']:.1f} finished cases/s (target ≥ {TARGETS[kind]}), "
-              f"{result['cpu_ms']:.1f} ms server CPU per case, {result['bytes'] / 1024:.1f} KB database growth per "
-              f"case (target ≤ {TARGETS['bytes'] / 1024:.0f} KB); {result['completed']} tasks completed")  # fmt: skip
+        print(
+            f"{workers} worker(s): {result['per_s']:.1f} finished cases/s (target ≥ {TARGETS[kind]}), "
+            f"{result['cpu_ms']:.1f} ms server CPU per case, {result['bytes'] / 1024:.1f} KB database growth per "
+            f"case (target ≤ {TARGETS['bytes'] / 1024:.0f} KB); {result['completed']} tasks completed"
+        )
         for name, values in sorted(result["timings"].items()):
-            print(f"   {name:<8} n={len(values):<5} p50 {percentile(values, 0.5):6.1f} ms  p95 "
-                  f"{percentile(values, 0.95):6.1f} ms" + (f"  (target p95 ≤ {TARGETS['p95_ms']} ms)"
-                                                          if name == "complete" else ""))  # fmt: skip
-        print(f"   clients: {result['client_ms']:.1f} ms CPU per case on the same cores"
-              + (f"; PostgreSQL server: {result['database_ms']:.1f} ms" if result["database_ms"] else ""))  # fmt: skip
+            print(
+                f"   {name:<8} n={len(values):<5} p50 {percentile(values, 0.5):6.1f} ms  p95 "
+                f"{percentile(values, 0.95):6.1f} ms"
+                + (f"  (target p95 ≤ {TARGETS['p95_ms']} ms)" if name == "complete" else "")
+            )
+        print(
+            f"   clients: {result['client_ms']:.1f} ms CPU per case on the same cores"
+            + (f"; PostgreSQL server: {result['database_ms']:.1f} ms" if result["database_ms"] else "")
+        )
         if result["raw_bytes"] is not None:
             print(
                 f"   before VACUUM FULL: {result['raw_bytes'] / 1024:.1f} KB per case (dead row versions included)"
             )
     budget = 2 * 1000 / TARGETS[kind]
-    print(f"SpiffWorkflow alone on this procedure (no database, no HTTP): {floor['steps']:.1f} ms CPU per case; "
-          f"{floor['saved']:.1f} ms with the state written after each request; {floor['restored']:.1f} ms when it "
-          f"is also read back before each. Budget at the target on 2 cores: {budget:.0f} ms CPU per case for "
-          "server and clients together.")  # fmt: skip
+    print(
+        f"SpiffWorkflow alone on this procedure (no database, no HTTP): {floor['steps']:.1f} ms CPU per case; "
+        f"{floor['saved']:.1f} ms with the state written after each request; {floor['restored']:.1f} ms when it "
+        f"is also read back before each. Budget at the target on 2 cores: {budget:.0f} ms CPU per case for "
+        "server and clients together."
+    )
 
 
 if __name__ == "__main__":

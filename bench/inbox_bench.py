@@ -74,21 +74,41 @@ def main() -> None:
                 is_open = n < args.open
                 key = f"SQ-B-{n:07d}"
                 received = now - timedelta(minutes=rng.randint(0, 60 * 24 * 400))
-                instances.append({
-                    "id": n + 1, "process_version_id": version.id, "process_id": "share_application",
-                    "business_key": key, "status": "running" if is_open else "completed", "state": b"",
-                    "serializer_version": "bench", "lock_version": 1, "started_at": received,
-                    "updated_at": received, "completed_at": None if is_open else received + timedelta(days=3),
-                })  # fmt: skip
+                instances.append(
+                    {
+                        "id": n + 1,
+                        "process_version_id": version.id,
+                        "process_id": "share_application",
+                        "business_key": key,
+                        "status": "running" if is_open else "completed",
+                        "state": b"",
+                        "serializer_version": "bench",
+                        "lock_version": 1,
+                        "started_at": received,
+                        "updated_at": received,
+                        "completed_at": None if is_open else received + timedelta(days=3),
+                    }
+                )
                 due = received + timedelta(days=rng.randint(1, 14))
                 row = {
-                    "id": f"00000000-0000-4000-8000-{n:012d}", "instance_id": n + 1, "business_key": key,
-                    "process_id": "share_application", "spec_name": "check", "label": rng.choice(labels),
-                    "candidate_role": rng.choice(roles), "candidate_department_id": rng.choice(departments),
-                    "assignee_id": None, "status": "open", "created_at": received, "due_at": due,
-                    "due_date": due.date(), "deadline_days": 5, "deadline_provisional": False,
-                    "completed_at": None, "completed_by_id": None,
-                }  # fmt: skip
+                    "id": f"00000000-0000-4000-8000-{n:012d}",
+                    "instance_id": n + 1,
+                    "business_key": key,
+                    "process_id": "share_application",
+                    "spec_name": "check",
+                    "label": rng.choice(labels),
+                    "candidate_role": rng.choice(roles),
+                    "candidate_department_id": rng.choice(departments),
+                    "assignee_id": None,
+                    "status": "open",
+                    "created_at": received,
+                    "due_at": due,
+                    "due_date": due.date(),
+                    "deadline_days": 5,
+                    "deadline_provisional": False,
+                    "completed_at": None,
+                    "completed_by_id": None,
+                }
                 if is_open:
                     share = rng.random()
                     if share < 0.2:  # the province platform's queue
@@ -97,17 +117,30 @@ def main() -> None:
                         row |= {"candidate_role": roles[0], "assignee_id": operator.id}
                     elif share < 0.27:  # the public security department's queue
                         row |= {"candidate_role": roles[1], "candidate_department_id": provider.department_id}
-                    applications.append({
-                        "id": n + 1, "number": key, "applicant_department_id": rng.choice(departments),
-                        "applicant_user_id": users["rst_applicant"].id, "purpose": "基准测试",
-                        "reason": "基准测试", "business_system": "基准系统", "scope": "本部门",
-                        "valid_from": date(2026, 1, 1), "valid_to": date(2027, 12, 31), "status": "in_review",
-                        "submitted_at": received,
-                    })  # fmt: skip
+                    applications.append(
+                        {
+                            "id": n + 1,
+                            "number": key,
+                            "applicant_department_id": rng.choice(departments),
+                            "applicant_user_id": users["rst_applicant"].id,
+                            "purpose": "基准测试",
+                            "reason": "基准测试",
+                            "business_system": "基准系统",
+                            "scope": "本部门",
+                            "valid_from": date(2026, 1, 1),
+                            "valid_to": date(2027, 12, 31),
+                            "status": "in_review",
+                            "submitted_at": received,
+                        }
+                    )
                 else:
                     done_by = operator.id if rng.random() < 0.1 else rng.choice(user_ids)
-                    row |= {"status": "completed", "completed_at": received + timedelta(days=2),
-                            "completed_by_id": done_by, "assignee_id": done_by}  # fmt: skip
+                    row |= {
+                        "status": "completed",
+                        "completed_at": received + timedelta(days=2),
+                        "completed_by_id": done_by,
+                        "assignee_id": done_by,
+                    }
                 tasks.append(row)
             connection.execute(insert(ProcessInstance), instances)
             connection.execute(insert(HumanTask), tasks)

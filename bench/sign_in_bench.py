@@ -29,8 +29,9 @@ def timings(client, username: str, tries: int) -> list[float]:
     for number in range(tries):
         token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
         started = time.perf_counter()
-        response = client.post("/login", data={"csrf_token": token, "username": username,
-                                               "password": f"wrong-{number}"})  # fmt: skip
+        response = client.post(
+            "/login", data={"csrf_token": token, "username": username, "password": f"wrong-{number}"}
+        )
         spent.append(time.perf_counter() - started)
         assert response.status_code == 401, response.status_code
     return spent

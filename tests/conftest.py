@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event, text
@@ -36,6 +36,17 @@ def app(database_url: str) -> Iterator[Flask]:
         SQLALCHEMY_DATABASE_URI = database_url
 
     application = create_app(Config)
+
+    @application.teardown_appcontext
+    def _a_test_block_is_a_use_case(error: BaseException | None) -> None:
+        """A test is the entry point of the services it calls itself: the app context it opened for them (a
+        `with app.app_context():` block, or a fixture's) ends its unit of work, committed unless it raised.
+        The app's own entry points (pages, API, CLI, scheduler jobs) commit or roll back before this runs."""
+        if error is None:
+            db.session.commit()
+        else:
+            db.session.rollback()
+
     with application.app_context():
         _drop_everything()
         upgrade()
@@ -153,11 +164,19 @@ def login(client: FlaskClient, username: str, password: str = "govshare2026"):
     return response
 
 
+def end_use_case() -> None:
+    """The test's own use case so far is done (committed), before another actor's starts in another app context
+    (a helper's, a scheduler job's) that must see it — as when a user's request ended."""
+    if has_app_context():
+        db.session.commit()
+
+
 def api_token(app: Flask, username: str) -> str:
     """A bearer token for `username`, made by the same service the profile page uses."""
     from app.auth.services import create_api_token
     from app.org.models import User
 
+    end_use_case()
     with app.app_context():
         user = db.session.scalar(db.select(User).where(User.username == username))
         return create_api_token(user, "test")[1]
@@ -174,8 +193,10 @@ DATA = Path(__file__).parent / "data"
 def deploy_test_models(*names: str, comment: str = "test"):
     """Deploy BPMN files from tests/data/bpmn with forms from tests/data/forms (inside an app context)."""
     from app.studio.deploy import deploy
+    from app.transactions import unit_of_work
 
-    result = deploy([DATA / "bpmn" / name for name in names], forms_dir=DATA / "forms", comment=comment)
+    with unit_of_work():
+        result = deploy([DATA / "bpmn" / name for name in names], forms_dir=DATA / "forms", comment=comment)
     assert result.problems == [], [str(p) for p in result.problems]
     return result
 

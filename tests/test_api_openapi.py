@@ -16,12 +16,22 @@ from app.extensions import db
 from tests.conftest import api_token, bearer, login
 
 REQUIRED = {
-    ("get", "/api/v1/tasks"), ("post", "/api/v1/tasks/{task_id}/claim"), ("post", "/api/v1/tasks/{task_id}/unclaim"),
-    ("post", "/api/v1/tasks/{task_id}/complete"), ("post", "/api/v1/applications"),
-    ("get", "/api/v1/applications"), ("get", "/api/v1/applications/{number}"), ("post", "/api/v1/objections"),
-    ("get", "/api/v1/objections/{number}"), ("post", "/api/v1/disputes"), ("get", "/api/v1/disputes"),
-    ("get", "/api/v1/authorizations"), ("post", "/api/v1/authorizations/check"), ("get", "/api/v1/catalog/resources"), ("get", "/api/v1/notifications"),
-}  # fmt: skip
+    ("get", "/api/v1/tasks"),
+    ("post", "/api/v1/tasks/{task_id}/claim"),
+    ("post", "/api/v1/tasks/{task_id}/unclaim"),
+    ("post", "/api/v1/tasks/{task_id}/complete"),
+    ("post", "/api/v1/applications"),
+    ("get", "/api/v1/applications"),
+    ("get", "/api/v1/applications/{number}"),
+    ("post", "/api/v1/objections"),
+    ("get", "/api/v1/objections/{number}"),
+    ("post", "/api/v1/disputes"),
+    ("get", "/api/v1/disputes"),
+    ("get", "/api/v1/authorizations"),
+    ("post", "/api/v1/authorizations/check"),
+    ("get", "/api/v1/catalog/resources"),
+    ("get", "/api/v1/notifications"),
+}
 
 
 def test_openapi_document_is_served_without_a_token_and_covers_the_api(client):
@@ -113,5 +123,13 @@ def test_every_list_pages_one_way_with_a_total(client):
         parameters = {p["name"] for p in get.get("parameters", []) if p.get("in") == "query"}
         assert {"limit", "offset"} <= parameters, path
         assert {"total", "limit", "offset"} <= set(properties), path
-    assert {"/api/v1/applications", "/api/v1/authorizations", "/api/v1/objections", "/api/v1/disputes",
-            "/api/v1/incidents", "/api/v1/tasks", "/api/v1/notifications", "/api/v1/catalog/resources"} <= set(lists)  # fmt: skip
+    assert {
+        "/api/v1/applications",
+        "/api/v1/authorizations",
+        "/api/v1/objections",
+        "/api/v1/disputes",
+        "/api/v1/incidents",
+        "/api/v1/tasks",
+        "/api/v1/notifications",
+        "/api/v1/catalog/resources",
+    } <= set(lists)

@@ -23,17 +23,21 @@ from app.cli import main
 from app.engine import runtime
 from app.extensions import db
 from app.sharing import services
+from app.transactions import unit_of_work
 from tests.conftest import user
 from tests.test_sharing import application_data, at, task
 
 
 def _run_case() -> str:
-    """A real case: submitted, checked, authorized — a few dozen audit events."""
+    """A real case: submitted, checked, authorized — a few dozen audit events, each use case committed."""
     at("2026-09-30T10:00:00+08:00")
-    number = services.submit_application(user("rst_applicant"), application_data("婚姻登记信息")).number
-    runtime.complete_task(task(number, "normative_check").id, user("hb_operator"), {"accepted": True})
+    with unit_of_work():
+        number = services.submit_application(user("rst_applicant"), application_data("婚姻登记信息")).number
+    with unit_of_work():
+        runtime.complete_task(task(number, "normative_check").id, user("hb_operator"), {"accepted": True})
     at("2026-10-09T10:00:00+08:00")
-    runtime.complete_task(task(number, "provider_authorization").id, user("mz_clerk"), {"granted": True})
+    with unit_of_work():
+        runtime.complete_task(task(number, "provider_authorization").id, user("mz_clerk"), {"granted": True})
     return number
 
 
@@ -181,32 +185,48 @@ def _rehash_without_key(rows: list[tuple]) -> list[tuple[str, dict]]:
         digest = hashlib.sha256(
             json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
         ).hexdigest()
-        statements.append(("UPDATE audit_event SET prev_hash = :prev, hash = :hash, key_id = NULL WHERE id = :id",
-                           {"prev": prev, "hash": digest, "id": row_id}))  # fmt: skip
+        statements.append(
+            (
+                "UPDATE audit_event SET prev_hash = :prev, hash = :hash, key_id = NULL WHERE id = :id",
+                {"prev": prev, "hash": digest, "id": row_id},
+            )
+        )
         previous = digest
     return statements
 
 
 TAMPERINGS = {
-    "row edited, trigger dropped": (["UPDATE audit_event SET action = 'x' WHERE seq = :middle"], "本条被修改"),
+    "row edited, trigger dropped": (
+        ["UPDATE audit_event SET action = 'x' WHERE seq = :middle"],
+        "本条被修改",
+    ),
     "row deleted in the middle": (["DELETE FROM audit_event WHERE seq = :middle"], "记录被删除"),
     "newest rows deleted": (["DELETE FROM audit_event WHERE seq > :tail"], "最新的记录被删除"),
     "newest rows and the head deleted": (
-        ["DELETE FROM audit_event WHERE seq > :tail", "DELETE FROM audit_head"], "链头记录（audit_head）缺失"),
+        ["DELETE FROM audit_event WHERE seq > :tail", "DELETE FROM audit_head"],
+        "链头记录（audit_head）缺失",
+    ),
     "head moved back without the key": (
-        ["DELETE FROM audit_event WHERE seq > :tail", "UPDATE audit_head SET seq = :tail"], "链头记录的签名不符"),
+        ["DELETE FROM audit_event WHERE seq > :tail", "UPDATE audit_head SET seq = :tail"],
+        "链头记录的签名不符",
+    ),
     "unsealed row inserted": (
         ["INSERT INTO audit_event (at, actor_name, action) VALUES ('2026-10-01 00:00:00', 'x', 'forged')"],
-        "未加入哈希链"),
+        "未加入哈希链",
+    ),
     "rows covered by a checkpoint deleted and renumbered": (
-        ["DELETE FROM audit_event WHERE seq = :middle", "UPDATE audit_event SET seq = -seq WHERE seq > :middle",
-         "UPDATE audit_event SET seq = -seq - 1 WHERE seq < 0"],  # two steps: seq is unique on PostgreSQL
-        "与前一条的链接不符"),
+        [
+            "DELETE FROM audit_event WHERE seq = :middle",
+            "UPDATE audit_event SET seq = -seq WHERE seq > :middle",
+            "UPDATE audit_event SET seq = -seq - 1 WHERE seq < 0",
+        ],  # two steps: seq is unique on PostgreSQL
+        "与前一条的链接不符",
+    ),
     "checkpoint file deleted": ([], "不存在"),
     "checkpoint file emptied": ([], "为空"),
     "checkpoint file cut behind the database": ([], "落后"),
     "checkpoint line forged": ([], "签名不符"),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("tampering", TAMPERINGS, ids=list(TAMPERINGS))

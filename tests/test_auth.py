@@ -194,14 +194,32 @@ def test_an_admin_creates_and_edits_users_on_the_page(app, client, seeded):
     )
     html = bad.get_data(as_text=True)
     assert bad.status_code == 422 and "用户名须为" in html and "姓名不能为空" in html
-    smuggled = client.post("/org/users/new", data={"csrf_token": token, "username": "li", "display_name": "李四",
-                                                   "department": mz, "roles": ["admin"]})  # fmt: skip
+    smuggled = client.post(
+        "/org/users/new",
+        data={
+            "csrf_token": token,
+            "username": "li",
+            "display_name": "李四",
+            "department": mz,
+            "roles": ["admin"],
+        },
+    )
     assert smuggled.status_code == 422 and "角色由安全保密管理员分配" in smuggled.get_data(as_text=True)
-    typed = client.post("/org/users/new", data={"csrf_token": token, "username": "zhang", "display_name": "张三",
-                                                "department": mz, "password": "Chosen-by-admin-1"})  # fmt: skip
+    typed = client.post(
+        "/org/users/new",
+        data={
+            "csrf_token": token,
+            "username": "zhang",
+            "display_name": "张三",
+            "department": mz,
+            "password": "Chosen-by-admin-1",
+        },
+    )
     assert typed.status_code == 422 and "不能替他人设置密码" in typed.get_data(as_text=True)
-    created = client.post("/org/users/new", data={"csrf_token": token, "username": "zhang", "display_name": "张三",
-                                                  "department": mz})  # fmt: skip
+    created = client.post(
+        "/org/users/new",
+        data={"csrf_token": token, "username": "zhang", "display_name": "张三", "department": mz},
+    )
     page = created.get_data(as_text=True)
     assert created.status_code == 200 and "启用码只显示这一次" in page
     assert created.headers["Cache-Control"] == "no-store"
@@ -213,15 +231,26 @@ def test_an_admin_creates_and_edits_users_on_the_page(app, client, seeded):
     login(security, "secadmin")
     security_token = csrf_token(security, f"/org/users/{user_id}/roles")
     assert security.get(f"/org/users/{user_id}").status_code == 403  # accounts are not the security admin's
-    both = security.post(f"/org/users/{user_id}/roles",
-                         data={"csrf_token": security_token, "roles": ["admin", "auditor"]})  # fmt: skip
+    both = security.post(
+        f"/org/users/{user_id}/roles", data={"csrf_token": security_token, "roles": ["admin", "auditor"]}
+    )
     assert both.status_code == 422 and "不得由一人兼任" in both.get_data(as_text=True)
-    given = security.post(f"/org/users/{user_id}/roles",
-                          data={"csrf_token": security_token, "roles": ["applicant_clerk", "provider_clerk"]})  # fmt: skip
+    given = security.post(
+        f"/org/users/{user_id}/roles",
+        data={"csrf_token": security_token, "roles": ["applicant_clerk", "provider_clerk"]},
+    )
     assert given.status_code == 302
     zhang = app.test_client()
-    enrolled = zhang.post("/enrol", data={"csrf_token": csrf_token(zhang, "/enrol"), "username": "zhang",
-                                          "code": code, "password": "Hubei-Data-2026", "confirm_password": "Hubei-Data-2026"})  # fmt: skip
+    enrolled = zhang.post(
+        "/enrol",
+        data={
+            "csrf_token": csrf_token(zhang, "/enrol"),
+            "username": "zhang",
+            "code": code,
+            "password": "Hubei-Data-2026",
+            "confirm_password": "Hubei-Data-2026",
+        },
+    )
     assert enrolled.status_code == 302
     assert (
         login(zhang, "zhang", "Hubei-Data-2026").status_code == 302
@@ -244,8 +273,9 @@ def test_an_admin_creates_and_edits_users_on_the_page(app, client, seeded):
         assert roles == {"username": "zhang", "from": [], "to": ["applicant_clerk", "provider_clerk"]}
     with app.app_context():
         admin_id = db.session.scalar(db.select(User.id).where(User.username == "admin"))
-    myself = client.post(f"/org/users/{admin_id}", data={"csrf_token": token, "display_name": "系统管理员",
-                                                         "department": mz})  # fmt: skip
+    myself = client.post(
+        f"/org/users/{admin_id}", data={"csrf_token": token, "display_name": "系统管理员", "department": mz}
+    )
     assert myself.status_code == 422 and "不能停用自己" in myself.get_data(as_text=True)
     other = app.test_client()
     login(other, "rst_applicant")

@@ -18,8 +18,13 @@ def _checks(app, count: int) -> list[str]:
         at("2026-11-02T10:00:00+08:00")
         for _n in range(count):
             services.submit_application(user("rst_applicant"), application_data("婚姻登记信息"))
-        return list(db.session.scalars(db.select(HumanTask.id).where(
-            HumanTask.spec_name == "normative_check", HumanTask.status == TaskStatus.OPEN).order_by(HumanTask.id)))  # fmt: skip
+        return list(
+            db.session.scalars(
+                db.select(HumanTask.id)
+                .where(HumanTask.spec_name == "normative_check", HumanTask.status == TaskStatus.OPEN)
+                .order_by(HumanTask.id)
+            )
+        )
 
 
 def test_fifty_normative_checks_in_one_action_two_changed_meanwhile(app, client, demo_content):
@@ -44,8 +49,11 @@ def test_fifty_normative_checks_in_one_action_two_changed_meanwhile(app, client,
     failed = re.findall(r'<span class="badge badge-err">未办结</span> ([^<]+)', html)
     assert len(failed) == 2 and all("已经办结" in reason for reason in failed)  # changed by someone else
     with app.app_context():
-        still_open = db.session.scalar(db.select(db.func.count(HumanTask.id)).where(
-            HumanTask.id.in_(ids), HumanTask.status == TaskStatus.OPEN))  # fmt: skip
+        still_open = db.session.scalar(
+            db.select(db.func.count(HumanTask.id)).where(
+                HumanTask.id.in_(ids), HumanTask.status == TaskStatus.OPEN
+            )
+        )
         assert still_open == 0
 
 
@@ -53,8 +61,11 @@ def test_a_batch_must_be_one_step_with_a_form_independent_of_the_case(app, clien
     ids = _checks(app, 2)
     with app.app_context():
         runtime.complete_task(ids[0], user("hb_operator"), {"accepted": True})
-        provider = db.session.scalar(db.select(HumanTask.id).where(HumanTask.spec_name == "provider_authorization",
-                                                                   HumanTask.status == TaskStatus.OPEN))  # fmt: skip
+        provider = db.session.scalar(
+            db.select(HumanTask.id).where(
+                HumanTask.spec_name == "provider_authorization", HumanTask.status == TaskStatus.OPEN
+            )
+        )
     login(client, "hb_operator")
     mixed = client.get(f"/tasks/batch?task={ids[1]}&task={provider}", follow_redirects=True)
     assert "只能批量办理同一环节、同一表单的事项" in mixed.get_data(as_text=True)

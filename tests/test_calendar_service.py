@@ -120,12 +120,27 @@ def test_hubei_overlay_sits_on_top_and_needs_a_source(app):
 @pytest.mark.parametrize(
     ("args", "due", "expires", "provisional"),
     [
-        (["--from", "2026-09-30T10:00:00+08:00", "--days", "3"], "2026-10-10", "2026-10-11T00:00:00+08:00", False),
+        (
+            ["--from", "2026-09-30T10:00:00+08:00", "--days", "3"],
+            "2026-10-10",
+            "2026-10-11T00:00:00+08:00",
+            False,
+        ),
         (["--from", "2026-02-13T16:30:00Z", "--days", "3"], "2026-02-26", "2026-02-27T00:00:00+08:00", False),
-        (["--from", "2026-11-20T18:00:00", "--days", "3", "--rule", "next-working-day-after-hours"], "2026-11-26", "2026-11-27T00:00:00+08:00", False),
-        (["--from", "2026-12-28T10:00:00+08:00", "--days", "10"], "2027-01-12", "2027-01-13T00:00:00+08:00", True),
+        (
+            ["--from", "2026-11-20T18:00:00", "--days", "3", "--rule", "next-working-day-after-hours"],
+            "2026-11-26",
+            "2026-11-27T00:00:00+08:00",
+            False,
+        ),
+        (
+            ["--from", "2026-12-28T10:00:00+08:00", "--days", "10"],
+            "2027-01-12",
+            "2027-01-13T00:00:00+08:00",
+            True,
+        ),
     ],
-)  # fmt: skip
+)
 def test_cli_deadline_json(app, args, due, expires, provisional):
     result = run(app, "calendar", "deadline", *args, "--json")
     assert result.exit_code == 0, result.output
@@ -182,8 +197,18 @@ def test_api_deadline_returns_the_same_json_as_the_cli(app, client, seeded):
         query_string={"from": "2026-11-20T18:00:00+08:00", "days": 3, "rule": "next-working-day-after-hours"},
         headers=bearer(token),
     )
-    cli = run(app, "calendar", "deadline", "--from", "2026-11-20T18:00:00+08:00", "--days", "3",
-              "--rule", "next-working-day-after-hours", "--json")  # fmt: skip
+    cli = run(
+        app,
+        "calendar",
+        "deadline",
+        "--from",
+        "2026-11-20T18:00:00+08:00",
+        "--days",
+        "3",
+        "--rule",
+        "next-working-day-after-hours",
+        "--json",
+    )
     assert response.status_code == 200
     assert response.get_json() == json.loads(cli.output)
 
@@ -254,8 +279,22 @@ def test_admin_enters_a_year_on_the_page(app, client, seeded):
 
 def test_cli_overlay_replaces_the_hubei_adjustments(app, tmp_path):
     good = tmp_path / "overlay.json"
-    good.write_text(json.dumps({"overlay": [{"date": "2026-11-26", "kind": "rest", "name": "测试放假",
-                                             "source": "鄂政办发〔测试〕1号"}]}, ensure_ascii=False), encoding="utf-8")  # fmt: skip
+    good.write_text(
+        json.dumps(
+            {
+                "overlay": [
+                    {
+                        "date": "2026-11-26",
+                        "kind": "rest",
+                        "name": "测试放假",
+                        "source": "鄂政办发〔测试〕1号",
+                    }
+                ]
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     result = run(app, "calendar", "overlay", str(good), "--comment", "测试")
     assert result.exit_code == 0 and "calendar version 2" in result.output
     assert "unchanged" in run(app, "calendar", "overlay", str(good)).output

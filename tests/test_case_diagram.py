@@ -6,6 +6,7 @@ import json
 import re
 from html import unescape
 
+from app import scheduler
 from app.engine import runtime
 from app.engine.diagram import instance_diagrams
 from app.engine.models import ProcessInstance
@@ -35,7 +36,7 @@ def test_steps_are_marked_done_active_then_overdue(content):
     assert "provider_authorization" in resource.active and not resource.overdue
 
     at("2026-10-21T00:00:01+08:00")  # 10 working days after 09-30 (National Day) have run out
-    runtime.fire_due_timers()
+    scheduler.fire_due_timers()
     resource = _views(number)["resource_authorization"]
     assert "provider_authorization" in resource.overdue and "provider_authorization" in resource.active
 

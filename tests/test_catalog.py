@@ -59,11 +59,20 @@ def test_conditional_requires_its_conditions():
 
 
 def test_base_resource_items_are_unconditional():
-    errors = check_resource(valid(resource_class="base", subcategory="01",
-                                  items=[{"name": "姓名", "data_type": "string", "share_type": "conditional"}]))  # fmt: skip
+    errors = check_resource(
+        valid(
+            resource_class="base",
+            subcategory="01",
+            items=[{"name": "姓名", "data_type": "string", "share_type": "conditional"}],
+        )
+    )
     assert "必须无条件共享" in errors["items[0].share_type"]
-    assert "必须无条件共享" in check_resource(valid(resource_class="base", subcategory="01", share_type="conditional",
-                                                   share_conditions="x"))["share_type"]  # fmt: skip
+    assert (
+        "必须无条件共享"
+        in check_resource(
+            valid(resource_class="base", subcategory="01", share_type="conditional", share_conditions="x")
+        )["share_type"]
+    )
 
 
 def test_format_must_agree_with_share_method():
@@ -127,8 +136,15 @@ def test_draft_submit_review_publish_then_a_new_version_returned(content):
     assert [r.code for r in services.browse(query="殡葬").items] == [resource.code]
 
     # A change to a published resource is a new version under review; the old one stays in force.
-    services.edit_resource(clerk, resource, valid(share_type="conditional", share_conditions="仅限民政部门",
-                                                  items=[{"name": "机构名称", "data_type": "string", "length": 100}]))  # fmt: skip
+    services.edit_resource(
+        clerk,
+        resource,
+        valid(
+            share_type="conditional",
+            share_conditions="仅限民政部门",
+            items=[{"name": "机构名称", "data_type": "string", "length": 100}],
+        ),
+    )
     v2 = services.submit_for_review(clerk, resource)
     assert resource.current_version.number == 1 and v2.number == 2
     with pytest.raises(ValidationFailed) as info:
@@ -174,9 +190,16 @@ def test_data_services_declare_controlled_parameters(content):
     with pytest.raises(ValidationFailed) as info:
         services.register_service(user("scjg_provider"), resource, {"name": "", "method": "fax"})
     assert set(info.value.fields) == {"name", "method"}
-    services.register_service(user("scjg_provider"), resource, {
-        "name": "按区域查询接口", "method": "api", "endpoint": "https://share.hubei.gov.cn/api/x",
-        "parameters": [{"name": "行政区划代码", "controlled": True}]})  # fmt: skip
+    services.register_service(
+        user("scjg_provider"),
+        resource,
+        {
+            "name": "按区域查询接口",
+            "method": "api",
+            "endpoint": "https://share.hubei.gov.cn/api/x",
+            "parameters": [{"name": "行政区划代码", "controlled": True}],
+        },
+    )
     assert not services.may_platform_authorize(services.resource_by_code(resource.code))
 
 
@@ -224,13 +247,22 @@ def test_api_rejects_held_out_style_bad_resources_per_field(app, client, content
     cases = [
         (valid(share_type="not_shared"), {"legal_basis_type", "legal_basis"}),
         (valid(share_type="conditional"), {"share_conditions"}),
-        (valid(resource_class="base", subcategory="01", items=[{"name": "姓名", "data_type": "string", "share_type": "conditional"}]),
-         {"items[0].share_type"}),
+        (
+            valid(
+                resource_class="base",
+                subcategory="01",
+                items=[{"name": "姓名", "data_type": "string", "share_type": "conditional"}],
+            ),
+            {"items[0].share_type"},
+        ),
         (valid(code="3420000-1"), {"code"}),
         (valid(color="red"), {"color"}),
         (valid(items=[{"name": "x", "data_type": "string", "length": "long"}]), {"items[0].length"}),
-        (valid(items=[{"name": "x", "data_type": "string", "length": 99999999999999999999}]), {"items[0].length"}),
-    ]  # fmt: skip
+        (
+            valid(items=[{"name": "x", "data_type": "string", "length": 99999999999999999999}]),
+            {"items[0].length"},
+        ),
+    ]
     for body, fields in cases:
         response = client.post("/api/v1/catalog/resources", json=body, headers=token)
         assert response.status_code == 422, body

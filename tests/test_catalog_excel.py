@@ -48,11 +48,25 @@ def _workbook_with(rows: list[list], items: list[list]) -> bytes:
 
 def _row(name: str, share: str = "无条件共享", **overrides) -> list:
     values = {
-        "资源代码": None, "资源分类": "部门信息资源", "子类": None, "资源名称": name,
-        "提供方代码": None, "提供方名称": "湖北省民政厅", "资源摘要": f"{name}的摘要", "资源格式": "数据库",
-        "共享类型": share, "共享条件": None, "共享方式": "接口", "使用要求": None, "开放属性": "不予开放",
-        "更新周期": "每月", "发布日期": None, "关联资源代码": None, "不予共享依据类型": None, "不予共享依据": None,
-    }  # fmt: skip
+        "资源代码": None,
+        "资源分类": "部门信息资源",
+        "子类": None,
+        "资源名称": name,
+        "提供方代码": None,
+        "提供方名称": "湖北省民政厅",
+        "资源摘要": f"{name}的摘要",
+        "资源格式": "数据库",
+        "共享类型": share,
+        "共享条件": None,
+        "共享方式": "接口",
+        "使用要求": None,
+        "开放属性": "不予开放",
+        "更新周期": "每月",
+        "发布日期": None,
+        "关联资源代码": None,
+        "不予共享依据类型": None,
+        "不予共享依据": None,
+    }
     values.update(overrides)
     return [values[header] for header, _f, _v in excel.RESOURCE_COLUMNS]
 
@@ -61,10 +75,12 @@ def test_one_bad_row_among_good_ones_imports_nothing_and_names_the_row(content):
     before = db.session.scalar(db.select(db.func.count(Resource.id)))
     content_bytes = _workbook_with(
         [_row("殡葬服务机构信息"), _row("流浪乞讨救助信息", share="有条件共享"), _row("地名信息")],
-        [[None, "殡葬服务机构信息", 1, "机构名称", "字符型", 200, None, None],
-         [None, "流浪乞讨救助信息", 1, "受助人姓名", "字符型", 50, None, None],
-         [None, "地名信息", 1, "地名", "字符型", "很长", None, None]],
-    )  # fmt: skip
+        [
+            [None, "殡葬服务机构信息", 1, "机构名称", "字符型", 200, None, None],
+            [None, "流浪乞讨救助信息", 1, "受助人姓名", "字符型", 50, None, None],
+            [None, "地名信息", 1, "地名", "字符型", "很长", None, None],
+        ],
+    )
     with pytest.raises(excel.ImportFailed) as info:
         excel.import_workbook(content_bytes, user("mz_clerk"))
     messages = [str(e) for e in info.value.errors]
@@ -76,12 +92,16 @@ def test_one_bad_row_among_good_ones_imports_nothing_and_names_the_row(content):
 
 def test_import_checks_every_rule_and_vocabulary(content):
     content_bytes = _workbook_with(
-        [_row("人口信息（测试）", 资源分类="基础信息资源", 子类="人口信息", 提供方名称="湖北省民政厅"),
-         _row("某资源", 共享方式="传真")],
-        [[None, "人口信息（测试）", 1, "姓名", "字符型", 50, "有条件共享", None],
-         [None, "某资源", 1, "甲", "字符型", None, None, None],
-         [None, "不存在的资源", 1, "乙", "字符型", None, None, None]],
-    )  # fmt: skip
+        [
+            _row("人口信息（测试）", 资源分类="基础信息资源", 子类="人口信息", 提供方名称="湖北省民政厅"),
+            _row("某资源", 共享方式="传真"),
+        ],
+        [
+            [None, "人口信息（测试）", 1, "姓名", "字符型", 50, "有条件共享", None],
+            [None, "某资源", 1, "甲", "字符型", None, None, None],
+            [None, "不存在的资源", 1, "乙", "字符型", None, None, None],
+        ],
+    )
     with pytest.raises(excel.ImportFailed) as info:
         excel.import_workbook(content_bytes, user("mz_clerk"))
     messages = [str(e) for e in info.value.errors]
@@ -189,16 +209,20 @@ def _sheets(rows: int, last_column: int) -> bytes:
     [(50, 16384, "有 16384 列，上限 64 列"), (5001, 2, "上限 5000 行")],
     ids=["rows-to-XFD", "too-many-rows"],
 )
-def test_a_spreadsheet_past_the_limits_is_refused_before_its_rows_are_read(app, client, demo_content, rows, last_column,
-                                                                          message):  # fmt: skip
+def test_a_spreadsheet_past_the_limits_is_refused_before_its_rows_are_read(
+    app, client, demo_content, rows, last_column, message
+):
     """#28 item 10: a small file whose rows reach column XFD (or too many rows) is a 4xx naming the limit."""
     from tests.conftest import csrf_token, login
 
     workbook = _sheets(rows, last_column)
     login(client, "mz_clerk")
     token = csrf_token(client, "/catalog/import")
-    response = client.post("/catalog/import", data={"csrf_token": token, "file": (io.BytesIO(workbook), "x.xlsx")},
-                           content_type="multipart/form-data")  # fmt: skip
+    response = client.post(
+        "/catalog/import",
+        data={"csrf_token": token, "file": (io.BytesIO(workbook), "x.xlsx")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422 and message in response.get_data(as_text=True)
 
 

@@ -8,9 +8,9 @@ from datetime import datetime
 from app import clock
 from app.catalog.models import DutyChange
 from app.catalog.services import edit_resource, resource_by_code, submit_for_review, version_data
-from app.engine.notifications import notifications_for
-from app.engine.runtime import fire_due_timers
 from app.extensions import db
+from app.notices.notifications import notifications_for
+from app.scheduler import fire_due_timers
 from tests.conftest import csrf_token, login, user
 from tests.test_sharing import at, code
 
@@ -21,8 +21,13 @@ def _record(app, client) -> str:
         department_id = user("mz_clerk").department_id
     login(client, "mz_clerk")
     page = f"/org/departments/{department_id}"
-    answer = client.post(f"{page}/duty-changes", data={"csrf_token": csrf_token(client, page),
-                                                        "description": "《社会救助暂行办法》修订，新增低收入人口认定职责"})  # fmt: skip
+    answer = client.post(
+        f"{page}/duty-changes",
+        data={
+            "csrf_token": csrf_token(client, page),
+            "description": "《社会救助暂行办法》修订，新增低收入人口认定职责",
+        },
+    )
     assert answer.status_code == 302
     with app.app_context():
         return db.session.scalar(db.select(DutyChange.number))

@@ -22,11 +22,21 @@ def run(app, *args: str, input: str | None = None):
 def test_users_create_reads_the_password_from_stdin(app, seeded):
     result = run(
         app,
-        "users", "create", "--username", "new_clerk", "--name", "新经办人",
-        "--department", "湖北省民政厅", "--role", "applicant_clerk", "--role", "provider_clerk",
+        "users",
+        "create",
+        "--username",
+        "new_clerk",
+        "--name",
+        "新经办人",
+        "--department",
+        "湖北省民政厅",
+        "--role",
+        "applicant_clerk",
+        "--role",
+        "provider_clerk",
         "--password-stdin",
         input="A-long-password-1\n",
-    )  # fmt: skip
+    )
     assert result.exit_code == 0, result.output
     assert "applicant_clerk, provider_clerk" in result.output
     with app.app_context():
@@ -56,9 +66,20 @@ def test_users_create_by_credit_code_and_chinese_role_label(app, seeded):
 
 def test_users_create_reports_every_bad_field_in_chinese(app, seeded):
     result = run(
-        app, "users", "create", "--username", "A!", "--name", "x", "--department", "不存在的部门",
-        "--role", "dictator", "--password-stdin", input="short\n",
-    )  # fmt: skip
+        app,
+        "users",
+        "create",
+        "--username",
+        "A!",
+        "--name",
+        "x",
+        "--department",
+        "不存在的部门",
+        "--role",
+        "dictator",
+        "--password-stdin",
+        input="short\n",
+    )
     assert result.exit_code == 1
     for expected in ("username", "department", "roles", "password", "部门不存在", "未知角色"):
         assert expected in result.output
@@ -84,6 +105,13 @@ def test_demo_seed_twice_creates_nothing_the_second_time(app):
     assert json.loads(first.output)["applications"] == 2
     assert json.loads(first.output)["cases"] == 6 and json.loads(first.output)["calls"] == 121
     assert json.loads(second.output) == {
-        "regions": 0, "platforms": 0, "departments": 0, "users": 0, "processes": 0, "resources": 0, "services": 0,
-        "applications": 0, "cases": 0,
-    }  # fmt: skip
+        "regions": 0,
+        "platforms": 0,
+        "departments": 0,
+        "users": 0,
+        "processes": 0,
+        "resources": 0,
+        "services": 0,
+        "applications": 0,
+        "cases": 0,
+    }

@@ -68,8 +68,15 @@ def _provider_tasks(app, call: Call, rounds: int) -> list[str]:
         code = db.session.scalar(db.select(Resource.code).where(Resource.name == "婚姻登记信息"))
     applicant = bearer(api_token(app, "rst_applicant"))
     operator = bearer(api_token(app, "hb_operator"))
-    body = {"purpose": "低保核对", "reason": "依据《社会救助暂行办法》", "business_system": "社会救助系统",
-            "scope": "全省", "valid_from": "2026-12-01", "valid_to": "2027-11-30", "resources": [{"code": code}]}  # fmt: skip
+    body = {
+        "purpose": "低保核对",
+        "reason": "依据《社会救助暂行办法》",
+        "business_system": "社会救助系统",
+        "scope": "全省",
+        "valid_from": "2026-12-01",
+        "valid_to": "2027-11-30",
+        "resources": [{"code": code}],
+    }
     for _ in range(rounds):
         assert call("POST", "/api/v1/applications", body, applicant)[0] == 201
     for check in call("GET", "/api/v1/tasks?scope=queue", None, operator)[1]["items"]:
@@ -92,8 +99,14 @@ def test_a_lost_race_to_grant_answers_409_and_writes_nothing(app, live_server, d
     clock.freeze(datetime.fromisoformat("2026-11-02T10:00:00+08:00"))
     if second_clerk:
         with app.app_context():
-            create_user(username="mz_clerk2", display_name="民政厅审核人二", password="govshare2026", demo=True,
-                        department_code=user("mz_clerk").department.uscc, roles=[Role.PROVIDER_CLERK])  # fmt: skip
+            create_user(
+                username="mz_clerk2",
+                display_name="民政厅审核人二",
+                password="govshare2026",
+                demo=True,
+                department_code=user("mz_clerk").department.uscc,
+                roles=[Role.PROVIDER_CLERK],
+            )
             db.session.commit()
     call = _over_http(live_server)
     tasks = _provider_tasks(app, call, ROUNDS)
@@ -149,8 +162,15 @@ def test_concurrent_submissions_each_get_their_own_case_number(app, live_server,
     call = _over_http(live_server)
     with app.app_context():
         code = db.session.scalar(db.select(Resource.code).where(Resource.name == "婚姻登记信息"))
-    body = {"purpose": "低保核对", "reason": "依据《社会救助暂行办法》", "business_system": "社会救助系统",
-            "scope": "全省", "valid_from": "2026-12-01", "valid_to": "2027-11-30", "resources": [{"code": code}]}  # fmt: skip
+    body = {
+        "purpose": "低保核对",
+        "reason": "依据《社会救助暂行办法》",
+        "business_system": "社会救助系统",
+        "scope": "全省",
+        "valid_from": "2026-12-01",
+        "valid_to": "2027-11-30",
+        "resources": [{"code": code}],
+    }
     applicant = bearer(api_token(app, "rst_applicant"))
     answers = _race([lambda: call("POST", "/api/v1/applications", body, applicant) for _ in range(16)])
     assert [status for status, _answer in answers] == [201] * 16, answers

@@ -6,8 +6,9 @@ from __future__ import annotations
 from app.access import can
 from app.audit.models import AuditEvent
 from app.engine import runtime
-from app.engine.notifications import notifications_for
 from app.extensions import db
+from app.inbox import urging
+from app.notices.notifications import notifications_for
 from app.org.services import create_user
 from app.sharing import services
 from tests.conftest import api_token, bearer, csrf_token, login, user
@@ -17,8 +18,14 @@ from tests.test_sharing import application_data, at, task
 def _claimed_by_the_owner(app) -> tuple[str, str]:
     """A second provider clerk of 民政厅 (the deputy to be), and a provider task mz_clerk has claimed."""
     with app.app_context():
-        create_user(username="mz_clerk2", display_name="民政厅审核人二", department_code=user("mz_clerk").department.uscc,
-                    roles=["provider_clerk"], password="govshare2026", demo=True)  # fmt: skip
+        create_user(
+            username="mz_clerk2",
+            display_name="民政厅审核人二",
+            department_code=user("mz_clerk").department.uscc,
+            roles=["provider_clerk"],
+            password="govshare2026",
+            demo=True,
+        )
         db.session.commit()
         at("2026-11-02T10:00:00+08:00")
         number = services.submit_application(user("rst_applicant"), application_data("婚姻登记信息")).number
@@ -32,11 +39,20 @@ def test_a_deputy_completes_a_task_while_the_owner_is_away(app, client, demo_con
     number, provider_task = _claimed_by_the_owner(app)
     login(client, "mz_clerk")
     token = csrf_token(client, "/profile")
-    wrong = client.post("/profile/delegations", data={"csrf_token": token, "deputy": "gat_provider",
-                                                      "starts_on": "2026-11-02", "ends_on": "2026-11-06"})  # fmt: skip
+    wrong = client.post(
+        "/profile/delegations",
+        data={
+            "csrf_token": token,
+            "deputy": "gat_provider",
+            "starts_on": "2026-11-02",
+            "ends_on": "2026-11-06",
+        },
+    )
     assert wrong.status_code == 422 and "本部门、同一角色" in wrong.get_data(as_text=True)
-    given = client.post("/profile/delegations", data={"csrf_token": token, "deputy": "mz_clerk2",
-                                                      "starts_on": "2026-11-02", "ends_on": "2026-11-06"})  # fmt: skip
+    given = client.post(
+        "/profile/delegations",
+        data={"csrf_token": token, "deputy": "mz_clerk2", "starts_on": "2026-11-02", "ends_on": "2026-11-06"},
+    )
     assert given.status_code == 302
     deputy = app.test_client()
     login(deputy, "mz_clerk2")
@@ -45,11 +61,14 @@ def test_a_deputy_completes_a_task_while_the_owner_is_away(app, client, demo_con
     listed = deputy.get("/api/v1/tasks?scope=mine", headers=bearer(api_token(app, "mz_clerk2"))).get_json()
     assert [t["id"] for t in listed["items"]] == [provider_task] and listed["total"] == 1
     with app.app_context():
-        runtime.urge_task(provider_task, user("hb_operator"), "请尽快答复")  # addressed to the owner
+        urging.urge_task(provider_task, user("hb_operator"), "请尽快答复")  # addressed to the owner
         assert any("请尽快答复" in n.message for n in notifications_for(user("mz_clerk2")))
         runtime.complete_task(provider_task, user("mz_clerk2"), {"granted": True})
-        event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "task.completed",
-                                                              AuditEvent.task_id == provider_task))  # fmt: skip
+        event = db.session.scalar(
+            db.select(AuditEvent).where(
+                AuditEvent.action == "task.completed", AuditEvent.task_id == provider_task
+            )
+        )
         assert event.data["on_behalf_of"] == "省民政厅经办人"
     case = app.test_client()
     login(case, "rst_applicant")
@@ -59,8 +78,15 @@ def test_a_deputy_completes_a_task_while_the_owner_is_away(app, client, demo_con
 def test_a_delegation_ends_by_itself(app, client, demo_content):
     number, provider_task = _claimed_by_the_owner(app)
     login(client, "mz_clerk")
-    client.post("/profile/delegations", data={"csrf_token": csrf_token(client, "/profile"), "deputy": "mz_clerk2",
-                                              "starts_on": "2026-11-02", "ends_on": "2026-11-03"})  # fmt: skip
+    client.post(
+        "/profile/delegations",
+        data={
+            "csrf_token": csrf_token(client, "/profile"),
+            "deputy": "mz_clerk2",
+            "starts_on": "2026-11-02",
+            "ends_on": "2026-11-03",
+        },
+    )
     with app.app_context():
         at("2026-11-04T09:00:00+08:00")
         assert not can(user("mz_clerk2"), "task.complete", runtime.get_task(provider_task))

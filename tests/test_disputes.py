@@ -20,15 +20,20 @@ def refused_line():
     at("2026-11-02T10:00:00+08:00")
     number = services.submit_application(user("rst_applicant"), application_data("婚姻登记信息")).number
     runtime.complete_task(task(number, "normative_check").id, user("hb_operator"), {"accepted": True})
-    runtime.complete_task(task(number, "provider_authorization").id, user("mz_clerk"),
-                          {"granted": False, "reasons": "用途超出共享条件", "basis": "目录共享条件"})  # fmt: skip
+    runtime.complete_task(
+        task(number, "provider_authorization").id,
+        user("mz_clerk"),
+        {"granted": False, "reasons": "用途超出共享条件", "basis": "目录共享条件"},
+    )
     return services.applications_of(user("rst_applicant").department_id)[0].lines[0]
 
 
 def positions(number: str) -> None:
-    for spec, username, text in (("position_applicant", "rst_applicant", "待遇资格认证属于社会救助范畴"),
-                                 ("position_provider", "mz_clerk", "共享条件仅列明民政、法院等部门"),
-                                 ("position_platform", "hb_operator", "建议按最小必要原则授权核验接口")):  # fmt: skip
+    for spec, username, text in (
+        ("position_applicant", "rst_applicant", "待遇资格认证属于社会救助范畴"),
+        ("position_provider", "mz_clerk", "共享条件仅列明民政、法院等部门"),
+        ("position_platform", "hb_operator", "建议按最小必要原则授权核验接口"),
+    ):
         runtime.complete_task(task(number, spec).id, user(username), {"position": text})
 
 
@@ -83,8 +88,11 @@ def test_agreed_negotiation_is_applied_without_escalation(content):
         runtime.complete_task(
             task(number, "negotiation").id, user("hb_operator"), {"agreed": True, "minutes": "一致"}
         )
-    runtime.complete_task(task(number, "negotiation").id, user("hb_operator"),
-                          {"agreed": True, "minutes": "同意维持原决定，提供部门完善共享条件", "outcome": "uphold"})  # fmt: skip
+    runtime.complete_task(
+        task(number, "negotiation").id,
+        user("hb_operator"),
+        {"agreed": True, "minutes": "同意维持原决定，提供部门完善共享条件", "outcome": "uphold"},
+    )
     dispute = disputes.get_dispute(user("rst_applicant"), number)
     assert (dispute.status, dispute.outcome) == (DisputeStatus.AGREED, "uphold")
     assert db.session.scalar(db.select(db.func.count(Authorization.id))) == 0
@@ -167,9 +175,10 @@ def test_disputes_over_the_api(app, client, demo_content):
     )
     assert unknown.status_code == 404
     created = client.post(
-        "/api/v1/disputes", json={"topic": "result", "description": "认为应予授权", "line_id": line_id},
+        "/api/v1/disputes",
+        json={"topic": "result", "description": "认为应予授权", "line_id": line_id},
         headers=applicant,
-    )  # fmt: skip
+    )
     assert created.status_code == 201
     body = created.get_json()
     assert (body["status"], body["topic_label"], body["line_id"]) == ("negotiating", "授权结果", line_id)
@@ -183,8 +192,11 @@ def test_disputes_over_the_api(app, client, demo_content):
     outsider = client.get(f"/api/v1/disputes/{number}", headers=bearer(api_token(app, "gat_provider")))
     assert outsider.status_code == 403
     assert client.get("/api/v1/disputes", headers=bearer(api_token(app, "gat_provider"))).get_json() == {
-        "items": [], "total": 0, "limit": 50, "offset": 0,
-    }  # fmt: skip
+        "items": [],
+        "total": 0,
+        "limit": 50,
+        "offset": 0,
+    }
 
 
 def test_every_time_on_the_case_pages_is_beijing_time(app, demo_content):
@@ -200,12 +212,17 @@ def test_every_time_on_the_case_pages_is_beijing_time(app, demo_content):
         application = line.application.number
         open_task = task(number, "negotiation").id
     pages = {
-        "hb_operator": [f"/disputes/{number}", f"/applications/{application}", "/tasks", f"/tasks/{open_task}",
-                        "/notifications"],
+        "hb_operator": [
+            f"/disputes/{number}",
+            f"/applications/{application}",
+            "/tasks",
+            f"/tasks/{open_task}",
+            "/notifications",
+        ],
         "leader": [f"/disputes/{number}"],
         "auditor": ["/supervision/audit", f"/supervision/audit?case={number}"],
         "rst_applicant": [f"/disputes/{number}", f"/applications/{application}", "/notifications"],
-    }  # fmt: skip
+    }
     for username, paths in pages.items():
         browser = app.test_client()
         login(browser, username)

@@ -122,6 +122,7 @@ def test_the_clock_cannot_be_moved_in_production(monkeypatch, tmp_path):
         db.create_all()
         seed()
         token = create_api_token(user("admin"), "t")[1]
+        db.session.commit()
     response = prod.test_client().post("/api/v1/admin/clock", json={"now": None}, headers=bearer(token))
     assert response.status_code == 404
 
@@ -199,13 +200,17 @@ def test_the_task_page_saves_a_draft_and_keeps_an_oversized_one_on_screen(app, c
 
 
 def test_notifications_over_the_api(app, client, seeded):
-    from app.engine.notifications import send
+    from app.notices.notifications import send
     from app.org.roles import Role
 
     with app.app_context():
         operator = user("hb_operator")
-        first = send(message="规范性检查即将到期", role=Role.PLATFORM_OPERATOR.value,
-                     department_id=operator.department_id, link="/cases/GS-1").id  # fmt: skip
+        first = send(
+            message="规范性检查即将到期",
+            role=Role.PLATFORM_OPERATOR.value,
+            department_id=operator.department_id,
+            link="/cases/GS-1",
+        ).id
         send(message="给别人的通知", user_id=user("rst_applicant").id)
         second = send(message="申请已受理", user_id=operator.id).id
         db.session.commit()
@@ -236,17 +241,28 @@ def test_incidents_api_lists_retries_and_cancels_for_admins(app, client, seeded,
     from tests.test_engine_runtime import SAMPLE
 
     broken = tmp_path / "engine_sample.bpmn"
-    broken.write_text(SAMPLE.replace(
-        '<spiffworkflow:property name="candidateDepartment" value="applicant_department_id" />\n'
-        "        </spiffworkflow:properties>",
-        '<spiffworkflow:property name="candidateDepartment" value="applicant_department_id" />\n'
-        "        </spiffworkflow:properties>\n"
-        "        <spiffworkflow:postScript>share = 1 / divisor</spiffworkflow:postScript>", 1))  # fmt: skip
+    broken.write_text(
+        SAMPLE.replace(
+            '<spiffworkflow:property name="candidateDepartment" value="applicant_department_id" />\n'
+            "        </spiffworkflow:properties>",
+            '<spiffworkflow:property name="candidateDepartment" value="applicant_department_id" />\n'
+            "        </spiffworkflow:properties>\n"
+            "        <spiffworkflow:postScript>share = 1 / divisor</spiffworkflow:postScript>",
+            1,
+        )
+    )
     with app.app_context():
         assert deploy([broken], forms_dir=DATA / "forms").problems == []
-        row = runtime.start_instance("engine_sample", business_key="GS-API-INC", actor=user("rst_applicant"), data={
-            "applicant_department_id": user("rst_applicant").department_id,
-            "provider_department_id": user("gat_provider").department_id, "divisor": 0})  # fmt: skip
+        row = runtime.start_instance(
+            "engine_sample",
+            business_key="GS-API-INC",
+            actor=user("rst_applicant"),
+            data={
+                "applicant_department_id": user("rst_applicant").department_id,
+                "provider_department_id": user("gat_provider").department_id,
+                "divisor": 0,
+            },
+        )
         runtime.complete_task(open_task(row.id).id, user("rst_applicant"), {"purpose": "x"})
         instance_id = row.id
     admin, clerk = bearer(api_token(app, "admin")), bearer(api_token(app, "rst_applicant"))
@@ -280,7 +296,7 @@ def test_incidents_api_lists_retries_and_cancels_for_admins(app, client, seeded,
 
 
 def test_the_notifications_page_shows_what_is_read_and_reads_all(app, client, seeded):
-    from app.engine.notifications import send
+    from app.notices.notifications import send
 
     with app.app_context():
         operator = user("hb_operator")
@@ -300,7 +316,7 @@ def test_the_notifications_page_shows_what_is_read_and_reads_all(app, client, se
 
 
 def test_reading_a_notification_goes_only_to_a_page_of_this_site(app, client, seeded):
-    from app.engine.notifications import send
+    from app.notices.notifications import send
 
     with app.app_context():
         note = send(message="申请已受理", user_id=user("hb_operator").id).id

@@ -8,15 +8,17 @@ from datetime import date, datetime
 
 import pytest
 
-from app import clock
+from app import clock, scheduler
 from app.audit.models import AuditEvent
 from app.engine import runtime, store
-from app.engine.models import HumanTask, Incident, InstanceStatus, Notification, ProcessInstance, TaskStatus
-from app.engine.notifications import notifications_for, unread_count
+from app.engine.models import HumanTask, Incident, InstanceStatus, ProcessInstance, TaskStatus
 from app.engine.operations import operation
 from app.engine.registry import latest_version, list_versions
 from app.errors import Conflict, PermissionDenied, ValidationFailed
 from app.extensions import db
+from app.notices.models import Notification
+from app.notices.notifications import notifications_for, unread_count
+from app.transactions import unit_of_work
 from tests.conftest import DATA, captured_sql, deploy_test_models, user
 from tests.test_cli import run
 
@@ -165,8 +167,14 @@ def test_only_candidates_may_claim_and_complete(engine_ready):
 def test_a_claimed_task_belongs_to_its_assignee_until_reassigned(engine_ready):
     from app.org.services import create_user
 
-    create_user(username="rst2", display_name="二号", department_code="湖北省人力资源和社会保障厅",
-                roles=["applicant_clerk"], password="a-long-password", demo=True)  # fmt: skip
+    create_user(
+        username="rst2",
+        display_name="二号",
+        department_code="湖北省人力资源和社会保障厅",
+        roles=["applicant_clerk"],
+        password="a-long-password",
+        demo=True,
+    )
     row = start_sample()
     task = open_task(row.id)
     runtime.claim_task(task.id, user("rst_applicant"))
@@ -205,14 +213,14 @@ def _at_check(key: str = "GS-T") -> ProcessInstance:
 def test_deadline_timer_fires_exactly_at_expiry_across_the_holiday(engine_ready):
     row = _at_check()
     clock.freeze(at("2026-10-09T08:59:00+08:00"))
-    assert runtime.fire_due_timers().timers_fired == 0
+    assert scheduler.fire_due_timers().timers_fired == 0
     clock.freeze(at("2026-10-09T09:00:01+08:00"))  # reminder: 09:00 one working day before 10-10
-    assert runtime.fire_due_timers().timers_fired == 1
+    assert scheduler.fire_due_timers().timers_fired == 1
     assert "明天到期" in db.session.scalars(db.select(Notification)).one().message
     clock.freeze(at("2026-10-10T23:59:59+08:00"))  # still the make-up working day: not yet overdue
-    assert runtime.fire_due_timers().timers_fired == 0
+    assert scheduler.fire_due_timers().timers_fired == 0
     clock.freeze(at("2026-10-11T00:00:01+08:00"))
-    result = runtime.fire_due_timers()
+    result = scheduler.fire_due_timers()
     assert (result.timers_fired, result.instance_ids) == (1, [row.id])
     notes = [n.message for n in db.session.scalars(db.select(Notification).order_by(Notification.id))]
     assert notes[-1] == "规范性检查已超期"
@@ -225,10 +233,10 @@ def test_deadline_timer_fires_exactly_at_expiry_across_the_holiday(engine_ready)
 def test_a_server_down_past_two_deadlines_fires_both_on_the_next_sweep(engine_ready):
     row = _at_check()
     clock.freeze(at("2026-10-20T10:00:00+08:00"))
-    result = runtime.fire_due_timers()
+    result = scheduler.fire_due_timers()
     assert (result.instances, result.timers_fired) == (1, 2)
     assert db.session.get(ProcessInstance, row.id).next_timer_at is None
-    assert runtime.fire_due_timers().timers_fired == 0
+    assert scheduler.fire_due_timers().timers_fired == 0
 
 
 def test_a_sweep_touches_only_due_instances(engine_ready):
@@ -236,7 +244,7 @@ def test_a_sweep_touches_only_due_instances(engine_ready):
         _at_check(f"GS-{n}")
     with captured_sql() as statements:
         clock.freeze(at("2026-10-01T10:00:00+08:00"))
-        assert runtime.fire_due_timers().instances == 0
+        assert scheduler.fire_due_timers().instances == 0
     assert len([s for s in statements if "process_instance" in s]) == 1  # one indexed query, no loading
 
 
@@ -244,7 +252,7 @@ def test_timer_sweep_leaves_human_task_rows_alone(engine_ready):
     _at_check()
     with captured_sql() as statements:
         clock.freeze(at("2026-10-09T10:00:00+08:00"))
-        assert runtime.fire_due_timers().timers_fired == 1
+        assert scheduler.fire_due_timers().timers_fired == 1
     assert not [s for s in statements if s.startswith(("UPDATE human_task", "INSERT INTO human_task"))]
 
 
@@ -278,7 +286,7 @@ def test_importing_next_years_calendar_rearms_provisional_timers(engine_ready):
         ("2027-01-07T00:00:00+08:00", "2027-01-08T00:00:00+08:00"),
     ]
     clock.freeze(at("2027-01-07T23:00:00+08:00"))
-    assert runtime.fire_due_timers().timers_fired == 1  # the reminder, not yet the deadline
+    assert scheduler.fire_due_timers().timers_fired == 1  # the reminder, not yet the deadline
 
 
 # --- incidents -----------------------------------------------------------------------------------------------
@@ -317,7 +325,7 @@ def test_a_failing_service_becomes_an_incident_with_the_real_error_and_can_be_re
     FLAKY["fail"] = True
     row = _at_check()
     clock.freeze(at("2026-10-12T10:00:00+08:00"))
-    result = runtime.fire_due_timers()
+    result = scheduler.fire_due_timers()
     assert result.incidents == 1
     incident = db.session.scalars(db.select(Incident)).one()
     assert "ConnectionError: 国家共享平台接口超时" in incident.message
@@ -382,11 +390,11 @@ def test_messages_are_routed_by_business_key(app, seeded):
 def test_notifications_reach_the_role_in_the_department(engine_ready):
     _at_check()
     clock.freeze(at("2026-10-12T10:00:00+08:00"))
-    runtime.fire_due_timers()
+    scheduler.fire_due_timers()
     assert unread_count(user("hb_operator")) == 2
     assert unread_count(user("wh_operator")) == 0  # another platform's operator
     assert unread_count(user("rst_applicant")) == 0
-    from app.engine.notifications import mark_read
+    from app.notices.notifications import mark_read
 
     note = notifications_for(user("hb_operator"))[0]
     assert note.link == "/cases/GS-T"
@@ -403,9 +411,14 @@ def test_every_step_is_audited_with_actor_instance_and_task(engine_ready):
         db.select(AuditEvent).where(AuditEvent.instance_id == row.id).order_by(AuditEvent.id)
     ).all()
     assert [e.action for e in events] == [
-        "instance.started", "task.created", "task.completed", "task.created",
-        "task.claimed", "task.completed", "task.created",
-    ]  # fmt: skip
+        "instance.started",
+        "task.created",
+        "task.completed",
+        "task.created",
+        "task.claimed",
+        "task.completed",
+        "task.created",
+    ]
     completed = events[5]
     assert (completed.actor_name, completed.task_id, completed.data["form"]) == (
         "hb_operator",
@@ -420,10 +433,17 @@ def test_every_step_is_audited_with_actor_instance_and_task(engine_ready):
 def test_two_people_completing_the_same_task_one_wins_one_gets_a_conflict(app, engine_ready):
     from app.org.services import create_user
 
-    create_user(username="hb_operator2", display_name="省平台审核员二", department_code="湖北省数据局",
-                roles=["platform_operator"], password="a-long-password", demo=True)  # fmt: skip
+    create_user(
+        username="hb_operator2",
+        display_name="省平台审核员二",
+        department_code="湖北省数据局",
+        roles=["platform_operator"],
+        password="a-long-password",
+        demo=True,
+    )
     row = _at_check()
     task_id = open_task(row.id).id
+    db.session.commit()
     db.session.remove()
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
@@ -433,7 +453,8 @@ def test_two_people_completing_the_same_task_one_wins_one_gets_a_conflict(app, e
             actor = user(username)
             barrier.wait()
             try:
-                runtime.complete_task(task_id, actor, {"accepted": True})
+                with unit_of_work():  # each person's request
+                    runtime.complete_task(task_id, actor, {"accepted": True})
                 outcomes.append("ok")
             except Conflict:
                 outcomes.append("conflict")
@@ -454,8 +475,9 @@ def test_two_people_completing_the_same_task_one_wins_one_gets_a_conflict(app, e
 
 def test_a_committed_workflow_is_reused_only_while_its_row_is_unchanged(engine_ready):
     row = start_sample()
-    runtime.complete_task(open_task(row.id).id, user("rst_applicant"), {"purpose": "x"})
-    warm = store._warm[row.id]
+    with unit_of_work():
+        runtime.complete_task(open_task(row.id).id, user("rst_applicant"), {"purpose": "x"})
+    warm = store._warm[row.id]  # kept once the use case committed
     assert warm[0] == db.session.get(ProcessInstance, row.id).lock_version
     # Another process changes the instance: the lock version moves on and the warm copy is not used.
     db.session.execute(
@@ -510,8 +532,14 @@ def test_completing_a_queue_task_records_the_completer_as_assignee_in_the_row_an
 def test_completing_keeps_the_assignee_and_drops_the_draft(engine_ready):
     from app.org.services import create_user
 
-    create_user(username="rst2", display_name="二号", department_code="湖北省人力资源和社会保障厅",
-                roles=["applicant_clerk"], password="a-long-password", demo=True)  # fmt: skip
+    create_user(
+        username="rst2",
+        display_name="二号",
+        department_code="湖北省人力资源和社会保障厅",
+        roles=["applicant_clerk"],
+        password="a-long-password",
+        demo=True,
+    )
     row = start_sample()
     task = open_task(row.id)
     runtime.save_draft(task.id, user("rst_applicant"), {"purpose": "草稿"})
@@ -562,9 +590,9 @@ def test_an_interrupting_deadline_cancels_the_task_row_and_opens_the_escalation(
     answer = open_task(row.id)
     assert (answer.label, answer.due_date) == ("答复", date(2026, 10, 9))
     clock.freeze(at("2026-10-09T23:59:59+08:00"))
-    assert runtime.fire_due_timers().timers_fired == 0
+    assert scheduler.fire_due_timers().timers_fired == 0
     clock.freeze(at("2026-10-10T00:00:01+08:00"))
-    assert runtime.fire_due_timers().timers_fired == 1
+    assert scheduler.fire_due_timers().timers_fired == 1
     assert _stored_task(answer.id)["status"] == TaskStatus.CANCELLED
     assert db.session.get(HumanTask, answer.id).status == TaskStatus.CANCELLED  # the session's copy too
     escalated = open_task(row.id)
@@ -591,10 +619,13 @@ def test_a_user_task_whose_own_script_fails_stays_open_through_incident_and_retr
     row = runtime.start_instance(
         "engine_sample",
         business_key="GS-DIV-0",
-        data={"applicant_department_id": user("rst_applicant").department_id,
-              "provider_department_id": user("gat_provider").department_id, "divisor": 0},
+        data={
+            "applicant_department_id": user("rst_applicant").department_id,
+            "provider_department_id": user("gat_provider").department_id,
+            "divisor": 0,
+        },
         actor=user("rst_applicant"),
-    )  # fmt: skip
+    )
     task = open_task(row.id)
     runtime.complete_task(task.id, user("rst_applicant"), {"purpose": "x"})
     incident = db.session.scalars(db.select(Incident)).one()
@@ -693,7 +724,7 @@ def test_a_retried_deadline_timer_gives_its_task_the_deadline_and_still_fires(en
     check = open_task(row.id)
     assert (check.due_date, check.deadline_days) == (date(2026, 10, 10), 3)  # via National Day, 10-10 works
     clock.freeze(at("2026-10-11T00:00:01+08:00"))
-    assert runtime.fire_due_timers().timers_fired >= 1
+    assert scheduler.fire_due_timers().timers_fired >= 1
     assert (
         db.session.scalar(
             db.select(db.func.count()).select_from(AuditEvent).where(AuditEvent.action == "timer.fired")

@@ -35,22 +35,52 @@ def test_the_sample_model_is_valid(app):
 @pytest.mark.parametrize(
     ("old", "new", "element", "message", "needle"),
     [
-        ("received_at = now_iso()", "received_at = = now_iso()", "set_deadline", "脚本不是有效的 Python", "received_at = ="),
+        (
+            "received_at = now_iso()",
+            "received_at = = now_iso()",
+            "set_deadline",
+            "脚本不是有效的 Python",
+            "received_at = =",
+        ),
         ("accepted == True", "accepted === True", "f_accept", "网关条件不是有效的 Python", "accepted ==="),
-        ("deadline(received_at, 3)</bpmn:timeDate>", "deadline(received_at, 3</bpmn:timeDate>", "check_overdue",
-         "定时器表达式不是有效的 Python", "deadline(received_at, 3<"),
+        (
+            "deadline(received_at, 3)</bpmn:timeDate>",
+            "deadline(received_at, 3</bpmn:timeDate>",
+            "check_overdue",
+            "定时器表达式不是有效的 Python",
+            "deadline(received_at, 3<",
+        ),
         ('name="provider_clerk"', 'name="provider_boss"', "lane_provider", "不是已知角色", "provider_boss"),
-        ('value="sample_decide.json"', 'value="missing_form.json"', "decide", "forms/missing_form.json 不存在",
-         "missing_form.json"),
-        ('serviceTaskOperator id="notify" resultVariable="overdue_notice"',
-         'serviceTaskOperator id="send_fax" resultVariable="overdue_notice"', "mark_overdue", "服务操作 'send_fax' 未注册",
-         "send_fax"),
-        ('value="check_overdue"', 'value="no_such_timer"', "check", "不是附着在该任务上的边界事件", "no_such_timer"),
-        ('value="platform_operator(applicant_department_id)" />\n        </spiffworkflow:properties>',
-         'value="platform_operator(applicant_department_id" />\n        </spiffworkflow:properties>', "check",
-         "候选部门表达式不是有效的 Python", "platform_operator(applicant_department_id\""),
+        (
+            'value="sample_decide.json"',
+            'value="missing_form.json"',
+            "decide",
+            "forms/missing_form.json 不存在",
+            "missing_form.json",
+        ),
+        (
+            'serviceTaskOperator id="notify" resultVariable="overdue_notice"',
+            'serviceTaskOperator id="send_fax" resultVariable="overdue_notice"',
+            "mark_overdue",
+            "服务操作 'send_fax' 未注册",
+            "send_fax",
+        ),
+        (
+            'value="check_overdue"',
+            'value="no_such_timer"',
+            "check",
+            "不是附着在该任务上的边界事件",
+            "no_such_timer",
+        ),
+        (
+            'value="platform_operator(applicant_department_id)" />\n        </spiffworkflow:properties>',
+            'value="platform_operator(applicant_department_id" />\n        </spiffworkflow:properties>',
+            "check",
+            "候选部门表达式不是有效的 Python",
+            'platform_operator(applicant_department_id"',
+        ),
     ],
-)  # fmt: skip
+)
 def test_broken_models_name_file_line_and_element(app, tmp_path, old, new, element, message, needle):
     path = broken(tmp_path, old, new)
     with app.app_context():
@@ -67,22 +97,46 @@ def test_broken_models_name_file_line_and_element(app, tmp_path, old, new, eleme
 @pytest.mark.parametrize(
     ("old", "new", "element", "message", "needle"),
     [
-        ("<bpmn:script>received_at = now_iso()</bpmn:script>",
-         "<bpmn:script>received_at = now_iso()\nimport os\nos.system('id')</bpmn:script>", "set_deadline",
-         "脚本不允许 import", "import os"),
-        ("accepted == True", "__import__('os').system('id') or accepted", "f_accept",
-         "网关条件不允许使用以下划线开头的名称 '__import__'", "__import__"),
-        ("deadline(received_at, 3)</bpmn:timeDate>", "open('/etc/passwd').read()</bpmn:timeDate>", "check_overdue",
-         "定时器表达式不允许使用 open", "/etc/passwd"),
-        ("<bpmn:script>received_at = now_iso()</bpmn:script>",
-         "<bpmn:script>received_at = ().__class__.__base__</bpmn:script>", "set_deadline",
-         "脚本不允许访问以下划线开头的属性 '__class__'", "__class__"),
-        ("value=\"'规范性检查已超期'\"", "value=\"getattr(accepted, 'real')\"", "message", "服务参数 message 不允许使用 getattr",
-         "getattr(accepted"),
+        (
+            "<bpmn:script>received_at = now_iso()</bpmn:script>",
+            "<bpmn:script>received_at = now_iso()\nimport os\nos.system('id')</bpmn:script>",
+            "set_deadline",
+            "脚本不允许 import",
+            "import os",
+        ),
+        (
+            "accepted == True",
+            "__import__('os').system('id') or accepted",
+            "f_accept",
+            "网关条件不允许使用以下划线开头的名称 '__import__'",
+            "__import__",
+        ),
+        (
+            "deadline(received_at, 3)</bpmn:timeDate>",
+            "open('/etc/passwd').read()</bpmn:timeDate>",
+            "check_overdue",
+            "定时器表达式不允许使用 open",
+            "/etc/passwd",
+        ),
+        (
+            "<bpmn:script>received_at = now_iso()</bpmn:script>",
+            "<bpmn:script>received_at = ().__class__.__base__</bpmn:script>",
+            "set_deadline",
+            "脚本不允许访问以下划线开头的属性 '__class__'",
+            "__class__",
+        ),
+        (
+            "value=\"'规范性检查已超期'\"",
+            "value=\"getattr(accepted, 'real')\"",
+            "message",
+            "服务参数 message 不允许使用 getattr",
+            "getattr(accepted",
+        ),
     ],
-)  # fmt: skip
-def test_what_a_model_never_needs_is_refused_with_file_line_and_element(app, tmp_path, old, new, element, message,
-                                                                        needle):  # fmt: skip
+)
+def test_what_a_model_never_needs_is_refused_with_file_line_and_element(
+    app, tmp_path, old, new, element, message, needle
+):
     """What the sandbox refuses is refused at validation: imports, underscore names and attributes, builtins
     that reach the interpreter (docs/MODEL-EXPRESSIONS.md)."""
     path = broken(tmp_path, old, new)
@@ -114,13 +168,20 @@ def test_schema_violation_is_reported_with_line_and_element(app, tmp_path):
     )
     with app.app_context():
         problems = validate([path], forms_dir=DATA / "forms").problems
-    assert any(p.element_id == "decide" and "不符合 BPMN 2.0 规范" in p.message and p.line == line_of(path, 'color="red"')
-               for p in problems), [str(p) for p in problems]  # fmt: skip
+    assert any(
+        p.element_id == "decide"
+        and "不符合 BPMN 2.0 规范" in p.message
+        and p.line == line_of(path, 'color="red"')
+        for p in problems
+    ), [str(p) for p in problems]
 
 
 def test_flow_to_a_missing_node_is_located_at_the_flow_and_names_the_target(app, tmp_path):
-    path = broken(tmp_path, '<bpmn:sequenceFlow id="f5" sourceRef="decide" targetRef="end_done" />',
-                  '<bpmn:sequenceFlow id="f5" sourceRef="decide" targetRef="nowhere" />')  # fmt: skip
+    path = broken(
+        tmp_path,
+        '<bpmn:sequenceFlow id="f5" sourceRef="decide" targetRef="end_done" />',
+        '<bpmn:sequenceFlow id="f5" sourceRef="decide" targetRef="nowhere" />',
+    )
     with app.app_context():
         problems = validate([path], forms_dir=DATA / "forms").problems
     line = line_of(path, 'targetRef="nowhere"')
@@ -131,8 +192,11 @@ def test_flow_to_a_missing_node_is_located_at_the_flow_and_names_the_target(app,
 
 def test_every_problem_of_a_file_is_reported_at_once(app, tmp_path):
     """A missing candidate role no longer hides the broken flow (nor the flow the role)."""
-    path = broken(tmp_path, '<bpmn:sequenceFlow id="f5" sourceRef="decide" targetRef="end_done" />',
-                  '<bpmn:sequenceFlow id="f5" sourceRef="nowhere" targetRef="end_done" />')  # fmt: skip
+    path = broken(
+        tmp_path,
+        '<bpmn:sequenceFlow id="f5" sourceRef="decide" targetRef="end_done" />',
+        '<bpmn:sequenceFlow id="f5" sourceRef="nowhere" targetRef="end_done" />',
+    )
     text = path.read_text(encoding="utf-8").replace('name="provider_clerk"', 'name="provider_boss"', 1)
     path.write_text(text, encoding="utf-8")
     with app.app_context():

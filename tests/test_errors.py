@@ -93,8 +93,11 @@ def test_a_lone_surrogate_in_any_json_text_is_a_422_naming_the_field(app, client
     assert response.get_json()["error"]["fields"] == {
         "resources[0].items[0]": "含有无效的 Unicode 字符（单独的代理码位）"
     }
-    draft = client.put("/api/v1/tasks/x/draft", data='{"data": {"reasons": "a\\udfffb"}}',
-                       headers={**headers, "Content-Type": "application/json"})  # fmt: skip
+    draft = client.put(
+        "/api/v1/tasks/x/draft",
+        data='{"data": {"reasons": "a\\udfffb"}}',
+        headers={**headers, "Content-Type": "application/json"},
+    )
     assert draft.status_code == 422 and list(draft.get_json()["error"]["fields"]) == ["data.reasons"]
 
 
@@ -110,17 +113,28 @@ def test_ids_typed_into_query_strings_and_forms_beyond_any_row_are_not_found(app
     leader = app.test_client()
     login(leader, "leader")
     token = csrf_token(leader, "/supervision/rectifications")
-    response = leader.post("/supervision/rectifications", data={
-        "csrf_token": token, "department_id": "99999999999999999999", "failing": "overdue",
-        "description": "超期", "deadline_days": "5",
-    })  # fmt: skip
+    response = leader.post(
+        "/supervision/rectifications",
+        data={
+            "csrf_token": token,
+            "department_id": "99999999999999999999",
+            "failing": "overdue",
+            "description": "超期",
+            "deadline_days": "5",
+        },
+    )
     assert response.status_code == 422 and "请选择被通知整改的部门" in response.get_data(as_text=True)
 
 
 def test_page_numbers_and_filters_beyond_any_row_show_an_empty_page(app, client, demo_content):
     login(client, "rst_applicant")
-    for path in ("/catalog/?provider=99999999999999999999", "/catalog/?page=99999999999999999999",
-                 "/tasks?page=99999999999999999999", "/tasks?page=abc", "/catalog/?page=-3"):  # fmt: skip
+    for path in (
+        "/catalog/?provider=99999999999999999999",
+        "/catalog/?page=99999999999999999999",
+        "/tasks?page=99999999999999999999",
+        "/tasks?page=abc",
+        "/catalog/?page=-3",
+    ):
         assert client.get(path).status_code == 200, path
     supervisor = app.test_client()
     login(supervisor, "supervisor")

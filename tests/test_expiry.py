@@ -4,13 +4,19 @@ authorization page: a new application prefilled from the old one (#14)."""
 from __future__ import annotations
 
 from app.engine import runtime
-from app.engine.notifications import notifications_for
 from app.extensions import db
+from app.notices.notifications import notifications_for
 from app.scheduler import expiry_notices
 from app.sharing import services
 from app.sharing.models import Authorization
-from tests.conftest import login, user
+from tests.conftest import end_use_case, login, user
 from tests.test_sharing import application_data, at, task
+
+
+def _expiry_job(app) -> None:
+    """The scheduler's expiry-notices job (its own app context) after the test's use case so far."""
+    end_use_case()
+    expiry_notices(app)
 
 
 def _authorization_until_new_year() -> Authorization:
@@ -31,13 +37,13 @@ def _notices() -> list[str]:
 def test_the_applicant_is_told_ten_working_days_ahead_once(app, content):
     authorization = _authorization_until_new_year()
     at("2026-12-16T10:00:00+08:00")  # 10 working days later is 12-30: not yet
-    expiry_notices(app)
+    _expiry_job(app)
     assert _notices() == []
     at("2026-12-17T10:00:00+08:00")  # 10 working days later is 12-31: the last day
-    expiry_notices(app)
-    expiry_notices(app)  # a second scheduler, or the next day: nothing more
+    _expiry_job(app)
+    _expiry_job(app)  # a second scheduler, or the next day: nothing more
     at("2026-12-18T10:00:00+08:00")
-    expiry_notices(app)
+    _expiry_job(app)
     (notice,) = _notices()
     assert "婚姻登记信息" in notice and "2026-12-31" in notice
     told_at = db.session.scalar(
@@ -51,7 +57,7 @@ def test_a_revoked_authorization_is_not_announced(app, content):
     services.revoke_authorization(user("mz_clerk"), authorization, "停止共享")
     db.session.commit()
     at("2026-12-20T10:00:00+08:00")
-    expiry_notices(app)
+    _expiry_job(app)
     assert _notices() == []
 
 

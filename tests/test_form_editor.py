@@ -43,8 +43,12 @@ def test_an_analyst_adds_a_field_previews_checks_and_deploys_it(app, client, dem
     assert 'value="授权决定"' in page and "true=同意授权" in page
     data = _rows(page) | {"csrf_token": csrf_token(client, EDIT)}
     free = max(int(k.split(".")[1]) for k in data if k.startswith("row."))  # the last blank row
-    data |= {f"row.{free}.name": "usage_note", f"row.{free}.title": "使用提示", f"row.{free}.kind": "textarea",
-             "action": "preview"}  # fmt: skip
+    data |= {
+        f"row.{free}.name": "usage_note",
+        f"row.{free}.title": "使用提示",
+        f"row.{free}.kind": "textarea",
+        "action": "preview",
+    }
     preview = client.post(EDIT, data=data).get_data(as_text=True)
     assert 'for="f-usage_note">使用提示' in preview  # rendered as a task page renders it
     assert db.session is not None and _versions(app) == [1]  # a preview deploys nothing
@@ -85,8 +89,11 @@ def test_an_analyst_adds_a_field_previews_checks_and_deploys_it(app, client, dem
 
 def _versions(app) -> list[int]:
     with app.app_context():
-        return sorted(db.session.scalars(db.select(ProcessVersion.version).where(
-            ProcessVersion.process_id == "resource_authorization")))  # fmt: skip
+        return sorted(
+            db.session.scalars(
+                db.select(ProcessVersion.version).where(ProcessVersion.process_id == "resource_authorization")
+            )
+        )
 
 
 def test_removing_a_field_a_conditional_rule_needs_is_refused(app, client, demo_content):

@@ -47,15 +47,26 @@ REAL_AUDIT_KEY = "9f2c4e6a8b1d3f5a7c9e0b2d4f6a8c1e3b5d7f9a"
     [
         ({"GOVSHARE_ENV": "production", "SECRET_KEY": REAL_KEY, "AUDIT_KEY": REAL_AUDIT_KEY}, True, ""),
         ({"SECRET_KEY": REAL_KEY, "AUDIT_KEY": REAL_AUDIT_KEY}, True, ""),  # unset means production
-        ({"GOVSHARE_ENV": "production", "SECRET_KEY": "dev-only-not-secret", "AUDIT_KEY": REAL_AUDIT_KEY}, False,
-         "SECRET_KEY"),
-        ({"GOVSHARE_ENV": "production", "SECRET_KEY": "short", "AUDIT_KEY": REAL_AUDIT_KEY}, False, "SECRET_KEY"),
-        ({"GOVSHARE_ENV": "production", "SECRET_KEY": "k" * 48, "AUDIT_KEY": REAL_AUDIT_KEY}, False, "SECRET_KEY"),
+        (
+            {"GOVSHARE_ENV": "production", "SECRET_KEY": "dev-only-not-secret", "AUDIT_KEY": REAL_AUDIT_KEY},
+            False,
+            "SECRET_KEY",
+        ),
+        (
+            {"GOVSHARE_ENV": "production", "SECRET_KEY": "short", "AUDIT_KEY": REAL_AUDIT_KEY},
+            False,
+            "SECRET_KEY",
+        ),
+        (
+            {"GOVSHARE_ENV": "production", "SECRET_KEY": "k" * 48, "AUDIT_KEY": REAL_AUDIT_KEY},
+            False,
+            "SECRET_KEY",
+        ),
         ({"GOVSHARE_ENV": "production", "SECRET_KEY": REAL_KEY}, False, "AUDIT_KEY"),
         ({"SECRET_KEY": REAL_KEY, "AUDIT_KEY": "a" * 40}, False, "AUDIT_KEY"),
     ],
     ids=["real", "unset-is-production", "dev", "short", "repeated", "no-audit-key", "weak-audit-key"],
-)  # fmt: skip
+)
 def test_production_starts_only_with_real_keys_from_the_environment(tmp_path, env, starts, named):
     """The README's production start, read by a fresh interpreter as gunicorn would. GOVSHARE_ENV unset is
     production: development (a movable clock, demo keys) must be chosen explicitly."""
@@ -63,8 +74,12 @@ def test_production_starts_only_with_real_keys_from_the_environment(tmp_path, en
     env = {**base, **env, "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.db'}"}
     started = subprocess.run(
         [sys.executable, "-c", "from app import create_app; print(create_app().config['ENV_NAME'])"],
-        env=env, capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parent.parent,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     if starts:
         assert started.returncode == 0 and started.stdout.strip() == "production", started.stderr
     else:
@@ -200,18 +215,27 @@ def test_upgrading_a_populated_database_keeps_its_instances(tmp_path):
     app = create_app(Config)
     with app.app_context():
         upgrade(revision="823b30a25de6")
-        db.session.execute(text(
-            "INSERT INTO process_version (id, process_id, version, name, content_hash, source_file, files, forms,"
-            " deployed_at, deployed_by_name, comment) VALUES (1, 'p', 1, 'p', 'h', 'p.bpmn', '{}', '{}',"
-            " '2026-01-05 02:00:00', 'system', '')"))  # fmt: skip
-        db.session.execute(text(
-            "INSERT INTO process_instance (id, process_version_id, process_id, business_key, status, state,"
-            " serializer_version, lock_version, started_at, updated_at) VALUES (1, 1, 'p', 'K-1', 'waiting',"
-            " '{\"data\": {\"a\": 1}}', 'x', 1, '2026-01-05 02:00:00', '2026-01-05 02:00:00')"))  # fmt: skip
-        db.session.execute(text(
-            "INSERT INTO human_task (id, instance_id, business_key, process_id, spec_name, label, status,"
-            " created_at, deadline_provisional) VALUES ('t-1', 1, 'K-1', 'p', 's', 'l', 'open',"
-            " '2026-01-05 02:00:00', 0)"))  # fmt: skip
+        db.session.execute(
+            text(
+                "INSERT INTO process_version (id, process_id, version, name, content_hash, source_file, files, forms,"
+                " deployed_at, deployed_by_name, comment) VALUES (1, 'p', 1, 'p', 'h', 'p.bpmn', '{}', '{}',"
+                " '2026-01-05 02:00:00', 'system', '')"
+            )
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO process_instance (id, process_version_id, process_id, business_key, status, state,"
+                " serializer_version, lock_version, started_at, updated_at) VALUES (1, 1, 'p', 'K-1', 'waiting',"
+                " '{\"data\": {\"a\": 1}}', 'x', 1, '2026-01-05 02:00:00', '2026-01-05 02:00:00')"
+            )
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO human_task (id, instance_id, business_key, process_id, spec_name, label, status,"
+                " created_at, deadline_provisional) VALUES ('t-1', 1, 'K-1', 'p', 's', 'l', 'open',"
+                " '2026-01-05 02:00:00', 0)"
+            )
+        )
         db.session.commit()
         upgrade()
         state = db.session.execute(text("SELECT state FROM process_instance WHERE id = 1")).scalar()

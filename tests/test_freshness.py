@@ -19,9 +19,10 @@ def daily_resource(stale_days: int | None = None) -> tuple[Resource, DataService
     """婚姻登记信息 made a daily resource, on Monday 2026-11-02 10:00; its service last updated `stale_days` ago."""
     at("2026-11-02T10:00:00+08:00")
     resource, service = db.session.execute(
-        db.select(Resource, DataService).join(DataService, DataService.resource_id == Resource.id)
+        db.select(Resource, DataService)
+        .join(DataService, DataService.resource_id == Resource.id)
         .where(Resource.name == "婚姻登记信息")
-    ).one()  # fmt: skip
+    ).one()
     resource.update_cycle = "daily"
     if stale_days is not None:
         service.last_updated_at = clock.now() - timedelta(days=stale_days)
@@ -36,14 +37,23 @@ def test_a_daily_resource_not_updated_for_three_days_opens_exactly_one_quality_i
         db.session.commit()
         code, name, provider = resource.code, service.name, resource.provider_department_id
     updated = (clock.now() - timedelta(days=3)).isoformat()
-    report = client.post("/api/v1/services/freshness", headers=bearer(api_token(app, "hb_operator")),
-                         json={"updates": [{"resource_code": code, "service": name, "updated_at": updated}]})  # fmt: skip
+    report = client.post(
+        "/api/v1/services/freshness",
+        headers=bearer(api_token(app, "hb_operator")),
+        json={"updates": [{"resource_code": code, "service": name, "updated_at": updated}]},
+    )
     assert report.status_code == 201 and report.get_json() == {"stored": 1}
-    unknown = client.post("/api/v1/services/freshness", headers=bearer(api_token(app, "hb_operator")),
-                          json={"updates": [{"resource_code": code, "service": "没有的服务", "updated_at": updated}]})  # fmt: skip
+    unknown = client.post(
+        "/api/v1/services/freshness",
+        headers=bearer(api_token(app, "hb_operator")),
+        json={"updates": [{"resource_code": code, "service": "没有的服务", "updated_at": updated}]},
+    )
     assert unknown.status_code == 422 and "updates[0]" in unknown.get_json()["error"]["fields"]
-    clerk = client.post("/api/v1/services/freshness", headers=bearer(api_token(app, "rst_applicant")),
-                        json={"updates": [{"resource_code": code, "service": name, "updated_at": updated}]})  # fmt: skip
+    clerk = client.post(
+        "/api/v1/services/freshness",
+        headers=bearer(api_token(app, "rst_applicant")),
+        json={"updates": [{"resource_code": code, "service": name, "updated_at": updated}]},
+    )
     assert clerk.status_code == 403
     with app.app_context():
         freshness(app)
@@ -52,8 +62,11 @@ def test_a_daily_resource_not_updated_for_three_days_opens_exactly_one_quality_i
         freshness(app)
         (issue,) = db.session.scalars(db.select(QualityIssue)).all()
         assert issue.source == "freshness" and issue.raised_by_id is None and "已 3.0 天" in issue.description
-        response = db.session.scalar(db.select(HumanTask).where(HumanTask.business_key == issue.number,
-                                                                HumanTask.status == TaskStatus.OPEN))  # fmt: skip
+        response = db.session.scalar(
+            db.select(HumanTask).where(
+                HumanTask.business_key == issue.number, HumanTask.status == TaskStatus.OPEN
+            )
+        )
         assert response.candidate_department_id == provider and response.candidate_role == "provider_clerk"
 
 

@@ -33,12 +33,21 @@ def _granted_with_binding() -> tuple[Authorization, list[str], str]:
     line = services.applications_of(user("wh_applicant").department_id)[0].lines[0]
     refused = line.items[-1]
     with pytest.raises(ValidationFailed) as wrong:  # only the resource's 管控参数 can be bound
-        runtime.complete_task(provider.id, user("gat_provider"), {
-            "granted": True, "bound_parameters": "公民身份号码=1"})  # fmt: skip
+        runtime.complete_task(
+            provider.id, user("gat_provider"), {"granted": True, "bound_parameters": "公民身份号码=1"}
+        )
     assert "行政区划代码" in wrong.value.fields["bound_parameters"]
-    runtime.complete_task(provider.id, user("gat_provider"), {
-        "granted": True, "refused_items": [refused], "reasons": f"{refused}不属于核验所需", "basis": "办法§14",
-        "bound_parameters": "行政区划代码=420100"})  # fmt: skip
+    runtime.complete_task(
+        provider.id,
+        user("gat_provider"),
+        {
+            "granted": True,
+            "refused_items": [refused],
+            "reasons": f"{refused}不属于核验所需",
+            "basis": "办法§14",
+            "bound_parameters": "行政区划代码=420100",
+        },
+    )
     authorization = db.session.scalars(db.select(Authorization)).one()
     assert authorization.bound_parameters == {"行政区划代码": ["420100"]}
     credential, plain = create_gateway_credential("楚天云交换网关", user("admin"))
@@ -47,9 +56,13 @@ def _granted_with_binding() -> tuple[Authorization, list[str], str]:
 
 
 def _ask(client, token: str, **overrides):
-    body = {"caller_uscc": user("wh_applicant").department.uscc, "business_system": SYSTEM,
-            "resource_code": db.session.get(Authorization, 1).resource.code, "items": [],
-            "parameters": {"行政区划代码": "420100"}} | overrides  # fmt: skip
+    body = {
+        "caller_uscc": user("wh_applicant").department.uscc,
+        "business_system": SYSTEM,
+        "resource_code": db.session.get(Authorization, 1).resource.code,
+        "items": [],
+        "parameters": {"行政区划代码": "420100"},
+    } | overrides
     return client.post("/api/v1/authorizations/check", json=body, headers=bearer(token))
 
 
@@ -83,8 +96,14 @@ def test_held_out_style_calls_are_permitted_or_denied_with_the_right_reason(app,
     assert _ask(client, token, items=granted).get_json()["reason"] == "revoked"  # at once
     flags = [c.flag for c in db.session.scalars(db.select(DataCall).where(DataCall.source == "gateway"))]
     assert len(flags) == 1 + len(cases) + 1 and flags[0] is None
-    assert {CallFlag.WRONG_SYSTEM, CallFlag.ITEM_NOT_GRANTED, CallFlag.PARAMETER_OUTSIDE, CallFlag.REVOKED,
-            CallFlag.OUTSIDE_VALIDITY, CallFlag.NO_AUTHORIZATION} <= set(flags)  # fmt: skip
+    assert {
+        CallFlag.WRONG_SYSTEM,
+        CallFlag.ITEM_NOT_GRANTED,
+        CallFlag.PARAMETER_OUTSIDE,
+        CallFlag.REVOKED,
+        CallFlag.OUTSIDE_VALIDITY,
+        CallFlag.NO_AUTHORIZATION,
+    } <= set(flags)
     _ask(client, token, items=granted, record=False)
     assert db.session.scalar(db.select(db.func.count(DataCall.id))) == len(flags)  # asked only
 
@@ -111,7 +130,7 @@ def test_a_withdrawn_resource_or_item_is_no_longer_served_and_its_holders_are_to
     link, and their authorization page shows it."""
     from app.catalog import services as catalog
     from app.catalog.models import Resource
-    from app.engine.models import Notification
+    from app.notices.models import Notification
 
     authorization, granted, token = _granted_with_binding()
     assert _ask(client, token, items=granted).get_json()["decision"] == "permit"
@@ -129,10 +148,16 @@ def test_a_withdrawn_resource_or_item_is_no_longer_served_and_its_holders_are_to
     db.session.commit()
     answer = _ask(client, token, items=granted).get_json()
     assert (answer["decision"], answer["reason"], answer["authorization_id"]) == (
-        "deny", "resource_withdrawn", authorization.id)  # fmt: skip
-    told = db.session.scalars(db.select(Notification).where(
-        Notification.recipient_department_id == user("wh_applicant").department_id,
-        Notification.message.contains("已撤销"))).all()  # fmt: skip
+        "deny",
+        "resource_withdrawn",
+        authorization.id,
+    )
+    told = db.session.scalars(
+        db.select(Notification).where(
+            Notification.recipient_department_id == user("wh_applicant").department_id,
+            Notification.message.contains("已撤销"),
+        )
+    ).all()
     assert told and told[0].link == f"/catalog/resources/{resource.code}"
     holder = app.test_client()
     login(holder, "wh_applicant")
@@ -147,8 +172,11 @@ def test_the_reason_names_the_authorization_of_the_callers_own_system(app, clien
     number = services.submit_application(user("wh_applicant"), data).number
     runtime.complete_task(task(number, "normative_check").id, user("wh_operator"), {"accepted": True})
     runtime.complete_task(task(number, "upper_check").id, user("hb_operator"), {"accepted": True})
-    runtime.complete_task(task(number, "provider_authorization").id, user("gat_provider"), {
-        "granted": True, "bound_parameters": "行政区划代码=420100"})  # fmt: skip
+    runtime.complete_task(
+        task(number, "provider_authorization").id,
+        user("gat_provider"),
+        {"granted": True, "bound_parameters": "行政区划代码=420100"},
+    )
     assert db.session.scalar(db.select(db.func.count(Authorization.id))) == 2
     services.revoke_authorization(
         user("gat_provider"), db.session.get(Authorization, authorization.id), "停止"

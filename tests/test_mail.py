@@ -12,9 +12,12 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from app import clock
-from app.engine import mailer, runtime
-from app.engine.models import MailOutbox
+from app.engine import runtime
 from app.extensions import db
+from app.inbox import urging
+from app.notices import mailer
+from app.notices.models import MailOutbox
+from app.scheduler import deliver_mail
 from app.sharing import services
 from tests.conftest import csrf_token, login, user
 from tests.test_sharing import application_data, at, task
@@ -73,8 +76,11 @@ def test_a_clerk_who_chose_email_gets_notices_and_nothing_is_lost_while_the_serv
     inbox, controller = smtp
     login(client, "mz_clerk")
     token = csrf_token(client, "/profile")
-    bad = client.post("/profile/notices", data={"csrf_token": token, "notice_channel": "email", "email": ""},
-                      follow_redirects=True)  # fmt: skip
+    bad = client.post(
+        "/profile/notices",
+        data={"csrf_token": token, "notice_channel": "email", "email": ""},
+        follow_redirects=True,
+    )
     assert "选择邮件通知时请填写电子邮箱" in bad.get_data(as_text=True)
     client.post(
         "/profile/notices",
@@ -86,23 +92,23 @@ def test_a_clerk_who_chose_email_gets_notices_and_nothing_is_lost_while_the_serv
         runtime.complete_task(task(number, "normative_check").id, user("hb_operator"), {"accepted": True})
         provider_task = task(number, "provider_authorization").id
         runtime.claim_task(provider_task, user("mz_clerk"))
-        runtime.urge_task(provider_task, user("hb_operator"), "请尽快答复")  # a notice to mz_clerk
+        urging.urge_task(provider_task, user("hb_operator"), "请尽快答复")  # a notice to mz_clerk
         assert mailer.pending() >= 1
-        assert mailer.deliver().sent >= 1 and mailer.pending() == 0
+        assert deliver_mail()["sent"] >= 1 and mailer.pending() == 0
         assert any(to == ["mz@example.gov.cn"] and "请尽快答复" in text for to, text in inbox.messages)
         sent = len(inbox.messages)
-        assert mailer.deliver().sent == 0 and len(inbox.messages) == sent  # never twice
+        assert deliver_mail()["sent"] == 0 and len(inbox.messages) == sent  # never twice
 
         controller.stop()  # the mail server goes down
-        runtime.urge_task(provider_task, user("supervisor"), "今日内答复")
-        down = mailer.deliver()
-        assert (down.sent, down.failed) == (0, 1) and mailer.pending() == 1
+        urging.urge_task(provider_task, user("supervisor"), "今日内答复")
+        down = deliver_mail()
+        assert (down["sent"], down["failed"]) == (0, 1) and mailer.pending() == 1
         kept = db.session.scalars(db.select(MailOutbox).where(MailOutbox.sent_at.is_(None))).one()
         assert kept.attempts == 1 and kept.last_error
         controller.start()  # back again
-        assert mailer.deliver().sent == 0  # it waits its pause first
+        assert deliver_mail()["sent"] == 0  # it waits its pause first
         clock.advance(timedelta(minutes=2))
-        assert mailer.deliver().sent == 1 and mailer.pending() == 0
+        assert deliver_mail()["sent"] == 1 and mailer.pending() == 0
         assert any("今日内答复" in text for _to, text in inbox.messages)
 
 
@@ -121,6 +127,6 @@ def test_the_daily_digest_lists_tasks_due_today_and_overdue_once(app, demo_conte
         assert mailer.queue_digests(provider_task.due_date) == 1
         assert mailer.queue_digests(provider_task.due_date) == 0  # once a day
         db.session.commit()
-        mailer.deliver()
+        deliver_mail()
         (digest,) = [text for to, text in inbox.messages if "待办提醒" in text]
         assert "今日到期" in digest and number in digest

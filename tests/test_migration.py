@@ -146,10 +146,25 @@ def test_the_cli_twin_dry_runs_and_migrates(app, demo_content, tmp_path):
     assert dry.exit_code == 0, dry.output
     assert f"{number}" in dry.output and "would move" in dry.output
     # The default keeps deadlines: the dry run says so, and what the new version would give (#28 item 7).
-    assert ("超期: keeps 2026-11-17T00:00:00+08:00 (the new version would give 2026-11-12T00:00:00+08:00)"
-            in dry.output)  # fmt: skip
-    recompute = run(app, "bpmn", "migrate", "share_application", "--from", "1", "--to", "2", "--dry-run",
-                    "--deadlines", "recompute", "--as", "analyst")  # fmt: skip
+    assert (
+        "超期: keeps 2026-11-17T00:00:00+08:00 (the new version would give 2026-11-12T00:00:00+08:00)"
+        in dry.output
+    )
+    recompute = run(
+        app,
+        "bpmn",
+        "migrate",
+        "share_application",
+        "--from",
+        "1",
+        "--to",
+        "2",
+        "--dry-run",
+        "--deadlines",
+        "recompute",
+        "--as",
+        "analyst",
+    )
     assert "超期: 2026-11-17T00:00:00+08:00 -> 2026-11-12T00:00:00+08:00" in recompute.output
     with app.app_context():
         assert db.session.scalar(

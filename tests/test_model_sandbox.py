@@ -122,8 +122,12 @@ def test_every_problem_of_an_expression_is_named_at_once_in_chinese():
 
 
 def test_what_models_need_still_works():
-    data = {"reasons": "材料不全", "application_number": "A-1", "granted": True,
-            "line_result": {"decision": "granted", "refused_items": ["身份证号", "住址"]}}  # fmt: skip
+    data = {
+        "reasons": "材料不全",
+        "application_number": "A-1",
+        "granted": True,
+        "line_result": {"decision": "granted", "refused_items": ["身份证号", "住址"]},
+    }
     assert sandbox.evaluate("reasons if 'reasons' in globals() else None", data) == "材料不全"
     assert sandbox.evaluate("comment if 'comment' in globals() else None", data) is None
     assert (
@@ -285,10 +289,12 @@ def test_a_deployed_script_past_the_sandbox_becomes_an_incident_with_a_clear_mes
     row = runtime.start_instance(
         "engine_sample",
         business_key="GS-SBX-1",
-        data={"applicant_department_id": user("rst_applicant").department_id,
-              "provider_department_id": user("gat_provider").department_id},
+        data={
+            "applicant_department_id": user("rst_applicant").department_id,
+            "provider_department_id": user("gat_provider").department_id,
+        },
         actor=user("rst_applicant"),
-    )  # fmt: skip
+    )
     submit = db.session.scalars(db.select(HumanTask).where(HumanTask.instance_id == row.id)).one()
     runtime.complete_task(submit.id, user("rst_applicant"), {"purpose": "x"})  # the script runs next
     incident = db.session.scalars(db.select(Incident).where(Incident.instance_id == row.id)).one()
@@ -320,24 +326,69 @@ def _start_data() -> dict[str, dict]:
 
     return {
         "share_application": store.start_data(share),
-        "catalog_review": {"resource_id": 1, "version_id": 1, "resource_code": "X", "resource_name": "R",
-                           "provider_department_id": gat, "submitted_at": at},
-        "catalog_upkeep": {"change_id": 1, "change_number": "C-1", "department_id": gat,
-                           "department_name": "公安厅", "recorded_at": at},
-        "rectification": {"rectification_id": 1, "rectification_number": "Z-1", "department_id": gat,
-                          "failing": "overdue", "failing_label": "未按时授权", "deadline_days": 10,
-                          "ordered_at": at, "reporter_role": "provider_clerk", "verifier_department_id": bureau},
-        "dispute": {"dispute_id": 1, "dispute_number": "D-1", "topic_label": "授权结果", "resource_name": "R",
-                    "applicant_department_id": rst, "provider_department_id": gat, "platform_operator_id": bureau,
-                    "leadership_office_id": office, "raised_at": at},
-        "quality_issue": {"issue_id": 1, "issue_number": "Q-1", "resource_name": "R", "provider_department_id": gat,
-                          "joint": False, "other_provider_department_id": None,
-                          "operator_department_id": bureau, "raised_at": at},
-        "offline_exchange": {"exchange_id": 1, "exchange_number": "O-1", "resource_name": "R",
-                             "provider_department_id": gat, "requested_at": at},
-        "objection": {"objection_id": 1, "objection_number": "Y-1", "resource_name": "R",
-                      "applicant_department_id": rst, "provider_department_id": gat, "raised_at": at},
-    }  # fmt: skip
+        "catalog_review": {
+            "resource_id": 1,
+            "version_id": 1,
+            "resource_code": "X",
+            "resource_name": "R",
+            "provider_department_id": gat,
+            "submitted_at": at,
+        },
+        "catalog_upkeep": {
+            "change_id": 1,
+            "change_number": "C-1",
+            "department_id": gat,
+            "department_name": "公安厅",
+            "recorded_at": at,
+        },
+        "rectification": {
+            "rectification_id": 1,
+            "rectification_number": "Z-1",
+            "department_id": gat,
+            "failing": "overdue",
+            "failing_label": "未按时授权",
+            "deadline_days": 10,
+            "ordered_at": at,
+            "reporter_role": "provider_clerk",
+            "verifier_department_id": bureau,
+        },
+        "dispute": {
+            "dispute_id": 1,
+            "dispute_number": "D-1",
+            "topic_label": "授权结果",
+            "resource_name": "R",
+            "applicant_department_id": rst,
+            "provider_department_id": gat,
+            "platform_operator_id": bureau,
+            "leadership_office_id": office,
+            "raised_at": at,
+        },
+        "quality_issue": {
+            "issue_id": 1,
+            "issue_number": "Q-1",
+            "resource_name": "R",
+            "provider_department_id": gat,
+            "joint": False,
+            "other_provider_department_id": None,
+            "operator_department_id": bureau,
+            "raised_at": at,
+        },
+        "offline_exchange": {
+            "exchange_id": 1,
+            "exchange_number": "O-1",
+            "resource_name": "R",
+            "provider_department_id": gat,
+            "requested_at": at,
+        },
+        "objection": {
+            "objection_id": 1,
+            "objection_number": "Y-1",
+            "resource_name": "R",
+            "applicant_department_id": rst,
+            "provider_department_id": gat,
+            "raised_at": at,
+        },
+    }
 
 
 def test_every_path_of_every_shipped_procedure_runs_under_the_sandbox(app, seeded):

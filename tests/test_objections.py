@@ -38,8 +38,15 @@ def test_objection_verified_corrected_and_accepted(authorization):
             user("rst_applicant"), authorization, {"description": " ", "items": ["身高"]}
         )
     assert set(info.value.fields) == {"description", "items"}
-    objection = objections.raise_objection(user("rst_applicant"), authorization, {
-        "description": "张某某已于2025年登记离婚，接口仍返回已婚", "items": ["登记类型"], "evidence": "离婚证"})  # fmt: skip
+    objection = objections.raise_objection(
+        user("rst_applicant"),
+        authorization,
+        {
+            "description": "张某某已于2025年登记离婚，接口仍返回已婚",
+            "items": ["登记类型"],
+            "evidence": "离婚证",
+        },
+    )
     assert objection.status == ObjectionStatus.VERIFYING
     verify = task(objection.number, "verify")
     assert verify.candidate_department_id == user("mz_clerk").department_id
@@ -71,12 +78,18 @@ def test_an_answer_not_accepted_becomes_a_dispute_for_the_platform(authorization
     objection = objections.raise_objection(
         user("rst_applicant"), authorization, {"description": "登记日期有误"}
     )
-    runtime.complete_task(task(objection.number, "verify").id, user("mz_clerk"),
-                          {"outcome": "explained", "explanation": "登记日期以登记机关原始记录为准"})  # fmt: skip
+    runtime.complete_task(
+        task(objection.number, "verify").id,
+        user("mz_clerk"),
+        {"outcome": "explained", "explanation": "登记日期以登记机关原始记录为准"},
+    )
     with pytest.raises(ValidationFailed):
         runtime.complete_task(task(objection.number, "review").id, user("rst_applicant"), {"accepted": False})
-    runtime.complete_task(task(objection.number, "review").id, user("rst_applicant"),
-                          {"accepted": False, "comment": "原始记录本身有误"})  # fmt: skip
+    runtime.complete_task(
+        task(objection.number, "review").id,
+        user("rst_applicant"),
+        {"accepted": False, "comment": "原始记录本身有误"},
+    )
     assert (
         objections.get_objection(user("rst_applicant"), objection.number).status == ObjectionStatus.DISPUTED
     )
@@ -95,9 +108,15 @@ def test_the_case_page_shows_the_section_23_notice_while_verifying(app, client, 
     login(client, "rst_applicant")
     form = client.get(f"/objections/new?authorization={auth_id}").get_data(as_text=True)
     assert "提出数据异议" in form and "登记类型" in form
-    response = client.post("/objections/new", data={
-        "csrf_token": csrf_token(client, f"/objections/new?authorization={auth_id}"), "authorization": auth_id,
-        "items": ["登记类型"], "description": "婚姻状态与实际不符"})  # fmt: skip
+    response = client.post(
+        "/objections/new",
+        data={
+            "csrf_token": csrf_token(client, f"/objections/new?authorization={auth_id}"),
+            "authorization": auth_id,
+            "items": ["登记类型"],
+            "description": "婚姻状态与实际不符",
+        },
+    )
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "正常办理相关业务" in page and "校核中" in page
@@ -112,8 +131,11 @@ def test_objections_over_the_api(app, client, authorization_id):
     token = bearer(api_token(app, "rst_applicant"))
     bad = client.post("/api/v1/objections", json={"authorization_id": authorization_id}, headers=token)
     assert bad.status_code == 422 and "description" in bad.get_json()["error"]["fields"]
-    created = client.post("/api/v1/objections", json={"authorization_id": authorization_id, "description": "数据有误"},
-                          headers=token)  # fmt: skip
+    created = client.post(
+        "/api/v1/objections",
+        json={"authorization_id": authorization_id, "description": "数据有误"},
+        headers=token,
+    )
     assert created.status_code == 201 and "正常办理相关业务" in created.get_json()["notice"]
     number = created.get_json()["number"]
     assert client.get(f"/api/v1/objections/{number}", headers=token).get_json()["status"] == "verifying"

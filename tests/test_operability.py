@@ -15,7 +15,7 @@ from app import clock, create_app
 from app.extensions import db
 from app.scheduler import add_jobs
 from app.sharing.models import QualityIssue
-from tests.conftest import api_token, bearer, csrf_token
+from tests.conftest import api_token, bearer, csrf_token, end_use_case
 from tests.test_cli import run
 from tests.test_freshness import daily_resource
 from tests.test_sharing_http import _body
@@ -30,6 +30,7 @@ def _job_table(app) -> dict:
 
 
 def _run(job) -> None:
+    end_use_case()
     job.func(*job.args, **job.kwargs)
 
 
@@ -127,8 +128,10 @@ def test_a_read_only_database_serves_reads_and_answers_writes_with_503(
     assert write.status_code == 503 and write.get_json()["error"]["code"] == "database_unavailable"
     assert write.headers["Retry-After"] == "30"
     page = readonly.test_client()
-    signed = page.post("/login", data={"csrf_token": csrf_token(page), "username": "rst_applicant",
-                                       "password": "govshare2026"})  # fmt: skip
+    signed = page.post(
+        "/login",
+        data={"csrf_token": csrf_token(page), "username": "rst_applicant", "password": "govshare2026"},
+    )
     assert signed.status_code == 503 and signed.headers["Retry-After"] == "30"
     assert "数据库暂时不可用或只读" in signed.get_data(as_text=True)
     ready = client.get("/readyz")

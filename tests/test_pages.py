@@ -35,9 +35,18 @@ def test_resource_page_shows_items_services_and_route(app, client, demo_content)
 def test_provider_creates_a_draft_with_errors_named_in_chinese(client, demo_content):
     login(client, "mz_clerk")
     token = csrf_token(client, "/catalog/new")
-    form = {"csrf_token": token, "resource_class": "department", "name": "殡葬服务机构信息", "summary": "殡葬服务机构",
-            "share_type": "not_shared", "share_method": "api", "format": "database", "update_cycle": "monthly",
-            "open_attribute": "closed", "items": "机构名称,字符型,200\n地址,字符型,abc"}  # fmt: skip
+    form = {
+        "csrf_token": token,
+        "resource_class": "department",
+        "name": "殡葬服务机构信息",
+        "summary": "殡葬服务机构",
+        "share_type": "not_shared",
+        "share_method": "api",
+        "format": "database",
+        "update_cycle": "monthly",
+        "open_attribute": "closed",
+        "items": "机构名称,字符型,200\n地址,字符型,abc",
+    }
     response = client.post("/catalog/new", data=form)
     html = response.get_data(as_text=True)
     assert response.status_code == 422

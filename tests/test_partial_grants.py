@@ -39,9 +39,18 @@ def test_the_provider_grants_some_items_and_everything_agrees_on_them(app, clien
     provider = bearer(api_token(app, "mz_clerk"))
     schema = client.get(f"/api/v1/tasks/{provider_task_id}", headers=provider).get_json()["form_schema"]
     assert schema["properties"]["refused_items"]["items"]["enum"] == items
-    done = client.post(f"/api/v1/tasks/{provider_task_id}/complete", headers=provider, json={"data": {
-        "granted": True, "refused_items": refused,
-        "reasons": f"{'、'.join(refused)}超出用途所需（最小必要原则）", "basis": "办法§14"}})  # fmt: skip
+    done = client.post(
+        f"/api/v1/tasks/{provider_task_id}/complete",
+        headers=provider,
+        json={
+            "data": {
+                "granted": True,
+                "refused_items": refused,
+                "reasons": f"{'、'.join(refused)}超出用途所需（最小必要原则）",
+                "basis": "办法§14",
+            }
+        },
+    )
     assert done.status_code == 200, done.get_json()
     with app.app_context():
         authorization = db.session.scalars(db.select(Authorization)).one()
@@ -52,8 +61,11 @@ def test_the_provider_grants_some_items_and_everything_agrees_on_them(app, clien
     case = applicant.get(f"/applications/{number}").get_data(as_text=True)
     assert f"部分授权：不予授权 {'、'.join(refused)}" in case
     token = bearer(api_token(app, "rst_applicant"))
-    (listed,) = [a for a in client.get("/api/v1/authorizations", headers=token).get_json()["items"]
-                 if a["line_id"] == line.id]  # fmt: skip
+    (listed,) = [
+        a
+        for a in client.get("/api/v1/authorizations", headers=token).get_json()["items"]
+        if a["line_id"] == line.id
+    ]
     assert listed["items"] == granted
     (application,) = client.get("/api/v1/applications", headers=token).get_json()["items"]
     assert application["resources"][0]["refused_items"] == refused
@@ -71,27 +83,46 @@ def test_a_partial_grant_needs_reasons_known_items_and_at_least_one_granted(cont
         )
     assert no_reason.value.fields["reasons"] == "请填写不予授权理由"
     with pytest.raises(ValidationFailed) as unknown:
-        runtime.complete_task(provider_task.id, user("mz_clerk"), {
-            "granted": True, "refused_items": ["不存在的数据项"], "reasons": "x", "basis": "y"})  # fmt: skip
+        runtime.complete_task(
+            provider_task.id,
+            user("mz_clerk"),
+            {"granted": True, "refused_items": ["不存在的数据项"], "reasons": "x", "basis": "y"},
+        )
     assert "取值无效" in unknown.value.fields["refused_items"]
     with pytest.raises(ValidationFailed) as everything:
-        runtime.complete_task(provider_task.id, user("mz_clerk"), {
-            "granted": True, "refused_items": list(line.items), "reasons": "x", "basis": "y"})  # fmt: skip
+        runtime.complete_task(
+            provider_task.id,
+            user("mz_clerk"),
+            {"granted": True, "refused_items": list(line.items), "reasons": "x", "basis": "y"},
+        )
     assert f"最多 {len(line.items) - 1} 项" in everything.value.fields["refused_items"]
     assert db.session.scalar(db.select(db.func.count(Authorization.id))) == 0
 
 
 def test_a_dispute_over_the_refused_items_can_grant_them(content):
     number, line = _at_provider()
-    runtime.complete_task(task(number, "provider_authorization").id, user("mz_clerk"), {
-        "granted": True, "refused_items": line.items[:1], "reasons": "不必要", "basis": "办法§14"})  # fmt: skip
-    dispute = disputes.raise_dispute(user("rst_applicant"), topic="result", description="该项为履职必需",
-                                     line=db.session.get(ApplicationLine, line.id))  # fmt: skip
-    for spec, username in (("position_applicant", "rst_applicant"), ("position_provider", "mz_clerk"),
-                           ("position_platform", "hb_operator")):  # fmt: skip
+    runtime.complete_task(
+        task(number, "provider_authorization").id,
+        user("mz_clerk"),
+        {"granted": True, "refused_items": line.items[:1], "reasons": "不必要", "basis": "办法§14"},
+    )
+    dispute = disputes.raise_dispute(
+        user("rst_applicant"),
+        topic="result",
+        description="该项为履职必需",
+        line=db.session.get(ApplicationLine, line.id),
+    )
+    for spec, username in (
+        ("position_applicant", "rst_applicant"),
+        ("position_provider", "mz_clerk"),
+        ("position_platform", "hb_operator"),
+    ):
         runtime.complete_task(task(dispute.number, spec).id, user(username), {"position": "意见"})
-    runtime.complete_task(task(dispute.number, "negotiation").id, user("hb_operator"),
-                          {"agreed": True, "minutes": "同意全部授权", "outcome": "grant"})  # fmt: skip
+    runtime.complete_task(
+        task(dispute.number, "negotiation").id,
+        user("hb_operator"),
+        {"agreed": True, "minutes": "同意全部授权", "outcome": "grant"},
+    )
     authorization = db.session.scalars(db.select(Authorization)).one()
     assert (
         authorization.items == line.items and db.session.get(ApplicationLine, line.id).refused_items is None

@@ -78,25 +78,52 @@ def _matrix(app) -> list[tuple[str, str, set[str]]]:
         line = decided.lines[0]
         mz, wh_police = department("湖北省民政厅"), department("武汉市公安局")
         return [
-            ("normative check (§19), province platform", f"/tasks/{task('SQ-2026-000001', 'normative_check')}",
-             OVERSEERS | province_platform),
-            ("normative check over the API", f"/api/v1/tasks/{task('SQ-2026-000001', 'normative_check')}",
-             OVERSEERS | province_platform),
-            ("武汉 case at the province's upper check (§12)", f"/tasks/{task('SQ-2026-000002', 'upper_check')}",
-             OVERSEERS | province_platform),
-            ("rectification report (§31) of 民政厅", f"/api/v1/tasks/{task('ZG-2026-000001', 'report')}",
-             OVERSEERS | province_platform | {"mz_clerk"}),
+            (
+                "normative check (§19), province platform",
+                f"/tasks/{task('SQ-2026-000001', 'normative_check')}",
+                OVERSEERS | province_platform,
+            ),
+            (
+                "normative check over the API",
+                f"/api/v1/tasks/{task('SQ-2026-000001', 'normative_check')}",
+                OVERSEERS | province_platform,
+            ),
+            (
+                "武汉 case at the province's upper check (§12)",
+                f"/tasks/{task('SQ-2026-000002', 'upper_check')}",
+                OVERSEERS | province_platform,
+            ),
+            (
+                "rectification report (§31) of 民政厅",
+                f"/api/v1/tasks/{task('ZG-2026-000001', 'report')}",
+                OVERSEERS | province_platform | {"mz_clerk"},
+            ),
             ("province case page", "/applications/SQ-2026-000001", OVERSEERS | province_case_parties),
-            ("province case over the API", "/api/v1/applications/SQ-2026-000001", OVERSEERS | province_case_parties),
+            (
+                "province case over the API",
+                "/api/v1/applications/SQ-2026-000001",
+                OVERSEERS | province_case_parties,
+            ),
             ("武汉 case page", "/applications/SQ-2026-000002", OVERSEERS | wuhan_case_parties),
             ("武汉 case over the API", "/api/v1/applications/SQ-2026-000002", OVERSEERS | wuhan_case_parties),
-            ("dispute form of a decided line (§25): the parties only", f"/disputes/new?line={line.id}",
-             {"rst_applicant", "hb_operator"} | _workers_of(line.provider_department_id)),
-            ("rectification of 民政厅 (§31)", "/supervision/rectifications/ZG-2026-000001", OVERSEERS | {"mz_clerk"}),
+            (
+                "dispute form of a decided line (§25): the parties only",
+                f"/disputes/new?line={line.id}",
+                {"rst_applicant", "hb_operator"} | _workers_of(line.provider_department_id),
+            ),
+            (
+                "rectification of 民政厅 (§31)",
+                "/supervision/rectifications/ZG-2026-000001",
+                OVERSEERS | {"mz_clerk"},
+            ),
             ("§26 statistics of a province department", f"/supervision/?department={mz}", OVERSEERS),
-            ("§26 statistics of a 武汉 department", f"/supervision/?department={wh_police}", OVERSEERS | {"wh_operator"}),
+            (
+                "§26 statistics of a 武汉 department",
+                f"/supervision/?department={wh_police}",
+                OVERSEERS | {"wh_operator"},
+            ),
             ("province-wide monthly reports", "/supervision/monthly", OVERSEERS),
-        ]  # fmt: skip
+        ]
 
 
 def test_every_demo_user_sees_exactly_what_the_rules_allow(app, demo_cases):
@@ -175,9 +202,13 @@ def test_a_city_data_bureau_reads_only_its_platforms_records(app, demo_cases):
 def test_a_city_operator_cannot_report_calls_of_province_departments(app, demo_cases):
     with app.app_context():
         authorization = db.session.scalars(db.select(Authorization)).first()
-        call = {"authorization_id": authorization.id, "caller_uscc": authorization.applicant_department.uscc,
-                "resource_code": authorization.resource.code, "called_at": "2026-11-02T09:00:00+08:00",
-                "success": True}  # fmt: skip
+        call = {
+            "authorization_id": authorization.id,
+            "caller_uscc": authorization.applicant_department.uscc,
+            "resource_code": authorization.resource.code,
+            "called_at": "2026-11-02T09:00:00+08:00",
+            "success": True,
+        }
     refused = app.test_client().post(
         "/api/v1/calls", json={"calls": [call]}, headers=bearer(api_token(app, "xg_operator"))
     )

@@ -36,8 +36,12 @@ def test_a_clerk_keeps_common_opinions_and_picks_them_on_the_task_page(app, clie
     assert "经核对用途明确无误" not in other.get("/profile").get_data(as_text=True)
     with app.app_context():
         phrase_id = db.session.scalar(db.select(OpinionPhrase.id))
-    assert other.post(f"/profile/phrases/{phrase_id}/delete",
-                      data={"csrf_token": csrf_token(other, "/profile")}).status_code == 404  # fmt: skip
+    assert (
+        other.post(
+            f"/profile/phrases/{phrase_id}/delete", data={"csrf_token": csrf_token(other, "/profile")}
+        ).status_code
+        == 404
+    )
     client.post(f"/profile/phrases/{phrase_id}/delete", data={"csrf_token": token})
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(OpinionPhrase.id))) == 0

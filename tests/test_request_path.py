@@ -36,9 +36,15 @@ def _case(app, client) -> tuple[dict, str]:
     with app.app_context():
         codes = [db.session.scalar(db.select(Resource.code).where(Resource.name == n)) for n in RESOURCES]
     headers = {name: bearer(api_token(app, name)) for name in ("rst_applicant", "hb_operator", "mz_clerk")}
-    body = {"purpose": "低保家庭经济状况核对", "reason": "依据《社会救助暂行办法》审核", "business_system": "社会救助系统",
-            "scope": "全省低保申请人", "valid_from": "2026-12-01", "valid_to": "2027-11-30",
-            "resources": [{"code": code} for code in codes]}  # fmt: skip
+    body = {
+        "purpose": "低保家庭经济状况核对",
+        "reason": "依据《社会救助暂行办法》审核",
+        "business_system": "社会救助系统",
+        "scope": "全省低保申请人",
+        "valid_from": "2026-12-01",
+        "valid_to": "2027-11-30",
+        "resources": [{"code": code} for code in codes],
+    }
     created = client.post("/api/v1/applications", json=body, headers=headers["rst_applicant"])
     assert created.status_code == 201, created.get_json()
     return headers, created.get_json()["number"]
@@ -61,8 +67,12 @@ def _complete(client, headers: dict, task_id: str, data: dict) -> None:
 def test_a_case_reads_each_row_once_per_request_and_leaves_no_dead_weight(app, client, demo_content):
     clock.freeze(datetime.fromisoformat("2026-09-30T10:00:00+08:00"))
     headers, number = _case(app, client)
-    _complete(client, headers["hb_operator"], _task(client, headers["hb_operator"], "normative_check"),
-              {"accepted": True})  # fmt: skip
+    _complete(
+        client,
+        headers["hb_operator"],
+        _task(client, headers["hb_operator"], "normative_check"),
+        {"accepted": True},
+    )
     provider_task = _task(client, headers["mz_clerk"], "provider_authorization")
     with app.app_context(), captured_sql() as statements:
         _complete(client, headers["mz_clerk"], provider_task, {"granted": True})
@@ -73,8 +83,12 @@ def test_a_case_reads_each_row_once_per_request_and_leaves_no_dead_weight(app, c
     # step (decision, telling the applicant) all look it up.
     by_id = [s for s in statements if "FROM application_line" in s and "WHERE application_line.id =" in s]
     assert len(by_id) == 1, by_id
-    _complete(client, headers["hb_operator"], _task(client, headers["hb_operator"], "direct_authorization"),
-              {"granted": True})  # fmt: skip
+    _complete(
+        client,
+        headers["hb_operator"],
+        _task(client, headers["hb_operator"], "direct_authorization"),
+        {"granted": True},
+    )
 
     with app.app_context():
         row = db.session.scalar(db.select(ProcessInstance).where(ProcessInstance.business_key == number))
@@ -83,9 +97,14 @@ def test_a_case_reads_each_row_once_per_request_and_leaves_no_dead_weight(app, c
         raw = zlib.decompress(row.state)
         assert len(row.state) == len(zlib.compress(raw, 9)) < len(zlib.compress(raw, 1))
         # Deadlines on a published calendar are on the task rows; no timer deadline row is left behind.
-        assert db.session.scalar(
-            db.select(db.func.count()).select_from(StoredDeadline).where(StoredDeadline.subject_type == "timer")
-        ) == 0  # fmt: skip
+        assert (
+            db.session.scalar(
+                db.select(db.func.count())
+                .select_from(StoredDeadline)
+                .where(StoredDeadline.subject_type == "timer")
+            )
+            == 0
+        )
         # JSON columns hold Chinese as UTF-8, not as \u escapes, and read back the same.
         stored = db.session.execute(
             text(
@@ -160,12 +179,18 @@ def test_the_store_reads_and_writes_states_exactly_as_spiffworkflow_does(app, cl
     clock.freeze(datetime.fromisoformat("2026-09-30T10:00:00+08:00"))
     _case(app, client)  # waiting for the normative check, its reminder and deadline timers armed
     headers, number = _case(app, client)  # checked: both resource_authorization subprocesses running
-    _complete(client, headers["hb_operator"], _task(client, headers["hb_operator"], "normative_check", number),
-              {"accepted": True})  # fmt: skip
+    _complete(
+        client,
+        headers["hb_operator"],
+        _task(client, headers["hb_operator"], "normative_check", number),
+        {"accepted": True},
+    )
     headers, number = _case(app, client)  # finished
-    for user, step, data in (("hb_operator", "normative_check", {"accepted": True}),
-                             ("hb_operator", "direct_authorization", {"granted": True}),
-                             ("mz_clerk", "provider_authorization", {"granted": True})):  # fmt: skip
+    for user, step, data in (
+        ("hb_operator", "normative_check", {"accepted": True}),
+        ("hb_operator", "direct_authorization", {"granted": True}),
+        ("mz_clerk", "provider_authorization", {"granted": True}),
+    ):
         _complete(client, headers[user], _task(client, headers[user], step, number), data)
     with app.app_context():
         rows = db.session.scalars(db.select(ProcessInstance).order_by(ProcessInstance.id)).all()
@@ -178,11 +203,26 @@ def test_the_store_reads_and_writes_states_exactly_as_spiffworkflow_does(app, cl
             # Reading: the same tasks with the same data, and the same events waited for.
             pairs = list(zip(store.all_tasks(ours), store.all_tasks(theirs), strict=True))
             assert pairs and all(
-                (a.id, a._parent, a._children, a.state, a.task_spec is b.task_spec, _canonical(a.data),
-                 _canonical(a.internal_data)) == (b.id, b._parent, b._children, b.state, True,
-                                                  _canonical(b.data), _canonical(b.internal_data))
+                (
+                    a.id,
+                    a._parent,
+                    a._children,
+                    a.state,
+                    a.task_spec is b.task_spec,
+                    _canonical(a.data),
+                    _canonical(a.internal_data),
+                )
+                == (
+                    b.id,
+                    b._parent,
+                    b._children,
+                    b.state,
+                    True,
+                    _canonical(b.data),
+                    _canonical(b.internal_data),
+                )
                 for a, b in pairs
-            )  # fmt: skip
+            )
             waiting = [sorted(_canonical(vars(e)) for e in w.waiting_events()) for w in (ours, theirs)]
             assert waiting[0] == waiting[1]
             assert [t.id for t in ours.get_tasks(state=TaskState.READY)] == [

@@ -91,7 +91,9 @@ def test_a_routing_change_made_only_in_the_table_takes_effect_for_new_cases(app,
         path.write_text(changed, encoding="utf-8")
         result = deploy_files([path], user("analyst"), "基础信息资源改由提供部门授权")
         assert not result.problems and sorted(v.process_id for v in result.created) == [
-            "resource_authorization", "share_application"]  # fmt: skip
+            "resource_authorization",
+            "share_application",
+        ]
         assert _route_of_new_case("法人单位基础信息") == ("provider", "provider_authorization")
 
 
@@ -99,10 +101,14 @@ def test_a_broken_table_is_reported_with_its_line_and_rule(app, client, demo_con
     from tests.conftest import login
     from tests.test_model_upload import _upload
 
-    broken = TABLE.replace('<outputEntry id="rule_direct_route"><text>"direct"</text>',
-                           '<outputEntry id="rule_direct_route"><text>平台 直接</text>')  # fmt: skip
-    broken = broken.replace('<inputEntry id="rule_national_level"><text>"national"</text>',
-                            '<inputEntry id="rule_national_level"><text>== ==</text>')  # fmt: skip
+    broken = TABLE.replace(
+        '<outputEntry id="rule_direct_route"><text>"direct"</text>',
+        '<outputEntry id="rule_direct_route"><text>平台 直接</text>',
+    )
+    broken = broken.replace(
+        '<inputEntry id="rule_national_level"><text>"national"</text>',
+        '<inputEntry id="rule_national_level"><text>== ==</text>',
+    )
     login(client, "analyst")
     report = client.get(_upload(client, ("share_route.dmn", broken.encode())).headers["Location"])
     html = report.get_data(as_text=True)
@@ -118,8 +124,10 @@ def test_a_route_the_table_may_not_return_is_refused_at_validation(app, demo_con
 
     source = (ROOT / "bpmn" / "share_route.dmn").read_text(encoding="utf-8")
     changed = tmp_path / "share_route.dmn"
-    changed.write_text(source.replace('<text>"provider"</text></outputEntry>', '<text>"postal"</text></outputEntry>'),
-                       encoding="utf-8")  # fmt: skip
+    changed.write_text(
+        source.replace('<text>"provider"</text></outputEntry>', '<text>"postal"</text></outputEntry>'),
+        encoding="utf-8",
+    )
     result = run(app, "bpmn", "validate", str(changed))
     assert result.exit_code == 1
     assert "rule_provider: 第 3 条规则的结果「授权路径」 '\"postal\"' 不是允许的取值" in result.output

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app import clock
+from app import clock, scheduler
 from app.catalog.models import Resource
 from app.engine import runtime
 from app.engine.models import HumanTask, TaskStatus
@@ -58,7 +58,7 @@ def task(number: str, spec: str) -> HumanTask:
 
 
 def notes_for(username: str) -> list[str]:
-    from app.engine.notifications import notifications_for
+    from app.notices.notifications import notifications_for
 
     return [n.message for n in notifications_for(user(username), limit=100)]
 
@@ -125,8 +125,11 @@ def test_provider_refusal_requires_reasons_and_a_basis(content):
     with pytest.raises(ValidationFailed) as info:
         runtime.complete_task(provider.id, user("mz_clerk"), {"granted": False})
     assert info.value.fields == {"reasons": "请填写不予授权理由", "basis": "请填写不予授权依据"}
-    runtime.complete_task(provider.id, user("mz_clerk"),
-                          {"granted": False, "reasons": "申请用途超出共享条件", "basis": "目录共享条件"})  # fmt: skip
+    runtime.complete_task(
+        provider.id,
+        user("mz_clerk"),
+        {"granted": False, "reasons": "申请用途超出共享条件", "basis": "目录共享条件"},
+    )
     line = services.applications_of(user("rst_applicant").department_id)[0].lines[0]
     assert (line.decision, line.decision_reasons, line.decision_basis) == (
         "refused",
@@ -192,10 +195,10 @@ def test_overdue_provider_is_urged_and_a_late_answer_still_counts(content):
     provider = task(number, "provider_authorization")
     assert provider.due_date == date(2026, 10, 20)  # 10 WD after 09-30: 10-08 … 10-20
     at("2026-10-19T10:00:00+08:00")
-    assert runtime.fire_due_timers().timers_fired == 1  # reminder at 09:00 on 10-19
+    assert scheduler.fire_due_timers().timers_fired == 1  # reminder at 09:00 on 10-19
     assert any("提供部门授权明天到期" in m for m in notes_for("mz_clerk"))
     at("2026-10-21T00:00:01+08:00")
-    assert runtime.fire_due_timers().timers_fired == 1
+    assert scheduler.fire_due_timers().timers_fired == 1
     assert any("提供部门授权已超期" in m for m in notes_for("mz_clerk"))
     assert any("督办：提供部门授权已超期" in m for m in notes_for("hb_operator"))
     assert task(number, "provider_authorization").id == provider.id  # still open: nothing is auto-decided

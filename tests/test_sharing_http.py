@@ -19,10 +19,14 @@ def _code(app, name: str) -> str:
 
 def _body(app, *names: str) -> dict:
     return {
-        "purpose": "低保家庭经济状况核对", "reason": "依据《社会救助暂行办法》审核", "business_system": "社会救助系统",
-        "scope": "全省低保申请人", "valid_from": "2026-12-01", "valid_to": "2027-11-30",
+        "purpose": "低保家庭经济状况核对",
+        "reason": "依据《社会救助暂行办法》审核",
+        "business_system": "社会救助系统",
+        "scope": "全省低保申请人",
+        "valid_from": "2026-12-01",
+        "valid_to": "2027-11-30",
         "resources": [{"code": _code(app, n)} for n in names],
-    }  # fmt: skip
+    }
 
 
 def _submitted(app, client):
@@ -119,8 +123,17 @@ def test_apply_from_the_catalog_page_and_follow_the_case(app, client, demo_conte
     form_page = client.get(f"/applications/new?resource={code}").get_data(as_text=True)
     assert "不予共享" in form_page and 'value="户籍地址" disabled' in form_page
     token = csrf_token(client, f"/applications/new?resource={code}")
-    data = {"csrf_token": token, "resource": code, f"items-{code}": ["姓名", "保障金额"], "purpose": "", "reason": "审核",
-            "business_system": "救助系统", "scope": "全省", "valid_from": "2026-12-01", "valid_to": "2026-11-01"}  # fmt: skip
+    data = {
+        "csrf_token": token,
+        "resource": code,
+        f"items-{code}": ["姓名", "保障金额"],
+        "purpose": "",
+        "reason": "审核",
+        "business_system": "救助系统",
+        "scope": "全省",
+        "valid_from": "2026-12-01",
+        "valid_to": "2026-11-01",
+    }
     response = client.post("/applications/new", data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "请填写用途" in html and "结束日期早于开始日期" in html
@@ -148,8 +161,15 @@ def test_attachments_are_checked_stored_and_only_for_those_who_see_the_case(app,
     login(client, "rst_applicant")
     code = _code(app, "婚姻登记信息")
     path = f"/applications/new?resource={code}"
-    base = {"resource": code, "purpose": "核验", "reason": "审核", "business_system": "救助系统", "scope": "全省",
-            "valid_from": "2026-12-01", "valid_to": "2027-11-30"}  # fmt: skip
+    base = {
+        "resource": code,
+        "purpose": "核验",
+        "reason": "审核",
+        "business_system": "救助系统",
+        "scope": "全省",
+        "valid_from": "2026-12-01",
+        "valid_to": "2027-11-30",
+    }
 
     def post(files):
         data = {**base, "csrf_token": csrf_token(client, path), "attachments": files}
@@ -286,8 +306,17 @@ def test_apply_again_with_a_copy_and_keep_the_items_chosen_after_a_form_error(ap
     ticked = re.findall(rf'name="items-{re.escape(code)}" value="([^"]+)" checked', form)
     assert sorted(ticked) == ["保障金额", "姓名"]
     token = csrf_token(client, f"/applications/new?copy={number}")
-    data = {"csrf_token": token, "resource": code, f"items-{code}": ["姓名"], "purpose": "", "reason": "复核",
-            "business_system": "救助系统", "scope": "全省", "valid_from": "2026-12-01", "valid_to": "2027-11-30"}  # fmt: skip
+    data = {
+        "csrf_token": token,
+        "resource": code,
+        f"items-{code}": ["姓名"],
+        "purpose": "",
+        "reason": "复核",
+        "business_system": "救助系统",
+        "scope": "全省",
+        "valid_from": "2026-12-01",
+        "valid_to": "2027-11-30",
+    }
     failed = client.post("/applications/new", data=data)
     assert failed.status_code == 422
     assert re.findall(
@@ -308,8 +337,10 @@ def test_an_application_list_collects_resources_from_the_catalog_for_one_applica
         page = client.get(f"/catalog/resources/{code}").get_data(as_text=True)
         assert "加入申请清单" in page
         token = csrf_token(client, f"/catalog/resources/{code}")
-        added = client.post("/applications/list", data={"csrf_token": token, "code": code, "action": "add",
-                                                        "next": f"/catalog/resources/{code}"})  # fmt: skip
+        added = client.post(
+            "/applications/list",
+            data={"csrf_token": token, "code": code, "action": "add", "next": f"/catalog/resources/{code}"},
+        )
         assert added.status_code == 302 and added.headers["Location"].endswith(code)
     listing = client.get("/applications/list").get_data(as_text=True)
     assert "婚姻登记信息" in listing and "法人单位基础信息" in listing and "填写申请（2 个资源）" in listing
@@ -318,8 +349,16 @@ def test_an_application_list_collects_resources_from_the_catalog_for_one_applica
         as_text=True
     )
     token = csrf_token(client, "/applications/list")
-    data = {"csrf_token": token, "resource": codes, "purpose": "低保核对", "reason": "依据《社会救助暂行办法》",
-            "business_system": "社会救助系统", "scope": "全省", "valid_from": "2026-12-01", "valid_to": "2027-11-30"}  # fmt: skip
+    data = {
+        "csrf_token": token,
+        "resource": codes,
+        "purpose": "低保核对",
+        "reason": "依据《社会救助暂行办法》",
+        "business_system": "社会救助系统",
+        "scope": "全省",
+        "valid_from": "2026-12-01",
+        "valid_to": "2027-11-30",
+    }
     for code in codes:
         data[f"items-{code}"] = re.findall(rf'name="items-{re.escape(code)}" value="([^"]+)" checked', form)
     submitted = client.post("/applications/new", data=data)
@@ -338,11 +377,25 @@ def test_attachments_are_kept_after_a_form_error(app, client, demo_content):
     login(client, "rst_applicant")
     code = _code(app, "婚姻登记信息")
     path = f"/applications/new?resource={code}"
-    base = {"resource": code, "purpose": "核验", "reason": "审核", "business_system": "救助系统", "scope": "全省",
-            "valid_from": "2026-12-01", "valid_to": "2027-11-30"}  # fmt: skip
-    first = client.post("/applications/new", data={**base, "purpose": " ", "csrf_token": csrf_token(client, path),
-                                                    "attachments": [(io.BytesIO(b"%PDF-1.7 letter"), "公函.pdf")]},
-                        content_type="multipart/form-data")  # fmt: skip
+    base = {
+        "resource": code,
+        "purpose": "核验",
+        "reason": "审核",
+        "business_system": "救助系统",
+        "scope": "全省",
+        "valid_from": "2026-12-01",
+        "valid_to": "2027-11-30",
+    }
+    first = client.post(
+        "/applications/new",
+        data={
+            **base,
+            "purpose": " ",
+            "csrf_token": csrf_token(client, path),
+            "attachments": [(io.BytesIO(b"%PDF-1.7 letter"), "公函.pdf")],
+        },
+        content_type="multipart/form-data",
+    )
     html = first.get_data(as_text=True)
     assert first.status_code == 422 and "请填写用途" in html and "公函.pdf" in html and "已上传，保留" in html
     kept = re.search(r'name="kept" value="(\d+)"', html).group(1)
@@ -375,8 +428,13 @@ def test_an_application_is_withdrawn_before_anything_is_decided(app, client, dem
     assert "请填写撤回原因" in blank.get_data(as_text=True)
     stranger = app.test_client()
     login(stranger, "wh_applicant")
-    assert stranger.post(f"/applications/{number}/withdraw", data={"csrf_token": csrf_token(stranger, "/profile"),
-                                                                   "reason": "x"}).status_code == 403  # fmt: skip
+    assert (
+        stranger.post(
+            f"/applications/{number}/withdraw",
+            data={"csrf_token": csrf_token(stranger, "/profile"), "reason": "x"},
+        ).status_code
+        == 403
+    )
     client.post(
         f"/applications/{number}/withdraw", data={"csrf_token": token, "reason": "业务调整，不再需要"}
     )
@@ -421,8 +479,17 @@ def test_a_normative_check_returns_an_application_for_completion_and_checks_it_a
     replaces the texts given and starts a new check with its own 3 working days (§19)."""
     clock.freeze(datetime.fromisoformat("2026-11-02T10:00:00+08:00"))  # Monday
     applicant, operator, number, check = _submitted(app, client)
-    returned = client.post(f"/api/v1/tasks/{check['id']}/complete", headers=operator, json={"data": {
-        "accepted": False, "return_for_completion": True, "reasons": "请写明低保审核所需的具体信息项用途"}})  # fmt: skip
+    returned = client.post(
+        f"/api/v1/tasks/{check['id']}/complete",
+        headers=operator,
+        json={
+            "data": {
+                "accepted": False,
+                "return_for_completion": True,
+                "reasons": "请写明低保审核所需的具体信息项用途",
+            }
+        },
+    )
     assert returned.status_code == 200
     case = client.get(f"/api/v1/applications/{number}", headers=applicant).get_json()
     assert case["status"] == "returned" and case["resources"][0]["decision"] == "pending"
@@ -433,8 +500,11 @@ def test_a_normative_check_returns_an_application_for_completion_and_checks_it_a
     )
     assert blank.get_json()["error"]["fields"] == {"completion": "请填写补正说明"}
     clock.freeze(datetime.fromisoformat("2026-11-04T15:00:00+08:00"))  # Wednesday
-    done = client.post(f"/api/v1/tasks/{completion['id']}/complete", headers=applicant, json={"data": {
-        "completion": "补充了用途说明", "purpose": "低保家庭婚姻状况核对（仅核验婚姻状态）"}})  # fmt: skip
+    done = client.post(
+        f"/api/v1/tasks/{completion['id']}/complete",
+        headers=applicant,
+        json={"data": {"completion": "补充了用途说明", "purpose": "低保家庭婚姻状况核对（仅核验婚姻状态）"}},
+    )
     assert done.status_code == 200
     case = client.get(f"/api/v1/applications/{number}", headers=applicant).get_json()
     assert case["status"] == "submitted" and case["purpose"] == "低保家庭婚姻状况核对（仅核验婚姻状态）"

@@ -36,8 +36,16 @@ def _code_on(page: str) -> str:
 
 
 def _enrol(client, username: str, code: str, password: str):
-    return client.post("/enrol", data={"csrf_token": csrf_token(client, "/enrol"), "username": username,
-                                       "code": code, "password": password, "confirm_password": password})  # fmt: skip
+    return client.post(
+        "/enrol",
+        data={
+            "csrf_token": csrf_token(client, "/enrol"),
+            "username": username,
+            "code": code,
+            "password": password,
+            "confirm_password": password,
+        },
+    )
 
 
 # --- no account takeover across duties -------------------------------------------------------------------
@@ -53,9 +61,16 @@ def test_the_system_administrator_cannot_take_over_the_auditor_or_the_security_a
     login(admin, "admin")
     token = csrf_token(admin, f"/org/users/{target.id}")
     # 1. The old way: a new password typed on the user page — ignored, nothing changes.
-    saved = admin.post(f"/org/users/{target.id}", data={
-        "csrf_token": token, "display_name": target.display_name, "department": target.department.uscc,
-        "active": "1", "password": "Taken-Over-2026!"})  # fmt: skip
+    saved = admin.post(
+        f"/org/users/{target.id}",
+        data={
+            "csrf_token": token,
+            "display_name": target.display_name,
+            "department": target.department.uscc,
+            "active": "1",
+            "password": "Taken-Over-2026!",
+        },
+    )
     assert saved.status_code in (200, 302)
     assert _user(app, victim).password_hash == before
     assert login(app.test_client(), victim, "Taken-Over-2026!").status_code == 401
@@ -84,20 +99,28 @@ def test_the_system_administrator_cannot_take_over_the_auditor_or_the_security_a
     admin_id = _user(app, "admin").id
     assert admin.post(f"/org/users/{admin_id}/enrolment-code", data={"csrf_token": token}).status_code == 403
     assert _user(app, victim).password_hash == before
-    actions = {e.action for e in _events(app, "user.reset_requested")} | {
-        e.action for e in _events(app, "user.enrol_failed")} | {
-        e.action for e in _events(app, "user.reset_decision_refused")} | {
-        e.action for e in _events(app, "user.reset_refused")}  # fmt: skip
-    assert actions == {"user.reset_requested", "user.enrol_failed", "user.reset_decision_refused",
-                       "user.reset_refused"}  # fmt: skip
+    actions = (
+        {e.action for e in _events(app, "user.reset_requested")}
+        | {e.action for e in _events(app, "user.enrol_failed")}
+        | {e.action for e in _events(app, "user.reset_decision_refused")}
+        | {e.action for e in _events(app, "user.reset_refused")}
+    )
+    assert actions == {
+        "user.reset_requested",
+        "user.enrol_failed",
+        "user.reset_decision_refused",
+        "user.reset_refused",
+    }
 
 
 def test_an_approved_reset_lets_the_person_choose_a_password_and_enrol_the_second_factor_again(app, seeded):
     auditor = _user(app, "auditor")
     admin = app.test_client()
     login(admin, "admin")
-    issued = admin.post(f"/org/users/{auditor.id}/enrolment-code",
-                        data={"csrf_token": csrf_token(admin, f"/org/users/{auditor.id}")})  # fmt: skip
+    issued = admin.post(
+        f"/org/users/{auditor.id}/enrolment-code",
+        data={"csrf_token": csrf_token(admin, f"/org/users/{auditor.id}")},
+    )
     code = _code_on(issued.get_data(as_text=True))
     security = app.test_client()
     login(security, "secadmin")
@@ -105,8 +128,10 @@ def test_an_approved_reset_lets_the_person_choose_a_password_and_enrol_the_secon
     assert "auditor" in page and code not in page  # the approver never sees the code
     with app.app_context():
         code_id = db.session.scalar(db.select(EnrolmentCode.id).where(EnrolmentCode.user_id == auditor.id))
-    approved = security.post(f"/org/enrolment-codes/{code_id}",
-                             data={"csrf_token": csrf_token(security, "/org/enrolment-codes"), "decision": "approve"})  # fmt: skip
+    approved = security.post(
+        f"/org/enrolment-codes/{code_id}",
+        data={"csrf_token": csrf_token(security, "/org/enrolment-codes"), "decision": "approve"},
+    )
     assert approved.status_code == 302
     person = app.test_client()
     weak = _enrol(person, "auditor", code, "auditor-2026")
@@ -116,12 +141,17 @@ def test_an_approved_reset_lets_the_person_choose_a_password_and_enrol_the_secon
     with app.app_context():
         user = db.session.get(User, auditor.id)
         assert user.totp_secret is None and user.totp_enabled_at is None  # enrolled again at next sign-in
-    signed = person.post("/login", data={"csrf_token": csrf_token(person), "username": "auditor",
-                                         "password": "Audit-Trail-2026"})  # fmt: skip
+    signed = person.post(
+        "/login",
+        data={"csrf_token": csrf_token(person), "username": "auditor", "password": "Audit-Trail-2026"},
+    )
     assert signed.headers["Location"].endswith("/login/second-factor")
     assert {"user.reset_requested", "user.reset_approved", "user.enrolled"} <= {
-        e.action for e in _events(app, "user.reset_requested") + _events(app, "user.reset_approved")
-        + _events(app, "user.enrolled")}  # fmt: skip
+        e.action
+        for e in _events(app, "user.reset_requested")
+        + _events(app, "user.reset_approved")
+        + _events(app, "user.enrolled")
+    }
 
 
 # --- the second factor ----------------------------------------------------------------------------------
@@ -130,8 +160,9 @@ def test_an_approved_reset_lets_the_person_choose_a_password_and_enrol_the_secon
 @pytest.mark.parametrize("username", ["auditor", "analyst", "admin", "secadmin"])
 def test_the_auditor_and_the_analyst_need_their_second_factor(app, seeded, username):
     browser = app.test_client()
-    first = browser.post("/login", data={"csrf_token": csrf_token(browser), "username": username,
-                                         "password": "govshare2026"})  # fmt: skip
+    first = browser.post(
+        "/login", data={"csrf_token": csrf_token(browser), "username": username, "password": "govshare2026"}
+    )
     assert first.headers["Location"].endswith("/login/second-factor")
     assert browser.get("/profile").status_code == 302  # not signed in on the password alone
     page = browser.get("/login/second-factor").get_data(as_text=True)
@@ -140,8 +171,9 @@ def test_the_auditor_and_the_analyst_need_their_second_factor(app, seeded, usern
     token = csrf_token(browser, "/login/second-factor")
     wrong = browser.post("/login/second-factor", data={"csrf_token": token, "code": "000000"})
     assert wrong.status_code == 422 and "动态口令不正确" in wrong.get_data(as_text=True)
-    done = browser.post("/login/second-factor",
-                        data={"csrf_token": token, "code": pyotp.TOTP(secret).at(clock.now())})  # fmt: skip
+    done = browser.post(
+        "/login/second-factor", data={"csrf_token": token, "code": pyotp.TOTP(secret).at(clock.now())}
+    )
     recovery = re.findall(r"<li><code>([A-Z0-9-]+)</code></li>", done.get_data(as_text=True))
     assert done.status_code == 200 and len(recovery) == 10
     assert browser.get("/profile").status_code == 200
@@ -171,8 +203,10 @@ def test_the_auditor_and_the_analyst_need_their_second_factor(app, seeded, usern
 
 def test_other_roles_sign_in_with_the_password_alone(app, seeded):
     browser = app.test_client()
-    response = browser.post("/login", data={"csrf_token": csrf_token(browser), "username": "rst_applicant",
-                                            "password": "govshare2026"})  # fmt: skip
+    response = browser.post(
+        "/login",
+        data={"csrf_token": csrf_token(browser), "username": "rst_applicant", "password": "govshare2026"},
+    )
     assert response.status_code == 302 and not response.headers["Location"].endswith("/login/second-factor")
 
 
@@ -181,15 +215,25 @@ def test_other_roles_sign_in_with_the_password_alone(app, seeded):
 
 @pytest.mark.parametrize(
     ("password", "message"),
-    [("Ab1!", "至少需要 8 个字符"), ("alllowercase1", "至少三类"), ("Xg_operator-2026", "不能包含用户名"),
-     ("govshare2026", "至少三类")],
-)  # fmt: skip
+    [
+        ("Ab1!", "至少需要 8 个字符"),
+        ("alllowercase1", "至少三类"),
+        ("Xg_operator-2026", "不能包含用户名"),
+        ("govshare2026", "至少三类"),
+    ],
+)
 def test_the_password_rule_names_what_is_wrong(app, seeded, password, message):
     browser = app.test_client()
     login(browser, "xg_operator")
-    response = browser.post("/password", data={
-        "csrf_token": csrf_token(browser, "/password"), "current_password": "govshare2026",
-        "new_password": password, "confirm_password": password})  # fmt: skip
+    response = browser.post(
+        "/password",
+        data={
+            "csrf_token": csrf_token(browser, "/password"),
+            "current_password": "govshare2026",
+            "new_password": password,
+            "confirm_password": password,
+        },
+    )
     assert response.status_code == 422 and message in response.get_data(as_text=True)
 
 
@@ -199,27 +243,58 @@ def test_the_last_five_passwords_are_not_used_again(app, seeded):
     current = "govshare2026"
     for number in range(1, 6):
         new = f"Wuhan-Renshe-{number}"
-        response = browser.post("/password", data={"csrf_token": csrf_token(browser, "/password"),
-                                                   "current_password": current, "new_password": new,
-                                                   "confirm_password": new})  # fmt: skip
+        response = browser.post(
+            "/password",
+            data={
+                "csrf_token": csrf_token(browser, "/password"),
+                "current_password": current,
+                "new_password": new,
+                "confirm_password": new,
+            },
+        )
         assert response.status_code == 302, response.get_data(as_text=True)
         current = new
-    again = browser.post("/password", data={"csrf_token": csrf_token(browser, "/password"),
-                                            "current_password": current, "new_password": "Wuhan-Renshe-2",
-                                            "confirm_password": "Wuhan-Renshe-2"})  # fmt: skip
+    again = browser.post(
+        "/password",
+        data={
+            "csrf_token": csrf_token(browser, "/password"),
+            "current_password": current,
+            "new_password": "Wuhan-Renshe-2",
+            "confirm_password": "Wuhan-Renshe-2",
+        },
+    )
     assert again.status_code == 422 and "最近 5 次" in again.get_data(as_text=True)
 
 
 def test_an_account_created_with_a_password_changes_it_at_first_sign_in(app, seeded):
-    created = run(app, "users", "create", "--username", "new_clerk", "--name", "新经办人", "--department",
-                  "湖北省民政厅", "--role", "applicant_clerk", "--password-stdin", input="Initial-Pass-1\n")  # fmt: skip
+    created = run(
+        app,
+        "users",
+        "create",
+        "--username",
+        "new_clerk",
+        "--name",
+        "新经办人",
+        "--department",
+        "湖北省民政厅",
+        "--role",
+        "applicant_clerk",
+        "--password-stdin",
+        input="Initial-Pass-1\n",
+    )
     assert created.exit_code == 0, created.output
     browser = app.test_client()
     assert login(browser, "new_clerk", "Initial-Pass-1").headers["Location"].endswith("/password")
     assert browser.get("/tasks").headers["Location"].endswith("/password")  # nothing else first
-    changed = browser.post("/password", data={"csrf_token": csrf_token(browser, "/password"),
-                                              "current_password": "Initial-Pass-1", "new_password": "Chosen-Myself-2",
-                                              "confirm_password": "Chosen-Myself-2"})  # fmt: skip
+    changed = browser.post(
+        "/password",
+        data={
+            "csrf_token": csrf_token(browser, "/password"),
+            "current_password": "Initial-Pass-1",
+            "new_password": "Chosen-Myself-2",
+            "confirm_password": "Chosen-Myself-2",
+        },
+    )
     assert changed.status_code == 302 and browser.get("/tasks").status_code == 200
 
 
@@ -239,8 +314,10 @@ def test_unknown_and_known_names_cost_the_same_work(app, seeded, monkeypatch):
     monkeypatch.setattr("app.auth.services.verify_password", counting)
     for username in ("no_such_person", "hb_operator"):
         browser = app.test_client()
-        response = browser.post("/login", data={"csrf_token": csrf_token(browser), "username": username,
-                                                "password": "wrong-password"})  # fmt: skip
+        response = browser.post(
+            "/login",
+            data={"csrf_token": csrf_token(browser), "username": username, "password": "wrong-password"},
+        )
         assert response.status_code == 401 and "用户名或密码错误" in response.get_data(as_text=True)
     assert len(verified) == 2 and all(h.startswith("$argon2id$") for h in verified)
     failures = _events(app, "user.sign_in_failed")
@@ -267,15 +344,22 @@ def test_a_strangers_fifty_wrong_guesses_do_not_stop_the_real_user(app, database
     stranger.environ_base["REMOTE_ADDR"] = "203.0.113.7"
     statuses = []
     for number in range(50):
-        response = stranger.post("/login", data={"csrf_token": csrf_token(stranger), "username": "hb_operator",
-                                                 "password": f"guess-{number}"})  # fmt: skip
+        response = stranger.post(
+            "/login",
+            data={
+                "csrf_token": csrf_token(stranger),
+                "username": "hb_operator",
+                "password": f"guess-{number}",
+            },
+        )
         statuses.append(response.status_code)
     assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}  # slowed after five failures
     assert "登录失败次数过多" in response.get_data(as_text=True)
     real = throttled.test_client()
     real.environ_base["REMOTE_ADDR"] = "198.51.100.20"
-    signed = real.post("/login", data={"csrf_token": csrf_token(real), "username": "hb_operator",
-                                       "password": "govshare2026"})  # fmt: skip
+    signed = real.post(
+        "/login", data={"csrf_token": csrf_token(real), "username": "hb_operator", "password": "govshare2026"}
+    )
     profile = real.get("/profile")
     assert signed.status_code == 302 and profile.status_code == 200, profile.get_data(as_text=True)[:3000]
 
@@ -294,7 +378,7 @@ def test_a_client_that_guesses_many_names_is_slowed(app, database_url, seeded):
     statuses = [
         guesser.post(
             "/login", data={"csrf_token": csrf_token(guesser), "username": f"name{n}", "password": "x"}
-        ).status_code  # fmt: skip
+        ).status_code
         for n in range(12)
     ]
     assert statuses[:10] == [401] * 10 and statuses[10:] == [429, 429]
@@ -322,12 +406,21 @@ def test_the_address_in_audit_rows_is_the_clients_behind_the_trusted_proxy(app, 
         TRUSTED_PROXIES = 1
 
     proxied = create_app(Behind).test_client()
-    proxied.post("/login", data={"csrf_token": csrf_token(proxied), "username": "nobody", "password": "x"},
-                 headers={"X-Forwarded-For": "198.51.100.31", "User-Agent": "Mozilla/5.0 测试",
-                          "X-Request-ID": "req-1234567890"})  # fmt: skip
+    proxied.post(
+        "/login",
+        data={"csrf_token": csrf_token(proxied), "username": "nobody", "password": "x"},
+        headers={
+            "X-Forwarded-For": "198.51.100.31",
+            "User-Agent": "Mozilla/5.0 测试",
+            "X-Request-ID": "req-1234567890",
+        },
+    )
     direct = app.test_client()  # no trusted proxy: a forged header is ignored
-    direct.post("/login", data={"csrf_token": csrf_token(direct), "username": "nobody2", "password": "x"},
-                headers={"X-Forwarded-For": "198.51.100.32"})  # fmt: skip
+    direct.post(
+        "/login",
+        data={"csrf_token": csrf_token(direct), "username": "nobody2", "password": "x"},
+        headers={"X-Forwarded-For": "198.51.100.32"},
+    )
     rows = {e.data["username"]: e for e in _events(app, "user.sign_in_failed")}
     assert rows["nobody"].client_ip == "198.51.100.31" and rows["nobody"].user_agent == "Mozilla/5.0 测试"
     assert rows["nobody"].request_id == "req-1234567890"
@@ -353,8 +446,10 @@ def test_a_clerk_may_turn_the_second_factor_on_from_the_profile(app, seeded):
     assert done.status_code == 200 and "恢复码只显示这一次" in done.get_data(as_text=True)
     assert "动态口令已于" in browser.get("/profile").get_data(as_text=True)
     again = app.test_client()
-    first = again.post("/login", data={"csrf_token": csrf_token(again), "username": "rst_applicant",
-                                       "password": "govshare2026"})  # fmt: skip
+    first = again.post(
+        "/login",
+        data={"csrf_token": csrf_token(again), "username": "rst_applicant", "password": "govshare2026"},
+    )
     assert first.headers["Location"].endswith("/login/second-factor")  # enrolled: now required for them too
 
 
@@ -365,8 +460,10 @@ def test_guessing_the_dynamic_code_is_slowed_per_account(app, database_url, seed
     for attempt in range(3):  # a new sign-in each time does not reset the count
         guesser = throttled.test_client()
         guesser.environ_base["REMOTE_ADDR"] = f"203.0.113.{20 + attempt}"
-        guesser.post("/login", data={"csrf_token": csrf_token(guesser), "username": "auditor",
-                                     "password": "govshare2026"})  # fmt: skip
+        guesser.post(
+            "/login",
+            data={"csrf_token": csrf_token(guesser), "username": "auditor", "password": "govshare2026"},
+        )
         token = csrf_token(guesser, "/login/second-factor")
         for _ in range(2):
             statuses.append(

@@ -18,8 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _counts(app) -> tuple[int, int]:
     with app.app_context():
-        return (db.session.scalar(db.select(db.func.count(AuditEvent.id))),
-                db.session.scalar(db.select(db.func.count(ProcessInstance.id))))  # fmt: skip
+        return (
+            db.session.scalar(db.select(db.func.count(AuditEvent.id))),
+            db.session.scalar(db.select(db.func.count(ProcessInstance.id))),
+        )
 
 
 def test_every_path_of_a_changed_model_runs_on_the_chosen_day(app, client, demo_content):
@@ -27,8 +29,13 @@ def test_every_path_of_a_changed_model_runs_on_the_chosen_day(app, client, demo_
         number, _task = _case_at_provider()
     source = (ROOT / "bpmn" / "resource_authorization.bpmn").read_text(encoding="utf-8")
     login(client, "analyst")
-    report = _upload(client, ("resource_authorization.bpmn",
-                              source.replace("deadline(forwarded_at, 10)", "deadline(forwarded_at, 7)").encode()))  # fmt: skip
+    report = _upload(
+        client,
+        (
+            "resource_authorization.bpmn",
+            source.replace("deadline(forwarded_at, 10)", "deadline(forwarded_at, 7)").encode(),
+        ),
+    )
     before = _counts(app)
     html = client.get(report.headers["Location"] + "?trial=2026-09-28&run=1").get_data(as_text=True)
     assert _counts(app) == before  # nothing written

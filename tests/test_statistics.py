@@ -114,9 +114,10 @@ def test_the_same_figures_from_the_command_line(app, cases):
     from app.cli import main
 
     result = CliRunner().invoke(
-        main, ["supervision", "stats", "--from", "2026-09-01", "--to", "2026-10-31", "--json"],
+        main,
+        ["supervision", "stats", "--from", "2026-09-01", "--to", "2026-10-31", "--json"],
         obj=ScriptInfo(create_app=lambda: app),
-    )  # fmt: skip
+    )
     body = json.loads(result.output)
     steps = {s["step"]: s for s in body["steps"]}
     assert body["received"] == 4 and steps["provider_authorization"]["average_days"] == 10.5
@@ -144,8 +145,9 @@ def test_a_changed_rule_does_not_relabel_the_cases_that_ran_under_the_old_one(ap
     at("2026-11-02T10:00:00+08:00")
     number = services.submit_application(user("rst_applicant"), application_data("婚姻登记信息")).number
     runtime.complete_task(task(number, "normative_check").id, user("hb_operator"), {"accepted": True})
-    provider = db.session.scalar(db.select(HumanTask).where(HumanTask.business_key == number,
-                                                            HumanTask.status == TaskStatus.OPEN))  # fmt: skip
+    provider = db.session.scalar(
+        db.select(HumanTask).where(HumanTask.business_key == number, HumanTask.status == TaskStatus.OPEN)
+    )
     assert provider.deadline_days == 7
     runtime.complete_task(provider.id, user("mz_clerk"), {"granted": True})
     label = compute(scope).steps["provider_authorization"].label

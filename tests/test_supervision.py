@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from openpyxl import load_workbook
 
-from app import clock
+from app import clock, scheduler
 from app.catalog.models import DataService, Resource
 from app.engine import runtime
 from app.engine.models import HumanTask, TaskStatus
@@ -38,8 +38,15 @@ def _granted_marriage_authorization() -> Authorization:
 
 
 def _call(authorization_id, caller=RST, code=None, when="2026-10-15T10:00:00+08:00", success=True) -> dict:
-    return {"authorization_id": authorization_id, "caller_uscc": caller, "resource_code": code,
-            "service": None, "called_at": datetime.fromisoformat(when), "success": success, "duration_ms": 12}  # fmt: skip
+    return {
+        "authorization_id": authorization_id,
+        "caller_uscc": caller,
+        "resource_code": code,
+        "service": None,
+        "called_at": datetime.fromisoformat(when),
+        "success": success,
+        "duration_ms": 12,
+    }
 
 
 # --- data calls --------------------------------------------------------------------------------------------
@@ -49,18 +56,27 @@ def test_calls_are_checked_against_their_authorization(content):
     authorization = _granted_marriage_authorization()  # valid 2026-10-01 … 2027-09-30
     code = authorization.resource.code
     other = db.session.scalar(db.select(Resource.code).where(Resource.name == "法人单位基础信息"))
-    stored = calls.ingest(user("hb_operator"), [
-        _call(authorization.id, code=code),
-        _call(authorization.id, code=code, success=False),
-        _call(None, code=code),
-        _call(authorization.id, caller=MZ, code=code),
-        _call(authorization.id, code=other),
-        _call(authorization.id, code=code, when="2026-09-20T10:00:00+08:00"),
-        _call(999_999, code=code),
-    ])  # fmt: skip
+    stored = calls.ingest(
+        user("hb_operator"),
+        [
+            _call(authorization.id, code=code),
+            _call(authorization.id, code=code, success=False),
+            _call(None, code=code),
+            _call(authorization.id, caller=MZ, code=code),
+            _call(authorization.id, code=other),
+            _call(authorization.id, code=code, when="2026-09-20T10:00:00+08:00"),
+            _call(999_999, code=code),
+        ],
+    )
     assert [c.flag for c in stored] == [
-        None, None, "no_authorization", "wrong_caller", "resource_mismatch", "outside_validity", "no_authorization"
-    ]  # fmt: skip
+        None,
+        None,
+        "no_authorization",
+        "wrong_caller",
+        "resource_mismatch",
+        "outside_validity",
+        "no_authorization",
+    ]
     at("2026-11-01T10:00:00+08:00")
     services.revoke_authorization(user("mz_clerk"), authorization, "业务系统已停用")
     (late,) = calls.ingest(
@@ -113,8 +129,20 @@ def test_the_exchange_system_reports_calls_over_the_api(app, client, demo_conten
     }
     refused = client.post("/api/v1/calls", json=body, headers=bearer(api_token(app, "rst_applicant")))
     assert refused.status_code == 403
-    bad = client.post("/api/v1/calls", json={"calls": [{"caller_uscc": "x", "resource_code": code,
-                      "called_at": "2026-10-15T10:00:00", "success": "maybe"}]}, headers=bearer(api_token(app, "hb_operator")))  # fmt: skip
+    bad = client.post(
+        "/api/v1/calls",
+        json={
+            "calls": [
+                {
+                    "caller_uscc": "x",
+                    "resource_code": code,
+                    "called_at": "2026-10-15T10:00:00",
+                    "success": "maybe",
+                }
+            ]
+        },
+        headers=bearer(api_token(app, "hb_operator")),
+    )
     fields = bad.get_json()["error"]["fields"]
     assert bad.status_code == 422 and set(fields) == {
         "calls[0].caller_uscc",
@@ -130,8 +158,11 @@ def test_csv_import_names_bad_rows_and_imports_nothing(app, client, demo_content
     good = f"authorization_id,caller_uscc,resource_code,service,called_at,success,duration_ms\n,{RST},R1,,2026-10-15T10:00:00+08:00,true,5\n"
     bad = good + f",{RST},R1,,yesterday,true,5\n,{RST},R1,,2026-10-15T10:00:00,maybe,\n"
     token = csrf_token(client, "/supervision/calls")
-    response = client.post("/supervision/calls", data={"csrf_token": token, "file": (io.BytesIO(bad.encode()), "calls.csv")},
-                           content_type="multipart/form-data")  # fmt: skip
+    response = client.post(
+        "/supervision/calls",
+        data={"csrf_token": token, "file": (io.BytesIO(bad.encode()), "calls.csv")},
+        content_type="multipart/form-data",
+    )
     page = response.get_data(as_text=True)
     assert (
         response.status_code == 422
@@ -141,8 +172,12 @@ def test_csv_import_names_bad_rows_and_imports_nothing(app, client, demo_content
     )
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(DataCall.id))) == 0
-    response = client.post("/supervision/calls", data={"csrf_token": token, "file": (io.BytesIO(good.encode()), "calls.csv")},
-                           content_type="multipart/form-data", follow_redirects=True)  # fmt: skip
+    response = client.post(
+        "/supervision/calls",
+        data={"csrf_token": token, "file": (io.BytesIO(good.encode()), "calls.csv")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "已导入 1 条调用记录，其中 1 条超出授权" in response.get_data(as_text=True)
 
 
@@ -160,8 +195,11 @@ def test_a_csv_with_oversized_values_is_refused_by_row(app, client, demo_content
     login(client, "supervisor")
     text = f"authorization_id,caller_uscc,resource_code,service,called_at,success,duration_ms\n{row}\n"
     token = csrf_token(client, "/supervision/calls")
-    response = client.post("/supervision/calls", data={"csrf_token": token, "file": (io.BytesIO(text.encode()), "calls.csv")},
-                           content_type="multipart/form-data")  # fmt: skip
+    response = client.post(
+        "/supervision/calls",
+        data={"csrf_token": token, "file": (io.BytesIO(text.encode()), "calls.csv")},
+        content_type="multipart/form-data",
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and field in page and message in page
 
@@ -264,13 +302,13 @@ def test_rectification_reported_rejected_then_verified(content):
 def test_not_rectified_in_time_is_reported_to_the_leadership_group_once(content):
     item = _rectify(days=5)
     at("2026-10-12T23:59:00+08:00")
-    runtime.fire_due_timers()
+    scheduler.fire_due_timers()
     assert db.session.get(Rectification, item.id).status == RectificationStatus.NOTIFIED  # not before 24:00
     at("2026-10-13T00:00:01+08:00")
-    runtime.fire_due_timers()
+    scheduler.fire_due_timers()
     item = db.session.get(Rectification, item.id)
     assert item.status == RectificationStatus.ESCALATED and item.escalated_at is not None
-    from app.engine.notifications import notifications_for
+    from app.notices.notifications import notifications_for
 
     assert any("逾期未完成整改" in n.message for n in notifications_for(user("leader"), limit=20))
     runtime.complete_task(task(item.number, "report").id, user("mz_clerk"), {"measures": "迟报的整改情况"})
@@ -307,7 +345,7 @@ def test_a_city_that_does_not_rectify_in_time_is_reported_once(content):
     at("2026-09-29T10:00:00+08:00")
     item = order_rectification(user("leader"), user("wh_operator").department, "outage", "数据服务中断", 5)
     at("2026-10-13T00:00:01+08:00")
-    runtime.fire_due_timers()
+    scheduler.fire_due_timers()
     assert db.session.get(Rectification, item.id).status == RectificationStatus.ESCALATED
 
 
@@ -321,12 +359,28 @@ def test_only_the_leadership_office_orders_and_the_department_sees_it(app, clien
     token = csrf_token(client, "/supervision/rectifications")
     with app.app_context():
         department_id = user("mz_clerk").department_id
-    missing = client.post("/supervision/rectifications", data={"csrf_token": token, "department_id": str(department_id),
-                          "failing": "", "description": "", "deadline_days": "0"})  # fmt: skip
+    missing = client.post(
+        "/supervision/rectifications",
+        data={
+            "csrf_token": token,
+            "department_id": str(department_id),
+            "failing": "",
+            "description": "",
+            "deadline_days": "0",
+        },
+    )
     page = missing.get_data(as_text=True)
     assert missing.status_code == 422 and "请选择整改事项" in page and "整改期限应为 1–60 个工作日" in page
-    done = client.post("/supervision/rectifications", data={"csrf_token": token, "department_id": str(department_id),
-                       "failing": "catalog", "description": "目录未按期更新", "deadline_days": "10"})  # fmt: skip
+    done = client.post(
+        "/supervision/rectifications",
+        data={
+            "csrf_token": token,
+            "department_id": str(department_id),
+            "failing": "catalog",
+            "description": "目录未按期更新",
+            "deadline_days": "10",
+        },
+    )
     assert done.status_code == 302
     client = app.test_client()  # signed out
     login(client, "mz_clerk")

@@ -108,6 +108,13 @@ def test_supervision_page_lists_what_the_department_is_involved_in(app, client, 
     assert "系统未接入" in client.get("/supervision").get_data(as_text=True)
     form = client.get(f"/offline/new?authorization={auth_id}")
     assert form.status_code == 200
-    response = client.post("/offline/new", data={"csrf_token": csrf_token(client, f"/offline/new?authorization={auth_id}"),
-                                                 "authorization": auth_id, "method": "", "reason": ""})  # fmt: skip
+    response = client.post(
+        "/offline/new",
+        data={
+            "csrf_token": csrf_token(client, f"/offline/new?authorization={auth_id}"),
+            "authorization": auth_id,
+            "method": "",
+            "reason": "",
+        },
+    )
     assert response.status_code == 422 and "线下交换方式" in response.get_data(as_text=True)

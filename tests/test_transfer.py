@@ -10,9 +10,9 @@ import pytest
 
 from app.engine import runtime
 from app.engine.models import HumanTask, TaskStatus
-from app.engine.notifications import notifications_for
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.notices.notifications import notifications_for
 from app.sharing import services
 from app.sharing.models import ApplicationLine, Authorization
 from app.supervision import stats
@@ -34,10 +34,14 @@ def test_a_provider_transfers_a_wrongly_routed_request(app, client, demo_content
             runtime.complete_task(first.id, user("mz_clerk"), {"transfer_to": str(police.id)})
         assert no_reason.value.fields["transfer_reason"] == "请填写转办理由"
         at("2026-11-04T10:00:00+08:00")
-        runtime.complete_task(first.id, user("mz_clerk"), {"transfer_to": str(police.id),
-                                                            "transfer_reason": "婚姻登记信息由公安厅户政系统汇集"})  # fmt: skip
-        second = db.session.scalar(db.select(HumanTask).where(HumanTask.business_key == number,
-                                                              HumanTask.status == TaskStatus.OPEN))  # fmt: skip
+        runtime.complete_task(
+            first.id,
+            user("mz_clerk"),
+            {"transfer_to": str(police.id), "transfer_reason": "婚姻登记信息由公安厅户政系统汇集"},
+        )
+        second = db.session.scalar(
+            db.select(HumanTask).where(HumanTask.business_key == number, HumanTask.status == TaskStatus.OPEN)
+        )
         assert (second.spec_name, second.candidate_department_id) == ("provider_authorization", police.id)
         assert second.due_date == date(2026, 11, 18)  # its own 10 working days from receipt on 11-04 (§20)
         line = db.session.scalars(db.select(ApplicationLine)).one()

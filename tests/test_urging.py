@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 
 from app.engine import runtime
-from app.engine.notifications import notifications_for
 from app.errors import PermissionDenied, ValidationFailed
+from app.inbox import urging
+from app.notices.notifications import notifications_for
 from app.sharing import services
 from app.supervision import stats
 from tests.conftest import api_token, bearer, csrf_token, login, user
@@ -27,21 +28,26 @@ def test_the_platform_urges_a_provider_task_and_it_is_counted(app, client, demo_
     with app.app_context():
         number, task_id = _provider_task()
         with pytest.raises(PermissionDenied):
-            runtime.urge_task(task_id, user("rst_applicant"), "快点")  # the applicant may not urge
+            urging.urge_task(task_id, user("rst_applicant"), "快点")  # the applicant may not urge
         with pytest.raises(ValidationFailed):
-            runtime.urge_task(task_id, user("hb_operator"), "   ")
-        runtime.urge_task(task_id, user("hb_operator"), "请于本周内答复")
+            urging.urge_task(task_id, user("hb_operator"), "   ")
+        urging.urge_task(task_id, user("hb_operator"), "请于本周内答复")
         assert any(
             "催办" in n.message and "请于本周内答复" in n.message for n in notifications_for(user("mz_clerk"))
         )
-    answer = client.post(f"/api/v1/tasks/{task_id}/urge", json={"message": "已临近期限"},
-                         headers=bearer(api_token(app, "supervisor")))  # fmt: skip
+    answer = client.post(
+        f"/api/v1/tasks/{task_id}/urge",
+        json={"message": "已临近期限"},
+        headers=bearer(api_token(app, "supervisor")),
+    )
     assert answer.status_code == 201 and answer.get_json()["message"] == "已临近期限"
     login(client, "hb_operator")
     page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert "请于本周内答复" in page and "已临近期限" in page
-    form = client.post(f"/tasks/{task_id}/urge", data={"csrf_token": csrf_token(client, f"/tasks/{task_id}"),
-                                                       "message": "第三次催办"})  # fmt: skip
+    form = client.post(
+        f"/tasks/{task_id}/urge",
+        data={"csrf_token": csrf_token(client, f"/tasks/{task_id}"), "message": "第三次催办"},
+    )
     assert form.status_code == 302
     case = client.get(f"/applications/{number}").get_data(as_text=True)
     assert "催办 3 次" in case

@@ -143,8 +143,13 @@ def catalog_search(args: dict):
         per_page=args["limit"],
         offset=args["offset"],
     )
-    return {"items": [resource_summary(r) for r in page.items], "total": page.total, "limit": args["limit"],
-            "offset": args["offset"], "total_capped": page.total >= page.count_limit}  # fmt: skip
+    return {
+        "items": [resource_summary(r) for r in page.items],
+        "total": page.total,
+        "limit": args["limit"],
+        "offset": args["offset"],
+        "total_capped": page.total >= page.count_limit,
+    }
 
 
 @bp.get("/catalog/resources/<path:code>/items", tags=TAGS)
@@ -171,13 +176,17 @@ def catalog_history(code: str):
     require(api_user(), "catalog.view_unpublished", resource)
     return dict(
         versions=[
-            {"number": v.number, "status": v.status, "created_at": v.created_at.isoformat(),
-             "reviewed_at": v.reviewed_at.isoformat() if v.reviewed_at else None,
-             "review_comment": v.review_comment,
-             "changes": [c.__dict__ for c in changes]}
+            {
+                "number": v.number,
+                "status": v.status,
+                "created_at": v.created_at.isoformat(),
+                "reviewed_at": v.reviewed_at.isoformat() if v.reviewed_at else None,
+                "review_comment": v.review_comment,
+                "changes": [c.__dict__ for c in changes],
+            }
             for v, changes in services.history(resource)
         ]
-    )  # fmt: skip
+    )
 
 
 @bp.post("/catalog/resources/<path:code>/submit", tags=TAGS)
@@ -186,8 +195,12 @@ def catalog_submit(code: str):
     """提交草稿审核（启动目录审核流程）"""
     resource = services.resource_by_code(code)
     version = services.submit_for_review(api_user(), resource)
-    return {"code": resource.code, "version": version.number, "status": version.status,
-            "review_business_key": version.review_business_key}  # fmt: skip
+    return {
+        "code": resource.code,
+        "version": version.number,
+        "status": version.status,
+        "review_business_key": version.review_business_key,
+    }
 
 
 @bp.post("/catalog/resources/<path:code>/withdraw", tags=TAGS)

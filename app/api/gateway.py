@@ -17,8 +17,12 @@ from app.extensions import db
 from app.sharing.gateway import MESSAGES, decide
 from app.supervision.calls import record_gateway_decision
 
-gateway_bp = Blueprint("gateway", __name__, url_prefix="/api/v1/authorizations",
-                       description="交换网关：调用前的授权判定（办法§14、§24）")  # fmt: skip
+gateway_bp = Blueprint(
+    "gateway",
+    __name__,
+    url_prefix="/api/v1/authorizations",
+    description="交换网关：调用前的授权判定（办法§14、§24）",
+)
 TAGS = ["交换网关"]
 
 
@@ -41,19 +45,34 @@ def _text(limit: int, **kwargs):
 class CheckInput(Input):
     """One call the gateway is about to serve."""
 
-    caller_uscc = fields.String(required=True, validate=validate.Length(18, 18, error="应为18位统一社会信用代码"),
-                                metadata={"description": "调用部门的统一社会信用代码"})  # fmt: skip
+    caller_uscc = fields.String(
+        required=True,
+        validate=validate.Length(18, 18, error="应为18位统一社会信用代码"),
+        metadata={"description": "调用部门的统一社会信用代码"},
+    )
     business_system = _text(
         200, required=True, metadata={"description": "发起调用的业务系统（须与授权一致，§14）"}
     )
     resource_code = _text(64, required=True, metadata={"description": "资源代码"})
-    service = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200, error="过长"),
-                            metadata={"description": "数据服务名称（记录用）"})  # fmt: skip
-    items = fields.List(_text(200), load_default=list, validate=validate.Length(max=500, error="最多 500 项"),
-                        metadata={"description": "请求的数据项"})  # fmt: skip
-    parameters = fields.Dict(keys=_text(64), values=fields.Raw(allow_none=True), load_default=dict,
-                             validate=validate.Length(max=50, error="最多 50 个参数"),
-                             metadata={"description": "管控参数及取值（§11）"})  # fmt: skip
+    service = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=200, error="过长"),
+        metadata={"description": "数据服务名称（记录用）"},
+    )
+    items = fields.List(
+        _text(200),
+        load_default=list,
+        validate=validate.Length(max=500, error="最多 500 项"),
+        metadata={"description": "请求的数据项"},
+    )
+    parameters = fields.Dict(
+        keys=_text(64),
+        values=fields.Raw(allow_none=True),
+        load_default=dict,
+        validate=validate.Length(max=50, error="最多 50 个参数"),
+        metadata={"description": "管控参数及取值（§11）"},
+    )
     at = fields.AwareDateTime(
         load_default=None, allow_none=True, metadata={"description": "调用时间，默认现在"}
     )
@@ -64,9 +83,13 @@ class CheckOut(Output):
     """Permit or deny, with the reason and the authorization concerned."""
 
     decision = fields.String(metadata={"description": "permit 或 deny"})
-    reason = fields.String(metadata={"description": "原因代码：permitted、no_authorization、revoked、expired、"
-                                                    "not_yet_valid、wrong_system、item_not_granted、parameter_missing、"
-                                                    "parameter_outside_binding、unknown_caller、unknown_resource"})  # fmt: skip
+    reason = fields.String(
+        metadata={
+            "description": "原因代码：permitted、no_authorization、revoked、expired、"
+            "not_yet_valid、wrong_system、item_not_granted、parameter_missing、"
+            "parameter_outside_binding、unknown_caller、unknown_resource"
+        }
+    )
     message = fields.String()
     authorization_id = fields.Integer(allow_none=True)
     detail = fields.Dict()
@@ -79,14 +102,24 @@ class CheckOut(Output):
 def check(body: dict):
     """Decide one call before it is served; revocation and expiry act at once."""
     at = body["at"] or clock.now()
-    decision = decide(body["caller_uscc"], body["business_system"], body["resource_code"], body["items"],
-                      body["parameters"], at)  # fmt: skip
+    decision = decide(
+        body["caller_uscc"],
+        body["business_system"],
+        body["resource_code"],
+        body["items"],
+        body["parameters"],
+        at,
+    )
     if body["record"]:
         record_gateway_decision(decision, body["caller_uscc"], body["resource_code"], body["service"], at)
     credential = g.gateway
     if credential.last_used_at is None or (clock.now() - credential.last_used_at).total_seconds() > 60:
         credential.last_used_at = clock.now()
     db.session.commit()
-    return {"decision": "permit" if decision.permit else "deny", "reason": decision.reason,
-            "message": MESSAGES[decision.reason], "authorization_id": decision.authorization_id,
-            "detail": decision.detail}  # fmt: skip
+    return {
+        "decision": "permit" if decision.permit else "deny",
+        "reason": decision.reason,
+        "message": MESSAGES[decision.reason],
+        "authorization_id": decision.authorization_id,
+        "detail": decision.detail,
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.api import api_user, bp
 from app.api.schemas import NotificationListOut, NotificationQuery, NotificationReadOut
-from app.engine.notifications import mark_read, notification_count, notifications_for, read_ids, unread_count
+from app.notices.notifications import mark_read, notification_count, notifications_for, read_ids, unread_count
 
 TAGS = ["通知"]
 

@@ -51,12 +51,16 @@ class Output(Schema):
 class PageQuery(Schema):
     """The one pagination of every API list: `limit` items from `offset`; the answer carries `total`."""
 
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200, error="必须在 1–200 之间"),
-                           metadata={"description": "每页条数（1–200）"})  # fmt: skip
+    limit = fields.Integer(
+        load_default=50,
+        validate=validate.Range(1, 200, error="必须在 1–200 之间"),
+        metadata={"description": "每页条数（1–200）"},
+    )
     offset = fields.Integer(
-        load_default=0, validate=validate.Range(0, 10_000_000, error="必须在 0–10000000 之间"),
+        load_default=0,
+        validate=validate.Range(0, 10_000_000, error="必须在 0–10000000 之间"),
         metadata={"description": "从第几条开始（0 起）"},
-    )  # fmt: skip
+    )
 
 
 class PageOut(Output):

@@ -33,9 +33,11 @@ class CallInput(Input):
     )
     resource_code = fields.String(required=True, validate=validate.Length(1, 64, error="长度应为 1–64"))
     call_id = fields.String(
-        allow_none=True, load_default=None, validate=validate.Length(1, 64, error="长度应为 1–64"),
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(1, 64, error="长度应为 1–64"),
         metadata={"description": "报送方对该次调用的唯一编号；同一编号重复报送只记一次（重试安全）"},
-    )  # fmt: skip
+    )
     service = fields.String(
         allow_none=True, load_default=None, validate=validate.Length(max=200, error="过长")
     )
@@ -76,17 +78,26 @@ class FreshnessInput(Input):
     """When one data service's data was last updated."""
 
     resource_code = fields.String(required=True, validate=validate.Length(1, 64, error="长度应为 1–64"))
-    service = fields.String(required=True, validate=validate.Length(1, 200, error="长度应为 1–200"),
-                            metadata={"description": "数据服务名称"})  # fmt: skip
-    updated_at = fields.AwareDateTime(required=True, validate=lambda moment: _plausible(moment),
-                                      metadata={"description": "ISO 8601，带时区"})  # fmt: skip
+    service = fields.String(
+        required=True,
+        validate=validate.Length(1, 200, error="长度应为 1–200"),
+        metadata={"description": "数据服务名称"},
+    )
+    updated_at = fields.AwareDateTime(
+        required=True,
+        validate=lambda moment: _plausible(moment),
+        metadata={"description": "ISO 8601，带时区"},
+    )
 
 
 class FreshnessBatchInput(Input):
     """Up to 1,000 reports per request."""
 
-    updates = fields.List(fields.Nested(FreshnessInput), required=True,
-                          validate=validate.Length(1, 1000, error="应为 1–1000 条"))  # fmt: skip
+    updates = fields.List(
+        fields.Nested(FreshnessInput),
+        required=True,
+        validate=validate.Length(1, 1000, error="应为 1–1000 条"),
+    )
 
 
 class FreshnessOut(Output):

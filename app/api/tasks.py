@@ -21,6 +21,7 @@ from app.api.schemas import (
 from app.engine import queries, runtime
 from app.errors import NotFound
 from app.extensions import db
+from app.inbox import urging
 from app.org.models import User
 
 TAGS = ["待办任务"]
@@ -89,7 +90,7 @@ class UrgeOut(Output):
 @bp.response(201, UrgeOut)
 def urge(body: dict, task_id: str):
     """催办：提醒办理人（或该部门的候选人），计入案件和§26统计（平台、监督部门、领导小组办公室）"""
-    return runtime.urge_task(task_id, api_user(), body["message"])
+    return urging.urge_task(task_id, api_user(), body["message"])
 
 
 @bp.post("/tasks/<task_id>/complete", tags=TAGS)

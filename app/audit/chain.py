@@ -109,8 +109,12 @@ def seal(session: Session, entries: list[AuditEvent], *, write_head: bool = True
     if len(fresh) < len(entries):
         session.flush()
     if write_head:
-        values = {"seq": seq, "hash": previous, "key_id": ring.current,
-                  "mac": head_mac(ring, ring.current, seq, previous)}  # fmt: skip
+        values = {
+            "seq": seq,
+            "hash": previous,
+            "key_id": ring.current,
+            "mac": head_mac(ring, ring.current, seq, previous),
+        }
         updated = session.connection().execute(update(AuditHead.__table__).where(AuditHead.id == 1), values)
         if updated.rowcount == 0:
             session.connection().execute(insert(AuditHead.__table__), {"id": 1, **values})

@@ -113,8 +113,17 @@ def check_checkpoints(session: Session) -> Break | None:
     ring = keyring()
     stored = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq)).all()
     for row in stored:
-        broken = _against_table(session, ring, f"数据库检查点 #{row.id}", row.seq, row.head_hash, row.row_count,
-                                row.at.isoformat(), row.key_id, row.mac)  # fmt: skip
+        broken = _against_table(
+            session,
+            ring,
+            f"数据库检查点 #{row.id}",
+            row.seq,
+            row.head_hash,
+            row.row_count,
+            row.at.isoformat(),
+            row.key_id,
+            row.mac,
+        )
         if broken:
             return broken
     path = checkpoint_file()
@@ -127,8 +136,17 @@ def check_checkpoints(session: Session) -> Break | None:
     if newest is not None and not lines:
         return Break(None, newest, f"检查点文件 {path} 为空（文件被清空）")
     for line in lines:
-        broken = _against_table(session, ring, f"检查点文件第 {line['line']} 行", line.get("seq"), line.get("hash"),
-                                line.get("count"), line.get("at"), line.get("key_id"), line.get("mac"))  # fmt: skip
+        broken = _against_table(
+            session,
+            ring,
+            f"检查点文件第 {line['line']} 行",
+            line.get("seq"),
+            line.get("hash"),
+            line.get("count"),
+            line.get("at"),
+            line.get("key_id"),
+            line.get("mac"),
+        )
         if broken:
             return broken
     if newest is not None and max(line["seq"] for line in lines) < newest:

@@ -109,8 +109,13 @@ def change_password(user: User, current: str, new: str, confirm: str) -> User:
     elif new != confirm:
         errors["confirm_password"] = _("两次输入的新密码不一致")
     if errors:
-        record("user.password_change_failed", actor=user, object_type="user", object_id=user.id,
-               data={"fields": sorted(errors)})  # fmt: skip
+        record(
+            "user.password_change_failed",
+            actor=user,
+            object_type="user",
+            object_id=user.id,
+            data={"fields": sorted(errors)},
+        )
         raise ValidationFailed(_("密码未修改"), fields=errors)
     _store_password(user, new)
     record("user.password_changed", actor=user, object_type="user", object_id=user.id)
@@ -131,12 +136,22 @@ def issue_code(target: User, actor: User | None) -> tuple[EnrolmentCode, str]:
     never for oneself (the profile page changes one's own password). The caller commits."""
     if actor is not None:
         if not actor.has_role(Role.ADMIN):
-            record("user.reset_refused", actor=actor, object_type="user", object_id=target.id,
-                   data={"username": target.username, "why": "not_admin"})  # fmt: skip
+            record(
+                "user.reset_refused",
+                actor=actor,
+                object_type="user",
+                object_id=target.id,
+                data={"username": target.username, "why": "not_admin"},
+            )
             raise PermissionDenied(_("只有系统管理员可以签发启用码"))
         if actor.id == target.id:
-            record("user.reset_refused", actor=actor, object_type="user", object_id=target.id,
-                   data={"username": target.username, "why": "self"})  # fmt: skip
+            record(
+                "user.reset_refused",
+                actor=actor,
+                object_type="user",
+                object_id=target.id,
+                data={"username": target.username, "why": "self"},
+            )
             raise PermissionDenied(_("不能为自己签发启用码：请在个人设置中修改密码"))
     now = clock.now()
     for earlier in db.session.scalars(
@@ -150,14 +165,27 @@ def issue_code(target: User, actor: User | None) -> tuple[EnrolmentCode, str]:
     code = _new_code()
     hours = current_app.config.get("ENROLMENT_CODE_HOURS", 72)
     row = EnrolmentCode(
-        user=target, code_hash=_digest(code), requested_by=actor, requested_at=now,
-        expires_at=now + timedelta(hours=hours), needs_approval=actor is not None and needs_second_person(target),
-    )  # fmt: skip
+        user=target,
+        code_hash=_digest(code),
+        requested_by=actor,
+        requested_at=now,
+        expires_at=now + timedelta(hours=hours),
+        needs_approval=actor is not None and needs_second_person(target),
+    )
     db.session.add(row)
     db.session.flush()
-    record("user.reset_requested", actor=actor, object_type="user", object_id=target.id,
-           data={"username": target.username, "code_id": row.id, "needs_approval": row.needs_approval,
-                 "expires_at": row.expires_at.isoformat()})  # fmt: skip
+    record(
+        "user.reset_requested",
+        actor=actor,
+        object_type="user",
+        object_id=target.id,
+        data={
+            "username": target.username,
+            "code_id": row.id,
+            "needs_approval": row.needs_approval,
+            "expires_at": row.expires_at.isoformat(),
+        },
+    )
     return row, code
 
 
@@ -196,8 +224,13 @@ def decide_reset(code_id: int, approver: User, approve: bool) -> EnrolmentCode:
         row.approved_by, row.approved_at = approver, clock.now()
     else:
         row.cancelled_at = clock.now()
-    record("user.reset_approved" if approve else "user.reset_rejected", actor=approver, object_type="user",
-           object_id=row.user_id, data={"username": row.user.username, "code_id": row.id})  # fmt: skip
+    record(
+        "user.reset_approved" if approve else "user.reset_rejected",
+        actor=approver,
+        object_type="user",
+        object_id=row.user_id,
+        data={"username": row.user.username, "code_id": row.id},
+    )
     return row
 
 
@@ -215,8 +248,13 @@ def enrol(username: str, code: str, password: str, confirm: str) -> User:
     if usable and needs_second_person(user) and not row.approved_at:
         usable = False  # the account gained an administrator's duty after the code was issued
     if not usable:
-        record("user.enrol_failed", actor=user, object_type="user", object_id=user.id if user else None,
-               data={"username": username[:64], "status": row.status if row else "unknown"})  # fmt: skip
+        record(
+            "user.enrol_failed",
+            actor=user,
+            object_type="user",
+            object_id=user.id if user else None,
+            data={"username": username[:64], "status": row.status if row else "unknown"},
+        )
         raise EnrolmentFailed(_("启用码无效、已使用、已过期或尚未审批"))
     problem = password_problem(password, user)
     if problem or password != confirm:
@@ -270,8 +308,13 @@ def confirm_enrolment(user: User, secret: str, code: str) -> list[str]:
     """The person proves their authenticator works; the second factor is on. Recovery codes (shown once)."""
     step = _step_ok(user, secret, code)
     if step is None:
-        record("user.second_factor_failed", actor=user, object_type="user", object_id=user.id,
-               data={"during": "enrolment"})  # fmt: skip
+        record(
+            "user.second_factor_failed",
+            actor=user,
+            object_type="user",
+            object_id=user.id,
+            data={"during": "enrolment"},
+        )
         raise ValidationFailed(
             _("动态口令不正确"), fields={"code": _("动态口令不正确，请核对手机时间后重试")}
         )
@@ -295,8 +338,13 @@ def check_second_factor(user: User, code: str) -> bool:
         if hmac.compare_digest(stored, digest):
             remaining.remove(stored)
             user.recovery_codes = remaining
-            record("user.recovery_code_used", actor=user, object_type="user", object_id=user.id,
-                   data={"remaining": len(remaining)})  # fmt: skip
+            record(
+                "user.recovery_code_used",
+                actor=user,
+                object_type="user",
+                object_id=user.id,
+                data={"remaining": len(remaining)},
+            )
             return True
     record("user.second_factor_failed", actor=user, object_type="user", object_id=user.id)
     return False

@@ -41,16 +41,31 @@ def authenticate(username: str, password: str) -> User:
     user = db.session.scalar(db.select(User).where(User.username == name))
     if user is None or not user.password_hash:
         verify_password(dummy_hash(), password)
-        record("user.sign_in_failed", actor=user, object_type="user", object_id=user.id if user else None,
-               data={"username": name[:64], "reason": "unknown" if user is None else "no_password"})  # fmt: skip
+        record(
+            "user.sign_in_failed",
+            actor=user,
+            object_type="user",
+            object_id=user.id if user else None,
+            data={"username": name[:64], "reason": "unknown" if user is None else "no_password"},
+        )
         raise SignInFailed(_("用户名或密码错误"))
     if not verify_password(user.password_hash, password):
-        record("user.sign_in_failed", actor=user, object_type="user", object_id=user.id,
-               data={"username": name[:64], "reason": "password"})  # fmt: skip
+        record(
+            "user.sign_in_failed",
+            actor=user,
+            object_type="user",
+            object_id=user.id,
+            data={"username": name[:64], "reason": "password"},
+        )
         raise SignInFailed(_("用户名或密码错误"))
     if not user.active:
-        record("user.sign_in_failed", actor=user, object_type="user", object_id=user.id,
-               data={"username": name[:64], "reason": "inactive"})  # fmt: skip
+        record(
+            "user.sign_in_failed",
+            actor=user,
+            object_type="user",
+            object_id=user.id,
+            data={"username": name[:64], "reason": "inactive"},
+        )
         raise SignInFailed(_("账户已停用，请联系系统管理员"), code="inactive")
     return user
 
@@ -65,7 +80,7 @@ def sign_out(user: User) -> None:
     """End the user's sessions: the session epoch moves on, so every copy of the old cookie is refused."""
     db.session.execute(db.update(User).where(User.id == user.id).values(session_epoch=User.session_epoch + 1))
     record("user.signed_out", actor=user, object_type="user", object_id=user.id)
-    db.session.commit()
+    db.session.flush()
 
 
 def _digest(token: str) -> str:
@@ -83,7 +98,7 @@ def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
     record(
         "token.created", actor=user, object_type="api_token", object_id=token.id, data={"name": token.name}
     )
-    db.session.commit()
+    db.session.flush()
     return token, plain
 
 
@@ -95,7 +110,7 @@ def revoke_api_token(user: User, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = clock.now()
         record("token.revoked", actor=user, object_type="api_token", object_id=token.id)
-        db.session.commit()
+        db.session.flush()
     return token
 
 
@@ -123,9 +138,11 @@ def user_for_token(plain: str) -> User | None:
         try:
             with db.engine.begin() as connection:
                 connection.execute(
-                    db.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
+                    db.update(ApiToken)
+                    .where(ApiToken.id == token.id)
+                    .values(last_used_at=now)
                     .execution_options(synchronize_session=False)
-                )  # fmt: skip
+                )
         except DBAPIError:
             log.warning("could not note the last use of token %s", token.prefix)
     return token.user
@@ -137,12 +154,22 @@ def create_gateway_credential(name: str, actor: User | None) -> tuple[GatewayCre
     if not name:
         raise ValidationFailed(_("请填写网关名称"), fields={"name": _("请填写网关名称")})
     plain = GATEWAY_PREFIX + secrets.token_urlsafe(32)
-    credential = GatewayCredential(name=name[:64], prefix=plain[:10], token_hash=_digest(plain),
-                                   created_by_id=actor.id if actor else None, created_at=clock.now())  # fmt: skip
+    credential = GatewayCredential(
+        name=name[:64],
+        prefix=plain[:10],
+        token_hash=_digest(plain),
+        created_by_id=actor.id if actor else None,
+        created_at=clock.now(),
+    )
     db.session.add(credential)
     db.session.flush()
-    record("gateway.credential_created", actor=actor, object_type="gateway_credential", object_id=credential.id,
-           data={"name": credential.name, "prefix": credential.prefix})  # fmt: skip
+    record(
+        "gateway.credential_created",
+        actor=actor,
+        object_type="gateway_credential",
+        object_id=credential.id,
+        data={"name": credential.name, "prefix": credential.prefix},
+    )
     return credential, plain
 
 
@@ -153,8 +180,13 @@ def revoke_gateway_credential(credential_id: int, actor: User | None) -> Gateway
         raise NotFound(_("网关凭证不存在"))
     if credential.revoked_at is None:
         credential.revoked_at = clock.now()
-        record("gateway.credential_revoked", actor=actor, object_type="gateway_credential",
-               object_id=credential.id, data={"name": credential.name})  # fmt: skip
+        record(
+            "gateway.credential_revoked",
+            actor=actor,
+            object_type="gateway_credential",
+            object_id=credential.id,
+            data={"name": credential.name},
+        )
     return credential
 
 

@@ -105,9 +105,14 @@ PENDING_SECONDS = 300
 
 def _failures_limit(setting: str, key_func):
     """A limit on failed sign-ins (401s) counted per `key_func`, from the setting named `setting`."""
-    return limiter.limit(lambda: current_app.config[setting], key_func=key_func, methods=["POST"],
-                         deduct_when=_failed, error_message="该账户登录失败次数过多，请稍后再试",
-                         exempt_when=_unthrottled)  # fmt: skip
+    return limiter.limit(
+        lambda: current_app.config[setting],
+        key_func=key_func,
+        methods=["POST"],
+        deduct_when=_failed,
+        error_message="该账户登录失败次数过多，请稍后再试",
+        exempt_when=_unthrottled,
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -134,8 +139,12 @@ def login():
             target = _safe_next(request.args.get("next"))
             if second_factor_required(user):
                 session.clear()
-                session[PENDING] = {"user": user.id, "epoch": user.session_epoch or 0, "next": target,
-                                    "at": clock.now().timestamp()}  # fmt: skip
+                session[PENDING] = {
+                    "user": user.id,
+                    "epoch": user.session_epoch or 0,
+                    "next": target,
+                    "at": clock.now().timestamp(),
+                }
                 return redirect(url_for("auth.second_factor"))
             return _complete_sign_in(user, target)
     elif form.errors:
@@ -180,9 +189,13 @@ def _code_refused(response) -> bool:
     _login_limits, methods=["POST"], error_message="尝试过于频繁，请稍后再试", exempt_when=_unthrottled
 )
 @limiter.limit(
-    lambda: current_app.config["SECOND_FACTOR_FAILURES_PER_ACCOUNT"], key_func=_pending_account, methods=["POST"],
-    deduct_when=_code_refused, error_message="动态口令错误次数过多，请稍后再试", exempt_when=_unthrottled,
-)  # fmt: skip
+    lambda: current_app.config["SECOND_FACTOR_FAILURES_PER_ACCOUNT"],
+    key_func=_pending_account,
+    methods=["POST"],
+    deduct_when=_code_refused,
+    error_message="动态口令错误次数过多，请稍后再试",
+    exempt_when=_unthrottled,
+)
 def second_factor():
     """The second step of signing in: a dynamic code (or a recovery code); enrolment on first use."""
     user = _pending_user()
@@ -214,8 +227,14 @@ def second_factor():
             db.session.commit()
             errors = {"code": _("动态口令或恢复码不正确")}
     qr = provisioning_qr(user, pending["secret"]) if enrolling else None
-    return render_template("auth/second_factor.html", form=form, errors=errors, enrolling=enrolling, qr=qr,
-                           secret=pending.get("secret") if enrolling else None), 422 if errors else 200  # fmt: skip
+    return render_template(
+        "auth/second_factor.html",
+        form=form,
+        errors=errors,
+        enrolling=enrolling,
+        qr=qr,
+        secret=pending.get("secret") if enrolling else None,
+    ), 422 if errors else 200
 
 
 @bp.route("/profile/second-factor", methods=["GET", "POST"])
@@ -238,8 +257,14 @@ def enable_second_factor():
             db.session.commit()
             session.pop("totp_enrolment", None)
             return render_template("auth/recovery_codes.html", codes=recovery, next=url_for("auth.profile"))
-    return render_template("auth/second_factor.html", form=form, errors=errors, enrolling=True,
-                           qr=provisioning_qr(current_user, secret), secret=secret), 422 if errors else 200  # fmt: skip
+    return render_template(
+        "auth/second_factor.html",
+        form=form,
+        errors=errors,
+        enrolling=True,
+        qr=provisioning_qr(current_user, secret),
+        secret=secret,
+    ), 422 if errors else 200
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -250,8 +275,12 @@ def change_password_page():
     errors: dict[str, str] = {}
     if request.method == "POST" and form.validate_on_submit():
         try:
-            change_password(current_user, request.form.get("current_password", ""),
-                            request.form.get("new_password", ""), request.form.get("confirm_password", ""))  # fmt: skip
+            change_password(
+                current_user,
+                request.form.get("current_password", ""),
+                request.form.get("new_password", ""),
+                request.form.get("confirm_password", ""),
+            )
         except ValidationFailed as exc:
             db.session.commit()  # the failed attempt's audit row
             errors = exc.fields
@@ -262,8 +291,9 @@ def change_password_page():
             login_user(user)  # this session goes on under the new epoch; every other one ended
             flash(_("密码已修改"), "success")
             return redirect(url_for("main.index"))
-    return render_template("auth/password.html", form=form, errors=errors,
-                           rules=password_rules()), 422 if errors else 200  # fmt: skip
+    return render_template(
+        "auth/password.html", form=form, errors=errors, rules=password_rules()
+    ), 422 if errors else 200
 
 
 @bp.route("/enrol", methods=["GET", "POST"])
@@ -277,8 +307,12 @@ def enrol_page():
     error = None
     if request.method == "POST" and form.validate_on_submit():
         try:
-            enrol(request.form.get("username", ""), request.form.get("code", ""),
-                  request.form.get("password", ""), request.form.get("confirm_password", ""))  # fmt: skip
+            enrol(
+                request.form.get("username", ""),
+                request.form.get("code", ""),
+                request.form.get("password", ""),
+                request.form.get("confirm_password", ""),
+            )
         except EnrolmentFailed as exc:
             db.session.commit()  # the failed attempt's audit row
             error = exc.message
@@ -290,14 +324,18 @@ def enrol_page():
             flash(_("密码已设置，请登录"), "success")
             return redirect(url_for("auth.login"))
     status = 400 if error else 422 if errors else 200
-    return render_template("auth/enrol.html", form=form, errors=errors, error=error,
-                           rules=password_rules()), status  # fmt: skip
+    return render_template(
+        "auth/enrol.html", form=form, errors=errors, error=error, rules=password_rules()
+    ), status
 
 
 def password_rules() -> str:
     """The password rule in words."""
-    return _("至少 %(n)d 个字符，包含大写字母、小写字母、数字、符号中的至少三类，不含用户名，不与最近 %(h)d 次相同",
-             n=current_app.config["PASSWORD_MIN_LENGTH"], h=current_app.config["PASSWORD_HISTORY"])  # fmt: skip
+    return _(
+        "至少 %(n)d 个字符，包含大写字母、小写字母、数字、符号中的至少三类，不含用户名，不与最近 %(h)d 次相同",
+        n=current_app.config["PASSWORD_MIN_LENGTH"],
+        h=current_app.config["PASSWORD_HISTORY"],
+    )
 
 
 @bp.post("/logout")
@@ -328,8 +366,12 @@ def profile():
 
 def _profile_extras(delegation_errors: dict[str, str] | None = None) -> dict:
     """What the profile page shows besides the tokens: common opinions and delegations."""
-    return {"phrases": phrases_of(current_user), "delegations": delegations_of(current_user),
-            "deputies": deputies_for(current_user), "delegation_errors": delegation_errors or {}}  # fmt: skip
+    return {
+        "phrases": phrases_of(current_user),
+        "delegations": delegations_of(current_user),
+        "deputies": deputies_for(current_user),
+        "delegation_errors": delegation_errors or {},
+    }
 
 
 def _day(name: str) -> date | None:
@@ -365,8 +407,13 @@ def add_delegation():
             delegate(current_user, request.form.get("deputy", ""), _day("starts_on"), _day("ends_on"))
         except ValidationFailed as exc:
             db.session.rollback()
-            return render_template("auth/profile.html", token_form=TokenForm(), revoke_form=EmptyForm(),
-                                   new_token=None, **_profile_extras(exc.fields)), 422  # fmt: skip
+            return render_template(
+                "auth/profile.html",
+                token_form=TokenForm(),
+                revoke_form=EmptyForm(),
+                new_token=None,
+                **_profile_extras(exc.fields),
+            ), 422
         db.session.commit()
         flash(_("已设置委托"), "success")
     return redirect(url_for("auth.profile") + "#delegations")

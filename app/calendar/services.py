@@ -302,7 +302,7 @@ def import_arrangement(
     comment = comment or _("导入%(year)d年放假安排", year=arrangement.year)
     version = _new_version(snapshot, actor=actor, comment=comment)
     recomputed = recompute_provisional_deadlines() if version is not None else []
-    db.session.commit()
+    db.session.flush()
     return ImportResult(arrangement.year, version, recomputed)
 
 
@@ -317,7 +317,7 @@ def replace_overlay(entries: Any, *, actor: User | None = None, comment: str = "
     version = _new_version(snapshot, actor=actor, comment=comment or _("修改湖北省级调整"))
     if version is not None:
         recompute_provisional_deadlines()
-    db.session.commit()
+    db.session.flush()
     return version
 
 

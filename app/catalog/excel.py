@@ -151,10 +151,19 @@ def export_workbook(resources: list[Resource]) -> bytes:
             row.append(value)
         append_row(sheet, row)
         for seq, item in enumerate(data["items"], start=1):
-            append_row(items_sheet, [
-                resource.code, version.name, seq, item["name"], label(DATA_TYPES, item["data_type"]), item["length"],
-                label(SHARE_TYPES, item["share_type"]) if item["share_type"] else None, item["description"],
-            ])  # fmt: skip
+            append_row(
+                items_sheet,
+                [
+                    resource.code,
+                    version.name,
+                    seq,
+                    item["name"],
+                    label(DATA_TYPES, item["data_type"]),
+                    item["length"],
+                    label(SHARE_TYPES, item["share_type"]) if item["share_type"] else None,
+                    item["description"],
+                ],
+            )
     for target in (sheet, items_sheet):
         for column in target.columns:
             width = max(len(str(c.value or "")) for c in column)
@@ -431,8 +440,8 @@ def import_workbook(content: bytes, actor: User, *, publish: bool = False) -> li
         if publish:
             created.append(load_published(actor, entry.data, entry.provider))
         else:
-            created.append(create_resource(actor, entry.data, provider=entry.provider, commit=False))
-    db.session.commit()
+            created.append(create_resource(actor, entry.data, provider=entry.provider))
+    db.session.flush()
     return created
 
 

@@ -122,6 +122,7 @@ def resource_summary(resource: Resource) -> dict:
 def version_json(version: ResourceVersion) -> dict:
     """A version with its items."""
     data = version_data(version)
-    data.update({"number": version.number, "status": version.status,
-                 "review_comment": version.review_comment})  # fmt: skip
+    data.update(
+        {"number": version.number, "status": version.status, "review_comment": version.review_comment}
+    )
     return data

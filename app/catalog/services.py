@@ -31,10 +31,10 @@ from app.catalog.vocab import (
     UPDATE_CYCLES,
     label,
 )
-from app.engine.notifications import send
 from app.engine.runtime import start_instance
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
+from app.notices.notifications import send
 from app.numbering import next_in_sequence
 from app.org.models import Department, User
 from app.sharing.models import Authorization
@@ -92,11 +92,17 @@ def version_data(version: ResourceVersion) -> dict[str, Any]:
 def services_data(resource: Resource) -> list[dict[str, Any]]:
     """Active data services as plain dicts."""
     return [
-        {"id": s.id, "name": s.name, "method": s.method, "endpoint": s.endpoint, "description": s.description,
-         "parameters": s.parameters or []}
+        {
+            "id": s.id,
+            "name": s.name,
+            "method": s.method,
+            "endpoint": s.endpoint,
+            "description": s.description,
+            "parameters": s.parameters or [],
+        }
         for s in resource.services
         if s.active
-    ]  # fmt: skip
+    ]
 
 
 def has_controlled_parameters(resource: Resource) -> bool:
@@ -172,13 +178,8 @@ def next_code(prefix: str) -> str:
     return next_in_sequence(Resource.code, f"{prefix}/")
 
 
-def create_resource(
-    actor: User, data: dict[str, Any], *, provider: Department | None = None, commit: bool = True
-) -> Resource:
-    """Create a resource with its first version as a draft (the provider's clerk, for their department).
-
-    `commit=False` leaves the transaction open (a spreadsheet import commits all rows or none).
-    """
+def create_resource(actor: User, data: dict[str, Any], *, provider: Department | None = None) -> Resource:
+    """Create a resource with its first version as a draft (the provider's clerk, for their department)."""
     provider = provider or actor.department
     require(actor, "catalog.create", provider)
     data = _clean(data)
@@ -210,7 +211,6 @@ def create_resource(
     try:
         db.session.flush()
     except IntegrityError:
-        db.session.rollback()
         raise Conflict(_("资源代码冲突，请重试")) from None
     record(
         "catalog.created",
@@ -219,8 +219,6 @@ def create_resource(
         object_id=resource.code,
         data={"name": version.name},
     )
-    if commit:
-        db.session.commit()
     return resource
 
 
@@ -253,7 +251,6 @@ def edit_resource(actor: User, resource: Resource, data: dict[str, Any]) -> Reso
         object_id=resource.code,
         data={"version": version.number},
     )
-    db.session.commit()
     return version
 
 
@@ -270,8 +267,13 @@ def submit_for_review(actor: User, resource: Resource) -> ResourceVersion:
     version.submitted_at = clock.now()
     version.submitted_by_id = actor.id
     version.review_business_key = f"CAT-{resource.code}-V{version.number}"
-    record("catalog.submitted", actor=actor, object_type="resource", object_id=resource.code,
-           data={"version": version.number})  # fmt: skip
+    record(
+        "catalog.submitted",
+        actor=actor,
+        object_type="resource",
+        object_id=resource.code,
+        data={"version": version.number},
+    )
     db.session.flush()
     start_instance(
         REVIEW_PROCESS,
@@ -320,8 +322,13 @@ def publish_version(version_id: int, reviewer_id: int | None, comment: str | Non
         resource, search.search_text_of(version.name, version.summary, [i.name for i in version.items])
     )
     reviewer = db.session.get(User, reviewer_id) if reviewer_id else None
-    record("catalog.published", actor=reviewer, object_type="resource", object_id=resource.code,
-           data={"version": version.number, "comment": comment})  # fmt: skip
+    record(
+        "catalog.published",
+        actor=reviewer,
+        object_type="resource",
+        object_id=resource.code,
+        data={"version": version.number, "comment": comment},
+    )
     return version
 
 
@@ -333,8 +340,13 @@ def return_version(version_id: int, reviewer_id: int | None, comment: str) -> Re
     version.reviewed_by_id = reviewer_id
     version.review_comment = comment
     reviewer = db.session.get(User, reviewer_id) if reviewer_id else None
-    record("catalog.returned", actor=reviewer, object_type="resource", object_id=version.resource.code,
-           data={"version": version.number, "comment": comment})  # fmt: skip
+    record(
+        "catalog.returned",
+        actor=reviewer,
+        object_type="resource",
+        object_id=version.resource.code,
+        data={"version": version.number, "comment": comment},
+    )
     return version
 
 
@@ -361,8 +373,15 @@ def withdraw_resource(actor: User, resource: Resource, reason: str) -> Resource:
         object_id=resource.code,
         data={"reason": reason},
     )
-    _tell_holders(resource, _("资源“%(name)s”（%(code)s）已撤销：%(reason)s。相关授权不再能调用数据。",
-                              name=resource.name, code=resource.code, reason=reason.strip()))  # fmt: skip
+    _tell_holders(
+        resource,
+        _(
+            "资源“%(name)s”（%(code)s）已撤销：%(reason)s。相关授权不再能调用数据。",
+            name=resource.name,
+            code=resource.code,
+            reason=reason.strip(),
+        ),
+    )
     return resource
 
 
@@ -372,13 +391,20 @@ def _tell_holders(resource: Resource, message: str) -> int:
     today = clock.local_now().date()
     holders = db.session.scalars(
         select(Authorization.applicant_department_id)
-        .where(Authorization.resource_id == resource.id, Authorization.revoked_at.is_(None),
-               Authorization.valid_to >= today)
+        .where(
+            Authorization.resource_id == resource.id,
+            Authorization.revoked_at.is_(None),
+            Authorization.valid_to >= today,
+        )
         .distinct()
-    ).all()  # fmt: skip
+    ).all()
     for department_id in holders:
-        send(message=message, role="applicant_clerk", department_id=department_id,
-             link=f"/catalog/resources/{resource.code}")  # fmt: skip
+        send(
+            message=message,
+            role="applicant_clerk",
+            department_id=department_id,
+            link=f"/catalog/resources/{resource.code}",
+        )
     return len(holders)
 
 
@@ -437,17 +463,26 @@ def register_service(actor: User, resource: Resource, data: dict[str, Any]) -> D
         endpoint=(data.get("endpoint") or "").strip() or None,
         description=(data.get("description") or "").strip() or None,
         parameters=[
-            {"name": p["name"].strip(), "description": (p.get("description") or "").strip(), "controlled": bool(p.get("controlled"))}
+            {
+                "name": p["name"].strip(),
+                "description": (p.get("description") or "").strip(),
+                "controlled": bool(p.get("controlled")),
+            }
             for p in data.get("parameters") or []
         ],
         created_at=clock.now(),
         created_by_id=actor.id,
-    )  # fmt: skip
+    )
     resource.services.append(service)
     db.session.flush()
-    record("catalog.service_registered", actor=actor, object_type="resource", object_id=resource.code,
-           data={"service": service.name, "controlled": service.controlled_parameters})  # fmt: skip
-    db.session.commit()
+    record(
+        "catalog.service_registered",
+        actor=actor,
+        object_type="resource",
+        object_id=resource.code,
+        data={"service": service.name, "controlled": service.controlled_parameters},
+    )
+    db.session.flush()
     return service
 
 

@@ -12,10 +12,10 @@ from app import clock
 from app.access import require
 from app.audit.writer import record
 from app.catalog.models import DutyChange
-from app.engine.notifications import send
 from app.engine.runtime import deliver_message, start_instance
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
+from app.notices.notifications import send
 from app.numbering import next_in_sequence
 from app.org.models import Department, User
 from app.texts import TEXT_LIMIT, too_long
@@ -33,17 +33,35 @@ def record_duty_change(actor: User, department: Department, description: str) ->
         )
     if problem := too_long(text, "变化内容", TEXT_LIMIT):
         raise ValidationFailed(problem, fields={"description": problem})
-    change = DutyChange(number=next_in_sequence(DutyChange.number, f"ZZ-{clock.local_now().year}-"),
-                        department_id=department.id, description=text, recorded_by_id=actor.id,
-                        recorded_at=clock.now(), status="open")  # fmt: skip
+    change = DutyChange(
+        number=next_in_sequence(DutyChange.number, f"ZZ-{clock.local_now().year}-"),
+        department_id=department.id,
+        description=text,
+        recorded_by_id=actor.id,
+        recorded_at=clock.now(),
+        status="open",
+    )
     db.session.add(change)
     db.session.flush()
-    record("catalog.duty_change", actor=actor, object_type="duty_change", object_id=change.number,
-           data={"department": department.short_name, "description": text})  # fmt: skip
-    start_instance(PROCESS, business_key=change.number, actor=actor, data={
-        "change_id": change.id, "change_number": change.number, "department_id": department.id,
-        "department_name": department.short_name, "recorded_at": change.recorded_at.isoformat(),
-    })  # fmt: skip
+    record(
+        "catalog.duty_change",
+        actor=actor,
+        object_type="duty_change",
+        object_id=change.number,
+        data={"department": department.short_name, "description": text},
+    )
+    start_instance(
+        PROCESS,
+        business_key=change.number,
+        actor=actor,
+        data={
+            "change_id": change.id,
+            "change_number": change.number,
+            "department_id": department.id,
+            "department_name": department.short_name,
+            "recorded_at": change.recorded_at.isoformat(),
+        },
+    )
     return change
 
 
@@ -70,11 +88,21 @@ def close_change(change_id: int, status: str) -> DutyChange:
         raise LookupError(f"duty change {change_id} does not exist")
     change.status, change.closed_at = status, clock.now()
     if status == "overdue":
-        send(message=_("%(d)s 在登记法律或职能变化（%(n)s）后未按时更新政务信息资源目录，建议按办法§31(一)责成整改",
-                       d=change.department.short_name, n=change.number),
-             role="leadership_office", link="/supervision/report")  # fmt: skip
-    record("catalog.duty_change_closed", object_type="duty_change", object_id=change.number,
-           data={"status": status})  # fmt: skip
+        send(
+            message=_(
+                "%(d)s 在登记法律或职能变化（%(n)s）后未按时更新政务信息资源目录，建议按办法§31(一)责成整改",
+                d=change.department.short_name,
+                n=change.number,
+            ),
+            role="leadership_office",
+            link="/supervision/report",
+        )
+    record(
+        "catalog.duty_change_closed",
+        object_type="duty_change",
+        object_id=change.number,
+        data={"status": status},
+    )
     return change
 
 

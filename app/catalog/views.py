@@ -34,10 +34,18 @@ from app.org.models import Department
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 
 VOCAB = {
-    "classes": RESOURCE_CLASSES, "base": BASE_CATEGORIES, "topics": TOPICS, "share_types": SHARE_TYPES,
-    "methods": SHARE_METHODS, "formats": FORMATS, "cycles": UPDATE_CYCLES, "open": OPEN_ATTRIBUTES,
-    "bases": LEGAL_BASIS_TYPES, "data_types": DATA_TYPES, "service_methods": SERVICE_METHODS,
-}  # fmt: skip
+    "classes": RESOURCE_CLASSES,
+    "base": BASE_CATEGORIES,
+    "topics": TOPICS,
+    "share_types": SHARE_TYPES,
+    "methods": SHARE_METHODS,
+    "formats": FORMATS,
+    "cycles": UPDATE_CYCLES,
+    "open": OPEN_ATTRIBUTES,
+    "bases": LEGAL_BASIS_TYPES,
+    "data_types": DATA_TYPES,
+    "service_methods": SERVICE_METHODS,
+}
 
 
 @bp.app_template_filter("vocab")
@@ -135,10 +143,26 @@ def _form_data(form) -> dict:
             problems.append(f"第{number}行长度“{length}”不是整数")
             item["length"] = None
         items.append(item)
-    data = {key: form.get(key) or None for key in (
-        "resource_class", "subcategory", "name", "summary", "format", "share_type", "share_conditions", "share_method",
-        "usage_requirements", "open_attribute", "update_cycle", "published_on", "related_codes", "legal_basis_type",
-        "legal_basis")}  # fmt: skip
+    data = {
+        key: form.get(key) or None
+        for key in (
+            "resource_class",
+            "subcategory",
+            "name",
+            "summary",
+            "format",
+            "share_type",
+            "share_conditions",
+            "share_method",
+            "usage_requirements",
+            "open_attribute",
+            "update_cycle",
+            "published_on",
+            "related_codes",
+            "legal_basis_type",
+            "legal_basis",
+        )
+    }
     data["items"] = items
     return data, problems
 
@@ -147,9 +171,16 @@ def _items_text(version) -> str:
     if version is None:
         return ""
     return "\n".join(
-        ",".join([i.name, label(DATA_TYPES, i.data_type), str(i.length or ""), label(SHARE_TYPES, i.share_type) if i.share_type else ""]).rstrip(",")
+        ",".join(
+            [
+                i.name,
+                label(DATA_TYPES, i.data_type),
+                str(i.length or ""),
+                label(SHARE_TYPES, i.share_type) if i.share_type else "",
+            ]
+        ).rstrip(",")
         for i in version.items
-    )  # fmt: skip
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -169,8 +200,14 @@ def new():
         else:
             flash(_("已保存草稿 %(code)s。检查无误后提交审核。", code=created.code), "success")
             return redirect(url_for("catalog.resource", code=created.code))
-    return render_template("catalog/edit.html", resource=None, values=values, errors=errors, vocab=VOCAB,
-                           items_text=values.get("items", "")), (422 if errors else 200)  # fmt: skip
+    return render_template(
+        "catalog/edit.html",
+        resource=None,
+        values=values,
+        errors=errors,
+        vocab=VOCAB,
+        items_text=values.get("items", ""),
+    ), (422 if errors else 200)
 
 
 @bp.route("/resources/<path:code>/edit", methods=["GET", "POST"])
@@ -197,8 +234,9 @@ def edit(code: str):
             flash(_("已保存"), "success")
             return redirect(url_for("catalog.resource", code=code))
     items_text = request.form.get("items", "") if request.method == "POST" else _items_text(version)
-    return render_template("catalog/edit.html", resource=item, values=values, errors=errors, vocab=VOCAB,
-                           items_text=items_text), (422 if errors else 200)  # fmt: skip
+    return render_template(
+        "catalog/edit.html", resource=item, values=values, errors=errors, vocab=VOCAB, items_text=items_text
+    ), (422 if errors else 200)
 
 
 @bp.post("/resources/<path:code>/submit")
@@ -263,8 +301,9 @@ def new_service(code: str):
         else:
             flash(_("数据服务已登记"), "success")
             return redirect(url_for("catalog.resource", code=code))
-    return render_template("catalog/service.html", resource=item, values=request.form, errors=errors,
-                           vocab=VOCAB), (422 if errors else 200)  # fmt: skip
+    return render_template(
+        "catalog/service.html", resource=item, values=request.form, errors=errors, vocab=VOCAB
+    ), (422 if errors else 200)
 
 
 @bp.route("/review")

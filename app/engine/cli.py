@@ -9,11 +9,11 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.engine.runtime import fire_due_timers, open_incidents, retry_incident
+from app.engine.runtime import open_incidents, retry_incident
 from app.errors import ServiceError
 from app.extensions import db
 from app.org.models import User
-from app.scheduler import run_blocking, start_background
+from app.scheduler import fire_due_timers, run_blocking, start_background
 from app.templating import local_datetime
 
 timers = click.Group("timers", help="Timer events.")

@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from app import clock
 from app.engine import store
-from app.engine.layout import ensure_layout
 from app.engine.models import HumanTask, ProcessInstance, ProcessVersion, TaskStatus
 from app.extensions import db
 
@@ -33,8 +32,13 @@ class DiagramView:
 
     def as_json(self) -> dict:
         """The shape the viewer script reads."""
-        return {"process": self.process_id, "title": self.title, "done": sorted(self.done),
-                "active": sorted(self.active), "overdue": sorted(self.overdue)}  # fmt: skip
+        return {
+            "process": self.process_id,
+            "title": self.title,
+            "done": sorted(self.done),
+            "active": sorted(self.active),
+            "overdue": sorted(self.overdue),
+        }
 
 
 def processes_in(xml: str) -> list[tuple[str, str]]:
@@ -56,9 +60,8 @@ def process_sources(version: ProcessVersion) -> dict[str, tuple[str, str]]:
     if found is None:
         found = {}
         for xml in version.files.values():
-            drawn = ensure_layout(xml)[0]  # a file without a diagram layout gets one
-            for process_id, name in processes_in(xml):
-                found[process_id] = (name, drawn)
+            for process_id, name in processes_in(xml):  # one without a layout is laid out in the browser
+                found[process_id] = (name, xml)
         _sources[version.id] = found
     return found
 

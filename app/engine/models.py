@@ -129,12 +129,22 @@ class HumanTask(db.Model):
     __table_args__ = (
         Index(
             "ix_human_task_queue",
-            "status", "candidate_department_id", "candidate_role", "assignee_id", "due_at", "created_at",
-            "business_key", "process_id", "label", "id",
+            "status",
+            "candidate_department_id",
+            "candidate_role",
+            "assignee_id",
+            "due_at",
+            "created_at",
+            "business_key",
+            "process_id",
+            "label",
+            "id",
         ),
-        Index("ix_human_task_assignee", "assignee_id", "status", "due_at", "created_at", "business_key", "id"),
+        Index(
+            "ix_human_task_assignee", "assignee_id", "status", "due_at", "created_at", "business_key", "id"
+        ),
         Index("ix_human_task_done", "completed_by_id", "status", "completed_at", "id"),
-    )  # fmt: skip
+    )
 
 
 class Incident(db.Model):
@@ -170,48 +180,3 @@ class TaskUrging(db.Model):
     urged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
 
     urged_by = relationship("User")
-
-
-class MailOutbox(db.Model):
-    """A notice waiting to be (or already) sent by e-mail: kept until the mail server took it, retried with a
-    growing pause when it is down (#15). `key` makes a mail unique (a user's daily digest once a day)."""
-
-    __tablename__ = "mail_outbox"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str | None] = mapped_column(String(120), unique=True)
-    to_address: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-
-
-class Notification(db.Model):
-    """An in-app message to a user, or to every holder of a role (optionally within one department)."""
-
-    __tablename__ = "notification"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
-    recipient_role: Mapped[str | None] = mapped_column(String(32))
-    recipient_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
-    message: Mapped[str] = mapped_column(Text)
-    link: Mapped[str | None] = mapped_column(String(300))
-    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
-
-
-class NotificationRead(db.Model):
-    """That one user has read one notification."""
-
-    __tablename__ = "notification_read"
-
-    notification_id: Mapped[int] = mapped_column(
-        ForeignKey("notification.id", ondelete="CASCADE"), primary_key=True
-    )
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
-    read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

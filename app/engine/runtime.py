@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock
@@ -27,15 +27,14 @@ from app.audit.writer import record
 from app.calendar.services import on_deadlines_recomputed
 from app.engine import store
 from app.engine.forms import clean_form, needs_options, resolve_options, validate_form
-from app.engine.models import HumanTask, Incident, InstanceStatus, ProcessInstance, TaskStatus, TaskUrging
-from app.engine.notifications import send
+from app.engine.models import HumanTask, Incident, InstanceStatus, ProcessInstance, TaskStatus
 from app.engine.policies import is_candidate
 from app.engine.registry import latest_version_key, parsed_by_id
 from app.engine.scripting import INJECTED, RunContext, begin_run, end_run, failure_message
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.org.models import User
-from app.transactions import begin_write
+from app.transactions import begin_write, conflicts_as_409
 
 log = logging.getLogger(__name__)
 
@@ -103,33 +102,40 @@ def _record_incident(row: ProcessInstance, workflow, err: Exception, actor: User
     return incident
 
 
+def report_incident(
+    instance_id: int, error_type: str, message: str, task_name: str | None = None
+) -> Incident:
+    """An incident from outside the engine run (an outbox call that failed for good): on the incidents page
+    and the case, resolved by retrying (which finds nothing to redo) or by cancelling the instance."""
+    incident = Incident(
+        instance_id=instance_id,
+        task_name=task_name,
+        error_type=error_type,
+        message=message[:4000],
+        created_at=clock.now(),
+    )
+    db.session.add(incident)
+    db.session.flush()
+    record(
+        "incident.created",
+        object_type="incident",
+        object_id=incident.id,
+        instance_id=instance_id,
+        data={"error": error_type, "message": incident.message},
+    )
+    return incident
+
+
 def _advance(row: ProcessInstance, workflow, step: Callable[[], None], actor: User | None) -> Incident | None:
     """Run engine work; a failing script or service becomes an incident with the real error."""
     err = _attempt(step)
     return _record_incident(row, workflow, err, actor) if err is not None else None
 
 
-@contextmanager
-def conflicts_as_409() -> Iterator[None]:
-    """Turn a lost race (another transaction changed the instance first) into a clear Conflict."""
-    try:
-        yield
-    except (StaleDataError, IntegrityError) as err:
-        # IntegrityError: a row the use case would create was created by a concurrent one first.
-        log.info("lost race: %s", err)
-        db.session.rollback()
-        raise Conflict(_("该事项已被他人处理，请刷新后重试")) from None
-    except OperationalError as err:
-        # SQLite: a read transaction cannot upgrade to write after another writer committed.
-        if "locked" not in str(err).lower():
-            raise
-        db.session.rollback()
-        raise Conflict(_("该事项已被他人处理，请刷新后重试")) from None
-
-
-def _commit() -> None:
+def _flush() -> None:
+    """Write the use case's changes now, so that a lost race is a Conflict here; the entry point commits."""
     with conflicts_as_409():
-        db.session.commit()
+        db.session.flush()
 
 
 def locked_instance(instance_id: int) -> ProcessInstance:
@@ -188,16 +194,23 @@ def start_instance(
         store.save(row, workflow, incident_open=err is not None, on_inserted=started)
         if err is not None:
             _record_incident(row, workflow, err, actor)
-    _commit()
+    _flush()
     return row
 
 
 # --- human tasks ------------------------------------------------------------------------------------------
 
 
-def _task_event(action: str, task: HumanTask, user: User, data: dict | None = None) -> None:
-    record(action, actor=user, object_type="task", object_id=task.id, instance_id=task.instance_id,
-           task_id=task.id, data=data)  # fmt: skip
+def task_event(action: str, task: HumanTask, user: User, data: dict | None = None) -> None:
+    record(
+        action,
+        actor=user,
+        object_type="task",
+        object_id=task.id,
+        instance_id=task.instance_id,
+        task_id=task.id,
+        data=data,
+    )
 
 
 def get_task(task_id: str, *, fresh: bool = False) -> HumanTask:
@@ -214,7 +227,7 @@ def _must_be_open(task: HumanTask) -> HumanTask:
     return task
 
 
-def _open_task(task_id: str) -> HumanTask:
+def open_task(task_id: str) -> HumanTask:
     """An open task, read inside the write transaction that will change it (fresh, not the session's copy)."""
     begin_write()
     return _must_be_open(get_task(task_id, fresh=True))
@@ -244,7 +257,7 @@ def _open_task_locked(task_id: str) -> tuple[HumanTask, ProcessInstance]:
 
 def claim_task(task_id: str, user: User) -> HumanTask:
     """Take an open task from the queue."""
-    task = _open_task(task_id)
+    task = open_task(task_id)
     if task.assignee_id == user.id:
         return task
     if task.assignee_id is not None:
@@ -256,28 +269,27 @@ def claim_task(task_id: str, user: User) -> HumanTask:
         .values(assignee_id=user.id)
     ).rowcount
     if claimed != 1:
-        db.session.rollback()
         raise Conflict(_("任务已被他人认领"))
     db.session.refresh(task)
-    _task_event("task.claimed", task, user)
-    _commit()
+    task_event("task.claimed", task, user)
+    _flush()
     return task
 
 
 def unclaim_task(task_id: str, user: User) -> HumanTask:
     """Put a task the user holds back in the queue."""
-    task = _open_task(task_id)
+    task = open_task(task_id)
     if task.assignee_id != user.id:
         raise Conflict(_("只能退回自己认领的任务"))
     task.assignee_id = None
-    _task_event("task.unclaimed", task, user)
-    _commit()
+    task_event("task.unclaimed", task, user)
+    _flush()
     return task
 
 
 def reassign_task(task_id: str, assignee: User, user: User) -> HumanTask:
     """Give an open task to another candidate (supervisors, admins, the platform operator)."""
-    task = _open_task(task_id)
+    task = open_task(task_id)
     require(user, "task.reassign", task)
 
     if not is_candidate(assignee, task) or not assignee.active:
@@ -286,50 +298,9 @@ def reassign_task(task_id: str, assignee: User, user: User) -> HumanTask:
         )
     previous = task.assignee_id
     task.assignee_id = assignee.id
-    _task_event("task.reassigned", task, user, {"from": previous, "to": assignee.id})
-    _commit()
+    task_event("task.reassigned", task, user, {"from": previous, "to": assignee.id})
+    _flush()
     return task
-
-
-URGE_MESSAGE_LIMIT = 500
-
-
-def urge_task(task_id: str, user: User, message: str) -> TaskUrging:
-    """催办 by hand (#15): the assignee, or every candidate of the task's department and role, is told with the
-    message; the urging is kept (counted on the case and in the §26 figures) and audited."""
-    task = _open_task(task_id)
-    require(user, "task.urge", task)
-    text = (message or "").strip()
-    if not text:
-        raise ValidationFailed(_("请填写催办内容"), fields={"message": _("请填写催办内容")})
-    if len(text) > URGE_MESSAGE_LIMIT:
-        raise ValidationFailed(
-            _("催办内容过长"), fields={"message": _("最多 %(n)d 字", n=URGE_MESSAGE_LIMIT)}
-        )
-    urging = TaskUrging(task_id=task.id, instance_id=task.instance_id, department_id=task.candidate_department_id,
-                        urged_by_id=user.id, message=text, urged_at=clock.now())  # fmt: skip
-    db.session.add(urging)
-    note = _("催办：%(label)s（%(key)s）— %(text)s", label=task.label, key=task.business_key, text=text)
-    if task.assignee_id is not None:
-        send(message=note, user_id=task.assignee_id, link=f"/tasks/{task.id}", instance_id=task.instance_id)
-    else:
-        send(message=note, role=task.candidate_role, department_id=task.candidate_department_id,
-             link=f"/tasks/{task.id}", instance_id=task.instance_id)  # fmt: skip
-    _task_event("task.urged", task, user, {"message": text})
-    _commit()
-    return urging
-
-
-def urgings_of(task_ids: list[str]) -> dict[str, list[TaskUrging]]:
-    """The urgings of these tasks, oldest first, by task id."""
-    found: dict[str, list[TaskUrging]] = {}
-    if task_ids:
-        rows = db.session.scalars(
-            db.select(TaskUrging).where(TaskUrging.task_id.in_(task_ids)).order_by(TaskUrging.id)
-        )
-        for row in rows:
-            found.setdefault(row.task_id, []).append(row)
-    return found
 
 
 def raw_task_form(task: HumanTask) -> dict | None:
@@ -352,7 +323,7 @@ DRAFT_VALUE_LIMIT = 20_000  # characters per field; a draft is a clerk's notes, 
 
 def save_draft(task_id: str, user: User, data: dict[str, Any]) -> HumanTask:
     """Keep a half-filled form on the task (not validated beyond field names); saving claims a queue task."""
-    task = _open_task(task_id)
+    task = open_task(task_id)
     require(user, "task.complete", task)
     properties = (task_form(task) or {}).get("properties", {})
     errors = {name: _("表单中没有该字段") for name in data if name not in properties}
@@ -367,8 +338,8 @@ def save_draft(task_id: str, user: User, data: dict[str, Any]) -> HumanTask:
     if task.assignee_id is None:
         task = claim_task(task_id, user)
     task.draft = {name: value for name, value in data.items() if value not in (None, "")} or None
-    _task_event("task.draft_saved", task, user, {"fields": sorted(task.draft or {})})
-    _commit()
+    task_event("task.draft_saved", task, user, {"fields": sorted(task.draft or {})})
+    _flush()
     return task
 
 
@@ -382,7 +353,6 @@ def complete_task(task_id: str, user: User, data: dict[str, Any] | None = None) 
         clash = set(data) & set(INJECTED) if isinstance(data, dict) else set()
         errors.update({name: "保留字，不能作为字段名" for name in clash})
         if errors:
-            db.session.rollback()
             raise ValidationFailed(_("表单填写有误"), fields=errors)
         _complete_locked(row, task, user, data)
     return task
@@ -413,7 +383,7 @@ def _complete_locked(row: ProcessInstance, task: HumanTask, user: User, data: di
         if task.assignee_id not in (None, user.id):  # a deputy (委托) completes the principal's task
             principal = db.session.get(User, task.assignee_id)
             on_behalf = {"on_behalf_of": principal.display_name if principal else task.assignee_id}
-        _task_event(
+        task_event(
             "task.completed" if done else "task.submitted",
             task,
             user,
@@ -426,7 +396,7 @@ def _complete_locked(row: ProcessInstance, task: HumanTask, user: User, data: di
             incident_open=incident is not None or row.status == InstanceStatus.INCIDENT,
             completer=user,
         )
-    db.session.commit()
+    _flush()
 
 
 # --- timers -------------------------------------------------------------------------------------------------
@@ -441,6 +411,7 @@ class SweepResult:
     incidents: int = 0
     skipped: int = 0
     instance_ids: list[int] = field(default_factory=list)
+    last_batch: int = 0  # how many were due in the last batch read
 
 
 def due_instance_ids(now: datetime, limit: int) -> list[int]:
@@ -460,51 +431,34 @@ def due_instance_ids(now: datetime, limit: int) -> list[int]:
     return list(db.session.scalars(query))
 
 
-def fire_due_timers(
-    now: datetime | None = None, *, batch: int = 100, max_instances: int = 10_000
-) -> SweepResult:
-    """Wake every instance whose timer is due, run it and save it. Cost depends on the due instances only;
-    after downtime one sweep catches up (every passed deadline fires). Safe with several processes."""
-    now = now or clock.now()
-    result = SweepResult()
-    while result.instances + result.skipped < max_instances:
-        ids = due_instance_ids(now, batch)
-        if not ids:
-            db.session.rollback()
-            break
-        fired_here: list[tuple[int, int, int]] = []  # (instance, timers fired, incidents), until committed
-        lost = False
-        for instance_id in ids:
-            try:
-                with db.session.begin_nested():
-                    fired, incidents = _fire_one(instance_id, now)
-            except StaleDataError:
-                result.skipped += 1  # another process handled it first
-                continue
-            except OperationalError as err:
-                # SQLite: another process wrote since this batch started reading; the next sweep goes on.
-                if "locked" not in str(err).lower():
-                    raise
-                lost = True
-                break
-            fired_here.append((instance_id, fired, incidents))
-        if not lost:
-            try:
-                db.session.commit()
-            except (StaleDataError, OperationalError):
-                lost = True
-        if lost:  # nothing of this batch was kept: it is counted as skipped, the next sweep does it
-            db.session.rollback()
+def fire_timer_batch(now: datetime, batch: int, result: SweepResult) -> bool:
+    """Wake up to `batch` instances whose timer is due, run and save each (in the caller's transaction, one
+    savepoint per instance); add what was done to `result`. False when the batch was lost to another process
+    (SQLite) and nothing of it may be kept: the caller rolls back and the next sweep does it. The entry point
+    loops (commit after each batch) while this returns True and a full batch was found."""
+    ids = due_instance_ids(now, batch)
+    result.last_batch = len(ids)
+    done: list[tuple[int, int, int]] = []  # (instance, timers fired, incidents)
+    for instance_id in ids:
+        try:
+            with db.session.begin_nested():
+                fired, incidents = _fire_one(instance_id, now)
+        except StaleDataError:
+            result.skipped += 1  # another process handled it first
+            continue
+        except OperationalError as err:
+            # SQLite: another process wrote since this batch started reading; the next sweep goes on.
+            if "locked" not in str(err).lower():
+                raise
             result.skipped += len(ids)
-            break
-        for instance_id, fired, incidents in fired_here:
-            result.instances += 1
-            result.timers_fired += fired
-            result.incidents += incidents
-            result.instance_ids.append(instance_id)
-        if len(ids) < batch:
-            break
-    return result
+            return False
+        done.append((instance_id, fired, incidents))
+    for instance_id, fired, incidents in done:
+        result.instances += 1
+        result.timers_fired += fired
+        result.incidents += incidents
+        result.instance_ids.append(instance_id)
+    return True
 
 
 def refresh_timers(row: ProcessInstance, workflow, now: datetime, actor: User | None) -> tuple[int, int]:
@@ -525,9 +479,12 @@ def refresh_timers(row: ProcessInstance, workflow, now: datetime, actor: User | 
             object_id=str(timer.id),
             instance_id=row.id,
             task_id=str(timer.id),
-            data={"timer": timer.task_spec.bpmn_name or timer.task_spec.bpmn_id,
-                  "due": timer.internal_data.get("event_value"), "fired_at": now.isoformat()},
-        )  # fmt: skip
+            data={
+                "timer": timer.task_spec.bpmn_name or timer.task_spec.bpmn_id,
+                "due": timer.internal_data.get("event_value"),
+                "fired_at": now.isoformat(),
+            },
+        )
     return len(fired), incidents
 
 
@@ -588,16 +545,21 @@ def rearm_timers(changes) -> int:
 
 
 def deliver_message(
-    business_key: str, name: str, payload: dict | None = None, actor: User | None = None
+    business_key: str,
+    name: str,
+    payload: dict | None = None,
+    actor: User | None = None,
+    *,
+    instance_id: int | None = None,
 ) -> list[int]:
-    """Deliver message `name` to the open instances of `business_key` that wait for it (routed in SQL)."""
-    ids = list(
-        db.session.scalars(
-            db.select(ProcessInstance.id).where(
-                ProcessInstance.business_key == business_key, ProcessInstance.status.in_(InstanceStatus.OPEN)
-            )
-        )
+    """Deliver message `name` to the open instances of `business_key` that wait for it (routed in SQL), or
+    to the one instance `instance_id` of it (an answer to what that instance asked)."""
+    query = db.select(ProcessInstance.id).where(
+        ProcessInstance.business_key == business_key, ProcessInstance.status.in_(InstanceStatus.OPEN)
     )
+    if instance_id is not None:
+        query = query.where(ProcessInstance.id == instance_id)
+    ids = list(db.session.scalars(query))
     delivered = []
     for instance_id in ids:
         row = locked_instance(instance_id)
@@ -623,9 +585,8 @@ def deliver_message(
                 store.save(row, workflow, incident_open=incident is not None)
         delivered.append(row.id)
     if not delivered:
-        db.session.rollback()
         raise NotFound(_("没有等待消息 %(name)s 的流程（业务编号 %(key)s）", name=name, key=business_key))
-    _commit()
+    _flush()
     return delivered
 
 
@@ -683,7 +644,7 @@ def retry_incident(incident_id: int, user: User) -> Incident | None:
         )
         with conflicts_as_409():
             store.save(row, workflow, incident_open=still_open is not None)
-    _commit()
+    _flush()
     return again
 
 
@@ -696,7 +657,7 @@ def cancel_instance(instance_id: int, user: User, reason: str) -> ProcessInstanc
     if row.status in (InstanceStatus.COMPLETED, InstanceStatus.CANCELLED):
         raise Conflict(_("流程已结束"))
     _cancel(row, user, reason)
-    _commit()
+    _flush()
     return row
 
 
@@ -733,5 +694,11 @@ def _cancel(row: ProcessInstance, user: User, reason: str) -> None:
         db.select(HumanTask).where(HumanTask.instance_id == row.id, HumanTask.status == TaskStatus.OPEN)
     ):
         human.status, human.completed_at = TaskStatus.CANCELLED, now
-    record("instance.cancelled", actor=user, object_type="instance", object_id=row.id, instance_id=row.id,
-           data={"reason": reason})  # fmt: skip
+    record(
+        "instance.cancelled",
+        actor=user,
+        object_type="instance",
+        object_id=row.id,
+        instance_id=row.id,
+        data={"reason": reason},
+    )

@@ -542,11 +542,40 @@ _NOT_ALLOWED = {
 # Builtins that model code is never offered (a name that is simply unknown fails when it runs, as data may
 # supply it); refused at validation so an analyst learns it before deploying.
 _REFUSED_NAMES = frozenset(
-    {"print", "printed", "builtins", "eval", "exec", "compile", "open", "input", "breakpoint", "locals",
-     "vars", "dir", "getattr", "setattr", "delattr", "hasattr", "type", "object", "super", "iter", "next",
-     "memoryview", "bytearray", "exit", "quit", "help", "id", "hash", "classmethod", "staticmethod",
-     "property"}
-)  # fmt: skip
+    {
+        "print",
+        "printed",
+        "builtins",
+        "eval",
+        "exec",
+        "compile",
+        "open",
+        "input",
+        "breakpoint",
+        "locals",
+        "vars",
+        "dir",
+        "getattr",
+        "setattr",
+        "delattr",
+        "hasattr",
+        "type",
+        "object",
+        "super",
+        "iter",
+        "next",
+        "memoryview",
+        "bytearray",
+        "exit",
+        "quit",
+        "help",
+        "id",
+        "hash",
+        "classmethod",
+        "staticmethod",
+        "property",
+    }
+)
 
 # RestrictedPython's own messages for what our visitors leave to it.
 _RESTRICTED_WORDS = {

@@ -28,7 +28,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, event, func
+from sqlalchemy import bindparam, event, func, inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -241,10 +241,14 @@ def state_of(workflow: BpmnWorkflow) -> dict:
     """The workflow's state without the spec: BpmnWorkflowConverter.to_dict minus the specs."""
     state = _workflow_dict(workflow)
     state["subprocesses"] = {
-        str(key): {**_workflow_dict(sub), "parent_task_id": str(sub.parent_task_id), "spec": sub.spec.name,
-                   "typename": "BpmnSubWorkflow"}
+        str(key): {
+            **_workflow_dict(sub),
+            "parent_task_id": str(sub.parent_task_id),
+            "spec": sub.spec.name,
+            "typename": "BpmnSubWorkflow",
+        }
         for key, sub in workflow.subprocesses.items()
-    }  # fmt: skip
+    }
     state["bpmn_events"] = SERIALIZER.registry.convert(workflow.bpmn_events)
     return state
 
@@ -402,8 +406,12 @@ def _deadline_columns(timer) -> dict:
     values = {"due_at": timer_due(timer.internal_data.get("event_value"))}
     deadline = current_run().deadlines.get(str(timer.id))
     if deadline is not None:
-        values.update(due_date=deadline.due_date, deadline_days=deadline.days,
-                      deadline_provisional=deadline.provisional, calendar_version=int(deadline.calendar_version))  # fmt: skip
+        values.update(
+            due_date=deadline.due_date,
+            deadline_days=deadline.days,
+            deadline_provisional=deadline.provisional,
+            calendar_version=int(deadline.calendar_version),
+        )
     return values
 
 
@@ -608,9 +616,13 @@ def save(
             object_id=human.id,
             instance_id=row.id,
             task_id=human.id,
-            data={"label": human.label, "role": human.candidate_role, "department_id": human.candidate_department_id,
-                  "due_at": human.due_at.isoformat() if human.due_at else None},
-        )  # fmt: skip
+            data={
+                "label": human.label,
+                "role": human.candidate_role,
+                "department_id": human.candidate_department_id,
+                "due_at": human.due_at.isoformat() if human.due_at else None,
+            },
+        )
     _store_timer_deadlines(row, workflow)
     return created
 
@@ -619,9 +631,15 @@ def save(
 def _keep_committed_workflows(session: Session) -> None:
     saved = session.info.pop("govshare_saved_workflows", None)
     for row, workflow in (saved or {}).values():
-        if row.id is not None and row.lock_version is not None:
-            _warm[row.id] = (row.lock_version, row.process_version_id, workflow)
-            _warm.move_to_end(row.id)
+        # Read what is loaded without loading (no SQL may run after a commit): a row expired since its save
+        # (expire_all) is simply not kept warm.
+        state = inspect(row).dict
+        row_id, lock_version, version_id = (
+            state.get(k) for k in ("id", "lock_version", "process_version_id")
+        )
+        if row_id is not None and lock_version is not None and version_id is not None:
+            _warm[row_id] = (lock_version, version_id, workflow)
+            _warm.move_to_end(row_id)
     while len(_warm) > WARM_LIMIT:
         _warm.popitem(last=False)
 

@@ -4,6 +4,8 @@ meanwhile (409) or that fails validation is reported and the others go through."
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +15,7 @@ from app.access import can
 from app.engine import runtime
 from app.engine.forms import needs_options
 from app.engine.models import HumanTask, TaskStatus
-from app.errors import Conflict, NotFound, ServiceError, ValidationFailed
+from app.errors import NotFound, ServiceError, ValidationFailed
 from app.extensions import db
 from app.org.models import User
 
@@ -57,21 +59,24 @@ def batch_tasks(user: User, task_ids: list[str]) -> tuple[list[HumanTask], dict 
     return tasks, schema
 
 
-def complete_batch(user: User, tasks: list[HumanTask], data: dict[str, Any]) -> list[BatchOutcome]:
-    """Complete each task with the same form data, one transaction each; report every outcome."""
+def complete_batch(
+    user: User,
+    tasks: list[HumanTask],
+    data: dict[str, Any],
+    *,
+    transaction: Callable[[], AbstractContextManager[Any]],
+) -> list[BatchOutcome]:
+    """Complete each task with the same form data, each in its own `transaction` (the entry point's unit of
+    work: one changed meanwhile fails alone, and no lock is held across the batch); report every outcome."""
     outcomes = []
     for task in tasks:
         try:
-            runtime.complete_task(task.id, user, dict(data))
-        except Conflict as exc:
-            db.session.rollback()
-            outcomes.append(BatchOutcome(task.id, task.business_key, task.label, False, exc.message))
+            with transaction():
+                runtime.complete_task(task.id, user, dict(data))
         except ValidationFailed as exc:
-            db.session.rollback()
             detail = "；".join(exc.fields.values()) if exc.fields else exc.message
             outcomes.append(BatchOutcome(task.id, task.business_key, task.label, False, detail))
-        except ServiceError as exc:
-            db.session.rollback()
+        except ServiceError as exc:  # Conflict included: someone else handled it meanwhile
             outcomes.append(BatchOutcome(task.id, task.business_key, task.label, False, exc.message))
         else:
             outcomes.append(BatchOutcome(task.id, task.business_key, task.label, True, _("已办结")))

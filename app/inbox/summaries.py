@@ -64,8 +64,11 @@ def _dispute(number: str, data: dict) -> Summary:
     dispute = db.session.get(Dispute, data.get("dispute_id"))
     if dispute is None:
         return None, []
-    rows = [(_("分歧事项"), TOPICS[dispute.topic], None), (_("资源"), dispute.resource.name, None),
-            (_("分歧内容"), dispute.description, None)]  # fmt: skip
+    rows = [
+        (_("分歧事项"), TOPICS[dispute.topic], None),
+        (_("资源"), dispute.resource.name, None),
+        (_("分歧内容"), dispute.description, None),
+    ]
     rows += [(f"{party}意见", p["text"], None) for party, p in position_data(dispute).items()]
     if dispute.negotiation_record:
         rows.append((_("协商记录"), dispute.negotiation_record, None))

@@ -12,14 +12,16 @@ from app.calendar.services import status_of
 from app.engine import runtime, store
 from app.engine.forms import clean_form, validate_form
 from app.engine.models import HumanTask, ProcessInstance
-from app.engine.notifications import mark_all_read, mark_read, notifications_for, read_ids, unread_count
 from app.errors import ServiceError, ValidationFailed
+from app.inbox import urging
 from app.inbox.batch import batch_tasks, complete_batch
 from app.inbox.formdata import fields_of, from_form
 from app.inbox.listing import SCOPES, inbox, parse_filters, process_choices, scope_counts
 from app.inbox.summaries import describe
+from app.notices.notifications import mark_all_read, mark_read, notifications_for, read_ids, unread_count
 from app.org.services import phrases_of
 from app.redirects import is_local_path
+from app.transactions import unit_of_work
 
 bp = Blueprint("inbox", __name__)
 
@@ -62,9 +64,15 @@ def tasks():
         args["scope"] = "mine" if counts["mine"] or not counts["queue"] else "queue"
     filters = parse_filters(args)
     return render_template(
-        "inbox/tasks.html", page=inbox(current_user, filters), filters=filters, scopes=SCOPES, counts=counts,
-        processes=process_choices(), badge=badge, args=request.args,
-    )  # fmt: skip
+        "inbox/tasks.html",
+        page=inbox(current_user, filters),
+        filters=filters,
+        scopes=SCOPES,
+        counts=counts,
+        processes=process_choices(),
+        badge=badge,
+        args=request.args,
+    )
 
 
 @bp.route("/tasks/<task_id>")
@@ -84,10 +92,17 @@ def _visible_task(task_id: str) -> HumanTask:
 def _task_page(item: HumanTask, values, errors: dict[str, str]) -> str:
     schema = runtime.task_form(item)
     return render_template(
-        "inbox/task.html", task=item, summary=case_summary(item.instance), fields=fields_of(schema),
-        schema=schema, badge=badge(item), values=values, errors=errors,
-        urgings=runtime.urgings_of([item.id]).get(item.id, []), phrases=phrases_of(current_user),
-    )  # fmt: skip
+        "inbox/task.html",
+        task=item,
+        summary=case_summary(item.instance),
+        fields=fields_of(schema),
+        schema=schema,
+        badge=badge(item),
+        values=values,
+        errors=errors,
+        urgings=urging.urgings_of([item.id]).get(item.id, []),
+        phrases=phrases_of(current_user),
+    )
 
 
 @bp.post("/tasks/<task_id>/urge")
@@ -96,7 +111,7 @@ def urge(task_id: str):
     """催办: urge an open task with a message (operators and supervisors over its department)."""
     if EmptyForm().validate_on_submit():
         try:
-            runtime.urge_task(task_id, current_user, request.form.get("message", ""))
+            urging.urge_task(task_id, current_user, request.form.get("message", ""))
             flash(_("已催办"), "success")
         except ServiceError as exc:
             flash(exc.fields.get("message") or exc.message, "error")
@@ -158,10 +173,17 @@ def batch():
         if errors:
             values = request.form
         else:
-            outcomes = complete_batch(current_user, tasks, data)
-    return render_template("inbox/batch.html", tasks=tasks, fields=fields_of(schema), values=values, errors=errors,
-                           outcomes=outcomes, done=sum(1 for o in outcomes or [] if o.ok),
-                           phrases=phrases_of(current_user)), 422 if errors else 200  # fmt: skip
+            outcomes = complete_batch(current_user, tasks, data, transaction=unit_of_work)
+    return render_template(
+        "inbox/batch.html",
+        tasks=tasks,
+        fields=fields_of(schema),
+        values=values,
+        errors=errors,
+        outcomes=outcomes,
+        done=sum(1 for o in outcomes or [] if o.ok),
+        phrases=phrases_of(current_user),
+    ), 422 if errors else 200
 
 
 @bp.post("/tasks/<task_id>/draft")
@@ -170,8 +192,12 @@ def draft(task_id: str):
     """Save the form as it is, to finish later; nothing is validated but the field names."""
     item = _visible_task(task_id)
     properties = (runtime.task_form(item) or {}).get("properties", {})
-    data = {name: (request.form.getlist(name) if prop.get("type") == "array" else request.form.get(name, "").strip())
-            for name, prop in properties.items()}  # fmt: skip
+    data = {
+        name: (
+            request.form.getlist(name) if prop.get("type") == "array" else request.form.get(name, "").strip()
+        )
+        for name, prop in properties.items()
+    }
     try:
         runtime.save_draft(task_id, current_user, data)
     except ValidationFailed as exc:  # shown on the fields, with everything typed kept
@@ -190,9 +216,12 @@ def notifications():
     unread_only = request.args.get("unread") == "1"
     items = notifications_for(current_user, unread_only=unread_only, limit=100)
     return render_template(
-        "inbox/notifications.html", items=items, read=read_ids(current_user, [n.id for n in items]),
-        unread_only=unread_only, unread=unread_count(current_user),
-    )  # fmt: skip
+        "inbox/notifications.html",
+        items=items,
+        read=read_ids(current_user, [n.id for n in items]),
+        unread_only=unread_only,
+        unread=unread_count(current_user),
+    )
 
 
 @bp.post("/notifications/read-all")

@@ -75,10 +75,15 @@ def operations_by_tag(spec: dict) -> list[tuple[str, list[Operation]]]:
             for param in op.get("parameters", []):
                 schema = param.get("schema", {})
                 operation.parameters.append(
-                    {"name": param["name"], "in": param["in"], "type": _type(spec, schema),
-                     "required": param.get("required", False), "description": param.get("description", ""),
-                     "default": schema.get("default")}
-                )  # fmt: skip
+                    {
+                        "name": param["name"],
+                        "in": param["in"],
+                        "type": _type(spec, schema),
+                        "required": param.get("required", False),
+                        "description": param.get("description", ""),
+                        "default": schema.get("default"),
+                    }
+                )
             body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
             if body:
                 operation.body = field_rows(spec, body)

@@ -63,7 +63,19 @@ def api_docs():
 
 
 # Browser libraries installed from npm at setup (package.json), served from node_modules, never committed.
-VENDOR = {"bpmn-js": "bpmn-js/dist", "dmn-js": "dmn-js/dist", "echarts": "echarts/dist"}
+# bpmn-auto-layout (#29) is an ES module: it and the modules it imports are served one by one and found by the
+# browser through the page's import map (app/templating.py), its dependencies from its own node_modules when
+# npm nested them there.
+VENDOR = {
+    "bpmn-js": ("bpmn-js/dist",),
+    "dmn-js": ("dmn-js/dist",),
+    "echarts": ("echarts/dist",),
+    "bpmn-auto-layout": ("bpmn-auto-layout/dist",),
+    **{
+        name: (f"bpmn-auto-layout/node_modules/{name}/dist", f"{name}/dist")
+        for name in ("bpmn-moddle", "moddle", "moddle-xml", "saxen", "min-dash")
+    },
+}
 
 
 @bp.route("/vendor/<package>/<path:filename>")
@@ -71,5 +83,6 @@ def vendor(package: str, filename: str):
     """A file of an allowed npm package's dist folder (404 if the package is not installed)."""
     if package not in VENDOR:
         abort(404)
-    folder = Path(current_app.config["NODE_MODULES"]) / VENDOR[package]
+    root = Path(current_app.config["NODE_MODULES"])
+    folder = next((root / d for d in VENDOR[package] if (root / d).is_dir()), root / VENDOR[package][0])
     return send_from_directory(folder, filename, max_age=86400)

@@ -162,7 +162,7 @@ def create_user(
         object_id=user.id,
         data={"username": username, "roles": [r.value for r in parsed], "department": department.uscc},
     )
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -193,8 +193,13 @@ def update_user(
     user.display_name, user.department, user.active = after["display_name"], department, after["active"]
     if set(changed) - {"display_name"}:
         user.session_epoch = (user.session_epoch or 0) + 1  # open sessions end: what the user may do changed
-    record("user.updated", actor=actor, object_type="user", object_id=user.id,
-           data={"username": user.username, "changes": changed})  # fmt: skip
+    record(
+        "user.updated",
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        data={"username": user.username, "changes": changed},
+    )
     return user
 
 
@@ -212,8 +217,13 @@ def set_roles(user: User, roles: list[str], actor: User) -> User:
     if before != after:
         user.role_rows = [UserRole(role=value) for value in after]
         user.session_epoch = (user.session_epoch or 0) + 1
-        record("user.roles_changed", actor=actor, object_type="user", object_id=user.id,
-               data={"username": user.username, "from": before, "to": after})  # fmt: skip
+        record(
+            "user.roles_changed",
+            actor=actor,
+            object_type="user",
+            object_id=user.id,
+            data={"username": user.username, "from": before, "to": after},
+        )
     return user
 
 
@@ -225,8 +235,13 @@ def revoke_token_of(token_id: int, actor: User) -> ApiToken:
         raise NotFound(_("令牌不存在"))
     if token.revoked_at is None:
         token.revoked_at = clock.now()
-        record("token.revoked", actor=actor, object_type="api_token", object_id=token.id,
-               data={"username": token.user.username, "name": token.name, "prefix": token.prefix})  # fmt: skip
+        record(
+            "token.revoked",
+            actor=actor,
+            object_type="api_token",
+            object_id=token.id,
+            data={"username": token.user.username, "name": token.name, "prefix": token.prefix},
+        )
     return token
 
 
@@ -250,8 +265,11 @@ MAX_PHRASES = 30
 
 def phrases_of(user: User) -> list[OpinionPhrase]:
     """The user's common opinions, oldest first."""
-    return list(db.session.scalars(
-        db.select(OpinionPhrase).where(OpinionPhrase.user_id == user.id).order_by(OpinionPhrase.id)))  # fmt: skip
+    return list(
+        db.session.scalars(
+            db.select(OpinionPhrase).where(OpinionPhrase.user_id == user.id).order_by(OpinionPhrase.id)
+        )
+    )
 
 
 def add_phrase(user: User, text: str) -> OpinionPhrase:
@@ -297,31 +315,41 @@ def principals_of(user: User) -> list[int]:
 
 def _principals(user: User) -> list[int]:
     today = _today()
-    return list(db.session.scalars(
-        db.select(Delegation.principal_id).where(
-            Delegation.deputy_id == user.id, Delegation.cancelled_at.is_(None),
-            Delegation.starts_on <= today, Delegation.ends_on >= today,
+    return list(
+        db.session.scalars(
+            db.select(Delegation.principal_id).where(
+                Delegation.deputy_id == user.id,
+                Delegation.cancelled_at.is_(None),
+                Delegation.starts_on <= today,
+                Delegation.ends_on >= today,
+            )
         )
-    ))  # fmt: skip
+    )
 
 
 def delegations_of(user: User) -> list[Delegation]:
     """The user's delegations, given and received, current and coming (not ended, not cancelled)."""
-    return list(db.session.scalars(
-        db.select(Delegation).where(
-            or_(Delegation.principal_id == user.id, Delegation.deputy_id == user.id),
-            Delegation.cancelled_at.is_(None), Delegation.ends_on >= _today(),
-        ).order_by(Delegation.starts_on)
-    ))  # fmt: skip
+    return list(
+        db.session.scalars(
+            db.select(Delegation)
+            .where(
+                or_(Delegation.principal_id == user.id, Delegation.deputy_id == user.id),
+                Delegation.cancelled_at.is_(None),
+                Delegation.ends_on >= _today(),
+            )
+            .order_by(Delegation.starts_on)
+        )
+    )
 
 
 def deputies_for(user: User) -> list[User]:
     """Who may be the user's deputy: active colleagues of the same department sharing a role."""
     roles = set(user.roles)
     colleagues = db.session.scalars(
-        db.select(User).where(User.department_id == user.department_id, User.id != user.id, User.active.is_(True))
+        db.select(User)
+        .where(User.department_id == user.department_id, User.id != user.id, User.active.is_(True))
         .order_by(User.username)
-    )  # fmt: skip
+    )
     return [c for c in colleagues if roles & set(c.roles)]
 
 
@@ -344,12 +372,22 @@ def delegate(user: User, deputy_username: str, starts_on: date | None, ends_on: 
             errors["ends_on"] = _("委托最长 %(n)d 天", n=MAX_DELEGATION_DAYS)
     if errors:
         raise ValidationFailed(_("委托信息有误"), fields=errors)
-    delegation = Delegation(principal_id=user.id, deputy_id=deputy.id, starts_on=starts_on, ends_on=ends_on,
-                            created_at=clock.now())  # fmt: skip
+    delegation = Delegation(
+        principal_id=user.id,
+        deputy_id=deputy.id,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        created_at=clock.now(),
+    )
     db.session.add(delegation)
     db.session.flush()
-    record("delegation.created", actor=user, object_type="delegation", object_id=delegation.id,
-           data={"deputy": deputy.username, "from": starts_on.isoformat(), "to": ends_on.isoformat()})  # fmt: skip
+    record(
+        "delegation.created",
+        actor=user,
+        object_type="delegation",
+        object_id=delegation.id,
+        data={"deputy": deputy.username, "from": starts_on.isoformat(), "to": ends_on.isoformat()},
+    )
     return delegation
 
 
@@ -360,8 +398,13 @@ def cancel_delegation(user: User, delegation_id: int) -> Delegation:
         raise NotFound(_("委托不存在"))
     if delegation.cancelled_at is None:
         delegation.cancelled_at = clock.now()
-        record("delegation.cancelled", actor=user, object_type="delegation", object_id=delegation.id,
-               data={"deputy": delegation.deputy.username})  # fmt: skip
+        record(
+            "delegation.cancelled",
+            actor=user,
+            object_type="delegation",
+            object_id=delegation.id,
+            data={"deputy": delegation.deputy.username},
+        )
     return delegation
 
 
@@ -382,6 +425,11 @@ def set_notices(user: User, email: str, channel: str) -> User:
     if errors:
         raise ValidationFailed(_("通知设置有误"), fields=errors)
     user.email, user.notice_channel = email or None, channel
-    record("user.notices_set", actor=user, object_type="user", object_id=user.id,
-           data={"channel": channel, "email": email or None})  # fmt: skip
+    record(
+        "user.notices_set",
+        actor=user,
+        object_type="user",
+        object_id=user.id,
+        data={"channel": channel, "email": email or None},
+    )
     return user

@@ -47,10 +47,22 @@ def department(department_id: int):
     require(current_user, "department.view", dept)
 
     items = rectifications_for(current_user, dept.id)  # §31: visible on the department's page
-    changes = list(db.session.scalars(
-        db.select(DutyChange).where(DutyChange.department_id == dept.id).order_by(DutyChange.id.desc()).limit(20)))  # fmt: skip
-    return render_template("org/department.html", dept=dept, rectifications=items, failings=FAILINGS,
-                           changes=changes, form=EmptyForm())  # fmt: skip
+    changes = list(
+        db.session.scalars(
+            db.select(DutyChange)
+            .where(DutyChange.department_id == dept.id)
+            .order_by(DutyChange.id.desc())
+            .limit(20)
+        )
+    )
+    return render_template(
+        "org/department.html",
+        dept=dept,
+        rectifications=items,
+        failings=FAILINGS,
+        changes=changes,
+        form=EmptyForm(),
+    )
 
 
 @bp.post("/departments/<int:department_id>/duty-changes")
@@ -83,9 +95,15 @@ def _user_form(user: User | None, errors: dict[str, str], status: int = 200):
         db.select(Department).where(Department.active.is_(True)).order_by(Department.level, Department.id)
     )
     return render_template(
-        "org/user_form.html", user=user, roles=list(Role), departments=list(departments), errors=errors,
-        values=request.form, form=EmptyForm(), separated=SEPARATED_DUTIES,
-    ), status  # fmt: skip
+        "org/user_form.html",
+        user=user,
+        roles=list(Role),
+        departments=list(departments),
+        errors=errors,
+        values=request.form,
+        form=EmptyForm(),
+        separated=SEPARATED_DUTIES,
+    ), status
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -98,10 +116,13 @@ def new_user():
             return _user_form(None, {"password": _("不能替他人设置密码：保存后签发启用码，由本人设置")}, 422)
         try:
             created = create_user(
-                username=request.form.get("username", ""), display_name=request.form.get("display_name", ""),
-                department_code=request.form.get("department", ""), roles=request.form.getlist("roles"),
-                password=None, actor=current_user,
-            )  # fmt: skip
+                username=request.form.get("username", ""),
+                display_name=request.form.get("display_name", ""),
+                department_code=request.form.get("department", ""),
+                roles=request.form.getlist("roles"),
+                password=None,
+                actor=current_user,
+            )
             row, code = issue_code(created, current_user)
         except ValidationFailed as exc:
             return _user_form(None, exc.fields, 422)
@@ -135,10 +156,12 @@ def edit_user(user_id: str):
     if request.method == "POST" and EmptyForm().validate_on_submit():
         try:
             update_user(
-                user, display_name=request.form.get("display_name", ""),
+                user,
+                display_name=request.form.get("display_name", ""),
                 department_code=request.form.get("department", ""),
-                active=request.form.get("active") == "1", actor=current_user,
-            )  # fmt: skip
+                active=request.form.get("active") == "1",
+                actor=current_user,
+            )
         except ValidationFailed as exc:
             db.session.rollback()
             return _user_form(user, exc.fields, 422)
@@ -214,5 +237,6 @@ def user_roles(user_id: str):
             flash(message, "success")
             return redirect(url_for("org.user_roles", user_id=user.id))
     chosen = request.form.getlist("roles") if errors else [r.value for r in user.roles]
-    return render_template("org/user_roles.html", user=user, roles=list(Role), chosen=chosen, errors=errors,
-                           form=EmptyForm()), 422 if errors else 200  # fmt: skip
+    return render_template(
+        "org/user_roles.html", user=user, roles=list(Role), chosen=chosen, errors=errors, form=EmptyForm()
+    ), 422 if errors else 200

@@ -28,14 +28,28 @@ def seed_applications() -> dict[str, int]:
         return {"applications": 0}
     today = clock.local_now().date()
     period = {"valid_from": today.isoformat(), "valid_to": (today + timedelta(days=364)).isoformat()}
-    submit_application(_user("rst_applicant"), {
-        "purpose": "社会保险待遇资格认证", "reason": "核验参保人婚姻状况及所在单位登记状态，防止冒领",
-        "business_system": "湖北省社会保险信息系统", "scope": "全省养老保险待遇领取人员",
-        "resources": [{"code": _code("婚姻登记信息")}, {"code": _code("法人单位基础信息")}], **period})  # fmt: skip
-    city = submit_application(_user("wh_applicant"), {
-        "purpose": "就业补贴申领人身份核验", "reason": "落实就业补贴“免申即享”，核验申领人户籍与身份信息",
-        "business_system": "武汉市就业服务平台", "scope": "武汉市就业补贴申领人",
-        "resources": [{"code": _code("人口基础信息")}], **period})  # fmt: skip
+    submit_application(
+        _user("rst_applicant"),
+        {
+            "purpose": "社会保险待遇资格认证",
+            "reason": "核验参保人婚姻状况及所在单位登记状态，防止冒领",
+            "business_system": "湖北省社会保险信息系统",
+            "scope": "全省养老保险待遇领取人员",
+            "resources": [{"code": _code("婚姻登记信息")}, {"code": _code("法人单位基础信息")}],
+            **period,
+        },
+    )
+    city = submit_application(
+        _user("wh_applicant"),
+        {
+            "purpose": "就业补贴申领人身份核验",
+            "reason": "落实就业补贴“免申即享”，核验申领人户籍与身份信息",
+            "business_system": "武汉市就业服务平台",
+            "scope": "武汉市就业补贴申领人",
+            "resources": [{"code": _code("人口基础信息")}],
+            **period,
+        },
+    )
     check = db.session.scalar(
         db.select(HumanTask).where(HumanTask.business_key == city.number, HumanTask.status == TaskStatus.OPEN)
     )

@@ -100,22 +100,46 @@ def raise_dispute(
             _("未找到共享平台运维部门或领导小组办公室"), fields={"subject": "组织机构数据不完整"}
         )
     dispute = Dispute(
-        number=next_number(), topic=topic, line_id=line.id if line else None,
-        objection_id=objection.id if objection else None, resource_id=resource_id,
-        applicant_department_id=applicant_id, provider_department_id=provider.id,
-        platform_operator_id=operator.id, leadership_office_id=office.id, raised_by_id=actor.id,
-        raised_at=clock.now(), description=description.strip(), status=DisputeStatus.NEGOTIATING, positions={},
-    )  # fmt: skip
+        number=next_number(),
+        topic=topic,
+        line_id=line.id if line else None,
+        objection_id=objection.id if objection else None,
+        resource_id=resource_id,
+        applicant_department_id=applicant_id,
+        provider_department_id=provider.id,
+        platform_operator_id=operator.id,
+        leadership_office_id=office.id,
+        raised_by_id=actor.id,
+        raised_at=clock.now(),
+        description=description.strip(),
+        status=DisputeStatus.NEGOTIATING,
+        positions={},
+    )
     db.session.add(dispute)
     db.session.flush()
-    record("dispute.raised", actor=actor, object_type="dispute", object_id=dispute.number,
-           data={"topic": topic, "line": dispute.line_id, "objection": dispute.objection_id})  # fmt: skip
-    start_instance(PROCESS, business_key=dispute.number, actor=actor, data={
-        "dispute_id": dispute.id, "dispute_number": dispute.number, "topic_label": TOPICS[topic],
-        "resource_name": dispute.resource.name, "applicant_department_id": applicant_id,
-        "provider_department_id": provider.id, "platform_operator_id": operator.id,
-        "leadership_office_id": office.id, "raised_at": dispute.raised_at.isoformat(),
-    })  # fmt: skip
+    record(
+        "dispute.raised",
+        actor=actor,
+        object_type="dispute",
+        object_id=dispute.number,
+        data={"topic": topic, "line": dispute.line_id, "objection": dispute.objection_id},
+    )
+    start_instance(
+        PROCESS,
+        business_key=dispute.number,
+        actor=actor,
+        data={
+            "dispute_id": dispute.id,
+            "dispute_number": dispute.number,
+            "topic_label": TOPICS[topic],
+            "resource_name": dispute.resource.name,
+            "applicant_department_id": applicant_id,
+            "provider_department_id": provider.id,
+            "platform_operator_id": operator.id,
+            "leadership_office_id": office.id,
+            "raised_at": dispute.raised_at.isoformat(),
+        },
+    )
     return dispute
 
 
@@ -130,10 +154,17 @@ def record_position(dispute_id: int, party: str, text: str, user_id: int | None)
     """A party's position (called by dispute.bpmn)."""
     dispute = _dispute(dispute_id)
     author = db.session.get(User, user_id) if user_id else None
-    dispute.positions = {**(dispute.positions or {}), party: {
-        "text": text, "by": author.display_name if author else None, "at": clock.now().isoformat()}}  # fmt: skip
-    record("dispute.position", actor=author, object_type="dispute", object_id=dispute.number,
-           data={"party": party, "text": text})  # fmt: skip
+    dispute.positions = {
+        **(dispute.positions or {}),
+        party: {"text": text, "by": author.display_name if author else None, "at": clock.now().isoformat()},
+    }
+    record(
+        "dispute.position",
+        actor=author,
+        object_type="dispute",
+        object_id=dispute.number,
+        data={"party": party, "text": text},
+    )
     return dispute
 
 
@@ -152,16 +183,32 @@ def _apply(dispute: Dispute, outcome: str, decider: User | None) -> None:
     application = line.application
     line.decision = Decision.GRANTED
     line.decision_reasons = f"经协调（{dispute.number}）予以授权"
-    db.session.add(Authorization(
-        line=line, applicant_department_id=application.applicant_department_id, resource_id=line.resource_id,
-        items=line.items, purpose=application.purpose, business_system=application.business_system,
-        scope=application.scope, conditions=line.resource_version.share_conditions, valid_from=application.valid_from,
-        valid_to=application.valid_to, decided_by_id=decider.id if decider else None, decided_at=clock.now(),
-    ))  # fmt: skip
+    db.session.add(
+        Authorization(
+            line=line,
+            applicant_department_id=application.applicant_department_id,
+            resource_id=line.resource_id,
+            items=line.items,
+            purpose=application.purpose,
+            business_system=application.business_system,
+            scope=application.scope,
+            conditions=line.resource_version.share_conditions,
+            valid_from=application.valid_from,
+            valid_to=application.valid_to,
+            decided_by_id=decider.id if decider else None,
+            decided_at=clock.now(),
+        )
+    )
 
 
-def record_negotiation(dispute_id: int, user_id: int | None, agreed: bool, minutes: str, outcome: str | None,
-                       outcome_text: str | None) -> Dispute:  # fmt: skip
+def record_negotiation(
+    dispute_id: int,
+    user_id: int | None,
+    agreed: bool,
+    minutes: str,
+    outcome: str | None,
+    outcome_text: str | None,
+) -> Dispute:
     """The platform records the negotiation; agreed outcomes are applied, otherwise the case is escalated."""
     dispute = _dispute(dispute_id)
     operator = db.session.get(User, user_id) if user_id else None
@@ -172,8 +219,13 @@ def record_negotiation(dispute_id: int, user_id: int | None, agreed: bool, minut
         _apply(dispute, outcome or "other", operator)
     else:
         dispute.status = DisputeStatus.ESCALATED
-    record("dispute.negotiated", actor=operator, object_type="dispute", object_id=dispute.number,
-           data={"agreed": agreed, "outcome": outcome, "minutes": minutes})  # fmt: skip
+    record(
+        "dispute.negotiated",
+        actor=operator,
+        object_type="dispute",
+        object_id=dispute.number,
+        data={"agreed": agreed, "outcome": outcome, "minutes": minutes},
+    )
     return dispute
 
 
@@ -184,8 +236,13 @@ def record_decision(dispute_id: int, user_id: int | None, outcome: str, reasons:
     dispute.status, dispute.outcome, dispute.outcome_text = DisputeStatus.DECIDED, outcome, reasons
     dispute.decided_by_id, dispute.decided_at = user_id, clock.now()
     _apply(dispute, outcome, decider)
-    record("dispute.decided", actor=decider, object_type="dispute", object_id=dispute.number,
-           data={"outcome": outcome, "reasons": reasons})  # fmt: skip
+    record(
+        "dispute.decided",
+        actor=decider,
+        object_type="dispute",
+        object_id=dispute.number,
+        data={"outcome": outcome, "reasons": reasons},
+    )
     return dispute
 
 
@@ -204,9 +261,11 @@ def disputes_for(actor: User) -> list[Dispute]:
     if not oversees_everything(actor):
         dept = actor.department_id
         query = query.where(
-            (Dispute.applicant_department_id == dept) | (Dispute.provider_department_id == dept)
-            | (Dispute.platform_operator_id == dept) | (Dispute.leadership_office_id == dept)
-        )  # fmt: skip
+            (Dispute.applicant_department_id == dept)
+            | (Dispute.provider_department_id == dept)
+            | (Dispute.platform_operator_id == dept)
+            | (Dispute.leadership_office_id == dept)
+        )
     return list(db.session.scalars(query))
 
 

@@ -58,8 +58,16 @@ MESSAGES = {
 }
 
 # How far an authorization got through the checks: the reason of the one that got furthest is reported.
-_ORDER = [Reason.REVOKED, Reason.NOT_YET_VALID, Reason.EXPIRED, Reason.WRONG_SYSTEM, Reason.ITEM_NOT_GRANTED,
-          Reason.PARAMETER_MISSING, Reason.PARAMETER_OUTSIDE, Reason.PERMITTED]  # fmt: skip
+_ORDER = [
+    Reason.REVOKED,
+    Reason.NOT_YET_VALID,
+    Reason.EXPIRED,
+    Reason.WRONG_SYSTEM,
+    Reason.ITEM_NOT_GRANTED,
+    Reason.PARAMETER_MISSING,
+    Reason.PARAMETER_OUTSIDE,
+    Reason.PERMITTED,
+]
 
 
 @dataclass
@@ -82,8 +90,9 @@ def _same_system(authorized: str, asked: str) -> bool:
     return " ".join(authorized.split()).casefold() == " ".join(asked.split()).casefold()
 
 
-def _check(authorization: Authorization, at: datetime, system: str, items: list[str],
-           parameters: dict[str, Any]) -> tuple[str, dict[str, Any]]:  # fmt: skip
+def _check(
+    authorization: Authorization, at: datetime, system: str, items: list[str], parameters: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
     if authorization.revoked_at is not None and authorization.revoked_at <= at:
         return Reason.REVOKED, {}
     day = at.astimezone(SHANGHAI).date()
@@ -104,8 +113,14 @@ def _check(authorization: Authorization, at: datetime, system: str, items: list[
     return Reason.PERMITTED, {}
 
 
-def decide(caller_uscc: str, business_system: str, resource_code: str, items: list[str],
-           parameters: dict[str, Any], at: datetime) -> GatewayDecision:  # fmt: skip
+def decide(
+    caller_uscc: str,
+    business_system: str,
+    resource_code: str,
+    items: list[str],
+    parameters: dict[str, Any],
+    at: datetime,
+) -> GatewayDecision:
     """The decision for one call (see the module's docstring)."""
     caller = db.session.scalar(select(Department).where(Department.uscc == caller_uscc))
     resource = db.session.scalar(select(Resource).where(Resource.code == resource_code))
@@ -132,8 +147,9 @@ def decide(caller_uscc: str, business_system: str, resource_code: str, items: li
                 return GatewayDecision(False, Reason.RESOURCE_WITHDRAWN, authorization.id, caller, resource)
             asked = set(items or authorization.items) & withdrawn
             if asked:
-                return GatewayDecision(False, Reason.ITEM_WITHDRAWN, authorization.id, caller, resource,
-                                       {"items": sorted(asked)})  # fmt: skip
+                return GatewayDecision(
+                    False, Reason.ITEM_WITHDRAWN, authorization.id, caller, resource, {"items": sorted(asked)}
+                )
             return GatewayDecision(True, reason, authorization.id, caller, resource)
         rank = _ORDER.index(reason)
         if best is None or rank > best[0]:

@@ -280,3 +280,35 @@ class QualityIssue(db.Model):
 
     resource = relationship("Resource", foreign_keys=[resource_id])
     other_resource = relationship("Resource", foreign_keys=[other_resource_id])
+
+
+class NationalRequestStatus:
+    QUEUED = "queued"  # waiting for the scheduler to call the 国家共享平台
+    ANSWERED = "answered"  # the platform answered; the answer was delivered to the case
+    FAILED = "failed"  # every attempt failed: the case was handed to the operator and an incident opened
+    ABANDONED = "abandoned"  # the case no longer waits (withdrawn or cancelled)
+
+
+class NationalRequest(db.Model):
+    """A line forwarded to the 国家共享平台 (办法§18), kept in an outbox: the case records it, the scheduler
+    calls the platform outside any transaction and delivers the answer to the case as the message
+    `national_answer`. Retried with a growing pause; each failure is on the case, the last one an incident."""
+
+    __tablename__ = "national_request"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    business_key: Mapped[str] = mapped_column(String(64), index=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("application_line.id"))
+    payload: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default=NationalRequestStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    answer: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    instance = relationship("ProcessInstance")
+
+    __table_args__ = (Index("ix_national_request_due", "status", "next_attempt_at"),)

@@ -64,8 +64,13 @@ def raise_objection(actor: User, authorization: Authorization, data: dict[str, A
     )
     db.session.add(objection)
     db.session.flush()
-    record("objection.raised", actor=actor, object_type="objection", object_id=objection.number,
-           data={"resource": authorization.resource.code, "items": objection.items})  # fmt: skip
+    record(
+        "objection.raised",
+        actor=actor,
+        object_type="objection",
+        object_id=objection.number,
+        data={"resource": authorization.resource.code, "items": objection.items},
+    )
     start_instance(
         PROCESS,
         business_key=objection.number,
@@ -82,8 +87,13 @@ def raise_objection(actor: User, authorization: Authorization, data: dict[str, A
     return objection
 
 
-def record_answer(objection_id: int, answered_by_id: int | None, outcome: str, correction: str | None,
-                  explanation: str | None) -> Objection:  # fmt: skip
+def record_answer(
+    objection_id: int,
+    answered_by_id: int | None,
+    outcome: str,
+    correction: str | None,
+    explanation: str | None,
+) -> Objection:
     """The provider's verification result (called by objection.bpmn)."""
     objection = db.session.get(Objection, int(objection_id))
     if objection.status != ObjectionStatus.VERIFYING:
@@ -92,8 +102,13 @@ def record_answer(objection_id: int, answered_by_id: int | None, outcome: str, c
     objection.answered_at, objection.answered_by_id = clock.now(), answered_by_id
     objection.status = ObjectionStatus.ANSWERED
     answered_by = db.session.get(User, answered_by_id) if answered_by_id else None
-    record("objection.answered", actor=answered_by, object_type="objection", object_id=objection.number,
-           data={"outcome": outcome, "correction": correction, "explanation": explanation})  # fmt: skip
+    record(
+        "objection.answered",
+        actor=answered_by,
+        object_type="objection",
+        object_id=objection.number,
+        data={"outcome": outcome, "correction": correction, "explanation": explanation},
+    )
     return objection
 
 
@@ -108,8 +123,13 @@ def record_review(
     objection.review_comment = comment
     objection.closed_at = clock.now()
     reviewer = db.session.get(User, reviewer_id) if reviewer_id else None
-    record("objection.reviewed", actor=reviewer, object_type="objection", object_id=objection.number,
-           data={"accepted": accepted, "comment": comment})  # fmt: skip
+    record(
+        "objection.reviewed",
+        actor=reviewer,
+        object_type="objection",
+        object_id=objection.number,
+        data={"accepted": accepted, "comment": comment},
+    )
     return objection
 
 

@@ -34,18 +34,36 @@ def request_offline_exchange(
     if errors:
         raise ValidationFailed(_("线下交换申请有误"), fields=errors)
     exchange = OfflineExchange(
-        number=_number(), authorization_id=authorization.id,
-        provider_department_id=authorization.resource.provider_department_id, requested_by_id=actor.id,
-        requested_at=clock.now(), method=method.strip(), reason=reason.strip(), status="pending",
-    )  # fmt: skip
+        number=_number(),
+        authorization_id=authorization.id,
+        provider_department_id=authorization.resource.provider_department_id,
+        requested_by_id=actor.id,
+        requested_at=clock.now(),
+        method=method.strip(),
+        reason=reason.strip(),
+        status="pending",
+    )
     db.session.add(exchange)
     db.session.flush()
-    record("offline.requested", actor=actor, object_type="offline_exchange", object_id=exchange.number,
-           data={"authorization": authorization.id, "method": exchange.method})  # fmt: skip
-    start_instance(PROCESS, business_key=exchange.number, actor=actor, data={
-        "exchange_id": exchange.id, "exchange_number": exchange.number, "resource_name": authorization.resource.name,
-        "provider_department_id": exchange.provider_department_id, "requested_at": exchange.requested_at.isoformat(),
-    })  # fmt: skip
+    record(
+        "offline.requested",
+        actor=actor,
+        object_type="offline_exchange",
+        object_id=exchange.number,
+        data={"authorization": authorization.id, "method": exchange.method},
+    )
+    start_instance(
+        PROCESS,
+        business_key=exchange.number,
+        actor=actor,
+        data={
+            "exchange_id": exchange.id,
+            "exchange_number": exchange.number,
+            "resource_name": authorization.resource.name,
+            "provider_department_id": exchange.provider_department_id,
+            "requested_at": exchange.requested_at.isoformat(),
+        },
+    )
     return exchange
 
 
@@ -57,6 +75,11 @@ def record_offline_decision(
     exchange.status = "approved" if approved else "refused"
     exchange.decided_by_id, exchange.decided_at, exchange.decision_reasons = user_id, clock.now(), reasons
     decider = db.session.get(User, user_id) if user_id else None
-    record("offline.decided", actor=decider, object_type="offline_exchange", object_id=exchange.number,
-           data={"approved": approved, "reasons": reasons})  # fmt: skip
+    record(
+        "offline.decided",
+        actor=decider,
+        object_type="offline_exchange",
+        object_id=exchange.number,
+        data={"approved": approved, "reasons": reasons},
+    )
     return exchange

@@ -24,11 +24,23 @@ def sharing_check_result(
 
 
 @operation("sharing_completed")
-def sharing_completed(task, application_id: int, completion: str, purpose: str | None = None,
-                      reason: str | None = None, business_system: str | None = None, scope: str | None = None) -> dict:  # fmt: skip
+def sharing_completed(
+    task,
+    application_id: int,
+    completion: str,
+    purpose: str | None = None,
+    reason: str | None = None,
+    business_system: str | None = None,
+    scope: str | None = None,
+) -> dict:
     """Record the applicant's completion of a returned application (share_application.bpmn, 退回补正)."""
-    data = {"completion": completion, "purpose": purpose, "reason": reason, "business_system": business_system,
-            "scope": scope}  # fmt: skip
+    data = {
+        "completion": completion,
+        "purpose": purpose,
+        "reason": reason,
+        "business_system": business_system,
+        "scope": scope,
+    }
     return {"status": services.record_completion(application_id, current_run().actor_id, data).status}
 
 
@@ -41,17 +53,33 @@ def sharing_routed(task, line_id: int, route: str) -> dict:
 @operation(
     "sharing_decision", sample=lambda line_id, decision, **_: {"decision": decision, "refused_items": []}
 )
-def sharing_decision(task, line_id: int, decision: str, reasons: str | None = None, basis: str | None = None,
-                     refused_items: list | None = None, bound_parameters: str | None = None) -> dict:  # fmt: skip
+def sharing_decision(
+    task,
+    line_id: int,
+    decision: str,
+    reasons: str | None = None,
+    basis: str | None = None,
+    refused_items: list | None = None,
+    bound_parameters: str | None = None,
+) -> dict:
     """Record one resource's decision, whole or partial, with the 管控参数 values it binds
     (resource_authorization.bpmn, 办法§11, §20, §21)."""
-    line = services.record_decision(line_id, current_run().actor_id, decision, reasons, basis, refused_items,
-                                    services.parse_bindings(bound_parameters))  # fmt: skip
+    line = services.record_decision(
+        line_id,
+        current_run().actor_id,
+        decision,
+        reasons,
+        basis,
+        refused_items,
+        services.parse_bindings(bound_parameters),
+    )
     return {"decision": line.decision, "refused_items": line.refused_items or []}
 
 
-@operation("sharing_transferred",
-           sample=lambda line_id, to_department_id, **_: {"provider_department_id": to_department_id})  # fmt: skip
+@operation(
+    "sharing_transferred",
+    sample=lambda line_id, to_department_id, **_: {"provider_department_id": to_department_id},
+)
 def sharing_transferred(task, line_id: int, to_department_id: int, reason: str, clock: str = "new") -> dict:
     """转办 (resource_authorization.bpmn, #15): the line's new provider department."""
     line = services.record_transfer(line_id, current_run().actor_id, to_department_id, reason, clock)
@@ -66,9 +94,10 @@ def transfer_departments(data: dict) -> list[tuple[str, str]]:
     if data.get("route") != "provider":  # only a provider's task (§20) is transferred
         return []
     departments = db.session.scalars(
-        db.select(Department).where(Department.active.is_(True), Department.operates_platform.is_(False))
+        db.select(Department)
+        .where(Department.active.is_(True), Department.operates_platform.is_(False))
         .order_by(Department.level, Department.id)
-    )  # fmt: skip
+    )
     return [(str(d.id), d.short_name) for d in departments if d.id != current] if current else []
 
 
@@ -98,8 +127,9 @@ def sharing_applicant_told(task, line_id: int) -> dict:
 
 
 @operation("objection_answer")
-def objection_answer(task, objection_id: int, outcome: str, correction: str | None = None,
-                     explanation: str | None = None) -> dict:  # fmt: skip
+def objection_answer(
+    task, objection_id: int, outcome: str, correction: str | None = None, explanation: str | None = None
+) -> dict:
     """Record the provider's verification of an objection (objection.bpmn, 办法§23)."""
     answered = objections.record_answer(
         objection_id, current_run().actor_id, outcome, correction, explanation
@@ -125,8 +155,14 @@ def dispute_position(task, dispute_id: int, party: str, position: str) -> dict:
 
 
 @operation("dispute_negotiated")
-def dispute_negotiated(task, dispute_id: int, agreed: bool, minutes: str, outcome: str | None = None,
-                       outcome_text: str | None = None) -> dict:  # fmt: skip
+def dispute_negotiated(
+    task,
+    dispute_id: int,
+    agreed: bool,
+    minutes: str,
+    outcome: str | None = None,
+    outcome_text: str | None = None,
+) -> dict:
     """Record the negotiation (dispute.bpmn)."""
     dispute = disputes.record_negotiation(
         dispute_id, current_run().actor_id, bool(agreed), minutes, outcome, outcome_text

@@ -85,9 +85,11 @@ def _raise_objection_dispute(user: User, objection) -> bool:
 @policy("dispute.view")
 def _view_dispute(user: User, dispute) -> bool:
     return oversees_everything(user) or user.department_id in (
-        dispute.applicant_department_id, dispute.provider_department_id, dispute.platform_operator_id,
+        dispute.applicant_department_id,
+        dispute.provider_department_id,
+        dispute.platform_operator_id,
         dispute.leadership_office_id,
-    )  # fmt: skip
+    )
 
 
 @policy("offline.request")

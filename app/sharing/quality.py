@@ -48,20 +48,40 @@ def _open_issue(
     """Keep the issue and start quality_issue.bpmn: the provider corrects, or both providers verify with the
     platform's operator (`operator_department_id`)."""
     issue = QualityIssue(
-        number=_number(), resource_id=resource.id, other_resource_id=other.id if other else None,
-        raised_by_id=actor.id if actor else None, raised_at=clock.now(), description=description, status="open",
-        responses={}, source=source,
-    )  # fmt: skip
+        number=_number(),
+        resource_id=resource.id,
+        other_resource_id=other.id if other else None,
+        raised_by_id=actor.id if actor else None,
+        raised_at=clock.now(),
+        description=description,
+        status="open",
+        responses={},
+        source=source,
+    )
     db.session.add(issue)
     db.session.flush()
-    record("quality.raised", actor=actor, object_type="quality_issue", object_id=issue.number,
-           data={"resource": resource.code, "other": other.code if other else None, "source": source})  # fmt: skip
-    start_instance(PROCESS, business_key=issue.number, actor=actor, data={
-        "issue_id": issue.id, "issue_number": issue.number, "resource_name": resource.name,
-        "provider_department_id": resource.provider_department_id, "joint": other is not None,
-        "other_provider_department_id": other.provider_department_id if other else None,
-        "operator_department_id": operator_department_id, "raised_at": issue.raised_at.isoformat(),
-    })  # fmt: skip
+    record(
+        "quality.raised",
+        actor=actor,
+        object_type="quality_issue",
+        object_id=issue.number,
+        data={"resource": resource.code, "other": other.code if other else None, "source": source},
+    )
+    start_instance(
+        PROCESS,
+        business_key=issue.number,
+        actor=actor,
+        data={
+            "issue_id": issue.id,
+            "issue_number": issue.number,
+            "resource_name": resource.name,
+            "provider_department_id": resource.provider_department_id,
+            "joint": other is not None,
+            "other_provider_department_id": other.provider_department_id if other else None,
+            "operator_department_id": operator_department_id,
+            "raised_at": issue.raised_at.isoformat(),
+        },
+    )
     return issue
 
 
@@ -71,8 +91,14 @@ def record_quality_response(
     """A provider's correction or verification result (called by quality_issue.bpmn)."""
     issue = db.session.get(QualityIssue, int(issue_id))
     author = db.session.get(User, user_id) if user_id else None
-    issue.responses = {**(issue.responses or {}), str(department_id): {
-        "text": text, "by": author.display_name if author else None, "at": clock.now().isoformat()}}  # fmt: skip
+    issue.responses = {
+        **(issue.responses or {}),
+        str(department_id): {
+            "text": text,
+            "by": author.display_name if author else None,
+            "at": clock.now().isoformat(),
+        },
+    }
     record(
         "quality.responded",
         actor=author,
@@ -88,8 +114,13 @@ def resolve_quality_issue(issue_id: int, user_id: int | None, conclusion: str) -
     issue = db.session.get(QualityIssue, int(issue_id))
     issue.status, issue.conclusion, issue.resolved_at = "resolved", conclusion, clock.now()
     author = db.session.get(User, user_id) if user_id else None
-    record("quality.resolved", actor=author, object_type="quality_issue", object_id=issue.number,
-           data={"conclusion": conclusion})  # fmt: skip
+    record(
+        "quality.resolved",
+        actor=author,
+        object_type="quality_issue",
+        object_id=issue.number,
+        data={"conclusion": conclusion},
+    )
     return issue
 
 

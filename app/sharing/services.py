@@ -17,10 +17,10 @@ from app.catalog.models import Resource, ResourceStatus
 from app.catalog.rules import requestable_items
 from app.catalog.services import has_controlled_parameters, resource_by_code
 from app.db_types import row_id
-from app.engine.notifications import send
 from app.engine.runtime import cancel_case, start_instance
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
+from app.notices.notifications import send
 from app.numbering import next_in_sequence
 from app.org.models import Department, Level, User
 from app.sharing.models import ApplicationLine, ApplicationStatus, Authorization, Decision, ShareApplication
@@ -72,8 +72,12 @@ def _parse_date(value: Any, field: str, errors: dict[str, str]) -> date | None:
 
 
 # The texts of an application (§13): field, title, longest length.
-TEXT_FIELDS = (("purpose", "用途", 2000), ("reason", "申请理由", TEXT_LIMIT),
-               ("business_system", "使用数据的业务系统", 200), ("scope", "使用范围", 2000))  # fmt: skip
+TEXT_FIELDS = (
+    ("purpose", "用途", 2000),
+    ("reason", "申请理由", TEXT_LIMIT),
+    ("business_system", "使用数据的业务系统", 200),
+    ("scope", "使用范围", 2000),
+)
 
 
 def validate_application(
@@ -119,8 +123,12 @@ def validate_application(
             errors[where] = f"资源“{resource.name}”是本部门的资源，无需申请"
             continue
         version = resource.current_version
-        allowed = {i["name"] for i in requestable_items(version.share_type, [
-            {"name": i.name, "share_type": i.share_type} for i in version.items])}  # fmt: skip
+        allowed = {
+            i["name"]
+            for i in requestable_items(
+                version.share_type, [{"name": i.name, "share_type": i.share_type} for i in version.items]
+            )
+        }
         if not allowed:
             errors[where] = f"资源“{resource.name}”不予共享（办法§8(一)），不能申请"
             continue
@@ -172,8 +180,13 @@ def submit_application(
     db.session.flush()
     attachments.adopt(kept or [], "application", application.id)
     attachments.store("application", application.id, uploads or [], actor.id)
-    record("application.submitted", actor=actor, object_type="application", object_id=application.number,
-           data={"resources": [r.code for r, _i in requested]})  # fmt: skip
+    record(
+        "application.submitted",
+        actor=actor,
+        object_type="application",
+        object_id=application.number,
+        data={"resources": [r.code for r, _i in requested]},
+    )
     start_instance(PROCESS, business_key=application.number, data=process_data(application), actor=actor)
     return application
 
@@ -234,17 +247,42 @@ def record_transfer(
         raise ValueError(f"转办的目标部门无效：{to_department_id}")
     previous = line.provider
     actor = db.session.get(User, actor_id) if actor_id else None
-    entry = {"from": previous.id, "from_name": previous.short_name, "to": target.id, "to_name": target.short_name,
-             "reason": reason, "by": actor.display_name if actor else None, "at": clock.now().isoformat(),
-             "clock": clock_rule}  # fmt: skip
+    entry = {
+        "from": previous.id,
+        "from_name": previous.short_name,
+        "to": target.id,
+        "to_name": target.short_name,
+        "reason": reason,
+        "by": actor.display_name if actor else None,
+        "at": clock.now().isoformat(),
+        "clock": clock_rule,
+    }
     line.transfers = [*(line.transfers or []), entry]
     line.provider_department_id = target.id
-    record("application.transferred", actor=actor, object_type="application", object_id=line.application.number,
-           data={"resource": line.resource.code, "from": previous.short_name, "to": target.short_name,
-                 "reason": reason, "clock": clock_rule})  # fmt: skip
-    send(message=_("已将申请%(n)s的资源“%(r)s”转办给%(t)s。如目录中该资源的提供部门有误，请及时更正目录（办法§6）",
-                   n=line.application.number, r=line.resource.name, t=target.short_name),
-         role="provider_clerk", department_id=previous.id, link=f"/catalog/resources/{line.resource.code}")  # fmt: skip
+    record(
+        "application.transferred",
+        actor=actor,
+        object_type="application",
+        object_id=line.application.number,
+        data={
+            "resource": line.resource.code,
+            "from": previous.short_name,
+            "to": target.short_name,
+            "reason": reason,
+            "clock": clock_rule,
+        },
+    )
+    send(
+        message=_(
+            "已将申请%(n)s的资源“%(r)s”转办给%(t)s。如目录中该资源的提供部门有误，请及时更正目录（办法§6）",
+            n=line.application.number,
+            r=line.resource.name,
+            t=target.short_name,
+        ),
+        role="provider_clerk",
+        department_id=previous.id,
+        link=f"/catalog/resources/{line.resource.code}",
+    )
     return line
 
 
@@ -273,8 +311,13 @@ def record_check(
             line.decided_at = clock.now()
             line.decision_reasons = reasons
     checker = db.session.get(User, checker_id) if checker_id else None
-    record("application.checked", actor=checker, object_type="application", object_id=application.number,
-           data={"accepted": accepted, "returned": bool(returned) and not accepted, "reasons": reasons})  # fmt: skip
+    record(
+        "application.checked",
+        actor=checker,
+        object_type="application",
+        object_id=application.number,
+        data={"accepted": accepted, "returned": bool(returned) and not accepted, "reasons": reasons},
+    )
     return application
 
 
@@ -292,8 +335,13 @@ def record_completion(application_id: int, user_id: int | None, data: dict[str, 
             setattr(application, field, value[:limit])
     application.status = ApplicationStatus.SUBMITTED
     author = db.session.get(User, user_id) if user_id else None
-    record("application.completed", actor=author, object_type="application", object_id=application.number,
-           data={"completion": data.get("completion"), "changes": changed})  # fmt: skip
+    record(
+        "application.completed",
+        actor=author,
+        object_type="application",
+        object_id=application.number,
+        data={"completion": data.get("completion"), "changes": changed},
+    )
     return application
 
 
@@ -348,9 +396,19 @@ def record_decision(
             )
         )
     decider = db.session.get(User, decider_id) if decider_id else None
-    record("application.decided", actor=decider, object_type="application", object_id=application.number,
-           data={"resource": line.resource.code, "decision": decision, "reasons": reasons, "basis": basis,
-                 "refused_items": refused})  # fmt: skip
+    record(
+        "application.decided",
+        actor=decider,
+        object_type="application",
+        object_id=application.number,
+        data={
+            "resource": line.resource.code,
+            "decision": decision,
+            "reasons": reasons,
+            "basis": basis,
+            "refused_items": refused,
+        },
+    )
     return line
 
 
@@ -393,8 +451,13 @@ def withdraw_application(actor: User, application: ShareApplication, reason: str
     application.status = ApplicationStatus.WITHDRAWN
     for line in application.lines:
         line.decision = Decision.WITHDRAWN
-    record("application.withdrawn", actor=actor, object_type="application", object_id=application.number,
-           data={"reason": reason.strip()})  # fmt: skip
+    record(
+        "application.withdrawn",
+        actor=actor,
+        object_type="application",
+        object_id=application.number,
+        data={"reason": reason.strip()},
+    )
     return application
 
 
@@ -410,9 +473,14 @@ def revoke_authorization(actor: User, authorization: Authorization, reason: str)
     authorization.revoked_at = clock.now()
     authorization.revoked_by_id = actor.id
     authorization.revoked_reason = reason.strip()
-    record("authorization.revoked", actor=actor, object_type="authorization", object_id=authorization.id,
-           data={"reason": reason})  # fmt: skip
-    db.session.commit()
+    record(
+        "authorization.revoked",
+        actor=actor,
+        object_type="authorization",
+        object_id=authorization.id,
+        data={"reason": reason},
+    )
+    db.session.flush()
     return authorization
 
 
@@ -477,13 +545,23 @@ def notify_expiring(today: date, notice_days: int) -> int:
         ).rowcount
         if claimed != 1:
             continue
-        send(message=_("授权即将到期：%(r)s（%(n)s）有效期至 %(d)s，如需继续使用请申请续期",
-                       r=authorization.resource.name, n=authorization.line.application.number,
-                       d=authorization.valid_to.isoformat()),
-             role="applicant_clerk", department_id=authorization.applicant_department_id,
-             link=f"/applications/new?renew={authorization.id}")  # fmt: skip
-        record("authorization.expiry_notified", object_type="authorization", object_id=authorization.id,
-               data={"valid_to": authorization.valid_to.isoformat()})  # fmt: skip
+        send(
+            message=_(
+                "授权即将到期：%(r)s（%(n)s）有效期至 %(d)s，如需继续使用请申请续期",
+                r=authorization.resource.name,
+                n=authorization.line.application.number,
+                d=authorization.valid_to.isoformat(),
+            ),
+            role="applicant_clerk",
+            department_id=authorization.applicant_department_id,
+            link=f"/applications/new?renew={authorization.id}",
+        )
+        record(
+            "authorization.expiry_notified",
+            object_type="authorization",
+            object_id=authorization.id,
+            data={"valid_to": authorization.valid_to.isoformat()},
+        )
         told += 1
     return told
 

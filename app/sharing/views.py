@@ -24,10 +24,10 @@ from app.engine.diagram import instance_diagrams
 from app.engine.models import ProcessInstance
 from app.engine.queries import case_tasks
 from app.engine.registry import step_deadline_days
-from app.engine.runtime import urgings_of
 from app.engine.timeline import case_timeline
 from app.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from app.extensions import db
+from app.inbox.urging import urgings_of
 from app.inbox.views import badge
 from app.org.models import Department
 from app.redirects import is_local_path
@@ -126,11 +126,16 @@ def new():
         codes = [earlier.resource.code]
         chosen = {earlier.resource.code: list(earlier.items)}
         values = {key: getattr(earlier, key) for key in ("purpose", "business_system", "scope")} | {
-            "reason": _("续期：%(n)s 的授权（编号 %(i)d）于 %(d)s 到期。", n=earlier.line.application.number,
-                        i=earlier.id, d=earlier.valid_to.isoformat()) + earlier.line.application.reason,
+            "reason": _(
+                "续期：%(n)s 的授权（编号 %(i)d）于 %(d)s 到期。",
+                n=earlier.line.application.number,
+                i=earlier.id,
+                d=earlier.valid_to.isoformat(),
+            )
+            + earlier.line.application.reason,
             "valid_from": start.isoformat(),
             "valid_to": (start + (earlier.valid_to - earlier.valid_from)).isoformat(),
-        }  # fmt: skip
+        }
     if not codes:
         flash(_("请先在资源目录中选择要申请的资源"), "info")
         return redirect(url_for("catalog.browse"))
@@ -140,8 +145,12 @@ def new():
         version = resource.current_version
         if version is None:
             raise NotFound(_("资源未发布"))
-        allowed = {i["name"] for i in requestable_items(version.share_type, [
-            {"name": i.name, "share_type": i.share_type} for i in version.items])}  # fmt: skip
+        allowed = {
+            i["name"]
+            for i in requestable_items(
+                version.share_type, [{"name": i.name, "share_type": i.share_type} for i in version.items]
+            )
+        }
         resources.append((resource, version, allowed))
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -201,14 +210,27 @@ def case(number: str):
     instance = db.session.scalar(select(ProcessInstance).where(ProcessInstance.business_key == number))
     tasks = case_tasks(number)
     events = case_timeline(number) if instance is not None else []
-    authorizations = {a.line_id: a for a in db.session.scalars(
-        select(Authorization).where(Authorization.line_id.in_([line.id for line in application.lines])))}  # fmt: skip
+    authorizations = {
+        a.line_id: a
+        for a in db.session.scalars(
+            select(Authorization).where(Authorization.line_id.in_([line.id for line in application.lines]))
+        )
+    }
     views = instance_diagrams(instance) if instance is not None else []
     urgings = urgings_of([t.id for t in tasks])
-    return render_template("sharing/case.html", application=application, tasks=tasks, events=events, views=views,
-                           labels=ACTION_LABELS, authorizations=authorizations, badge=badge, days_taken=days_taken,
-                           urgings=urgings,
-                           files=attachments.of("application", application.id))  # fmt: skip
+    return render_template(
+        "sharing/case.html",
+        application=application,
+        tasks=tasks,
+        events=events,
+        views=views,
+        labels=ACTION_LABELS,
+        authorizations=authorizations,
+        badge=badge,
+        days_taken=days_taken,
+        urgings=urgings,
+        files=attachments.of("application", application.id),
+    )
 
 
 @bp.post("/applications/<number>/withdraw")
@@ -255,8 +277,12 @@ def authorizations():
     items = services.authorizations_of(current_user.department_id)
     withdrawn = {a.id: withdrawn_items(a.resource) & ({"*"} | set(a.items)) for a in items}
     return render_template(
-        "sharing/authorizations.html", items=items, today=today, soon=today + timedelta(days=30), withdrawn=withdrawn,
-    )  # fmt: skip
+        "sharing/authorizations.html",
+        items=items,
+        today=today,
+        soon=today + timedelta(days=30),
+        withdrawn=withdrawn,
+    )
 
 
 @bp.post("/authorizations/<int:authorization_id>/revoke")
@@ -286,8 +312,11 @@ def new_objection():
     require(current_user, "objection.raise", authorization)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        data = {"items": request.form.getlist("items"), "description": request.form.get("description", ""),
-                "evidence": request.form.get("evidence", "")}  # fmt: skip
+        data = {
+            "items": request.form.getlist("items"),
+            "description": request.form.get("description", ""),
+            "evidence": request.form.get("evidence", ""),
+        }
         try:
             objection = raise_objection(current_user, authorization, data)
         except ValidationFailed as exc:
@@ -295,8 +324,9 @@ def new_objection():
         else:
             flash(_("异议已提交：%(n)s，提供部门将进行校核。", n=objection.number), "success")
             return redirect(url_for("sharing.objection", number=objection.number))
-    return render_template("sharing/objection_new.html", authorization=authorization, values=request.form,
-                           errors=errors), (422 if errors else 200)  # fmt: skip
+    return render_template(
+        "sharing/objection_new.html", authorization=authorization, values=request.form, errors=errors
+    ), (422 if errors else 200)
 
 
 @bp.route("/objections")
@@ -338,8 +368,13 @@ def new_dispute():
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            dispute = raise_dispute(current_user, topic=request.form.get("topic", ""),
-                                    description=request.form.get("description", ""), line=line, objection=objection)  # fmt: skip
+            dispute = raise_dispute(
+                current_user,
+                topic=request.form.get("topic", ""),
+                description=request.form.get("description", ""),
+                line=line,
+                objection=objection,
+            )
         except ValidationFailed as exc:
             errors = exc.fields
         else:
@@ -348,8 +383,14 @@ def new_dispute():
                 _("已提交协调：%(n)s。各方将在%(d)s个工作日内陈述意见。", n=dispute.number, d=days), "success"
             )
             return redirect(url_for("sharing.dispute", number=dispute.number))
-    return render_template("sharing/dispute_new.html", line=line, objection=objection, topics=TOPICS,
-                           values=request.form, errors=errors), (422 if errors else 200)  # fmt: skip
+    return render_template(
+        "sharing/dispute_new.html",
+        line=line,
+        objection=objection,
+        topics=TOPICS,
+        values=request.form,
+        errors=errors,
+    ), (422 if errors else 200)
 
 
 @bp.route("/disputes")
@@ -365,8 +406,14 @@ def dispute(number: str):
     """The dossier: positions, negotiation record, timeline, decision."""
     item = get_dispute(current_user, number)
     tasks = case_tasks(number)
-    return render_template("sharing/dispute.html", dispute=item, positions=position_data(item), topics=TOPICS,
-                           tasks=tasks, badge=badge)  # fmt: skip
+    return render_template(
+        "sharing/dispute.html",
+        dispute=item,
+        positions=position_data(item),
+        topics=TOPICS,
+        tasks=tasks,
+        badge=badge,
+    )
 
 
 @bp.route("/offline/new", methods=["GET", "POST"])
@@ -378,19 +425,24 @@ def new_offline():
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            exchange = request_offline_exchange(current_user, authorization, request.form.get("method", ""),
-                                                request.form.get("reason", ""))  # fmt: skip
+            exchange = request_offline_exchange(
+                current_user, authorization, request.form.get("method", ""), request.form.get("reason", "")
+            )
         except ValidationFailed as exc:
             errors = exc.fields
         else:
             flash(_("已提交线下交换申请 %(n)s，待大数据管理机构审批。", n=exchange.number), "success")
             return redirect(url_for("sharing.supervision"))
-    return render_template("sharing/simple_form.html", title=_("申请线下交换（办法§16）"),
+    return render_template(
+        "sharing/simple_form.html",
+        title=_("申请线下交换（办法§16）"),
         intro=_("数据原则上通过共享平台在线提供；确需线下交换的，须经大数据管理机构同意。"),
         subject=f"{authorization.resource.name} → {authorization.applicant_department.name}",
-        hidden={"authorization": authorization.id}, values=request.form, errors=errors,
+        hidden={"authorization": authorization.id},
+        values=request.form,
+        errors=errors,
         fields=[("method", _("线下交换方式"), "text"), ("reason", _("不能在线提供的原因"), "textarea")],
-    ), (422 if errors else 200)  # fmt: skip
+    ), (422 if errors else 200)
 
 
 @bp.route("/quality/new", methods=["GET", "POST"])
@@ -413,12 +465,19 @@ def new_quality_issue():
         else:
             flash(_("已通知提供部门：%(n)s", n=issue.number), "success")
             return redirect(url_for("sharing.supervision"))
-    return render_template("sharing/simple_form.html", title=_("数据质量问题（办法§17）"),
+    return render_template(
+        "sharing/simple_form.html",
+        title=_("数据质量问题（办法§17）"),
         intro=_("共享平台发现问题数据的，通知提供部门更正；多个部门数据不一致的，会同提供部门共同核实。"),
-        subject=f"{resource.name}（{resource.provider.name}）", hidden={"resource": resource.code},
-        values=request.form, errors=errors,
-        fields=[("description", _("问题描述"), "textarea"), ("other", _("数据不一致的另一资源代码（可选）"), "text")],
-    ), (422 if errors else 200)  # fmt: skip
+        subject=f"{resource.name}（{resource.provider.name}）",
+        hidden={"resource": resource.code},
+        values=request.form,
+        errors=errors,
+        fields=[
+            ("description", _("问题描述"), "textarea"),
+            ("other", _("数据不一致的另一资源代码（可选）"), "text"),
+        ],
+    ), (422 if errors else 200)
 
 
 @bp.route("/supervision")
@@ -444,5 +503,8 @@ def supervision():
         offline, quality = offline.where(scope), quality.where(scope)
     offline = offline.order_by(OfflineExchange.id.desc())
     quality = quality.order_by(QualityIssue.id.desc())
-    return render_template("sharing/supervision.html", offline=list(db.session.scalars(offline)),
-                           quality=list(db.session.scalars(quality)))  # fmt: skip
+    return render_template(
+        "sharing/supervision.html",
+        offline=list(db.session.scalars(offline)),
+        quality=list(db.session.scalars(quality)),
+    )

@@ -67,7 +67,9 @@
     }
     var state = JSON.parse(box.dataset.state);
     var viewer = new window.BpmnJS({ container: canvasBox });
-    viewer.importXML(box.dataset.xml).then(function () {
+    window.govshareLaidOut(box.dataset.xml).then(function (xml) {  // app/static/autolayout.js
+      return viewer.importXML(xml);
+    }).then(function () {
       var canvas = viewer.get("canvas");
       var registry = viewer.get("elementRegistry");
       Object.keys(MARKERS).forEach(function (kind) {

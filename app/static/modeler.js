@@ -335,7 +335,11 @@
 
   wireSaving(modeler);
   window.govshareModeler = modeler; // for the browser tests and the console
-  modeler.importXML(box.dataset.xml).then(function () {
+  // A model without a layout (DI) is laid out in the browser (app/static/autolayout.js); saving the draft
+  // keeps that layout.
+  window.govshareLaidOut(box.dataset.xml).then(function (xml) {
+    return modeler.importXML(xml);
+  }).then(function () {
     modeler.get("canvas").zoom("fit-viewport");
     box.classList.add("modeler-ready");
   }).catch(function (err) {

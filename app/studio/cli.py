@@ -97,8 +97,13 @@ def bpmn_versions(process_id: str | None):
 @click.option("--from", "from_version", type=int, default=None, help="Only cases of this version.")
 @click.option("--to", "to_version", type=int, default=None, help="Target version (default: the latest).")
 @click.option("--dry-run", is_flag=True, help="Only report what would happen to each case.")
-@click.option("--deadlines", type=click.Choice(migration.DEADLINE_MODES), default=migration.KEEP, show_default=True,
-              help="Open steps keep their deadlines, or get them recomputed by the new version.")  # fmt: skip
+@click.option(
+    "--deadlines",
+    type=click.Choice(migration.DEADLINE_MODES),
+    default=migration.KEEP,
+    show_default=True,
+    help="Open steps keep their deadlines, or get them recomputed by the new version.",
+)
 @click.option("--instance", "instance_ids", type=int, multiple=True, help="Only these instance ids.")
 @click.option("--comment", default="", help="Why (recorded with each migration).")
 @click.option("--as", "as_user", required=True, help="Analyst username recorded as the actor.")
@@ -107,12 +112,22 @@ def bpmn_migrate(process_id, from_version, to_version, dry_run, deadlines, insta
     """Move running cases of PROCESS_ID from older versions to a newer one (after a dry run per case)."""
     actor = _user(as_user)
     try:
-        plans = migration.dry_run(actor, process_id, to_version=to_version, from_version=from_version,
-                                  instance_ids=list(instance_ids) or None)  # fmt: skip
+        plans = migration.dry_run(
+            actor,
+            process_id,
+            to_version=to_version,
+            from_version=from_version,
+            instance_ids=list(instance_ids) or None,
+        )
         if not dry_run and plans:
             chosen = [p.instance_id for p in plans if p.allowed]
-            plans = migration.migrate(actor, process_id, chosen, deadlines=deadlines, to_version=to_version,
-                                      comment=comment) if chosen else plans  # fmt: skip
+            plans = (
+                migration.migrate(
+                    actor, process_id, chosen, deadlines=deadlines, to_version=to_version, comment=comment
+                )
+                if chosen
+                else plans
+            )
             db.session.commit()
     except ServiceError as exc:
         click.echo(f"错误：{exc.message}", err=True)

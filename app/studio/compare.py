@@ -28,15 +28,32 @@ from app.org.roles import role_label
 SPIFF = NS["spiffworkflow"]
 
 KINDS = {
-    "userTask": "用户任务", "serviceTask": "服务任务", "scriptTask": "脚本任务", "manualTask": "人工任务",
-    "businessRuleTask": "业务规则任务", "callActivity": "调用流程", "subProcess": "子流程",
-    "exclusiveGateway": "排他网关", "parallelGateway": "并行网关", "inclusiveGateway": "包容网关",
-    "eventBasedGateway": "事件网关", "startEvent": "开始事件", "endEvent": "结束事件",
-    "boundaryEvent": "边界事件", "intermediateCatchEvent": "中间捕获事件", "intermediateThrowEvent": "中间抛出事件",
-    "task": "任务", "sendTask": "发送任务", "receiveTask": "接收任务",
-}  # fmt: skip
-PROPERTY_WORDS = {ROLE_PROPERTY: "候选角色", DEPARTMENT_PROPERTY: "候选部门", FORM_PROPERTY: "表单",
-                  DEADLINE_TIMER_PROPERTY: "期限定时器"}  # fmt: skip
+    "userTask": "用户任务",
+    "serviceTask": "服务任务",
+    "scriptTask": "脚本任务",
+    "manualTask": "人工任务",
+    "businessRuleTask": "业务规则任务",
+    "callActivity": "调用流程",
+    "subProcess": "子流程",
+    "exclusiveGateway": "排他网关",
+    "parallelGateway": "并行网关",
+    "inclusiveGateway": "包容网关",
+    "eventBasedGateway": "事件网关",
+    "startEvent": "开始事件",
+    "endEvent": "结束事件",
+    "boundaryEvent": "边界事件",
+    "intermediateCatchEvent": "中间捕获事件",
+    "intermediateThrowEvent": "中间抛出事件",
+    "task": "任务",
+    "sendTask": "发送任务",
+    "receiveTask": "接收任务",
+}
+PROPERTY_WORDS = {
+    ROLE_PROPERTY: "候选角色",
+    DEPARTMENT_PROPERTY: "候选部门",
+    FORM_PROPERTY: "表单",
+    DEADLINE_TIMER_PROPERTY: "期限定时器",
+}
 
 
 @dataclass(frozen=True)
@@ -83,8 +100,14 @@ def _nodes(root) -> dict[str, _Node]:
             if kind not in KINDS:
                 continue
             props = property_values(element)
-            timer = next((t.text or "" for t in element.iter() if _local(str(t.tag)) in {"timeDate", "timeDuration",
-                                                                                        "timeCycle"}), None)  # fmt: skip
+            timer = next(
+                (
+                    t.text or ""
+                    for t in element.iter()
+                    if _local(str(t.tag)) in {"timeDate", "timeDuration", "timeCycle"}
+                ),
+                None,
+            )
             operator = element.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
             operation = None
             if operator is not None:
@@ -188,8 +211,13 @@ def describe(old_source: str, new_source: str) -> list[Change]:
         role_before = before.properties.get(ROLE_PROPERTY) or before.lane
         role_after = after.properties.get(ROLE_PROPERTY) or after.lane
         if after.kind == "userTask" and role_before != role_after:
-            changes.append(Change("changed", element_id, f"{label}候选角色 {role_label(role_before)} → "
-                                                         f"{role_label(role_after)}"))  # fmt: skip
+            changes.append(
+                Change(
+                    "changed",
+                    element_id,
+                    f"{label}候选角色 {role_label(role_before)} → {role_label(role_after)}",
+                )
+            )
         for key, word in PROPERTY_WORDS.items():
             if key == ROLE_PROPERTY:
                 continue
@@ -252,8 +280,13 @@ def _flow_changes(old_flows, new_flows, old_nodes, new_nodes) -> list[Change]:
             continue
         o_source, o_target, o_name, o_condition = old_flows[flow_id]
         if (o_source, o_target) != (source, target):
-            changes.append(Change("changed", flow_id, f"连线{text or flow_id}改为 {_title(new_nodes, source)} → "
-                                                      f"{_title(new_nodes, target)}"))  # fmt: skip
+            changes.append(
+                Change(
+                    "changed",
+                    flow_id,
+                    f"连线{text or flow_id}改为 {_title(new_nodes, source)} → {_title(new_nodes, target)}",
+                )
+            )
         if o_condition != condition:
             changes.append(
                 Change(
@@ -351,10 +384,14 @@ def _decision_rows(source: str) -> dict[str, tuple[str, list[str], list[tuple[st
 def decision_tables(source: str) -> list[dict]:
     """The decision tables of a DMN file as rows to show: name, column labels, and each rule's cells."""
     return [
-        {"id": decision_id, "name": name, "labels": labels,
-         "rules": [{"id": rule_id, "description": text, "cells": cells} for rule_id, text, cells in rules]}
+        {
+            "id": decision_id,
+            "name": name,
+            "labels": labels,
+            "rules": [{"id": rule_id, "description": text, "cells": cells} for rule_id, text, cells in rules],
+        }
         for decision_id, (name, labels, rules) in _decision_rows(source).items()
-    ]  # fmt: skip
+    ]
 
 
 def describe_decisions(old_source: str | None, new_source: str) -> list[Change]:

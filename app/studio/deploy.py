@@ -104,7 +104,7 @@ def deploy(
         result.created.append(version)
         g.pop("latest_version_ids", None)  # this request's step_deadline_days reads the new version
     if not dry_run:
-        db.session.commit()
+        db.session.flush()
     return result
 
 

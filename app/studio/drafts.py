@@ -15,7 +15,7 @@ from lxml import etree
 from app import clock
 from app.access import require
 from app.audit.writer import record
-from app.engine import layout, registry
+from app.engine import registry
 from app.engine.language import MOMENT_LABELS
 from app.engine.operations import describe_operations
 from app.errors import NotFound, ValidationFailed
@@ -46,15 +46,33 @@ def open_draft(user: User, process_id: str, file_name: str | None = None) -> Mod
     )
     if draft is not None:
         return draft
-    xml, laid_out = layout.ensure_layout(version.files[file_name])  # the modeler draws only what has a layout
+    xml = version.files[file_name]  # one without a layout is laid out by the modeler, and saved with it
     now = clock.now()
-    draft = ModelDraft(process_id=process_id, file_name=file_name, owner_id=user.id,
-                       base_version_id=version.id, status="open", xml=xml, created_at=now, updated_at=now)  # fmt: skip
+    draft = ModelDraft(
+        process_id=process_id,
+        file_name=file_name,
+        owner_id=user.id,
+        base_version_id=version.id,
+        status="open",
+        xml=xml,
+        created_at=now,
+        updated_at=now,
+    )
     draft.revisions.append(ModelDraftRevision(saved_at=now, xml=xml))
     db.session.add(draft)
     db.session.flush()
-    record("model_draft.opened", actor=user, object_type="model_draft", object_id=draft.id,
-           data={"process_id": process_id, "file": file_name, "version": version.version, "laid_out": laid_out})  # fmt: skip
+    record(
+        "model_draft.opened",
+        actor=user,
+        object_type="model_draft",
+        object_id=draft.id,
+        data={
+            "process_id": process_id,
+            "file": file_name,
+            "version": version.version,
+            "without_layout": "BPMNShape" not in xml,
+        },
+    )
     return draft
 
 
@@ -104,8 +122,13 @@ def save_draft(user: User, draft_id: int, xml: str) -> ModelDraft:
         now = clock.now()
         draft.xml, draft.updated_at = xml, now
         draft.revisions.append(ModelDraftRevision(saved_at=now, xml=xml))
-        record("model_draft.saved", actor=user, object_type="model_draft", object_id=draft.id,
-               data={"process_id": draft.process_id, "revisions": len(draft.revisions)})  # fmt: skip
+        record(
+            "model_draft.saved",
+            actor=user,
+            object_type="model_draft",
+            object_id=draft.id,
+            data={"process_id": draft.process_id, "revisions": len(draft.revisions)},
+        )
     return draft
 
 
@@ -119,8 +142,13 @@ def restore_revision(user: User, draft_id: int, revision_id: int) -> ModelDraft:
         now = clock.now()
         draft.xml, draft.updated_at = revision.xml, now
         draft.revisions.append(ModelDraftRevision(saved_at=now, xml=revision.xml))
-        record("model_draft.restored", actor=user, object_type="model_draft", object_id=draft.id,
-               data={"process_id": draft.process_id, "revision_id": revision_id})  # fmt: skip
+        record(
+            "model_draft.restored",
+            actor=user,
+            object_type="model_draft",
+            object_id=draft.id,
+            data={"process_id": draft.process_id, "revision_id": revision_id},
+        )
     return draft
 
 
@@ -128,8 +156,13 @@ def discard_draft(user: User, draft_id: int) -> ModelDraft:
     """Give up a draft (its revisions stay on record)."""
     draft = get_draft(user, draft_id)
     draft.status = "discarded"
-    record("model_draft.discarded", actor=user, object_type="model_draft", object_id=draft.id,
-           data={"process_id": draft.process_id})  # fmt: skip
+    record(
+        "model_draft.discarded",
+        actor=user,
+        object_type="model_draft",
+        object_id=draft.id,
+        data={"process_id": draft.process_id},
+    )
     return draft
 
 

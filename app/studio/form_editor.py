@@ -79,10 +79,18 @@ def to_draft(schema: dict) -> FormDraft:
             options = "\n".join(f"{value}={labels.get(str(value), value)}" for value in prop["enum"])
         else:
             options = ""
-        rows.append(FieldRow(name=name, title=prop.get("title", ""), kind=kind, required=name in required,
-                             options=options, description=prop.get("description", ""),
-                             max_length=str(prop.get("maxLength", "")) if kind in ("text", "textarea") else "",
-                             kept=json.dumps(prop, ensure_ascii=False) if kind == "kept" else ""))  # fmt: skip
+        rows.append(
+            FieldRow(
+                name=name,
+                title=prop.get("title", ""),
+                kind=kind,
+                required=name in required,
+                options=options,
+                description=prop.get("description", ""),
+                max_length=str(prop.get("maxLength", "")) if kind in ("text", "textarea") else "",
+                kept=json.dumps(prop, ensure_ascii=False) if kind == "kept" else "",
+            )
+        )
     return FormDraft(
         title=schema.get("title", ""),
         description=schema.get("description", ""),

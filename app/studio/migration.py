@@ -229,8 +229,14 @@ def _plan_loaded(row: ProcessInstance, workflow, target: ProcessVersion) -> tupl
     return plan, parts, parsed
 
 
-def dry_run(user: User, process_id: str, *, to_version: int | None = None, from_version: int | None = None,
-            instance_ids: list[int] | None = None) -> list[InstancePlan]:  # fmt: skip
+def dry_run(
+    user: User,
+    process_id: str,
+    *,
+    to_version: int | None = None,
+    from_version: int | None = None,
+    instance_ids: list[int] | None = None,
+) -> list[InstancePlan]:
     """What moving each open case of an older version would do. Changes nothing."""
     require(user, "process.deploy")
     target = target_version(process_id, to_version)
@@ -244,8 +250,15 @@ def dry_run(user: User, process_id: str, *, to_version: int | None = None, from_
     return plans
 
 
-def migrate(user: User, process_id: str, instance_ids: list[int], *, deadlines: str, to_version: int | None = None,
-            comment: str = "") -> list[InstancePlan]:  # fmt: skip
+def migrate(
+    user: User,
+    process_id: str,
+    instance_ids: list[int],
+    *,
+    deadlines: str,
+    to_version: int | None = None,
+    comment: str = "",
+) -> list[InstancePlan]:
     """Move the chosen cases to the new version. A refused case is left as it is and reported; the others
     move, each audited with its deadlines before and after."""
     require(user, "process.deploy")
@@ -281,9 +294,15 @@ def migrate(user: User, process_id: str, instance_ids: list[int], *, deadlines: 
             object_type="instance",
             object_id=row.id,
             instance_id=row.id,
-            data={"process_id": process_id, "from": plan.from_version, "to": target.version, "deadlines": deadlines,
-                  "comment": comment, "timers": [[t.step, t.current, t.recomputed] for t in plan.timers]},
-        )  # fmt: skip
+            data={
+                "process_id": process_id,
+                "from": plan.from_version,
+                "to": target.version,
+                "deadlines": deadlines,
+                "comment": comment,
+                "timers": [[t.step, t.current, t.recomputed] for t in plan.timers],
+            },
+        )
     missing = wanted - {p.instance_id for p in results}
     if missing:
         raise NotFound(_("案件不在可迁移之列：%(ids)s", ids="、".join(str(i) for i in sorted(missing))))

@@ -177,8 +177,9 @@ def _run(
     return path, counts
 
 
-def run_paths(model_paths: list[Path], forms_dir: Path, process_id: str, start_data: dict,
-              start: datetime) -> tuple[list[SimPath], bool]:  # fmt: skip
+def run_paths(
+    model_paths: list[Path], forms_dir: Path, process_id: str, start_data: dict, start: datetime
+) -> tuple[list[SimPath], bool]:
     """Every path of `process_id` (its models in `model_paths`) from `start_data` on the day of `start`;
     whether all paths were explored (False when cut at MAX_PATHS)."""
     parser = SpiffBpmnParser()

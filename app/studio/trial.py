@@ -105,10 +105,15 @@ def _timers(source: str, file: str, start: str) -> dict[tuple[str, str], TrialRo
             words = f"办理期限 {words}"
         due, provisional = _evaluate(expression, start)
         rows[(task.get("id"), event.get("id"))] = TrialRow(
-            file=file, step_id=task.get("id"), step=task.get("name") or task.get("id"),
+            file=file,
+            step_id=task.get("id"),
+            step=task.get("name") or task.get("id"),
             role=role_label(props.get(ROLE_PROPERTY) or lanes.get(task.get("id"))),
-            timer=event.get("name") or event.get("id"), rule=words, after=due, provisional=provisional,
-        )  # fmt: skip
+            timer=event.get("name") or event.get("id"),
+            rule=words,
+            after=due,
+            provisional=provisional,
+        )
     return rows
 
 

@@ -110,9 +110,14 @@ def upload(user: User, files: list[tuple[str, bytes]]) -> ModelUpload:
     )
     db.session.add(item)
     db.session.flush()
-    record("models.uploaded", actor=user, object_type="model_upload", object_id=item.id,
-           data={"files": sorted(checked), "problems": len(result.problems), "changed": result.changed})  # fmt: skip
-    db.session.commit()
+    record(
+        "models.uploaded",
+        actor=user,
+        object_type="model_upload",
+        object_id=item.id,
+        data={"files": sorted(checked), "problems": len(result.problems), "changed": result.changed},
+    )
+    db.session.flush()
     return item
 
 
@@ -166,7 +171,7 @@ def deploy_upload(upload_id: int, user: User, comment: str) -> list[ProcessVersi
     item.comment = comment[:2000]
     item.deployed_at = clock.now()
     item.deployed_versions = [f"{v.process_id} v{v.version}" for v in result.created]
-    db.session.commit()
+    db.session.flush()
     return result.created
 
 
@@ -203,9 +208,11 @@ def test_run(item: ModelUpload, start_day: date, samples: int = 2) -> list[CaseR
     with workspace(item.files) as (paths, forms_dir):
         for process_id in item.changed or []:
             rows = db.session.scalars(
-                select(ProcessInstance).where(ProcessInstance.process_id == process_id)
-                .order_by(ProcessInstance.id.desc()).limit(samples)
-            ).all()  # fmt: skip
+                select(ProcessInstance)
+                .where(ProcessInstance.process_id == process_id)
+                .order_by(ProcessInstance.id.desc())
+                .limit(samples)
+            ).all()
             for row in rows:
                 found, complete = simulation.run_paths(
                     paths, forms_dir, process_id, store.start_data(row), start

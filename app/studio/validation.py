@@ -157,8 +157,14 @@ def _check_file(models: ModelSet, file: str, tree, forms_dir: Path) -> None:
             if decision:
                 models.decision_calls[pid].add(decision)
             else:
-                problems.append(Problem(file, rule_task.sourceline, rule_task.get("id"),
-                                        "业务规则任务没有指定决策表（spiffworkflow:calledDecisionId）"))  # fmt: skip
+                problems.append(
+                    Problem(
+                        file,
+                        rule_task.sourceline,
+                        rule_task.get("id"),
+                        "业务规则任务没有指定决策表（spiffworkflow:calledDecisionId）",
+                    )
+                )
         lanes: dict[str, str] = {}
         for lane in process.iter(f"{{{BPMN}}}lane"):
             name = (lane.get("name") or "").strip()
@@ -241,14 +247,22 @@ def _check_file(models: ModelSet, file: str, tree, forms_dir: Path) -> None:
     for operator in root.iter(f"{{{SPIFF}}}serviceTaskOperator"):
         if operator.get("id") in element_ids:
             problems.append(
-                Problem(file, operator.sourceline, _element_id(operator.getparent()),
-                        f"服务操作名 {operator.get('id')!r} 与某个流程元素的 id 相同，请给元素换一个 id")
-            )  # fmt: skip
+                Problem(
+                    file,
+                    operator.sourceline,
+                    _element_id(operator.getparent()),
+                    f"服务操作名 {operator.get('id')!r} 与某个流程元素的 id 相同，请给元素换一个 id",
+                )
+            )
         if operator.get("id") not in known_operations():
             problems.append(
-                Problem(file, operator.sourceline, _element_id(operator.getparent()),
-                        f"服务操作 {operator.get('id')!r} 未注册（可用：{', '.join(known_operations())}）")
-            )  # fmt: skip
+                Problem(
+                    file,
+                    operator.sourceline,
+                    _element_id(operator.getparent()),
+                    f"服务操作 {operator.get('id')!r} 未注册（可用：{', '.join(known_operations())}）",
+                )
+            )
         for param in operator.iter(f"{{{SPIFF}}}parameter"):
             _check_python(problems, file, param, param.get("value"), "eval", f"服务参数 {param.get('id')} ")
     for element in root.iter():
@@ -273,12 +287,24 @@ def _check_flows(models: ModelSet, file: str, process) -> None:
         for end, label in (("sourceRef", "起点"), ("targetRef", "终点")):
             ref = flow.get(end)
             if ref not in ids:
-                broken.append(Problem(file, flow.sourceline, flow.get("id"),
-                                      f"顺序流的{label} {ref!r} 在流程 {process.get('id')} 中不存在"))  # fmt: skip
+                broken.append(
+                    Problem(
+                        file,
+                        flow.sourceline,
+                        flow.get("id"),
+                        f"顺序流的{label} {ref!r} 在流程 {process.get('id')} 中不存在",
+                    )
+                )
     for event in process.iter(f"{{{BPMN}}}boundaryEvent"):
         if event.get("attachedToRef") not in ids:
-            broken.append(Problem(file, event.sourceline, event.get("id"),
-                                  f"边界事件附着的任务 {event.get('attachedToRef')!r} 不存在"))  # fmt: skip
+            broken.append(
+                Problem(
+                    file,
+                    event.sourceline,
+                    event.get("id"),
+                    f"边界事件附着的任务 {event.get('attachedToRef')!r} 不存在",
+                )
+            )
     if broken:
         models.problems.extend(broken)
         models.broken_graphs.add(file)
@@ -337,23 +363,33 @@ def check_models(paths: list[Path], forms_dir: Path) -> ModelSet:
                     None,
                 )
                 models.problems.append(
-                    Problem(file, element.sourceline if element is not None else None,
-                            element.get("id") if element is not None else pid,
-                            f"调用活动的目标流程 {target!r} 不存在")
-                )  # fmt: skip
+                    Problem(
+                        file,
+                        element.sourceline if element is not None else None,
+                        element.get("id") if element is not None else pid,
+                        f"调用活动的目标流程 {target!r} 不存在",
+                    )
+                )
     for pid, decisions in models.decision_calls.items():
         for decision in sorted(decisions - set(models.decisions)):
             file = models.process_files[pid]
             element = next(
-                (t for t in models.trees[file].getroot().iter(f"{{{BPMN}}}businessRuleTask")
-                 if t.findtext("bpmn:extensionElements/spiffworkflow:calledDecisionId", "", NS).strip() == decision),
+                (
+                    t
+                    for t in models.trees[file].getroot().iter(f"{{{BPMN}}}businessRuleTask")
+                    if t.findtext("bpmn:extensionElements/spiffworkflow:calledDecisionId", "", NS).strip()
+                    == decision
+                ),
                 None,
-            )  # fmt: skip
+            )
             models.problems.append(
-                Problem(file, element.sourceline if element is not None else None,
-                        element.get("id") if element is not None else pid,
-                        f"业务规则任务调用的决策表 {decision!r} 不存在（缺少定义它的 .dmn 文件？）")
-            )  # fmt: skip
+                Problem(
+                    file,
+                    element.sourceline if element is not None else None,
+                    element.get("id") if element is not None else pid,
+                    f"业务规则任务调用的决策表 {decision!r} 不存在（缺少定义它的 .dmn 文件？）",
+                )
+            )
     # SpiffWorkflow builds every process whose files are readable, so its findings come in the same report
     # as the problems above (all at once, not one layer at a time).
     unbuildable = {pid for pid, called in models.calls.items() if called - set(models.process_files)}
@@ -451,8 +487,14 @@ def _load_decisions(models: ModelSet, path: Path) -> None:
     for decision in root.iterfind("dmn:decision", dmn):
         decision_id = decision.get("id")
         if decision_id in models.decisions:
-            models.problems.append(Problem(file, decision.sourceline, decision_id,
-                                           f"决策 id {decision_id} 已在 {models.decisions[decision_id]} 中定义"))  # fmt: skip
+            models.problems.append(
+                Problem(
+                    file,
+                    decision.sourceline,
+                    decision_id,
+                    f"决策 id {decision_id} 已在 {models.decisions[decision_id]} 中定义",
+                )
+            )
             continue
         tables = decision.findall("dmn:decisionTable", dmn)
         if len(tables) != 1:
@@ -461,50 +503,95 @@ def _load_decisions(models: ModelSet, path: Path) -> None:
             )
             continue
         table = tables[0]
-        inputs = [(i.get("label") or i.get("id"), i.findtext("dmn:inputExpression/dmn:text", "", dmn))
-                  for i in table.findall("dmn:input", dmn)]  # fmt: skip
+        inputs = [
+            (i.get("label") or i.get("id"), i.findtext("dmn:inputExpression/dmn:text", "", dmn))
+            for i in table.findall("dmn:input", dmn)
+        ]
         outputs = table.findall("dmn:output", dmn)
         for label, expression in inputs:
             problem = _entry_problem(expression) if expression.strip() else "不是有效的表达式"
             if problem:
-                models.problems.append(Problem(file, table.sourceline, decision_id,
-                                               f"输入「{label}」的表达式 {expression!r} {problem}"))  # fmt: skip
+                models.problems.append(
+                    Problem(
+                        file,
+                        table.sourceline,
+                        decision_id,
+                        f"输入「{label}」的表达式 {expression!r} {problem}",
+                    )
+                )
         allowed: dict[int, list | None] = {}
         for output in outputs:
             if not (output.get("name") or "").strip():
-                models.problems.append(Problem(file, output.sourceline, output.get("id"),
-                                               "输出列没有名称（name）：结果存入哪个流程数据？"))  # fmt: skip
+                models.problems.append(
+                    Problem(
+                        file,
+                        output.sourceline,
+                        output.get("id"),
+                        "输出列没有名称（name）：结果存入哪个流程数据？",
+                    )
+                )
             values = output.findtext("dmn:outputValues/dmn:text", None, dmn)
             allowed[id(output)] = _allowed_values(values) if values is not None else None
             if values is not None and allowed[id(output)] is None:
-                models.problems.append(Problem(file, output.sourceline, output.get("id"),
-                                               f"输出列的允许取值 {values!r} 应为逗号分隔的带引号文字，如 \"a\",\"b\""))  # fmt: skip
+                models.problems.append(
+                    Problem(
+                        file,
+                        output.sourceline,
+                        output.get("id"),
+                        f'输出列的允许取值 {values!r} 应为逗号分隔的带引号文字，如 "a","b"',
+                    )
+                )
         for number, rule in enumerate(table.findall("dmn:rule", dmn), start=1):
             entries = rule.findall("dmn:inputEntry", dmn)
             results = rule.findall("dmn:outputEntry", dmn)
             if len(entries) != len(inputs) or len(results) != len(outputs):
-                models.problems.append(Problem(file, rule.sourceline, rule.get("id"),
-                                               f"第 {number} 条规则的列数与表头不符"))  # fmt: skip
+                models.problems.append(
+                    Problem(file, rule.sourceline, rule.get("id"), f"第 {number} 条规则的列数与表头不符")
+                )
                 continue
             for (label, _expr), entry in zip(inputs, entries, strict=True):
                 problem = _entry_problem(entry.findtext("dmn:text", "", dmn))
                 if problem:
-                    models.problems.append(Problem(file, entry.sourceline, rule.get("id"),
-                                                   f"第 {number} 条规则「{label}」的条件{problem}"))  # fmt: skip
+                    models.problems.append(
+                        Problem(
+                            file,
+                            entry.sourceline,
+                            rule.get("id"),
+                            f"第 {number} 条规则「{label}」的条件{problem}",
+                        )
+                    )
             for output, entry in zip(outputs, results, strict=True):
                 text = entry.findtext("dmn:text", "", dmn).strip()
                 label = output.get("label") or output.get("name")
                 refused = sandbox.violations(text, "eval") if text else []
                 if refused and refused[0].message.startswith("不是有效的 Python"):
-                    models.problems.append(Problem(file, entry.sourceline, rule.get("id"),
-                                                   f"第 {number} 条规则的结果「{label}」 {text!r} 不是有效的表达式（文字要加引号）"))  # fmt: skip
+                    models.problems.append(
+                        Problem(
+                            file,
+                            entry.sourceline,
+                            rule.get("id"),
+                            f"第 {number} 条规则的结果「{label}」 {text!r} 不是有效的表达式（文字要加引号）",
+                        )
+                    )
                 elif refused:
-                    models.problems.append(Problem(file, entry.sourceline, rule.get("id"),
-                                                   f"第 {number} 条规则的结果「{label}」{'；'.join(v.message for v in refused)}"))  # fmt: skip
+                    models.problems.append(
+                        Problem(
+                            file,
+                            entry.sourceline,
+                            rule.get("id"),
+                            f"第 {number} 条规则的结果「{label}」{'；'.join(v.message for v in refused)}",
+                        )
+                    )
                 elif allowed.get(id(output)) is not None and _literal(text) not in allowed[id(output)]:
                     choices = "、".join(repr(v) for v in allowed[id(output)])
-                    models.problems.append(Problem(file, entry.sourceline, rule.get("id"),
-                                                   f"第 {number} 条规则的结果「{label}」 {text!r} 不是允许的取值（{choices}）"))  # fmt: skip
+                    models.problems.append(
+                        Problem(
+                            file,
+                            entry.sourceline,
+                            rule.get("id"),
+                            f"第 {number} 条规则的结果「{label}」 {text!r} 不是允许的取值（{choices}）",
+                        )
+                    )
         models.decisions[decision_id] = file
     models.sources[file] = data.decode("utf-8")
     if len(models.problems) == before:

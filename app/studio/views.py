@@ -14,7 +14,6 @@ from app.access import require
 from app.auth.forms import EmptyForm
 from app.engine import registry
 from app.engine.diagram import DiagramView, process_sources, processes_in
-from app.engine.layout import ensure_layout
 from app.errors import NotFound, ServiceError
 from app.extensions import db
 from app.inbox.formdata import fields_of
@@ -34,8 +33,9 @@ def processes():
     for version in registry.list_versions():
         latest.setdefault(version.process_id, version)
         counts[version.process_id] = counts.get(version.process_id, 0) + 1
-    return render_template("studio/processes.html", latest=latest, counts=counts,
-                           uploads=uploads.recent_uploads())  # fmt: skip
+    return render_template(
+        "studio/processes.html", latest=latest, counts=counts, uploads=uploads.recent_uploads()
+    )
 
 
 @bp.route("/processes/<process_id>")
@@ -54,8 +54,15 @@ def process(process_id: str):
         file: decision_tables(text) for file, text in sorted(chosen.files.items()) if file.endswith(".dmn")
     }
     older = len(migration.candidates(process_id, versions[0]))
-    return render_template("studio/process.html", process_id=process_id, versions=versions, chosen=chosen,
-                           views=views, older=older, tables=tables)  # fmt: skip
+    return render_template(
+        "studio/process.html",
+        process_id=process_id,
+        versions=versions,
+        chosen=chosen,
+        views=views,
+        older=older,
+        tables=tables,
+    )
 
 
 @bp.route("/processes/<process_id>/migrate", methods=["GET", "POST"])
@@ -69,8 +76,13 @@ def migrate(process_id: str):
     if form.validate_on_submit():
         chosen = [int(v) for v in request.form.getlist("instance") if v.isdigit()]
         try:
-            results = migration.migrate(current_user, process_id, chosen, deadlines=request.form.get("deadlines", ""),
-                                        comment=request.form.get("comment", "").strip())  # fmt: skip
+            results = migration.migrate(
+                current_user,
+                process_id,
+                chosen,
+                deadlines=request.form.get("deadlines", ""),
+                comment=request.form.get("comment", "").strip(),
+            )
         except ServiceError as exc:
             db.session.rollback()
             errors = exc.fields or {"instances": exc.message}
@@ -83,8 +95,15 @@ def migrate(process_id: str):
             )
     target = migration.target_version(process_id)
     plans = migration.dry_run(current_user, process_id)
-    return render_template("studio/migrate.html", process_id=process_id, target=target, plans=plans, form=form,
-                           errors=errors, results=results), 422 if errors else 200  # fmt: skip
+    return render_template(
+        "studio/migrate.html",
+        process_id=process_id,
+        target=target,
+        plans=plans,
+        form=form,
+        errors=errors,
+        results=results,
+    ), 422 if errors else 200
 
 
 @bp.route("/processes/upload", methods=["GET", "POST"])
@@ -130,7 +149,7 @@ def upload_report(upload_id: int):
         if name.endswith(".bpmn"):
             wrong = {p["element_id"] for p in item.problems if p["file"] == name and p["element_id"]}
             views.extend(
-                DiagramView(pid, f"{title}（{name}）", ensure_layout(text)[0], overdue=wrong)
+                DiagramView(pid, f"{title}（{name}）", text, overdue=wrong)
                 for pid, title in processes_in(text)
             )  # problem elements drawn in red
     changes = uploads.changes(item) if item.status != "deployed" else {}
@@ -139,8 +158,18 @@ def upload_report(upload_id: int):
     runs = (
         uploads.test_run(item, trial_day) if item.status == "validated" and request.args.get("run") else None
     )
-    return render_template("studio/upload_report.html", item=item, form=form, errors=errors, views=views,
-                           changes=changes, trial=trial, trial_day=trial_day, runs=runs, comment=request.form.get("comment", "")), 422 if errors else 200  # fmt: skip
+    return render_template(
+        "studio/upload_report.html",
+        item=item,
+        form=form,
+        errors=errors,
+        views=views,
+        changes=changes,
+        trial=trial,
+        trial_day=trial_day,
+        runs=runs,
+        comment=request.form.get("comment", ""),
+    ), 422 if errors else 200
 
 
 def _day(text: str | None) -> date | None:
@@ -241,6 +270,13 @@ def edit_form(name: str):
             item = uploads.upload(current_user, [(name, form_editor.dumps(schema).encode("utf-8"))])
             return redirect(url_for("studio.upload_report", upload_id=item.id))
     preview = fields_of(schema) if schema else []
-    return render_template("studio/form_editor.html", name=name, draft=draft, errors=errors, preview=preview,
-                           kinds=form_editor.KINDS, blank=form_editor.FieldRow(),
-                           kept=form_editor.dumps(draft.kept) if draft.kept else ""), 422 if errors else 200  # fmt: skip
+    return render_template(
+        "studio/form_editor.html",
+        name=name,
+        draft=draft,
+        errors=errors,
+        preview=preview,
+        kinds=form_editor.KINDS,
+        blank=form_editor.FieldRow(),
+        kept=form_editor.dumps(draft.kept) if draft.kept else "",
+    ), 422 if errors else 200

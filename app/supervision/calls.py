@@ -123,9 +123,17 @@ def ingest(actor: User, calls: list[dict[str, Any]], source: str = "api") -> lis
         stored.append(row)
     kept = [r for r in stored if r is not None]
     flagged = sum(1 for r in kept if r.flag)
-    record("calls.ingested", actor=actor, data={"count": len(kept), "flagged": flagged, "source": source,
-                                                 "duplicates": len(stored) - len(kept)})  # fmt: skip
-    db.session.commit()
+    record(
+        "calls.ingested",
+        actor=actor,
+        data={
+            "count": len(kept),
+            "flagged": flagged,
+            "source": source,
+            "duplicates": len(stored) - len(kept),
+        },
+    )
+    db.session.flush()
     return stored
 
 
@@ -145,8 +153,9 @@ _GATEWAY_FLAGS = {
 }
 
 
-def record_gateway_decision(decision: GatewayDecision, caller_uscc: str, resource_code: str, service: str | None,
-                            at: datetime) -> DataCall:  # fmt: skip
+def record_gateway_decision(
+    decision: GatewayDecision, caller_uscc: str, resource_code: str, service: str | None, at: datetime
+) -> DataCall:
     """A gateway decision as a data call (§26 figures), flagged as a reported call would be (§24): a denied
     call is one that was not served. The caller commits."""
     row = DataCall(
@@ -245,15 +254,17 @@ def _read_calls(reader: csv.DictReader) -> tuple[list[dict[str, Any]], dict[str,
             success = (row.get("success") or "").strip().lower()
             if success not in ("true", "false", "1", "0", "是", "否"):
                 raise ValueError("success 应为 true/false")
-            calls.append({
-                "authorization_id": int(authorization) if authorization else None,
-                "caller_uscc": (row.get("caller_uscc") or "").strip(),
-                "resource_code": (row.get("resource_code") or "").strip(),
-                "service": (row.get("service") or "").strip() or None,
-                "called_at": parse_moment((row.get("called_at") or "").strip()),
-                "success": success in ("true", "1", "是"),
-                "duration_ms": int(duration) if duration else None,
-            })  # fmt: skip
+            calls.append(
+                {
+                    "authorization_id": int(authorization) if authorization else None,
+                    "caller_uscc": (row.get("caller_uscc") or "").strip(),
+                    "resource_code": (row.get("resource_code") or "").strip(),
+                    "service": (row.get("service") or "").strip() or None,
+                    "called_at": parse_moment((row.get("called_at") or "").strip()),
+                    "success": success in ("true", "1", "是"),
+                    "duration_ms": int(duration) if duration else None,
+                }
+            )
             if not calls[-1]["caller_uscc"] or not calls[-1]["resource_code"]:
                 raise ValueError("caller_uscc 与 resource_code 不能为空")
             if not 0 <= (calls[-1]["authorization_id"] or 0) <= ROW_ID_MAX:
@@ -364,7 +375,7 @@ def probe_services() -> int:
             continue
         db.session.add(probe(service, current_app.config.get("PROBE_TIMEOUT_SECONDS", 5.0)))
         count += 1
-    db.session.commit()
+    db.session.flush()
     return count
 
 

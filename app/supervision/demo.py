@@ -55,12 +55,18 @@ def seed_supervision() -> dict[str, int]:
         for ago, check_after, answer_after in plans:
             submitted = cal.sub_working_days(today, ago)
             _at(submitted, 10)
-            number = submit_application(_user("rst_applicant"), {
-                "purpose": "社会救助家庭经济状况核对", "reason": "核验申请人婚姻与企业登记状况",
-                "business_system": "湖北省社会救助信息系统", "scope": "全省低保申请人",
-                "valid_from": submitted.isoformat(), "valid_to": (submitted + timedelta(days=364)).isoformat(),
-                "resources": [{"code": marriage}, {"code": legal}],
-            }).number  # fmt: skip
+            number = submit_application(
+                _user("rst_applicant"),
+                {
+                    "purpose": "社会救助家庭经济状况核对",
+                    "reason": "核验申请人婚姻与企业登记状况",
+                    "business_system": "湖北省社会救助信息系统",
+                    "scope": "全省低保申请人",
+                    "valid_from": submitted.isoformat(),
+                    "valid_to": (submitted + timedelta(days=364)).isoformat(),
+                    "resources": [{"code": marriage}, {"code": legal}],
+                },
+            ).number
             checked = cal.add_working_days(submitted, check_after)
             _at(checked, 15)
             runtime.complete_task(
@@ -89,12 +95,28 @@ def seed_supervision() -> dict[str, int]:
     for index in range(120):
         authorization = authorizations[index % len(authorizations)]
         when = datetime.combine(today - timedelta(days=index % 20), time(9 + index % 8), SHANGHAI)
-        records.append({"authorization_id": authorization.id, "caller_uscc": rst,
-                        "resource_code": authorization.resource.code, "service": None, "called_at": when,
-                        "success": index % 17 != 0, "duration_ms": 40 + index % 60})  # fmt: skip
-    records.append({"authorization_id": None, "caller_uscc": _user("wh_applicant").department.uscc,
-                    "resource_code": marriage, "service": None, "called_at": clock.now() - timedelta(days=2),
-                    "success": True, "duration_ms": 35})  # fmt: skip
+        records.append(
+            {
+                "authorization_id": authorization.id,
+                "caller_uscc": rst,
+                "resource_code": authorization.resource.code,
+                "service": None,
+                "called_at": when,
+                "success": index % 17 != 0,
+                "duration_ms": 40 + index % 60,
+            }
+        )
+    records.append(
+        {
+            "authorization_id": None,
+            "caller_uscc": _user("wh_applicant").department.uscc,
+            "resource_code": marriage,
+            "service": None,
+            "called_at": clock.now() - timedelta(days=2),
+            "success": True,
+            "duration_ms": 35,
+        }
+    )
     calls.ingest(_user("hb_operator"), records, source="api")
 
     service = db.session.scalar(db.select(DataService).order_by(DataService.id).limit(1))
@@ -102,8 +124,11 @@ def seed_supervision() -> dict[str, int]:
         service.health_url = "http://127.0.0.1:5000/healthz"  # the demo server itself, probed every 5 minutes
         db.session.commit()
     order_rectification(
-        _user("leader"), _user("mz_clerk").department, "late_data",
-        "提供部门授权多次超过10个工作日（办法§20），请明确专人办理并建立到期提醒", 10,
-    )  # fmt: skip
+        _user("leader"),
+        _user("mz_clerk").department,
+        "late_data",
+        "提供部门授权多次超过10个工作日（办法§20），请明确专人办理并建立到期提醒",
+        10,
+    )
     generate_last_month()
     return {"cases": cases, "calls": len(records)}

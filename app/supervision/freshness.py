@@ -26,8 +26,15 @@ from app.sharing.quality import raise_stale_data_issue
 from app.transactions import begin_write
 
 # The longest an update cycle lets data age (calendar days); "irregular" resources are not watched.
-CYCLE_DAYS = {"realtime": 1, "daily": 1, "weekly": 7, "monthly": 31, "quarterly": 92, "half_yearly": 183,
-              "yearly": 366}  # fmt: skip
+CYCLE_DAYS = {
+    "realtime": 1,
+    "daily": 1,
+    "weekly": 7,
+    "monthly": 31,
+    "quarterly": 92,
+    "half_yearly": 183,
+    "yearly": 366,
+}
 
 
 @dataclass
@@ -51,9 +58,13 @@ def stale_services(now: datetime) -> list[Stale]:
     rows = db.session.execute(
         select(DataService, Resource)
         .join(Resource, Resource.id == DataService.resource_id)
-        .where(DataService.active.is_(True), DataService.last_updated_at.is_not(None),
-               Resource.status == ResourceStatus.PUBLISHED, Resource.update_cycle.in_(list(CYCLE_DAYS)))
-    )  # fmt: skip
+        .where(
+            DataService.active.is_(True),
+            DataService.last_updated_at.is_not(None),
+            Resource.status == ResourceStatus.PUBLISHED,
+            Resource.update_cycle.in_(list(CYCLE_DAYS)),
+        )
+    )
     for service, resource in rows:
         allowed = CYCLE_DAYS[resource.update_cycle] + _margin(resource)
         age = (now - service.last_updated_at).total_seconds() / 86400
@@ -74,18 +85,26 @@ def watch(now: datetime) -> int:
         begin_write()
         db.session.scalar(select(Resource.id).where(Resource.id == resource_id).with_for_update())
         open_issue = db.session.scalar(
-            select(QualityIssue.id).where(QualityIssue.resource_id == resource_id,
-                                          QualityIssue.source == "freshness", QualityIssue.status == "open")
-        )  # fmt: skip
+            select(QualityIssue.id).where(
+                QualityIssue.resource_id == resource_id,
+                QualityIssue.source == "freshness",
+                QualityIssue.status == "open",
+            )
+        )
         if open_issue is not None:
             continue
         resource = stale[0].resource
         evidence = "；".join(
-            _("%(svc)s 最近更新 %(at)s，已 %(age).1f 天（更新周期 %(cycle)s，允许 %(allowed)d 天）",
-              svc=s.service.name, at=s.service.last_updated_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
-              age=s.age_days, cycle=UPDATE_CYCLES[resource.update_cycle], allowed=s.allowed_days)
+            _(
+                "%(svc)s 最近更新 %(at)s，已 %(age).1f 天（更新周期 %(cycle)s，允许 %(allowed)d 天）",
+                svc=s.service.name,
+                at=s.service.last_updated_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
+                age=s.age_days,
+                cycle=UPDATE_CYCLES[resource.update_cycle],
+                allowed=s.allowed_days,
+            )
             for s in stale
-        )  # fmt: skip
+        )
         raise_stale_data_issue(
             resource, _("数据未按目录更新周期更新（办法§17，自动发现）：%(e)s", e=evidence)
         )
@@ -101,9 +120,10 @@ def report_updates(actor: User, updates: list[dict[str, Any]]) -> int:
     matched = []
     for index, update in enumerate(updates):
         service = db.session.scalar(
-            select(DataService).join(Resource, Resource.id == DataService.resource_id)
+            select(DataService)
+            .join(Resource, Resource.id == DataService.resource_id)
             .where(Resource.code == update["resource_code"], DataService.name == update["service"])
-        )  # fmt: skip
+        )
         if service is None:
             errors[f"updates[{index}]"] = _("没有该资源的这个数据服务")
         else:

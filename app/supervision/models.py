@@ -65,9 +65,15 @@ class DataCall(db.Model):
     call_id: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
-        Index("uq_data_call_caller_call_id", "caller_uscc", "call_id", unique=True,
-              sqlite_where=text("call_id IS NOT NULL"), postgresql_where=text("call_id IS NOT NULL")),
-    )  # fmt: skip
+        Index(
+            "uq_data_call_caller_call_id",
+            "caller_uscc",
+            "call_id",
+            unique=True,
+            sqlite_where=text("call_id IS NOT NULL"),
+            postgresql_where=text("call_id IS NOT NULL"),
+        ),
+    )
 
 
 class ServiceProbe(db.Model):

@@ -13,10 +13,10 @@ from app import clock
 from app.access import require, visible_department_ids
 from app.audit.writer import record
 from app.calendar.services import deadline
-from app.engine.notifications import send
 from app.engine.runtime import start_instance
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
+from app.notices.notifications import send
 from app.numbering import next_in_sequence
 from app.org.models import Department, User
 from app.org.roles import Role
@@ -47,9 +47,13 @@ def verifier_department(department: Department) -> Department:
 
 
 def order_rectification(
-    actor: User, department: Department, failing: str, description: str, deadline_days: int,
+    actor: User,
+    department: Department,
+    failing: str,
+    description: str,
+    deadline_days: int,
     basis: dict[str, Any] | None = None,
-) -> Rectification:  # fmt: skip
+) -> Rectification:
     """The leadership office orders a department — or a 市州, through its 大数据管理机构 — to rectify within N
     working days (§26, §31)."""
     require(actor, "rectification.order")
@@ -79,14 +83,29 @@ def order_rectification(
     )
     db.session.add(item)
     db.session.flush()
-    record("rectification.ordered", actor=actor, object_type="rectification", object_id=item.number,
-           data={"department_id": department.id, "failing": failing, "deadline_days": deadline_days})  # fmt: skip
-    start_instance(PROCESS, business_key=item.number, actor=actor, data={
-        "rectification_id": item.id, "rectification_number": item.number, "department_id": department.id,
-        "failing": failing, "failing_label": FAILINGS[failing], "deadline_days": deadline_days,
-        "ordered_at": now.isoformat(), "reporter_role": reporter_role(department, failing),
-        "verifier_department_id": verifier_department(department).id,
-    })  # fmt: skip
+    record(
+        "rectification.ordered",
+        actor=actor,
+        object_type="rectification",
+        object_id=item.number,
+        data={"department_id": department.id, "failing": failing, "deadline_days": deadline_days},
+    )
+    start_instance(
+        PROCESS,
+        business_key=item.number,
+        actor=actor,
+        data={
+            "rectification_id": item.id,
+            "rectification_number": item.number,
+            "department_id": department.id,
+            "failing": failing,
+            "failing_label": FAILINGS[failing],
+            "deadline_days": deadline_days,
+            "ordered_at": now.isoformat(),
+            "reporter_role": reporter_role(department, failing),
+            "verifier_department_id": verifier_department(department).id,
+        },
+    )
     return item
 
 
@@ -119,8 +138,13 @@ def record_verification(
     elif item.status != RectificationStatus.ESCALATED:
         item.status = RectificationStatus.NOTIFIED
     actor = db.session.get(User, actor_id) if actor_id else None
-    record("rectification.verified", actor=actor, object_type="rectification", object_id=item.number,
-           data={"rectified": rectified})  # fmt: skip
+    record(
+        "rectification.verified",
+        actor=actor,
+        object_type="rectification",
+        object_id=item.number,
+        data={"rectified": rectified},
+    )
     send(
         message=_(
             "整改通知%(n)s：%(r)s",

@@ -43,8 +43,18 @@ def step_rows(figures: list[stats.StepFigures], names: dict[int, str] | None = N
     rows = []
     for f in figures:
         row = [names.get(f.department_id, "—")] if names is not None else []
-        rows.append(row + [f.label, f.finished, f.on_time, f.late, percent(f.on_time_rate), days_text(f.average_days),
-                           "—" if f.p90_days is None else f.p90_days])  # fmt: skip
+        rows.append(
+            row
+            + [
+                f.label,
+                f.finished,
+                f.on_time,
+                f.late,
+                percent(f.on_time_rate),
+                days_text(f.average_days),
+                "—" if f.p90_days is None else f.p90_days,
+            ]
+        )
     return rows
 
 
@@ -227,10 +237,20 @@ def scorecards(year: int, department_ids=None) -> list[Scorecard]:
 def scorecard_rows(cards: list[Scorecard]) -> list[list]:
     """Rows for the table and its exports."""
     return [
-        [c.department.name, c.finished, c.on_time, percent(c.on_time_rate), c.overdue_open, c.objections,
-         c.disputes, c.rectifications, c.escalated, c.flagged_calls]
+        [
+            c.department.name,
+            c.finished,
+            c.on_time,
+            percent(c.on_time_rate),
+            c.overdue_open,
+            c.objections,
+            c.disputes,
+            c.rectifications,
+            c.escalated,
+            c.flagged_calls,
+        ]
         for c in cards
-    ]  # fmt: skip
+    ]
 
 
 def month_bounds(period: str) -> tuple[date, date]:
@@ -259,21 +279,49 @@ def generate_monthly(period: str, *, replace: bool = False, actor: User | None =
     availability = calls.availability(start, end)
     with _request_context():
         html = render_template(
-        "supervision/monthly_report.html", period=period, start=start, end=end, stats=figures, names=names,
-        step_rows=step_rows(list(figures.steps.values())), department_rows=step_rows(figures.by_department, names),
-        headers=STEP_HEADERS, call_rows=call_rows, availability=availability, percent=percent,
-        generated_at=clock.now(),
-        )  # fmt: skip
+            "supervision/monthly_report.html",
+            period=period,
+            start=start,
+            end=end,
+            stats=figures,
+            names=names,
+            step_rows=step_rows(list(figures.steps.values())),
+            department_rows=step_rows(figures.by_department, names),
+            headers=STEP_HEADERS,
+            call_rows=call_rows,
+            availability=availability,
+            percent=percent,
+            generated_at=clock.now(),
+        )
     summary = {
-        "received": figures.received, "accepted": figures.accepted, "not_accepted": figures.not_accepted,
-        "decisions": figures.decisions, "overdue_open": len(figures.overdue_open),
-        "steps": {s: {"finished": f.finished, "on_time": f.on_time, "average_days": f.average_days,
-                      "p90_days": f.p90_days} for s, f in figures.steps.items()},
+        "received": figures.received,
+        "accepted": figures.accepted,
+        "not_accepted": figures.not_accepted,
+        "decisions": figures.decisions,
+        "overdue_open": len(figures.overdue_open),
+        "steps": {
+            s: {
+                "finished": f.finished,
+                "on_time": f.on_time,
+                "average_days": f.average_days,
+                "p90_days": f.p90_days,
+            }
+            for s, f in figures.steps.items()
+        },
         # per department, for the 通报 page every department reads (#17): the same figures as the report
-        "departments": [{"department_id": f.department_id, "name": names.get(f.department_id, "—"),
-                         "step": f.label, "finished": f.finished, "on_time": f.on_time, "late": f.late,
-                         "average_days": f.average_days} for f in figures.by_department],
-    }  # fmt: skip
+        "departments": [
+            {
+                "department_id": f.department_id,
+                "name": names.get(f.department_id, "—"),
+                "step": f.label,
+                "finished": f.finished,
+                "on_time": f.on_time,
+                "late": f.late,
+                "average_days": f.average_days,
+            }
+            for f in figures.by_department
+        ],
+    }
     replaced = None
     if existing is None:
         existing = MonthlyReport(period=period)
@@ -281,9 +329,14 @@ def generate_monthly(period: str, *, replace: bool = False, actor: User | None =
     else:
         replaced = {"generated_at": existing.generated_at.isoformat(), "figures": existing.figures}
     existing.html, existing.figures, existing.generated_at = html, summary, clock.now()
-    record("monthly_report.generated", actor=actor, object_type="monthly_report", object_id=period,
-           data={"figures": summary, "replaced": replaced})  # fmt: skip
-    db.session.commit()
+    record(
+        "monthly_report.generated",
+        actor=actor,
+        object_type="monthly_report",
+        object_id=period,
+        data={"figures": summary, "replaced": replaced},
+    )
+    db.session.flush()
     return existing
 
 

@@ -251,15 +251,19 @@ def compute(scope: Scope) -> Statistics:
     stats.steps = {step: StepFigures(step) for step in STEP_LABELS}
     per_department: dict[tuple[str, int | None], StepFigures] = {}
     finished = select(
-        HumanTask.spec_name, HumanTask.candidate_department_id, HumanTask.created_at, HumanTask.completed_at,
-        HumanTask.due_at, HumanTask.deadline_days,
+        HumanTask.spec_name,
+        HumanTask.candidate_department_id,
+        HumanTask.created_at,
+        HumanTask.completed_at,
+        HumanTask.due_at,
+        HumanTask.deadline_days,
     ).where(
         HumanTask.spec_name.in_(list(STEPS)),
         HumanTask.status == TaskStatus.COMPLETED,
         HumanTask.completed_at >= scope.start_at,
         HumanTask.completed_at < scope.end_at,
         _in(HumanTask.candidate_department_id, ids),
-    )  # fmt: skip
+    )
     for step, department_id, created_at, completed_at, due_at, period in db.session.execute(finished):
         days = working_days_taken(cal, created_at, completed_at)
         on_time = due_at is None or completed_at <= due_at

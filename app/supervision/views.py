@@ -83,8 +83,14 @@ def _scope() -> stats.Scope:
 def _filters() -> dict:
     return {
         "platforms": list(db.session.scalars(select(Platform).order_by(Platform.id))),
-        "departments": list(db.session.scalars(select(Department).where(Department.active.is_(True)).order_by(Department.platform_id, Department.name))),
-    }  # fmt: skip
+        "departments": list(
+            db.session.scalars(
+                select(Department)
+                .where(Department.active.is_(True))
+                .order_by(Department.platform_id, Department.name)
+            )
+        ),
+    }
 
 
 @bp.route("/")
@@ -101,28 +107,48 @@ def dashboard():
     call_rows = calls.call_figures(scope.start, scope.end, by="resource", department_ids=visible)[:15]
     availability = calls.availability(scope.start, scope.end, visible)
     charts = {
-        "ontime": {"labels": [names.get(d, "—") for d, _f, _o in by_department],
-                   "values": [round(o / f * 100, 1) if f else None for _d, f, o in by_department]},
+        "ontime": {
+            "labels": [names.get(d, "—") for d, _f, _o in by_department],
+            "values": [round(o / f * 100, 1) if f else None for _d, f, o in by_department],
+        },
         "trend": {"labels": [d.isoformat() for d, _c in trend], "values": [c for _d, c in trend]},
-        "calls": {"labels": [r.key for r in call_rows], "calls": [r.calls for r in call_rows],
-                  "failures": [r.failures for r in call_rows]},
-        "availability": {"labels": [a.service.name for a in availability],
-                         "values": [round(a.rate * 100, 1) if a.rate is not None else None for a in availability]},
-    }  # fmt: skip
+        "calls": {
+            "labels": [r.key for r in call_rows],
+            "calls": [r.calls for r in call_rows],
+            "failures": [r.failures for r in call_rows],
+        },
+        "availability": {
+            "labels": [a.service.name for a in availability],
+            "values": [round(a.rate * 100, 1) if a.rate is not None else None for a in availability],
+        },
+    }
     return render_template(
-        "supervision/dashboard.html", scope=scope, stats=figures, names=names, charts=charts,
-        step_rows=reports.step_rows(list(figures.steps.values())), headers=reports.STEP_HEADERS,
-        department_rows=reports.step_rows(figures.by_department, names), percent=reports.percent,
-        availability=availability, args=request.args, **_filters(),
-    )  # fmt: skip
+        "supervision/dashboard.html",
+        scope=scope,
+        stats=figures,
+        names=names,
+        charts=charts,
+        step_rows=reports.step_rows(list(figures.steps.values())),
+        headers=reports.STEP_HEADERS,
+        department_rows=reports.step_rows(figures.by_department, names),
+        percent=reports.percent,
+        availability=availability,
+        args=request.args,
+        **_filters(),
+    )
 
 
 def _overdue_rows(figures: stats.Statistics, names: dict[int, str]) -> list[list]:
     return [
-        [t.business_key, t.label, names.get(t.candidate_department_id, "—"), t.due_date.isoformat() if t.due_date else "",
-         status_of(t.due_date).text if t.due_date else ""]
+        [
+            t.business_key,
+            t.label,
+            names.get(t.candidate_department_id, "—"),
+            t.due_date.isoformat() if t.due_date else "",
+            status_of(t.due_date).text if t.due_date else "",
+        ]
         for t in figures.overdue_open
-    ]  # fmt: skip
+    ]
 
 
 @bp.route("/export/<table>.<fmt>")
@@ -158,10 +184,23 @@ def export(table: str, fmt: str):
         )
     if table == "report":
         issues = reports.overdue_report(department_ids=visible)
-        rows = [[e.department.name, t.business_key, t.label, t.due_date.isoformat() if t.due_date else "", late, ""]
-                for e in issues for t, late in e.overdue]  # fmt: skip
-        rows += [[e.department.name, "", a.service.name, "", "", a.longest_outage_minutes(clock.now())]
-                 for e in issues for a, _m in e.outages]  # fmt: skip
+        rows = [
+            [
+                e.department.name,
+                t.business_key,
+                t.label,
+                t.due_date.isoformat() if t.due_date else "",
+                late,
+                "",
+            ]
+            for e in issues
+            for t, late in e.overdue
+        ]
+        rows += [
+            [e.department.name, "", a.service.name, "", "", a.longest_outage_minutes(clock.now())]
+            for e in issues
+            for a, _m in e.outages
+        ]
         return table_response(
             "超期与中断报告",
             ["部门", "案件", "环节/数据服务", "期限", "超期（工作日）", "最长中断（分钟）"],
@@ -169,27 +208,59 @@ def export(table: str, fmt: str):
             fmt,
         )
     if table == "rectifications":
-        rows = [[r.number, r.department.name, FAILINGS[r.failing], r.description, r.ordered_at.astimezone(SHANGHAI).date().isoformat(),
-                 r.due_date.isoformat() if r.due_date else "", RECTIFICATION_STATUS_LABELS[r.status]] for r in rectifications_for(current_user)]  # fmt: skip
+        rows = [
+            [
+                r.number,
+                r.department.name,
+                FAILINGS[r.failing],
+                r.description,
+                r.ordered_at.astimezone(SHANGHAI).date().isoformat(),
+                r.due_date.isoformat() if r.due_date else "",
+                RECTIFICATION_STATUS_LABELS[r.status],
+            ]
+            for r in rectifications_for(current_user)
+        ]
         return table_response(
             "整改通知", ["编号", "部门", "事项", "存在的问题", "通知日期", "整改期限", "状态"], rows, fmt
         )
     if table == "calls":
-        rows = [[r.key, r.calls, r.failures, reports.percent(r.failure_rate), r.flagged]
-                for r in calls.call_figures(scope.start, scope.end, by=request.args.get("by", "authorization"), department_ids=visible)]  # fmt: skip
+        rows = [
+            [r.key, r.calls, r.failures, reports.percent(r.failure_rate), r.flagged]
+            for r in calls.call_figures(
+                scope.start, scope.end, by=request.args.get("by", "authorization"), department_ids=visible
+            )
+        ]
         return table_response(
             f"数据调用统计_{period}", ["授权/资源", "调用次数", "失败", "失败率", "超授权调用"], rows, fmt
         )
     if table == "flagged":
-        rows = [[c.called_at.astimezone(SHANGHAI).isoformat(timespec="seconds"), c.caller_uscc, c.resource_code,
-                 c.authorization_id or "", CALL_FLAG_LABELS[c.flag]] for c in calls.flagged_calls(scope.start, scope.end, limit=100_000, department_ids=visible)]  # fmt: skip
+        rows = [
+            [
+                c.called_at.astimezone(SHANGHAI).isoformat(timespec="seconds"),
+                c.caller_uscc,
+                c.resource_code,
+                c.authorization_id or "",
+                CALL_FLAG_LABELS[c.flag],
+            ]
+            for c in calls.flagged_calls(scope.start, scope.end, limit=100_000, department_ids=visible)
+        ]
         return table_response(
             f"超出授权的调用_{period}", ["时间", "调用方", "资源代码", "授权编号", "问题"], rows, fmt
         )
     if table == "availability":
         now = clock.now()
-        rows = [[a.service.name, a.service.resource.code, a.probes, a.up, reports.percent(a.rate), len(a.outages),
-                 a.longest_outage_minutes(now)] for a in calls.availability(scope.start, scope.end, visible)]  # fmt: skip
+        rows = [
+            [
+                a.service.name,
+                a.service.resource.code,
+                a.probes,
+                a.up,
+                reports.percent(a.rate),
+                len(a.outages),
+                a.longest_outage_minutes(now),
+            ]
+            for a in calls.availability(scope.start, scope.end, visible)
+        ]
         return table_response(
             f"数据可用性_{period}",
             ["数据服务", "资源代码", "探测次数", "正常", "可用率", "中断次数", "最长中断（分钟）"],
@@ -232,18 +303,32 @@ def data_calls():
         else:
             kept = [r for r in stored if r is not None]
             flagged = sum(1 for r in kept if r.flag)
-            flash(_("已导入 %(n)d 条调用记录，其中 %(f)d 条超出授权；%(d)d 条此前已报送，未重复记录",
-                    n=len(kept), f=flagged, d=len(stored) - len(kept)), "success")  # fmt: skip
+            flash(
+                _(
+                    "已导入 %(n)d 条调用记录，其中 %(f)d 条超出授权；%(d)d 条此前已报送，未重复记录",
+                    n=len(kept),
+                    f=flagged,
+                    d=len(stored) - len(kept),
+                ),
+                "success",
+            )
             return redirect(url_for("supervision.data_calls", **request.args))
     by = request.args.get("by", "authorization")
     visible = visible_department_ids(current_user)
     return render_template(
-        "supervision/calls.html", scope=scope, by=by,
+        "supervision/calls.html",
+        scope=scope,
+        by=by,
         rows=calls.call_figures(scope.start, scope.end, by=by, department_ids=visible),
-        flagged=calls.flagged_calls(scope.start, scope.end, department_ids=visible), flag_labels=CALL_FLAG_LABELS,
-        availability=calls.availability(scope.start, scope.end, visible), now=clock.now(), percent=reports.percent,
-        form=form, errors=errors, args=request.args,
-    ), 422 if errors else 200  # fmt: skip
+        flagged=calls.flagged_calls(scope.start, scope.end, department_ids=visible),
+        flag_labels=CALL_FLAG_LABELS,
+        availability=calls.availability(scope.start, scope.end, visible),
+        now=clock.now(),
+        percent=reports.percent,
+        form=form,
+        errors=errors,
+        args=request.args,
+    ), 422 if errors else 200
 
 
 # --- §26 report and rectification ----------------------------------------------------------------------------
@@ -255,10 +340,13 @@ def overdue_report():
     """Authorizations overdue beyond the threshold and long service interruptions, by department (§26)."""
     require(current_user, "supervision.view")
     return render_template(
-        "supervision/report.html", issues=reports.overdue_report(department_ids=visible_department_ids(current_user)),
-        overdue_days=current_app.config["SUPERVISION_OVERDUE_DAYS"], outage_minutes=current_app.config["SUPERVISION_OUTAGE_MINUTES"],
-        now=clock.now(), can_order=can(current_user, "rectification.order"),
-    )  # fmt: skip
+        "supervision/report.html",
+        issues=reports.overdue_report(department_ids=visible_department_ids(current_user)),
+        overdue_days=current_app.config["SUPERVISION_OVERDUE_DAYS"],
+        outage_minutes=current_app.config["SUPERVISION_OUTAGE_MINUTES"],
+        now=clock.now(),
+        can_order=can(current_user, "rectification.order"),
+    )
 
 
 @bp.route("/rectifications", methods=["GET", "POST"])
@@ -277,10 +365,13 @@ def rectifications():
             if department is None:
                 raise ValidationFailed(_("请选择部门"), fields={"department_id": _("请选择被通知整改的部门")})
             item = order_rectification(
-                current_user, department, values.get("failing", ""), values.get("description", ""),
+                current_user,
+                department,
+                values.get("failing", ""),
+                values.get("description", ""),
                 int(days) if days.isdigit() and len(days) < 4 else -1,
                 basis={"from": values.get("basis", "")} if values.get("basis") else None,
-            )  # fmt: skip
+            )
         except ServiceError as exc:
             errors = exc.fields or {"description": exc.message}
         else:
@@ -288,10 +379,16 @@ def rectifications():
             return redirect(url_for("supervision.rectification", number=item.number))
     department_id = _int_arg("department")
     return render_template(
-        "supervision/rectifications.html", items=rectifications_for(current_user, department_id), failings=FAILINGS,
-        form=form, errors=errors, values=values, departments=_filters()["departments"],
-        can_order=can(current_user, "rectification.order"), prefill=request.args,
-    ), 422 if errors else 200  # fmt: skip
+        "supervision/rectifications.html",
+        items=rectifications_for(current_user, department_id),
+        failings=FAILINGS,
+        form=form,
+        errors=errors,
+        values=values,
+        departments=_filters()["departments"],
+        can_order=can(current_user, "rectification.order"),
+        prefill=request.args,
+    ), 422 if errors else 200
 
 
 @bp.route("/rectifications/<number>")
@@ -300,9 +397,13 @@ def rectification(number: str):
     """One rectification: the notice, the deadline, the report, the verification, the timeline."""
     item = get_rectification(current_user, number)
     return render_template(
-        "supervision/rectification.html", item=item, failings=FAILINGS, events=case_timeline(number),
-        tasks=case_tasks(number), labels=ACTION_LABELS,
-    )  # fmt: skip
+        "supervision/rectification.html",
+        item=item,
+        failings=FAILINGS,
+        events=case_timeline(number),
+        tasks=case_tasks(number),
+        labels=ACTION_LABELS,
+    )
 
 
 # --- monthly reports and scorecards --------------------------------------------------------------------------
@@ -360,8 +461,14 @@ def bulletin():
     require(current_user, "bulletin.view")
     items, chosen = _published()
     year = clock.local_now().year
-    return render_template("supervision/bulletin.html", items=items, chosen=chosen, year=year,
-                           cards=reports.scorecards(year, None), mine=current_user.department_id)  # fmt: skip
+    return render_template(
+        "supervision/bulletin.html",
+        items=items,
+        chosen=chosen,
+        year=year,
+        cards=reports.scorecards(year, None),
+        mine=current_user.department_id,
+    )
 
 
 @bp.route("/bulletin.pdf")
@@ -433,9 +540,17 @@ def _audit_query():
 
 
 def _audit_row(e: AuditEvent, names: dict[int, str]) -> list:
-    return [e.seq, local_datetime(e.at, "%Y-%m-%d %H:%M:%S"), e.actor_name, names.get(e.department_id, ""),
-            action_label(e.action), f"{e.object_type or ''} {e.object_id or ''}".strip(), e.instance_id or "",
-            data_text(e.data), (e.hash or "")[:16]]  # fmt: skip
+    return [
+        e.seq,
+        local_datetime(e.at, "%Y-%m-%d %H:%M:%S"),
+        e.actor_name,
+        names.get(e.department_id, ""),
+        action_label(e.action),
+        f"{e.object_type or ''} {e.object_id or ''}".strip(),
+        e.instance_id or "",
+        data_text(e.data),
+        (e.hash or "")[:16],
+    ]
 
 
 @bp.route("/audit")
@@ -453,7 +568,13 @@ def audit(fmt: str | None = None):
     events = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).offset((page - 1) * 50).limit(51)))
     names = stats.department_names(e.department_id for e in events)
     return render_template(
-        "supervision/audit.html", events=events[:50], has_next=len(events) > 50, page=page, names=names,
-        action_label=action_label, data_text=data_text,
-        args=request.args, departments=_filters()["departments"],
-    )  # fmt: skip
+        "supervision/audit.html",
+        events=events[:50],
+        has_next=len(events) > 50,
+        page=page,
+        names=names,
+        action_label=action_label,
+        data_text=data_text,
+        args=request.args,
+        departments=_filters()["departments"],
+    )

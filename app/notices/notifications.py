@@ -6,10 +6,10 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, exists, or_
 
 from app import clock
-from app.engine.mailer import mail_notice
-from app.engine.models import Notification, NotificationRead
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
+from app.notices.mailer import mail_notice
+from app.notices.models import Notification, NotificationRead
 from app.org.models import User
 from app.org.roles import ROLE_VALUES
 from app.org.services import principals_of
@@ -110,7 +110,7 @@ def mark_all_read(user: User) -> int:
     unread = list(db.session.scalars(db.select(Notification.id).where(_for_user(user), _unread(user))))
     now = clock.now()
     db.session.add_all(NotificationRead(notification_id=i, user_id=user.id, read_at=now) for i in unread)
-    db.session.commit()
+    db.session.flush()
     return len(unread)
 
 
@@ -125,4 +125,4 @@ def mark_read(user: User, notification_id: int) -> None:
         db.session.add(
             NotificationRead(notification_id=notification_id, user_id=user.id, read_at=clock.now())
         )
-    db.session.commit()
+    db.session.flush()

@@ -1,8 +1,9 @@
 """Notices by e-mail (#15): users who chose e-mail get each in-app notice addressed to them (or to their role and
 department) as a mail too, and a daily digest of their tasks due today and overdue.
 
-Mails are written to an outbox in the transaction that creates the notice, and sent later by the scheduler:
-no network call happens inside a business transaction, a mail server that is down loses nothing (the row stays
+Mails are written to an outbox in the transaction that creates the notice, and sent later by the scheduler
+(app/scheduler.py `deliver_mail`: due → claim, commit → send outside any transaction → settle, commit): no
+network call happens inside a business transaction, a mail server that is down loses nothing (the row stays
 and is retried with a growing pause), and several schedulers never send one mail twice (each row is claimed by
 a conditional UPDATE, committed, before the mail server is called).
 """
@@ -10,7 +11,6 @@ a conditional UPDATE, committed, before the mail server is called).
 from __future__ import annotations
 
 import smtplib
-from dataclasses import dataclass
 from datetime import date, timedelta
 from email.message import EmailMessage
 
@@ -19,8 +19,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
-from app.engine.models import HumanTask, MailOutbox, Notification, TaskStatus
+from app.engine.models import HumanTask, TaskStatus
 from app.extensions import db
+from app.notices.models import MailOutbox, Notification
 from app.org.models import User, UserRole
 
 EMAIL = "email"
@@ -51,8 +52,15 @@ def recipients(note: Notification) -> list[User]:
 def enqueue(to_address: str, subject: str, body: str, key: str | None = None) -> MailOutbox | None:
     """Keep a mail for sending (in the caller's transaction); None when one with this key is already kept."""
     now = clock.now()
-    row = MailOutbox(key=key, to_address=to_address, subject=subject[:200], body=body, created_at=now,
-                     next_attempt_at=now, attempts=0)  # fmt: skip
+    row = MailOutbox(
+        key=key,
+        to_address=to_address,
+        subject=subject[:200],
+        body=body,
+        created_at=now,
+        next_attempt_at=now,
+        attempts=0,
+    )
     if key is None:
         db.session.add(row)
         return row
@@ -91,11 +99,15 @@ def queue_digests(day: date) -> int:
         tasks = list(
             db.session.scalars(
                 select(HumanTask)
-                .where(HumanTask.assignee_id == user.id, HumanTask.status == TaskStatus.OPEN,
-                       HumanTask.due_date.is_not(None), HumanTask.due_date <= day)
+                .where(
+                    HumanTask.assignee_id == user.id,
+                    HumanTask.status == TaskStatus.OPEN,
+                    HumanTask.due_date.is_not(None),
+                    HumanTask.due_date <= day,
+                )
                 .order_by(HumanTask.due_date)
             )
-        )  # fmt: skip
+        )
         if not tasks:
             continue
         lines = [
@@ -103,53 +115,24 @@ def queue_digests(day: date) -> int:
             for task in tasks
         ]
         body = f"{user.display_name}，您好：\n\n" + "\n".join(lines) + "\n\n— GovShare 政务信息资源共享平台"
-        if enqueue(user.email, f"[GovShare] 待办提醒 {day.isoformat()}：{len(tasks)} 件", body,
-                   key=f"digest:{user.id}:{day.isoformat()}") is not None:  # fmt: skip
+        if (
+            enqueue(
+                user.email,
+                f"[GovShare] 待办提醒 {day.isoformat()}：{len(tasks)} 件",
+                body,
+                key=f"digest:{user.id}:{day.isoformat()}",
+            )
+            is not None
+        ):
             kept += 1
     return kept
 
 
-@dataclass
-class Delivery:
-    """What one delivery run did."""
-
-    sent: int = 0
-    failed: int = 0
-
-
-def _claim(mail_id: int) -> bool:
-    now = clock.now()
-    claimed = db.session.execute(
-        update(MailOutbox)
-        .where(MailOutbox.id == mail_id, MailOutbox.sent_at.is_(None), MailOutbox.next_attempt_at <= now)
-        .values(next_attempt_at=now + timedelta(minutes=CLAIM_MINUTES))
-    ).rowcount
-    db.session.commit()
-    return claimed == 1
-
-
-def _send(mail: MailOutbox) -> None:
-    config = current_app.config
-    message = EmailMessage()
-    message["From"] = config.get("MAIL_FROM", "govshare@localhost")
-    message["To"] = mail.to_address
-    message["Subject"] = mail.subject
-    message.set_content(mail.body)
-    smtp_class = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
-    with smtp_class(config["MAIL_SERVER"], int(config.get("MAIL_PORT", 25)), timeout=10) as smtp:
-        if config.get("MAIL_USE_TLS"):
-            smtp.starttls()
-        if config.get("MAIL_USERNAME"):
-            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
-        smtp.send_message(message)
-
-
-def deliver(limit: int = 100) -> Delivery:
-    """Send the mails that are due (each claimed first, so no mail goes twice); failures wait and retry."""
-    result = Delivery()
+def due_mail_ids(limit: int = 100) -> list[int]:
+    """Mails waiting to be sent whose time has come, oldest first."""
     if not enabled():
-        return result
-    due = list(
+        return []
+    return list(
         db.session.scalars(
             select(MailOutbox.id)
             .where(MailOutbox.sent_at.is_(None), MailOutbox.next_attempt_at <= clock.now())
@@ -157,26 +140,58 @@ def deliver(limit: int = 100) -> Delivery:
             .limit(limit)
         )
     )
-    db.session.commit()
-    for mail_id in due:
-        if not _claim(mail_id):
-            continue  # another scheduler has it
-        mail = db.session.get(MailOutbox, mail_id)
-        try:
-            _send(mail)  # outside any open transaction: the claim is committed
-        except (OSError, smtplib.SMTPException) as err:
-            mail.attempts += 1
-            pause = RETRY_MINUTES[min(mail.attempts, len(RETRY_MINUTES)) - 1]
-            mail.next_attempt_at = clock.now() + timedelta(minutes=pause)
-            mail.last_error = f"{type(err).__name__}: {err}"[:1000]
-            result.failed += 1
-        else:
-            mail.attempts += 1
-            mail.sent_at = clock.now()
-            mail.last_error = None
-            result.sent += 1
-        db.session.commit()
-    return result
+
+
+def claim(mail_id: int) -> dict | None:
+    """Take one mail for sending (a conditional UPDATE: one process wins): its address, subject and body, or
+    None when another process has it. The caller commits the claim before it sends, so the mail server is
+    never called inside a transaction. A claim not settled in CLAIM_MINUTES expires."""
+    now = clock.now()
+    taken = db.session.execute(
+        update(MailOutbox)
+        .where(MailOutbox.id == mail_id, MailOutbox.sent_at.is_(None), MailOutbox.next_attempt_at <= now)
+        .values(next_attempt_at=now + timedelta(minutes=CLAIM_MINUTES))
+    ).rowcount
+    if taken != 1:
+        return None
+    mail = db.session.get(MailOutbox, mail_id)
+    return {"to": mail.to_address, "subject": mail.subject, "body": mail.body}
+
+
+def send(mail: dict) -> str | None:
+    """Hand one claimed mail to the mail server; the error in words when it did not take it."""
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config.get("MAIL_FROM", "govshare@localhost")
+    message["To"] = mail["to"]
+    message["Subject"] = mail["subject"]
+    message.set_content(mail["body"])
+    smtp_class = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
+    try:
+        with smtp_class(config["MAIL_SERVER"], int(config.get("MAIL_PORT", 25)), timeout=10) as smtp:
+            if config.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as err:
+        return f"{type(err).__name__}: {err}"
+    return None
+
+
+def settle(mail_id: int, error: str | None) -> bool:
+    """Record how sending went: sent, or wait a growing pause (RETRY_MINUTES) and try again. True if sent."""
+    mail = db.session.get(MailOutbox, mail_id)
+    if mail is None:
+        return False
+    mail.attempts += 1
+    if error is None:
+        mail.sent_at, mail.last_error = clock.now(), None
+        return True
+    pause = RETRY_MINUTES[min(mail.attempts, len(RETRY_MINUTES)) - 1]
+    mail.next_attempt_at = clock.now() + timedelta(minutes=pause)
+    mail.last_error = error[:1000]
+    return False
 
 
 def pending() -> int:

@@ -1,0 +1,1 @@
+"""Notices: in-app notifications, the e-mail outbox and the daily digest (#15); the `notify` operation."""
