@@ -201,3 +201,61 @@ def deadline_of(expression: str | None) -> tuple[str, int] | None:
     """(field, N) of the `deadline(field, N)` inside a timer expression, or None."""
     found = deadline_call(expression) if expression else None
     return (found[0], found[1]) if found and found[0] else None
+
+
+def timer_form(expression: str | None) -> dict[str, Any] | None:
+    """A timer expression as the modeler edits it, so that the browser never parses the language itself:
+    the `deadline(field, N)` it contains (field, N), a template of the whole expression with that call's two
+    arguments as `{moment}` and `{days}`, and whether it is a reminder (its outermost call is `reminder`).
+    None when the expression contains no `deadline(name, N)`."""
+    text = expression or ""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        return None
+    stripped = text.strip()
+    line_starts = [0]
+    for line in stripped.splitlines(keepends=True):
+        line_starts.append(line_starts[-1] + len(line))
+
+    def offset(line: int, column: int) -> int:
+        return line_starts[line - 1] + len(
+            stripped.splitlines(keepends=True)[line - 1].encode()[:column].decode()
+        )
+
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "deadline"
+            and len(node.args) >= 2
+            and isinstance(node.args[0], ast.Name)
+            and isinstance(node.args[1], ast.Constant)
+            and type(node.args[1].value) is int
+        ):
+            first, second = node.args[0], node.args[1]
+            spans = [
+                (
+                    offset(first.lineno, first.col_offset),
+                    offset(first.end_lineno, first.end_col_offset),
+                    "{moment}",
+                ),
+                (
+                    offset(second.lineno, second.col_offset),
+                    offset(second.end_lineno, second.end_col_offset),
+                    "{days}",
+                ),
+            ]
+            template = stripped
+            for start, end, hole in sorted(spans, reverse=True):
+                template = template[:start] + hole + template[end:]
+            outer = tree.body
+            return {
+                "moment": first.id,
+                "days": second.value,
+                "template": template,
+                "reminder": isinstance(outer, ast.Call)
+                and isinstance(outer.func, ast.Name)
+                and outer.func.id == "reminder",
+            }
+    return None

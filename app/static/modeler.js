@@ -28,7 +28,7 @@
   });
   var modeling = modeler.get("modeling");
   var moddle = modeler.get("moddle");
-  var DEADLINE = /deadline\(\s*([A-Za-z_]\w*)\s*,\s*(\d+)/;
+  var timerUrl = box.dataset.timerUrl;
 
   // --- reading and writing the extensions ---------------------------------------------------------------
 
@@ -105,31 +105,44 @@
     return (task.attachers || []).filter(function (a) { return timerDefinition(a.businessObject); });
   }
 
-  function deadlineTimer(task) {
+  // The timer language is read by the server only (GET /admin/timers, app/engine/language.py): for each
+  // expression, the deadline(moment, N) inside it, a template to write it back, and whether it is a reminder.
+  function describeTimers(expressions) {
+    if (!expressions.length) {
+      return Promise.resolve([]);
+    }
+    var query = expressions.map(function (e) { return "e=" + encodeURIComponent(e); }).join("&");
+    return fetch(timerUrl + "?" + query, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : { timers: [] }; })
+      .then(function (body) { return expressions.map(function (e, i) { return body.timers[i] || null; }); });
+  }
+
+  function fill(template, moment, days) {
+    return template.split("{moment}").join(moment).split("{days}").join(String(days));
+  }
+
+  function describedTimers(task) {
+    var timers = timersOf(task);
+    return describeTimers(timers.map(function (t) { return timerExpression(t.businessObject); }))
+      .then(function (forms) { return timers.map(function (t, i) { return { shape: t, form: forms[i] }; }); });
+  }
+
+  function deadlineTimer(task, described) {
     var wanted = properties(task.businessObject).deadlineTimer;
-    var timers = timersOf(task).filter(function (t) {
-      return wanted ? t.businessObject.id === wanted : timerExpression(t.businessObject).indexOf("reminder(") < 0;
+    var found = described.filter(function (d) {
+      return wanted ? d.shape.businessObject.id === wanted : d.form && !d.form.reminder;
     });
-    return timers.length === 1 ? timers[0] : null;
+    return found.length === 1 && found[0].form ? found[0] : null;
   }
 
   // A task's deadline "N 个工作日，自 <moment> 起" lives in its deadline timer; the reminders derived from the same
   // deadline(…) follow a change, so the analyst edits one number.
-  function setDeadline(task, moment, days) {
-    var timer = deadlineTimer(task);
-    var old = timer && DEADLINE.exec(timerExpression(timer.businessObject));
-    if (!old) {
-      return;
-    }
-    var before = "deadline(" + old[1] + ", " + old[2];
-    timersOf(task).forEach(function (t) {
-      var text = timerExpression(t.businessObject);
-      var match = DEADLINE.exec(text);
-      if (match && match[1] === old[1] && match[2] === old[2]) {
-        setTimerExpression(t, text.replace(DEADLINE, "deadline(" + moment + ", " + days));
+  function setDeadline(described, deadline, moment, days) {
+    described.forEach(function (d) {
+      if (d.form && d.form.moment === deadline.form.moment && d.form.days === deadline.form.days) {
+        setTimerExpression(d.shape, fill(d.form.template, moment, days));
       }
     });
-    return before;
   }
 
   // --- the panel --------------------------------------------------------------------------------------------
@@ -194,26 +207,36 @@
     return role ? role.label : value;
   }
 
+  function momentLabel(value) {
+    return (vocabulary.moments.filter(function (m) { return m.value === value; })[0] || {}).label || value;
+  }
+
   function deadlineFields(element) {
-    var timer = deadlineTimer(element);
-    var match = timer && DEADLINE.exec(timerExpression(timer.businessObject));
-    if (!match) {
-      return [el("p", { class: "hint", text: "此任务没有按工作日计算的期限定时器。" })];
-    }
-    var days = input(match[2], function (value) {
-      var n = parseInt(value, 10);
-      if (n >= 1 && n <= 366) { setDeadline(element, momentSelect.value, n); }
-      render(element);
-    }, { type: "number", min: "1", max: "366", "aria-label": "办理期限（工作日数）" });
-    var momentSelect = select(vocabulary.moments, match[1], function (value) {
-      setDeadline(element, value, match[2]);
-      render(element);
+    var holder = el("div", { class: "deadline-fields" }, [el("p", { class: "hint", text: "正在读取期限……" })]);
+    describedTimers(element).then(function (described) {
+      holder.innerHTML = "";
+      var deadline = deadlineTimer(element, described);
+      if (!deadline) {
+        holder.appendChild(el("p", { class: "hint", text: "此任务没有按工作日计算的期限定时器。" }));
+        return;
+      }
+      var form = deadline.form;
+      var momentSelect = select(vocabulary.moments, form.moment, function (value) {
+        setDeadline(described, deadline, value, form.days);
+        render(element);
+      });
+      var days = input(String(form.days), function (value) {
+        var n = parseInt(value, 10);
+        if (n >= 1 && n <= 366) { setDeadline(described, deadline, momentSelect.value, n); }
+        render(element);
+      }, { type: "number", min: "1", max: "366", "aria-label": "办理期限（工作日数）" });
+      momentSelect.setAttribute("aria-label", "期限起算时间");
+      holder.appendChild(el("label", { text: "办理期限" }));
+      holder.appendChild(el("div", { class: "inline-row" }, [days, el("span", { text: "个工作日，自" }), momentSelect, el("span", { text: "起" })]));
+      holder.appendChild(el("p", { class: "hint", text: "写入定时器「" + (deadline.shape.businessObject.name || deadline.shape.businessObject.id) +
+        "」：" + fill("deadline({moment}, {days})", form.moment, form.days) + "；到期前的提醒随之调整。" }));
     });
-    momentSelect.setAttribute("aria-label", "期限起算时间");
-    var row = el("div", { class: "inline-row" }, [days, el("span", { text: "个工作日，自" }), momentSelect, el("span", { text: "起" })]);
-    var label = el("label", { text: "办理期限" });
-    return [label, row, el("p", { class: "hint", text: "写入定时器「" + (timer.businessObject.name || timer.businessObject.id) +
-      "」：deadline(" + match[1] + ", " + match[2] + ")；到期前的提醒随之调整。" })];
+    return [holder];
   }
 
   function operationFields(element) {
@@ -296,12 +319,15 @@
     }
     if (element.type === "bpmn:BoundaryEvent" && timerDefinition(bo)) {
       var text = timerExpression(bo);
-      var match = DEADLINE.exec(text);
-      if (match) {
-        panel.appendChild(el("p", { class: "hint", text: "期限：" + match[2] + " 个工作日，自" +
-          ((vocabulary.moments.filter(function (m) { return m.value === match[1]; })[0] || {}).label || match[1]) + "起" +
-          (text.indexOf("reminder(") >= 0 ? "（提醒：到期前）" : "") }));
-      }
+      var meaning = el("p", { class: "hint" });
+      panel.appendChild(meaning);
+      describeTimers([text]).then(function (forms) {
+        var form = forms[0];
+        if (form) {
+          meaning.textContent = "期限：" + form.days + " 个工作日，自" + momentLabel(form.moment) + "起" +
+            (form.reminder ? "（提醒：到期前）" : "");
+        }
+      });
       panel.appendChild(field("定时表达式", input(text, function (value) { setTimerExpression(element, value); }),
         "deadline(起算时间, N) 为 N 个工作日后 24:00；reminder(期限, 1) 为到期前一个工作日 9:00"));
     }

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from app import clock
 from app.access import require
 from app.auth.forms import EmptyForm
-from app.engine import registry
+from app.engine import language, registry
 from app.engine.diagram import DiagramView, process_sources, processes_in
 from app.errors import NotFound, ServiceError
 from app.extensions import db
@@ -189,6 +189,20 @@ def edit_process(process_id: str):
     return render_template(
         "studio/modeler.html", draft=draft, form=EmptyForm(), studio=drafts.studio_vocabulary()
     )
+
+
+TIMER_FORMS_LIMIT = 100
+
+
+@bp.get("/timers")
+@login_required
+def timer_forms():
+    """The timer expressions a model holds (`?e=…`, repeated) as the modeler edits them: the deadline inside
+    (moment, N), a template to write it back, and whether it is a reminder. The model language is read by the
+    server only (app/engine/language.py), never re-parsed in the browser."""
+    require(current_user, "process.deploy")
+    expressions = request.args.getlist("e")[:TIMER_FORMS_LIMIT]
+    return jsonify({"timers": [language.timer_form(text[:2000]) for text in expressions]})
 
 
 @bp.post("/drafts/<int:draft_id>")
