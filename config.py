@@ -68,7 +68,7 @@ class Config:
     PASSWORD_MAX_AGE_DAYS = int(os.environ.get("PASSWORD_MAX_AGE_DAYS", "0"))
     ENROLMENT_CODE_HOURS = 72
     # The second factor (TOTP) is required for these roles, optional for the others.
-    SECOND_FACTOR_ROLES = ("admin", "security_admin", "auditor", "analyst")
+    SECOND_FACTOR_ROLES: tuple[str, ...] = ("admin", "security_admin", "auditor", "analyst")
 
     # Working-day deadlines: office close time for the "next-working-day-after-hours" rule.
     OFFICE_CLOSE_TIME = "17:30"

@@ -54,7 +54,7 @@ def create_app(config: type | str | None = None) -> Flask:
         # The client's address and scheme from the configured number of proxies (nginx: 1), never more: a client
         # cannot forge the address the audit trail records.
         hops = int(app.config["TRUSTED_PROXIES"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]  # Flask's documented way to wrap the WSGI app
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, render_item=render_item)
     csrf.init_app(app)
@@ -233,7 +233,7 @@ def _select_locale() -> str:
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     choice = request.args.get("lang") or request.cookies.get("lang")
-    if choice in current_app.config["LANGUAGES"]:
+    if choice and choice in current_app.config["LANGUAGES"]:
         return choice
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 

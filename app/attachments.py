@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, defer, mapped_column
 from app import clock
 from app.db_types import UTCDateTime
 from app.errors import ValidationFailed
-from app.extensions import db
+from app.extensions import Model, db
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_FILES = 5
@@ -32,7 +32,7 @@ ALLOWED = {
 }
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """A stored file belonging to one owner (owner_type + owner_id)."""
 
     __tablename__ = "attachment"

@@ -95,14 +95,20 @@ def seed() -> dict[str, Any]:
     regions: dict[str, Region] = {r.code: r for r in db.session.scalars(db.select(Region))}
     for code, name, level, parent in REGIONS:
         if code not in regions:
-            regions[code] = Region(code=code, name=name, level=level.value, parent=regions.get(parent))
+            regions[code] = Region(
+                code=code, name=name, level=level.value, parent=regions.get(parent) if parent else None
+            )
             db.session.add(regions[code])
             created["regions"] += 1
     platforms: dict[str, Platform] = {p.code: p for p in db.session.scalars(db.select(Platform))}
     for code, name, level, region, parent in PLATFORMS:
         if code not in platforms:
             platforms[code] = Platform(
-                code=code, name=name, level=level.value, region=regions[region], parent=platforms.get(parent)
+                code=code,
+                name=name,
+                level=level.value,
+                region=regions[region],
+                parent=platforms.get(parent) if parent else None,
             )
             db.session.add(platforms[code])
             created["platforms"] += 1

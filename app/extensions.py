@@ -1,5 +1,7 @@
 """Flask extensions, created once and bound to the app in create_app()."""
 
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
 from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -7,8 +9,10 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import CursorResult, Executable, MetaData, event
 from sqlalchemy.orm import Session
+
+_Row = TypeVar("_Row")
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -23,6 +27,14 @@ NAMING_CONVENTION = {
 db = SQLAlchemy(
     metadata=MetaData(naming_convention=NAMING_CONVENTION), session_options={"expire_on_commit": False}
 )
+if TYPE_CHECKING:  # what db.Model is, for the type checker (Flask-SQLAlchemy builds it at run time)
+    from sqlalchemy.orm import DeclarativeBase
+
+    class Model(DeclarativeBase):
+        pass
+else:
+    Model = db.Model
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -57,3 +69,18 @@ def _let_go(session: Session, transaction) -> None:
     # The transaction itself (committed, rolled back or closed), not a savepoint inside it.
     if transaction.parent is None:
         session.info.pop(_HELD, None)
+
+
+def stored(model: type[_Row], key: Any) -> _Row:
+    """The row `key` of `model` that the caller knows exists (an id the case recorded itself, a foreign key
+    just followed). A missing one is a bug, raised as LookupError (an incident when a BPMN operation meets it)."""
+    row = db.session.get(model, key)
+    if row is None:
+        raise LookupError(f"{model.__name__} {key!r} does not exist")
+    return row
+
+
+def rows_changed(statement: Executable) -> int:
+    """Run an UPDATE or DELETE in the session's transaction; how many rows it changed (a conditional UPDATE
+    that claims a row answers 1 to the one process that won)."""
+    return cast(CursorResult[Any], db.session.execute(statement)).rowcount

@@ -16,13 +16,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app import clock
 from app.db_types import UTCDateTime
-from app.extensions import db
+from app.extensions import Model, db
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 PROBE = "readyz-probe"
 
 
-class SchedulerBeat(db.Model):
+class SchedulerBeat(Model):
     """When each scheduler process last ran its heartbeat job (one row per process name)."""
 
     __tablename__ = "scheduler_beat"

@@ -8,15 +8,17 @@ gaps from rolled-back submissions either.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Integer, String, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model, db
 
 
-class SequenceCounter(db.Model):
+class SequenceCounter(Model):
     """The last number given out under one prefix."""
 
     __tablename__ = "sequence_counter"
@@ -25,7 +27,10 @@ class SequenceCounter(db.Model):
     value: Mapped[int] = mapped_column(Integer)
 
 
-_INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+_INSERTS: dict[str, Any] = {
+    "postgresql": pg_insert,
+    "sqlite": sqlite_insert,
+}  # both have on_conflict_do_nothing
 
 
 def next_in_sequence(column, prefix: str, width: int = 6) -> str:

@@ -37,7 +37,7 @@ from app.transactions import unit_of_work
 log = logging.getLogger(__name__)
 
 
-def _guarded(app: Flask, what: str, job: Callable[[], None]) -> None:
+def _guarded(app: Flask, what: str, job: Callable[[], object]) -> None:
     """Run one job inside an app context as one unit of work (a job that needs several, like the timer sweep,
     opens them itself); errors are logged, never raised into the scheduler."""
     with app.app_context():
@@ -101,7 +101,7 @@ def monthly_report(app: Flask) -> None:
 
 def audit_checkpoint(app: Flask) -> None:
     """Append the audit chain's head to the checkpoint file outside the database (§27)."""
-    _guarded(app, "audit checkpoint", lambda: write_checkpoint(db.session))
+    _guarded(app, "audit checkpoint", lambda: write_checkpoint(db.session()))
 
 
 def _expiry_notices(app: Flask) -> None:

@@ -35,7 +35,7 @@ def begin_write() -> None:
     if db.engine.dialect.name != "sqlite":
         return
     connection = db.session.connection()
-    if not connection.connection.driver_connection.in_transaction:
+    if not getattr(connection.connection.driver_connection, "in_transaction", True):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 

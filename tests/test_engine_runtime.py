@@ -661,6 +661,7 @@ def test_an_admin_cancelling_an_instance_holds_it_so_another_process_cannot_save
     from sqlalchemy.exc import OperationalError
 
     row = start_sample()
+    db.session.commit()  # the case exists for every process (its start was a use case of its own)
     table = ProcessInstance.__table__
     real_load = store.load
     refused = []

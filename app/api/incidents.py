@@ -9,7 +9,7 @@ from app.api import api_user, bp
 from app.api.schemas import CancelInput, IncidentOut, InstanceOut, PageOut, PageQuery, RetryOut, page_of
 from app.engine import runtime
 from app.engine.models import Incident
-from app.extensions import db
+from app.extensions import stored
 
 TAGS = ["流程故障"]
 
@@ -34,7 +34,7 @@ def list_incidents(limit: int, offset: int):
 def retry(incident_id: int):
     """排除原因后重试出错的环节；仍失败时返回新的故障"""
     again = runtime.retry_incident(incident_id, api_user())
-    incident = db.session.get(Incident, incident_id)
+    incident = stored(Incident, incident_id)
     return {"incident": incident, "again": again, "instance_status": incident.instance.status}
 
 

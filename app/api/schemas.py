@@ -12,7 +12,7 @@ from app.calendar.services import status_of
 from app.db_types import ROW_ID_MAX
 from app.engine.runtime import task_form
 
-_CHINESE_DEFAULTS: dict[type, dict[str, str]] = {
+_CHINESE_DEFAULTS: dict[type[fields.Field], dict[str, str]] = {
     fields.Field: {"required": "必填", "null": "不能为空", "validator_failed": "取值无效"},
     fields.String: {"invalid": "应为文本", "invalid_utf8": "不是有效的 UTF-8 文本"},
     fields.Number: {"invalid": "应为数字", "too_large": "数值过大"},

@@ -83,12 +83,12 @@ def _lock_chain(session: Session) -> None:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
-    elif not connection.connection.dbapi_connection.in_transaction:
+    elif not getattr(connection.connection.dbapi_connection, "in_transaction", True):
         session.execute(_SQLITE_WRITE_LOCK)
 
 
 _COLUMNS = [c.key for c in AuditEvent.__table__.columns if c.key != "id"]
-_INSERT = insert(AuditEvent.__table__)
+_INSERT = insert(AuditEvent)
 
 
 def seal(session: Session, entries: list[AuditEvent], *, write_head: bool = True) -> None:
@@ -115,9 +115,9 @@ def seal(session: Session, entries: list[AuditEvent], *, write_head: bool = True
             "key_id": ring.current,
             "mac": head_mac(ring, ring.current, seq, previous),
         }
-        updated = session.connection().execute(update(AuditHead.__table__).where(AuditHead.id == 1), values)
+        updated = session.connection().execute(update(AuditHead).where(AuditHead.id == 1), values)
         if updated.rowcount == 0:
-            session.connection().execute(insert(AuditHead.__table__), {"id": 1, **values})
+            session.connection().execute(insert(AuditHead), {"id": 1, **values})
 
 
 def track(session: Session, entry: AuditEvent) -> None:
@@ -181,7 +181,7 @@ def _sealed(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
         if not rows:
             return
         yield from rows
-        last = rows[-1].seq
+        last = rows[-1].seq or 0  # sealed rows only: each has its seq
         session.expunge_all()
 
 
@@ -209,7 +209,7 @@ def verify(session: Session) -> VerifyResult:
         keyed = keyed or entry.key_id is not None
         if not hmac.compare_digest(entry_hash(entry, ring), entry.hash or ""):
             return VerifyResult(checked, Break(entry.id, entry.seq, "内容与哈希不符（本条被修改）"), 0)
-        previous, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
+        previous, expected_seq, checked = entry.hash or "", expected_seq + 1, checked + 1
     unsealed = session.scalar(
         select(AuditEvent.id).where(AuditEvent.seq.is_(None)).order_by(AuditEvent.id).limit(1)
     )

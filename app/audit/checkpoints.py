@@ -68,7 +68,7 @@ def write_checkpoint(session: Session) -> dict | None:
     if seq == 0 or last == seq:
         return None
     ring = keyring()
-    count = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.seq <= seq))
+    count = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.seq <= seq)) or 0
     at = clock.now()
     stamp = at.isoformat()
     mac = _mac(ring, ring.current, seq, digest, count, stamp)

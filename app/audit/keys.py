@@ -106,8 +106,9 @@ def rotate() -> str:
     ring = keyring()
     key = secrets.token_bytes(32)
     new_id = key_id_of(key)
-    stored = {"current": new_id, "keys": {kid: value.hex() for kid, value in ring.keys.items()}}
-    stored["keys"][new_id] = key.hex()
+    keys = {kid: value.hex() for kid, value in ring.keys.items()}
+    keys[new_id] = key.hex()
+    stored = {"current": new_id, "keys": keys}
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

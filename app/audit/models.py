@@ -8,10 +8,10 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db_types import UTCDateTime
-from app.extensions import db
+from app.extensions import Model
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One thing that happened: who, when, what, on which object. Never updated or deleted.
 
     Hash-chained (§27): at commit each new row is sealed with its place in the chain (`seq`), the hash of the
@@ -43,7 +43,7 @@ class AuditEvent(db.Model):
     request_id: Mapped[str | None] = mapped_column(String(64))
 
 
-class AuditHead(db.Model):
+class AuditHead(Model):
     """The chain's newest entry as sealed (one row, MAC'd under the audit key, written in the sealing
     transaction): deleting the newest entries leaves a head that no longer matches, and nobody without the
     key can write a matching one."""
@@ -57,7 +57,7 @@ class AuditHead(db.Model):
     mac: Mapped[str] = mapped_column(String(64))
 
 
-class AuditCheckpoint(db.Model):
+class AuditCheckpoint(Model):
     """A checkpoint of the chain (on a schedule and on demand), also appended to a file outside the database:
     the head, how many sealed rows it covers, when, and a MAC under the audit key."""
 

@@ -244,10 +244,10 @@ def enrol(username: str, code: str, password: str, confirm: str) -> User:
         for candidate in db.session.scalars(db.select(EnrolmentCode).where(EnrolmentCode.user_id == user.id)):
             if hmac.compare_digest(candidate.code_hash, digest):
                 row = candidate
-    usable = row is not None and row.status == "issued" and user.active
-    if usable and needs_second_person(user) and not row.approved_at:
+    usable = row is not None and row.status == "issued" and user is not None and user.active
+    if usable and user is not None and row is not None and needs_second_person(user) and not row.approved_at:
         usable = False  # the account gained an administrator's duty after the code was issued
-    if not usable:
+    if not usable or user is None or row is None:
         record(
             "user.enrol_failed",
             actor=user,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -63,7 +64,7 @@ _OPEN_WHILE_EXPIRED = {"auth.change_password_page", "auth.logout", "static", "ma
 
 
 @bp.before_app_request
-def _password_first() -> object | None:
+def _password_first() -> ResponseReturnValue | None:
     """A signed-in person whose password must change (first sign-in, expiry) changes it before anything else."""
     if (
         current_user.is_authenticated
@@ -76,7 +77,7 @@ def _password_first() -> object | None:
 
 
 def _safe_next(target: str | None) -> str:
-    return target if is_local_path(target) else url_for("main.index")
+    return target if target and is_local_path(target) else url_for("main.index")
 
 
 def _login_limits() -> str:

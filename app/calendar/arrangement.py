@@ -153,20 +153,20 @@ def parse_arrangement(document: Any, *, expected_year: int | None = None) -> Yea
         if not isinstance(entry, dict):
             problems.append(f"{where}：必须是对象或日期字符串")
             continue
-        day = _parse_date(entry.get("date"), where, problems)
-        if day is None:
+        workday = _parse_date(entry.get("date"), where, problems)
+        if workday is None:
             continue
-        where = f"{where}（{day.isoformat()}）"
-        if day.year != year:
+        where = f"{where}（{workday.isoformat()}）"
+        if workday.year != year:
             problems.append(f"{where}：不在 {year} 年内")
-        elif day.weekday() < 5:
-            problems.append(f"{where}：调休上班日必须是周六或周日，该日是周{'一二三四五'[day.weekday()]}")
-        elif day in rest:
+        elif workday.weekday() < 5:
+            problems.append(f"{where}：调休上班日必须是周六或周日，该日是周{'一二三四五'[workday.weekday()]}")
+        elif workday in rest:
             problems.append(f"{where}：同一天既是放假日又是调休上班日")
-        elif day in working:
+        elif workday in working:
             problems.append(f"{where}：重复")
         else:
-            working[day] = (entry.get("name") or "调休上班").strip()
+            working[workday] = (entry.get("name") or "调休上班").strip()
 
     if problems:
         raise ArrangementError(problems)

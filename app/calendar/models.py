@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app import clock
 from app.db_types import UTCDateTime
-from app.extensions import db
+from app.extensions import Model, db
 
 
-class CalendarVersion(db.Model):
+class CalendarVersion(Model):
     """An immutable snapshot of all calendar data; every change to the data makes a new one."""
 
     __tablename__ = "calendar_version"
@@ -26,7 +26,7 @@ class CalendarVersion(db.Model):
     data: Mapped[dict] = mapped_column(JSON)
 
 
-class StoredDeadline(db.Model):
+class StoredDeadline(Model):
     """A deadline computed for something (a task, a step), with the calendar version it used.
 
     Provisional ones are recomputed when the missing year's arrangement is imported.

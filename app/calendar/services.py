@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import current_app, g, has_app_context
 from flask_babel import gettext as _
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
@@ -24,7 +25,7 @@ from app.calendar.core import StatutoryCalendar
 from app.calendar.deadlines import Deadline, Rule, compute_deadline, deadline_status, working_days_taken
 from app.calendar.models import CalendarVersion, StoredDeadline
 from app.errors import NotFound, ValidationFailed
-from app.extensions import db
+from app.extensions import db, stored
 from app.org.models import User
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -118,7 +119,7 @@ def active_calendar() -> StatutoryCalendar:
         g.calendar_version_id = version_id
     cal = _calendars.get(version_id)
     if cal is None:
-        version = db.session.get(CalendarVersion, version_id)
+        version = stored(CalendarVersion, version_id)
         cal = calendar_from_snapshot(version.data, version.id)
         _calendars[version_id] = cal
     return cal
@@ -175,7 +176,7 @@ def store_deadlines(items: list[tuple[str, str, Deadline]]) -> None:
         return
     now = clock.now()
     db.session.connection().execute(
-        StoredDeadline.__table__.insert(),
+        insert(StoredDeadline),
         [
             {
                 "subject_type": subject_type,
@@ -234,7 +235,7 @@ class DeadlineChange:
     still_provisional: bool
 
 
-DeadlineListener = Callable[[list[DeadlineChange]], None]
+DeadlineListener = Callable[[list[DeadlineChange]], object]
 _listeners: list[DeadlineListener] = []
 
 

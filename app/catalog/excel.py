@@ -131,6 +131,7 @@ def export_workbook(resources: list[Resource]) -> bytes:
         data = version_data(version)
         row = []
         for _header, field, vocab in RESOURCE_COLUMNS:
+            value: Any
             if field == "code":
                 value = resource.code
             elif field == "provider_uscc":
@@ -360,7 +361,7 @@ def _read_workbook(book) -> tuple[list[ParsedResource], list[RowError]]:
                 )
             )
             continue
-        item = {"name": values["name"], "description": values["description"]}
+        item: dict[str, Any] = {"name": values["name"], "description": values["description"]}
         for field, vocab, header in (
             ("data_type", DATA_TYPES, "数据类型"),
             ("share_type", SHARE_TYPES, "共享类型"),
@@ -437,7 +438,7 @@ def import_workbook(content: bytes, actor: User, *, publish: bool = False) -> li
     for entry in parsed:
         for item in entry.data["items"]:
             item.pop("_row", None)
-        if publish:
+        if publish and entry.provider is not None:  # validate_parsed refused a row without a provider
             created.append(load_published(actor, entry.data, entry.provider))
         else:
             created.append(create_resource(actor, entry.data, provider=entry.provider))

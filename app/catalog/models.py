@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
 from app.db_types import UTCDateTime
-from app.extensions import db
+from app.extensions import Model
 
 
 class ResourceStatus:
@@ -33,7 +33,7 @@ class VersionStatus:
     EDITABLE = (DRAFT, RETURNED)
 
 
-class Resource(db.Model):
+class Resource(Model):
     """A 政务信息资源 in the catalog: its identity (code, provider) across versions."""
 
     __tablename__ = "resource"
@@ -66,6 +66,14 @@ class Resource(db.Model):
         return next((v for v in self.versions if v.status == VersionStatus.PUBLISHED), None)
 
     @property
+    def published_version(self) -> ResourceVersion:
+        """The version in force of a resource the caller knows is published (LookupError otherwise)."""
+        version = self.current_version
+        if version is None:
+            raise LookupError(f"resource {self.code} has no published version")
+        return version
+
+    @property
     def open_version(self) -> ResourceVersion | None:
         """The version being edited or reviewed, if any."""
         return next(
@@ -78,7 +86,7 @@ class Resource(db.Model):
     )
 
 
-class ResourceVersion(db.Model):
+class ResourceVersion(Model):
     """One version of a resource's metadata; published versions are never edited again."""
 
     __tablename__ = "resource_version"
@@ -122,7 +130,7 @@ class ResourceVersion(db.Model):
     )
 
 
-class DataItem(db.Model):
+class DataItem(Model):
     """A 信息项 of a resource version."""
 
     __tablename__ = "data_item"
@@ -139,7 +147,7 @@ class DataItem(db.Model):
     version: Mapped[ResourceVersion] = relationship(back_populates="items")
 
 
-class DataService(db.Model):
+class DataService(Model):
     """A data service the provider registered for a resource (§11); parameters may be 管控参数."""
 
     __tablename__ = "data_service"
@@ -168,7 +176,7 @@ class DataService(db.Model):
         return [p["name"] for p in self.parameters or [] if p.get("controlled")]
 
 
-class SearchTerm(db.Model):
+class SearchTerm(Model):
     """Character bigram index of published resources (names, summaries, item names) for Chinese search."""
 
     __tablename__ = "search_term"
@@ -179,7 +187,7 @@ class SearchTerm(db.Model):
     __table_args__ = (Index("ix_search_term_resource", "resource_id"),)
 
 
-class DutyChange(db.Model):
+class DutyChange(Model):
     """A change of law or of a department's duties (办法§6) that obliges it to update its catalog within the
     period of bpmn/catalog_upkeep.bpmn (default 15 working days); overdue → §31(一) rectification proposed."""
 

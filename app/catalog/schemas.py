@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from app.catalog.models import Resource, ResourceVersion
@@ -9,7 +11,7 @@ from app.catalog.services import version_data
 from app.catalog.vocab import RESOURCE_CLASSES, label
 from app.errors import ValidationFailed, flatten_errors
 
-_TEXT = {"invalid": "应为文本"}
+_TEXT: dict[str, str | list[Any] | dict[Any, Any]] = {"invalid": "应为文本"}  # marshmallow's own type
 
 
 class ItemInput(Schema):
@@ -100,7 +102,7 @@ def load(schema: Schema, payload) -> dict:
     try:
         return schema.load(payload)
     except ValidationError as exc:
-        raise ValidationFailed("提交的数据有误", fields=flatten_errors(exc.messages)) from None
+        raise ValidationFailed("提交的数据有误", fields=flatten_errors(exc.normalized_messages())) from None
 
 
 def resource_summary(resource: Resource) -> dict:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import any_, false, func, select
+from sqlalchemy import ColumnElement, any_, delete, false, func, insert, select
 
 from app.catalog.models import Resource, ResourceStatus, SearchTerm
 from app.extensions import db
@@ -27,7 +27,7 @@ def normalize(text: str) -> str:
 
 def bigrams(text: str) -> set[str]:
     """Every two adjacent non-space characters of `text`."""
-    out = set()
+    out: set[str] = set()
     for word in normalize(text).split(" "):
         out.update(word[i : i + 2] for i in range(len(word) - 1))
     return out
@@ -40,13 +40,11 @@ def search_text_of(name: str, summary: str, item_names: list[str]) -> str:
 
 def reindex(resource: Resource, text: str | None) -> None:
     """Replace a resource's index entries (None: remove it from search, e.g. withdrawn)."""
-    db.session.execute(SearchTerm.__table__.delete().where(SearchTerm.resource_id == resource.id))
+    db.session.execute(delete(SearchTerm).where(SearchTerm.resource_id == resource.id))
     resource.search_text = text or ""
     terms = sorted(bigrams(text or ""))
     if terms:
-        db.session.execute(
-            SearchTerm.__table__.insert(), [{"term": t, "resource_id": resource.id} for t in terms]
-        )
+        db.session.execute(insert(SearchTerm), [{"term": t, "resource_id": resource.id} for t in terms])
 
 
 # Below this many holders a term's resource ids are collected first; above it, resources are walked newest
@@ -94,7 +92,7 @@ def matching_ids_clause(query: str) -> TextMatch | None:
         return TextMatch(false())
     driver, holders = rarest
     if holders > COMMON_TERM:
-        held = (
+        held: ColumnElement[bool] = (
             select(SearchTerm.resource_id)
             .where(SearchTerm.term == driver, SearchTerm.resource_id == Resource.id)
             .exists()

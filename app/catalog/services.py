@@ -25,6 +25,7 @@ from app.catalog.vocab import (
     FORMATS,
     LEGAL_BASIS_TYPES,
     OPEN_ATTRIBUTES,
+    RESOURCE_CLASSES,
     SERVICE_METHODS,
     SHARE_METHODS,
     SHARE_TYPES,
@@ -185,6 +186,8 @@ def create_resource(actor: User, data: dict[str, Any], *, provider: Department |
     data = _clean(data)
     _check_draft(data, complete=False)
     resource_class, subcategory = data.get("resource_class"), data.get("subcategory")
+    if resource_class not in RESOURCE_CLASSES:  # even a draft needs its class: the code is made from it
+        raise ValidationFailed(_("资源信息有误"), fields={"resource_class": "请选择资源分类"})
     prefix = code_prefix(resource_class, subcategory, provider.region.code)
     code = data.get("code") or None
     if code:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -124,7 +126,7 @@ def mine():
     )
 
 
-def _form_data(form) -> dict:
+def _form_data(form) -> tuple[dict[str, Any], list[str]]:
     items, problems = [], []
     for number, line in enumerate((form.get("items") or "").splitlines(), start=1):
         parts = [p.strip() for p in line.replace("，", ",").split(",")]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import current_app
-from flask.cli import with_appcontext
+from flask import Flask
+from flask.cli import ScriptInfo, with_appcontext
 
 from app.engine.runtime import open_incidents, retry_incident
 from app.errors import ServiceError
@@ -17,6 +17,11 @@ from app.scheduler import fire_due_timers, run_blocking, start_background
 from app.templating import local_datetime
 
 timers = click.Group("timers", help="Timer events.")
+
+
+def _this_app() -> Flask:
+    """The application object itself (not the context proxy): the scheduler keeps it for its jobs."""
+    return click.get_current_context().ensure_object(ScriptInfo).load_app()
 
 
 @timers.command("fire")
@@ -34,7 +39,7 @@ def timers_fire():
 @with_appcontext
 def scheduler_command():
     """Run the timer scheduler alone, in the foreground."""
-    run_blocking(current_app._get_current_object())
+    run_blocking(_this_app())
 
 
 @click.command("serve")
@@ -45,7 +50,7 @@ def serve_command(host: str, port: int):
     """Development/demo server with the timer scheduler in the same process."""
     from werkzeug.serving import run_simple
 
-    app = current_app._get_current_object()
+    app = _this_app()
     start_background(app)
     click.echo(f"GovShare on http://{host}:{port}/ (timer sweep every {app.config['TIMER_SWEEP_SECONDS']} s)")
     run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)

@@ -47,7 +47,11 @@ def processes_in(xml: str) -> list[tuple[str, str]]:
         root = ElementTree.fromstring(xml.encode())
     except ElementTree.ParseError:
         return []
-    return [(p.get("id"), p.get("name") or p.get("id")) for p in root.iter(f"{BPMN_NS}process")]
+    return [
+        (pid, p.get("name") or pid)
+        for p in root.iter(f"{BPMN_NS}process")
+        if (pid := p.get("id")) is not None
+    ]
 
 
 _sources: dict[int, dict[str, tuple[str, str]]] = {}
@@ -93,7 +97,7 @@ def _missed_deadlines(instance: ProcessInstance, now: datetime) -> set[tuple[str
     missed = set()
     for task_id, step, status, due_at, completed_at in rows:
         finished = completed_at if status == TaskStatus.COMPLETED and completed_at else now
-        if finished > due_at:
+        if due_at is not None and finished > due_at:
             missed.add((task_id, step))
     return missed
 

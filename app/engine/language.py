@@ -7,6 +7,7 @@ words (版本对比). The engine, the studio's checks and its previews all read 
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -26,9 +27,9 @@ DEADLINE_TIMER_PROPERTY = "deadlineTimer"
 LABEL_SUFFIX_PROPERTY = "labelSuffix"  # an expression shown after the task name, e.g. the resource's name
 
 
-def element_properties(element) -> dict[str, tuple[str, object]]:
-    """An element's spiffworkflow properties: {name: (value, the property element)}."""
-    out = {}
+def element_properties(element: Any) -> dict[str, tuple[str, Any]]:
+    """An element's spiffworkflow properties: {name: (value, the property element, an lxml element)}."""
+    out: dict[str, tuple[str, Any]] = {}
     for prop in element.findall("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS):
         out[prop.get("name")] = (prop.get("value") or "", prop)
     return out
@@ -99,7 +100,7 @@ def _sample_reminder(deadline_iso: Any = None, days: Any = 1, *extra: Any) -> st
     return "2026-10-14T09:00:00+08:00"
 
 
-_SAMPLE_FUNCTIONS = {
+_SAMPLE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "deadline": _sample_deadline,
     "reminder": _sample_reminder,
     "now_iso": lambda: SAMPLE_MOMENT,
@@ -218,7 +219,9 @@ def timer_form(expression: str | None) -> dict[str, Any] | None:
     for line in stripped.splitlines(keepends=True):
         line_starts.append(line_starts[-1] + len(line))
 
-    def offset(line: int, column: int) -> int:
+    def offset(line: int | None, column: int | None) -> int:
+        if line is None or column is None:  # every parsed expression node has its position
+            raise ValueError("expression node without a position")
         return line_starts[line - 1] + len(
             stripped.splitlines(keepends=True)[line - 1].encode()[:column].decode()
         )
@@ -249,13 +252,20 @@ def timer_form(expression: str | None) -> dict[str, Any] | None:
             template = stripped
             for start, end, hole in sorted(spans, reverse=True):
                 template = template[:start] + hole + template[end:]
-            outer = tree.body
             return {
                 "moment": first.id,
                 "days": second.value,
                 "template": template,
-                "reminder": isinstance(outer, ast.Call)
-                and isinstance(outer.func, ast.Name)
-                and outer.func.id == "reminder",
+                "reminder": is_reminder(stripped),
             }
     return None
+
+
+def is_reminder(expression: str | None) -> bool:
+    """Is this timer expression a reminder (its outermost call is `reminder(…)`)?"""
+    try:
+        tree = ast.parse((expression or "").strip(), mode="eval")
+    except SyntaxError:
+        return False
+    body = tree.body
+    return isinstance(body, ast.Call) and isinstance(body.func, ast.Name) and body.func.id == "reminder"

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
 from app.db_types import UTCDateTime
-from app.extensions import db
+from app.extensions import Model
 
 
-class ProcessVersion(db.Model):
+class ProcessVersion(Model):
     """An immutable deployed version of one BPMN process, with the files and forms it needs."""
 
     __tablename__ = "process_version"
@@ -59,7 +59,7 @@ class InstanceStatus:
     OPEN = (RUNNING, WAITING)
 
 
-class ProcessInstance(db.Model):
+class ProcessInstance(Model):
     """One running (or finished) case of a process version; the engine state without the spec."""
 
     __tablename__ = "process_instance"
@@ -93,7 +93,7 @@ class TaskStatus:
     CANCELLED = "cancelled"
 
 
-class HumanTask(db.Model):
+class HumanTask(Model):
     """A user task waiting for (or done by) a person, materialized for inbox queries."""
 
     __tablename__ = "human_task"
@@ -147,7 +147,7 @@ class HumanTask(db.Model):
     )
 
 
-class Incident(db.Model):
+class Incident(Model):
     """A failure that stopped an instance: the real error, the task, the time; resolved by retry or cancel."""
 
     __tablename__ = "incident"
@@ -166,7 +166,7 @@ class Incident(db.Model):
     instance: Mapped[ProcessInstance] = relationship()
 
 
-class TaskUrging(db.Model):
+class TaskUrging(Model):
     """催办 by hand (#15): an operator or supervisor urges an open task with a message."""
 
     __tablename__ = "task_urging"

@@ -14,7 +14,7 @@ from sqlalchemy import func
 from app.engine.language import deadline_days_in
 from app.engine.models import ProcessVersion
 from app.errors import NotFound
-from app.extensions import db
+from app.extensions import db, stored
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BPMN_DIR = ROOT / "bpmn"
@@ -66,7 +66,7 @@ def step_deadline_days(process_id: str, step: str) -> int | None:
         return None
     key = (latest[process_id], step)
     if key not in _step_days:
-        version = db.session.get(ProcessVersion, latest[process_id])
+        version = stored(ProcessVersion, latest[process_id])
         _step_days[key] = next(
             (
                 days
@@ -78,15 +78,20 @@ def step_deadline_days(process_id: str, step: str) -> int | None:
     return _step_days[key]
 
 
-def latest_version(process_id: str, *, required: bool = True) -> ProcessVersion | None:
-    """The newest deployed version of a process."""
-    version = db.session.scalar(
+def newest_version(process_id: str) -> ProcessVersion | None:
+    """The newest deployed version of a process, None when it was never deployed."""
+    return db.session.scalar(
         db.select(ProcessVersion)
         .where(ProcessVersion.process_id == process_id)
         .order_by(ProcessVersion.version.desc())
         .limit(1)
     )
-    if version is None and required:
+
+
+def latest_version(process_id: str) -> ProcessVersion:
+    """The newest deployed version of a process (NotFound when it was never deployed)."""
+    version = newest_version(process_id)
+    if version is None:
         raise NotFound(_("流程 %(pid)s 尚未部署", pid=process_id))
     return version
 

@@ -32,7 +32,7 @@ from app.engine.policies import is_candidate
 from app.engine.registry import latest_version_key, parsed_by_id
 from app.engine.scripting import INJECTED, RunContext, begin_run, end_run, failure_message
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.extensions import db
+from app.extensions import db, rows_changed, stored
 from app.org.models import User
 from app.transactions import begin_write, conflicts_as_409
 
@@ -263,11 +263,11 @@ def claim_task(task_id: str, user: User) -> HumanTask:
     if task.assignee_id is not None:
         raise Conflict(_("任务已被 %(name)s 认领", name=task.assignee.display_name))
     require(user, "task.claim", task)
-    claimed = db.session.execute(
+    claimed = rows_changed(
         db.update(HumanTask)
         .where(HumanTask.id == task.id, HumanTask.assignee_id.is_(None), HumanTask.status == TaskStatus.OPEN)
         .values(assignee_id=user.id)
-    ).rowcount
+    )
     if claimed != 1:
         raise Conflict(_("任务已被他人认领"))
     db.session.refresh(task)
@@ -313,7 +313,7 @@ def raw_task_form(task: HumanTask) -> dict | None:
 def task_form(task: HumanTask) -> dict | None:
     """The JSON Schema of the task's form, from the instance's own process version."""
     schema = raw_task_form(task)
-    if needs_options(schema):  # options that depend on the case (e.g. the items requested on the line)
+    if schema is not None and needs_options(schema):  # options that depend on the case (the line's items)
         schema = resolve_options(schema, store.task_data(task.instance, task.id))
     return schema
 
@@ -489,7 +489,7 @@ def refresh_timers(row: ProcessInstance, workflow, now: datetime, actor: User | 
 
 
 def _fire_one(instance_id: int, now: datetime) -> tuple[int, int]:
-    row = db.session.get(ProcessInstance, instance_id)
+    row = stored(ProcessInstance, instance_id)
     workflow = store.load(row)
     with engine_run(row, None):
         fired, incidents = refresh_timers(row, workflow, now, None)

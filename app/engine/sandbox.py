@@ -595,7 +595,7 @@ _BINARY_CALLS = {
 _FORMAT_SPEC = re.compile(r"^[^{}]?[<>=^]?[-+ ]?#?0?(\d*)[_,]?(?:\.(\d+))?[bcdeEfFgGnosxX%]?$")
 
 
-def _tick_call(node: ast.AST) -> ast.Call:
+def _tick_call(node: Any) -> ast.Call:
     call = ast.Call(func=ast.Name("_tick_", ast.Load()), args=[], keywords=[])
     copy_locations(call, node)
     return call
@@ -653,14 +653,14 @@ class GovSharePolicy(RestrictingNodeTransformer):
         copy_locations(node.body[0], node)
         return node
 
-    def visit_FunctionDef(self, node: ast.FunctionDef):
+    def visit_FunctionDef(self, node: Any) -> Any:
         """Each call of a function defined in a script is a step."""
         node = super().visit_FunctionDef(node)
         node.body.insert(0, ast.Expr(_tick_call(node)))
         copy_locations(node.body[0], node)
         return node
 
-    def visit_Lambda(self, node: ast.Lambda):
+    def visit_Lambda(self, node: Any) -> Any:
         """Each call of a lambda is a step: its body becomes `_tick_() or body`."""
         node = super().visit_Lambda(node)
         body = ast.BoolOp(op=ast.Or(), values=[_tick_call(node), node.body])
@@ -714,9 +714,11 @@ def _violations(errors: Iterable[str]) -> list[Violation]:
     return found
 
 
-def _parse(source: str, mode: str) -> ast.AST:
+def _parse(source: str, mode: str) -> ast.Module | ast.Expression:
     try:
-        return ast.parse(source, "<string>", mode)
+        return (
+            ast.parse(source, "<string>", "eval") if mode == "eval" else ast.parse(source, "<string>", "exec")
+        )
     except SyntaxError as err:
         raise ModelCodeError([Violation(err.lineno or 1, f"不是有效的 Python：{err.msg}")]) from None
 

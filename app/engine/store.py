@@ -12,6 +12,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any, cast
 from uuid import UUID
 from weakref import WeakKeyDictionary
 
@@ -26,9 +27,10 @@ from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEv
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, event, func, inspect
+from sqlalchemy import Table, bindparam, event, func, inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -332,8 +334,8 @@ def waiting_message_names(workflow: BpmnWorkflow) -> set[str]:
 
 def next_timer(workflow: BpmnWorkflow) -> datetime | None:
     """The earliest due time among the workflow's waiting timers (an event-based gateway's too)."""
-    dues = [timer_due(t.internal_data.get("event_value")) for t in waiting_timer_tasks(workflow)]
-    dues = [d for d in dues if d is not None]
+    found = (timer_due(t.internal_data.get("event_value")) for t in waiting_timer_tasks(workflow))
+    dues = [d for d in found if d is not None]
     return min(dues) if dues else None
 
 
@@ -400,10 +402,10 @@ def materialize(row: ProcessInstance, task) -> HumanTask:
     return human
 
 
-def _deadline_columns(timer) -> dict:
+def _deadline_columns(timer) -> dict[str, Any]:
     """A task row's deadline columns from its deadline timer: the due time it evaluated, and the working-day
     deadline behind it when it was computed in this run."""
-    values = {"due_at": timer_due(timer.internal_data.get("event_value"))}
+    values: dict[str, Any] = {"due_at": timer_due(timer.internal_data.get("event_value"))}
     deadline = current_run().deadlines.get(str(timer.id))
     if deadline is not None:
         values.update(
@@ -418,7 +420,7 @@ def _deadline_columns(timer) -> dict:
 _OPEN_USER_TASK = TaskState.READY | TaskState.ERROR
 
 
-def open_user_tasks(workflow: BpmnWorkflow) -> dict[str, object]:
+def open_user_tasks(workflow: BpmnWorkflow) -> dict[str, SpiffTask]:
     """The user tasks waiting for a person, by id: exactly the instance's open human-task rows once saved.
 
     A user task whose own script failed (ERROR) stays open: the instance has an incident, and after the
@@ -431,7 +433,7 @@ def open_user_tasks(workflow: BpmnWorkflow) -> dict[str, object]:
 # open_user_tasks), so that saving knows which rows to close and which to insert without reading them back.
 _open_at_load: WeakKeyDictionary[BpmnWorkflow, frozenset[str]] = WeakKeyDictionary()
 
-_TASKS = HumanTask.__table__
+_TASKS = cast(Table, HumanTask.__table__)
 _CLOSE_TASK = (
     _TASKS.update()
     .where(_TASKS.c.id == bindparam("_id"), _TASKS.c.status == TaskStatus.OPEN)
@@ -461,8 +463,7 @@ def _sync_human_tasks(
         task = find_task(workflow, task_id)
         done = task is not None and task.state == TaskState.COMPLETED
         status = TaskStatus.COMPLETED if done else TaskStatus.CANCELLED
-        by_completer = done and completer is not None
-        if by_completer:
+        if done and completer is not None:
             connection.execute(
                 _COMPLETE_TASK, {"_id": task_id, "_status": status, "_at": now, "_by": completer.id}
             )
@@ -472,7 +473,7 @@ def _sync_human_tasks(
         if human is not None:  # the session's copy says what was written
             set_committed_value(human, "status", status)
             set_committed_value(human, "completed_at", now)
-            if by_completer:
+            if done and completer is not None:
                 set_committed_value(human, "completed_by_id", completer.id)
                 set_committed_value(human, "assignee_id", human.assignee_id or completer.id)
                 set_committed_value(human, "draft", None)
@@ -539,7 +540,7 @@ def _store_timer_deadlines(row: ProcessInstance, workflow: BpmnWorkflow) -> None
     )
 
 
-_INSTANCES = ProcessInstance.__table__
+_INSTANCES = cast(Table, ProcessInstance.__table__)
 _UPDATE_INSTANCE = _INSTANCES.update().where(
     _INSTANCES.c.id == bindparam("_id"), _INSTANCES.c.lock_version == bindparam("_version")
 )

@@ -49,7 +49,7 @@ def _objection(number: str, data: dict) -> Summary:
     objection = db.session.get(Objection, data.get("objection_id"))
     if objection is None:
         return None, []
-    rows = [
+    rows: list[Row] = [
         (_("资源"), objection.resource.name, None),
         (_("提出部门"), objection.applicant_department.name, None),
         (_("异议内容"), objection.description, None),
@@ -64,7 +64,7 @@ def _dispute(number: str, data: dict) -> Summary:
     dispute = db.session.get(Dispute, data.get("dispute_id"))
     if dispute is None:
         return None, []
-    rows = [
+    rows: list[Row] = [
         (_("分歧事项"), TOPICS[dispute.topic], None),
         (_("资源"), dispute.resource.name, None),
         (_("分歧内容"), dispute.description, None),
@@ -92,7 +92,7 @@ def _quality_issue(number: str, data: dict) -> Summary:
     issue = db.session.get(QualityIssue, data.get("issue_id"))
     if issue is None:
         return None, []
-    rows = [(_("资源"), issue.resource.name, None), (_("问题"), issue.description, None)]
+    rows: list[Row] = [(_("资源"), issue.resource.name, None), (_("问题"), issue.description, None)]
     if issue.other_resource is not None:
         rows.append(
             (

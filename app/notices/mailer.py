@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import clock
 from app.engine.models import HumanTask, TaskStatus
-from app.extensions import db
+from app.extensions import db, rows_changed, stored
 from app.notices.models import MailOutbox, Notification
 from app.org.models import User, UserRole
 
@@ -81,8 +81,8 @@ def mail_notice(note: Notification) -> int:
         note.message + (f"\n\n{base}{note.link}" if note.link else "") + "\n\n— GovShare 政务信息资源共享平台"
     )
     count = 0
-    for user in recipients(note):
-        enqueue(user.email, f"[GovShare] {note.message[:60]}", body)
+    for user in recipients(note):  # each has an address (recipients asks for it)
+        enqueue(user.email or "", f"[GovShare] {note.message[:60]}", body)
         count += 1
     return count
 
@@ -117,7 +117,7 @@ def queue_digests(day: date) -> int:
         body = f"{user.display_name}，您好：\n\n" + "\n".join(lines) + "\n\n— GovShare 政务信息资源共享平台"
         if (
             enqueue(
-                user.email,
+                user.email or "",  # the query asks for users with an address
                 f"[GovShare] 待办提醒 {day.isoformat()}：{len(tasks)} 件",
                 body,
                 key=f"digest:{user.id}:{day.isoformat()}",
@@ -147,14 +147,14 @@ def claim(mail_id: int) -> dict | None:
     None when another process has it. The caller commits the claim before it sends, so the mail server is
     never called inside a transaction. A claim not settled in CLAIM_MINUTES expires."""
     now = clock.now()
-    taken = db.session.execute(
+    taken = rows_changed(
         update(MailOutbox)
         .where(MailOutbox.id == mail_id, MailOutbox.sent_at.is_(None), MailOutbox.next_attempt_at <= now)
         .values(next_attempt_at=now + timedelta(minutes=CLAIM_MINUTES))
-    ).rowcount
+    )
     if taken != 1:
         return None
-    mail = db.session.get(MailOutbox, mail_id)
+    mail = stored(MailOutbox, mail_id)
     return {"to": mail.to_address, "subject": mail.subject, "body": mail.body}
 
 

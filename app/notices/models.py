@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app import clock
 from app.db_types import UTCDateTime
-from app.extensions import db
+from app.extensions import Model
 
 
-class MailOutbox(db.Model):
+class MailOutbox(Model):
     """A notice waiting to be (or already) sent by e-mail: kept until the mail server took it, retried with a
     growing pause when it is down (#15). `key` makes a mail unique (a user's daily digest once a day)."""
 
@@ -30,7 +30,7 @@ class MailOutbox(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
-class Notification(db.Model):
+class Notification(Model):
     """An in-app message to a user, or to every holder of a role (optionally within one department)."""
 
     __tablename__ = "notification"
@@ -45,7 +45,7 @@ class Notification(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
 
 
-class NotificationRead(db.Model):
+class NotificationRead(Model):
     """That one user has read one notification."""
 
     __tablename__ = "notification_read"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
 from app.db_types import UTCDateTime
-from app.extensions import db
+from app.extensions import Model, db
 from app.org.roles import Role
 
 
@@ -59,7 +59,7 @@ KIND_LABELS = {
 }
 
 
-class Region(db.Model):
+class Region(Model):
     """An administrative region (行政区划) with its six-digit code."""
 
     __tablename__ = "region"
@@ -76,7 +76,7 @@ class Region(db.Model):
         return f"<Region {self.code} {self.name}>"
 
 
-class Platform(db.Model):
+class Platform(Model):
     """A 政务信息资源共享平台: one per province and city region (§9 省、市两级部署)."""
 
     __tablename__ = "platform"
@@ -103,7 +103,7 @@ class Platform(db.Model):
         return f"<Platform {self.code}>"
 
 
-class Department(db.Model):
+class Department(Model):
     """A 政务部门, identified by its 统一社会信用代码, sharing through the platform of its region."""
 
     __tablename__ = "department"
@@ -139,7 +139,7 @@ class Department(db.Model):
         return f"<Department {self.uscc} {self.short_name}>"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person who signs in; belongs to one department, holds one or more roles."""
 
     __tablename__ = "user_account"
@@ -198,7 +198,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.username}>"
 
 
-class EnrolmentCode(db.Model):
+class EnrolmentCode(Model):
     """A one-time, time-limited code with which a person sets their own password (a reset, or a new account):
     nobody sets another person's password. Shown once to whoever issued it; for the three administrators'
     accounts it works only once a second person of another duty has approved it (三员分立)."""
@@ -235,7 +235,7 @@ class EnrolmentCode(db.Model):
         return "issued"
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     """One role held by one user."""
 
     __tablename__ = "user_role"
@@ -244,7 +244,7 @@ class UserRole(db.Model):
     role: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API: only its hash is stored; the token is shown once."""
 
     __tablename__ = "api_token"
@@ -266,7 +266,7 @@ class ApiToken(db.Model):
         return self.revoked_at is not None
 
 
-class GatewayCredential(db.Model):
+class GatewayCredential(Model):
     """The credential of an exchange gateway (e.g. 楚天云's) that asks GovShare whether to serve a call
     (POST /api/v1/authorizations/check). Not a person's token: it can do nothing else. Only its hash is
     stored; the token is shown once."""
@@ -283,7 +283,7 @@ class GatewayCredential(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class OpinionPhrase(db.Model):
+class OpinionPhrase(Model):
     """A clerk's common opinion (常用意见, #15), offered beside the opinion fields of task forms."""
 
     __tablename__ = "opinion_phrase"
@@ -294,7 +294,7 @@ class OpinionPhrase(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
-class Delegation(db.Model):
+class Delegation(Model):
     """委托 (#15): while away, a user's tasks and notices also go to a deputy of the same department and role,
     from `starts_on` to `ends_on` (Beijing dates, inclusive); it ends by itself."""
 

@@ -143,7 +143,7 @@ def create_user(
     parsed = _check_roles(errors, roles) if assigns_roles else []
     if roles and not assigns_roles:
         errors["roles"] = _("角色由安全保密管理员分配")
-    if errors:
+    if errors or department is None:
         raise ValidationFailed(_("用户信息有误"), fields=errors)
     user = User(
         username=username,
@@ -183,14 +183,14 @@ def update_user(
     department = _check_profile(errors, display_name, department_code)
     if actor is not None and actor.id == user.id and not active:
         errors["active"] = _("不能停用自己")
-    if errors:
+    if errors or department is None:
         raise ValidationFailed(_("用户信息有误"), fields=errors)
     before = {"display_name": user.display_name, "department": user.department.uscc, "active": user.active}
     after = {"display_name": display_name.strip(), "department": department.uscc, "active": bool(active)}
     changed = {key: {"from": before[key], "to": after[key]} for key in after if before[key] != after[key]}
     if not changed:
         return user
-    user.display_name, user.department, user.active = after["display_name"], department, after["active"]
+    user.display_name, user.department, user.active = display_name.strip(), department, bool(active)
     if set(changed) - {"display_name"}:
         user.session_epoch = (user.session_epoch or 0) + 1  # open sessions end: what the user may do changed
     record(
@@ -370,7 +370,7 @@ def delegate(user: User, deputy_username: str, starts_on: date | None, ends_on: 
             errors["ends_on"] = _("结束日期已过")
         elif (ends_on - starts_on).days > MAX_DELEGATION_DAYS:
             errors["ends_on"] = _("委托最长 %(n)d 天", n=MAX_DELEGATION_DAYS)
-    if errors:
+    if errors or deputy is None or starts_on is None or ends_on is None:
         raise ValidationFailed(_("委托信息有误"), fields=errors)
     delegation = Delegation(
         principal_id=user.id,

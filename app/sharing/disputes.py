@@ -15,7 +15,7 @@ from app.access import oversees_everything, require
 from app.audit.writer import record
 from app.engine.runtime import start_instance
 from app.errors import NotFound, ValidationFailed
-from app.extensions import db
+from app.extensions import db, stored
 from app.numbering import next_in_sequence
 from app.org.models import Department, DepartmentKind, Level, Platform, User
 from app.sharing.models import (
@@ -81,7 +81,7 @@ def raise_dispute(
         resource_id = line.resource_id
         if line.decision == Decision.PENDING:
             raise ValidationFailed(_("尚未作出决定，暂不能申请协调"), fields={"subject": "该资源仍在办理中"})
-    else:
+    elif objection is not None:
         require(actor, "dispute.raise_objection", objection)
         if objection.status != ObjectionStatus.DISPUTED:
             raise ValidationFailed(
@@ -92,7 +92,7 @@ def raise_dispute(
             objection.provider,
             objection.resource_id,
         )
-    applicant_platform = db.session.get(Department, applicant_id).platform
+    applicant_platform = stored(Department, applicant_id).platform
     operator = applicant_platform.operator
     office = leadership_office_for(applicant_platform)
     if operator is None or office is None:
@@ -144,7 +144,7 @@ def raise_dispute(
 
 
 def _dispute(dispute_id: int) -> Dispute:
-    dispute = db.session.get(Dispute, int(dispute_id))
+    dispute = stored(Dispute, int(dispute_id))
     if dispute is None:
         raise LookupError(f"dispute {dispute_id} does not exist")
     return dispute

@@ -154,5 +154,7 @@ def decide(
         rank = _ORDER.index(reason)
         if best is None or rank > best[0]:
             best = (rank, reason, detail, authorization)
+    if best is None:  # `own` is never empty; kept for the reader and the type checker
+        return GatewayDecision(False, Reason.NO_AUTHORIZATION, None, caller, resource)
     _rank, reason, detail, authorization = best
     return GatewayDecision(False, reason, authorization.id, caller, resource, detail)

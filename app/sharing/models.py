@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
 from app.db_types import UTCDateTime
-from app.extensions import db
+from app.extensions import Model
 
 
 class ApplicationStatus:
@@ -33,7 +33,7 @@ class Decision:
     WITHDRAWN = "withdrawn"  # the application was withdrawn before this resource was decided
 
 
-class ShareApplication(db.Model):
+class ShareApplication(Model):
     """A 使用申请 (§13): one applicant department asking for one or more resources, one case number."""
 
     __tablename__ = "share_application"
@@ -62,7 +62,7 @@ class ShareApplication(db.Model):
     )
 
 
-class ApplicationLine(db.Model):
+class ApplicationLine(Model):
     """One requested resource of an application, with its route, its own clock and its own decision."""
 
     __tablename__ = "application_line"
@@ -97,7 +97,7 @@ class ApplicationLine(db.Model):
     decided_by = relationship("User", foreign_keys=[decided_by_id])
 
 
-class Authorization(db.Model):
+class Authorization(Model):
     """An authorization (§13, §24): who may use which items of which resource, for what, in which system and
     scope, from when to when. Revocable with a reason; later checks and data gateways enforce it."""
 
@@ -152,7 +152,7 @@ class ObjectionStatus:
     DISPUTED = "disputed"  # the applicant does not accept the answer (§25 dispute)
 
 
-class Objection(db.Model):
+class Objection(Model):
     """An applicant's objection to data it received (办法§23): the provider verifies and corrects or explains."""
 
     __tablename__ = "objection"
@@ -193,7 +193,7 @@ class DisputeStatus:
     DECIDED = "decided"
 
 
-class Dispute(db.Model):
+class Dispute(Model):
     """A disagreement over share conditions, an application's reasons or an authorization result (办法§25)."""
 
     __tablename__ = "dispute"
@@ -230,7 +230,7 @@ class Dispute(db.Model):
     decided_by = relationship("User", foreign_keys=[decided_by_id])
 
 
-class OfflineExchange(db.Model):
+class OfflineExchange(Model):
     """A provider's request to exchange data offline for an authorization (办法§16: online by standard means;
     offline file exchange needs the 大数据管理机构's approval)."""
 
@@ -253,7 +253,7 @@ class OfflineExchange(db.Model):
     provider = relationship("Department")
 
 
-class QualityIssue(db.Model):
+class QualityIssue(Model):
     """A data quality problem the platform found on receiving data (办法§17): the provider corrects it; when two
     providers' data disagree, both verify it together with the platform."""
 
@@ -289,7 +289,7 @@ class NationalRequestStatus:
     ABANDONED = "abandoned"  # the case no longer waits (withdrawn or cancelled)
 
 
-class NationalRequest(db.Model):
+class NationalRequest(Model):
     """A line forwarded to the 国家共享平台 (办法§18), kept in an outbox: the case records it, the scheduler
     calls the platform outside any transaction and delivers the answer to the case as the message
     `national_answer`. Retried with a growing pause; each failure is on the case, the last one an incident."""

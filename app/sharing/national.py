@@ -25,7 +25,7 @@ from app.engine.operations import operation
 from app.engine.runtime import deliver_message, report_incident
 from app.engine.scripting import current_run
 from app.errors import NotFound
-from app.extensions import db
+from app.extensions import db, rows_changed, stored
 from app.sharing.models import NationalRequest, NationalRequestStatus
 
 ANSWER_MESSAGE = "national_answer"
@@ -97,7 +97,7 @@ def claim(request_id: int) -> dict | None:
     """Take one request for calling (one process wins): its payload, or None when another process has it.
     The caller commits the claim before it calls."""
     now = clock.now()
-    taken = db.session.execute(
+    taken = rows_changed(
         update(NationalRequest)
         .where(
             NationalRequest.id == request_id,
@@ -105,10 +105,10 @@ def claim(request_id: int) -> dict | None:
             NationalRequest.next_attempt_at <= now,
         )
         .values(next_attempt_at=now + timedelta(minutes=CLAIM_MINUTES))
-    ).rowcount
+    )
     if taken != 1:
         return None
-    request = db.session.get(NationalRequest, request_id)
+    request = stored(NationalRequest, request_id)
     if request.instance.status not in InstanceStatus.OPEN:  # withdrawn or cancelled since: never sent
         request.status, request.settled_at = NationalRequestStatus.ABANDONED, now
         return None

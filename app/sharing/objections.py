@@ -17,7 +17,7 @@ from app.access import require
 from app.audit.writer import record
 from app.engine.runtime import start_instance
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.extensions import db
+from app.extensions import db, stored
 from app.numbering import next_in_sequence
 from app.org.models import User
 from app.sharing.models import Authorization, Objection, ObjectionStatus
@@ -95,7 +95,7 @@ def record_answer(
     explanation: str | None,
 ) -> Objection:
     """The provider's verification result (called by objection.bpmn)."""
-    objection = db.session.get(Objection, int(objection_id))
+    objection = stored(Objection, int(objection_id))
     if objection.status != ObjectionStatus.VERIFYING:
         raise RuntimeError(f"objection {objection.number} is {objection.status}")
     objection.outcome, objection.correction, objection.explanation = outcome, correction, explanation
@@ -116,7 +116,7 @@ def record_review(
     objection_id: int, reviewer_id: int | None, accepted: bool, comment: str | None
 ) -> Objection:
     """The applicant accepts the answer, or does not (a dispute under §25)."""
-    objection = db.session.get(Objection, int(objection_id))
+    objection = stored(Objection, int(objection_id))
     if objection.status != ObjectionStatus.ANSWERED:
         raise RuntimeError(f"objection {objection.number} is {objection.status}")
     objection.status = ObjectionStatus.ACCEPTED if accepted else ObjectionStatus.DISPUTED

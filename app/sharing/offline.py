@@ -9,7 +9,7 @@ from app.access import require
 from app.audit.writer import record
 from app.engine.runtime import start_instance
 from app.errors import ValidationFailed
-from app.extensions import db
+from app.extensions import db, stored
 from app.numbering import next_in_sequence
 from app.org.models import User
 from app.sharing.models import Authorization, OfflineExchange
@@ -71,7 +71,7 @@ def record_offline_decision(
     exchange_id: int, user_id: int | None, approved: bool, reasons: str | None
 ) -> OfflineExchange:
     """The 大数据管理机构's decision (called by offline_exchange.bpmn)."""
-    exchange = db.session.get(OfflineExchange, int(exchange_id))
+    exchange = stored(OfflineExchange, int(exchange_id))
     exchange.status = "approved" if approved else "refused"
     exchange.decided_by_id, exchange.decided_at, exchange.decision_reasons = user_id, clock.now(), reasons
     decider = db.session.get(User, user_id) if user_id else None

@@ -122,8 +122,8 @@ def requested_items(data: dict) -> list[tuple[str, str]]:
 @operation("sharing_applicant_told")
 def sharing_applicant_told(task, line_id: int) -> dict:
     """The platform told the applicant (办法§20)."""
-    line = services.record_applicant_told(line_id)
-    return {"told_at": line.applicant_told_at.isoformat()}
+    told_at = services.record_applicant_told(line_id).applicant_told_at
+    return {"told_at": told_at.isoformat() if told_at else None}
 
 
 @operation("objection_answer")

@@ -25,6 +25,13 @@ def _view(user: User, application: ShareApplication) -> bool:
     )
 
 
+@policy("application.copy")
+def _copy(user: User, application: ShareApplication) -> bool:
+    """Applying again with a copy of an earlier application: the applicant department's clerks only (the
+    copy carries its purpose, reason, system and scope)."""
+    return user.has_role(Role.APPLICANT_CLERK) and works_for(user, application.applicant_department_id)
+
+
 @policy("application.withdraw")
 def _withdraw(user: User, application: ShareApplication) -> bool:
     """The applicant department's clerks, while no resource has been decided (nothing granted or refused)."""

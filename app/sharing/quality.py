@@ -10,7 +10,7 @@ from app.audit.writer import record
 from app.catalog.models import Resource
 from app.engine.runtime import start_instance
 from app.errors import ValidationFailed
-from app.extensions import db
+from app.extensions import db, stored
 from app.numbering import next_in_sequence
 from app.org.models import User
 from app.sharing.models import QualityIssue
@@ -89,7 +89,7 @@ def record_quality_response(
     issue_id: int, department_id: int, user_id: int | None, text: str
 ) -> QualityIssue:
     """A provider's correction or verification result (called by quality_issue.bpmn)."""
-    issue = db.session.get(QualityIssue, int(issue_id))
+    issue = stored(QualityIssue, int(issue_id))
     author = db.session.get(User, user_id) if user_id else None
     issue.responses = {
         **(issue.responses or {}),
@@ -111,7 +111,7 @@ def record_quality_response(
 
 def resolve_quality_issue(issue_id: int, user_id: int | None, conclusion: str) -> QualityIssue:
     """The platform's conclusion closes the issue."""
-    issue = db.session.get(QualityIssue, int(issue_id))
+    issue = stored(QualityIssue, int(issue_id))
     issue.status, issue.conclusion, issue.resolved_at = "resolved", conclusion, clock.now()
     author = db.session.get(User, user_id) if user_id else None
     record(

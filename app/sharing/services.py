@@ -19,7 +19,7 @@ from app.catalog.services import has_controlled_parameters, resource_by_code
 from app.db_types import row_id
 from app.engine.runtime import cancel_case, start_instance
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.extensions import db
+from app.extensions import db, rows_changed, stored
 from app.notices.notifications import send
 from app.numbering import next_in_sequence
 from app.org.models import Department, Level, User
@@ -123,10 +123,14 @@ def validate_application(
             errors[where] = f"资源“{resource.name}”是本部门的资源，无需申请"
             continue
         version = resource.current_version
+        if version is None:  # a published resource always has one
+            errors[where] = f"资源“{resource.name}”没有已发布的版本"
+            continue
         allowed = {
             i["name"]
             for i in requestable_items(
-                version.share_type, [{"name": i.name, "share_type": i.share_type} for i in version.items]
+                version.share_type or "",
+                [{"name": i.name, "share_type": i.share_type} for i in version.items],
             )
         }
         if not allowed:
@@ -170,7 +174,7 @@ def submit_application(
         application.lines.append(
             ApplicationLine(
                 resource_id=resource.id,
-                resource_version_id=resource.current_version.id,
+                resource_version_id=resource.published_version.id,
                 items=items,
                 via_upper_platform=_via_upper(resource, actor),
                 provider_department_id=resource.provider_department_id,
@@ -427,7 +431,7 @@ def parse_bindings(text: str | None) -> dict[str, list[str]]:
 def record_applicant_told(line_id: int) -> ApplicationLine:
     """The platform told the applicant the answer (§20: within 1 working day); closes the application when
     every resource is answered."""
-    line = db.session.get(ApplicationLine, int(line_id))
+    line = stored(ApplicationLine, int(line_id))
     line.applicant_told_at = clock.now()
     application = line.application
     if all(item.decision != Decision.PENDING for item in application.lines):
@@ -538,11 +542,11 @@ def notify_expiring(today: date, notice_days: int) -> int:
     ).all()
     told = 0
     for authorization in candidates:
-        claimed = db.session.execute(
+        claimed = rows_changed(
             update(Authorization)
             .where(Authorization.id == authorization.id, Authorization.expiry_notified_at.is_(None))
             .values(expiry_notified_at=clock.now())
-        ).rowcount
+        )
         if claimed != 1:
             continue
         send(

@@ -11,12 +11,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app import attachments, clock
-from app.access import can, oversees_everything, require
+from app.access import can, require
 from app.attachments import Upload
 from app.audit.labels import ACTION_LABELS
 from app.auth.forms import EmptyForm
 from app.calendar.services import days_taken
-from app.catalog.models import Resource
 from app.catalog.rules import requestable_items
 from app.catalog.services import resource_by_code, withdrawn_items
 from app.db_types import row_id
@@ -25,20 +24,17 @@ from app.engine.models import ProcessInstance
 from app.engine.queries import case_tasks
 from app.engine.registry import step_deadline_days
 from app.engine.timeline import case_timeline
-from app.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
+from app.errors import NotFound, ServiceError, ValidationFailed
 from app.extensions import db
 from app.inbox.urging import urgings_of
 from app.inbox.views import badge
-from app.org.models import Department
 from app.redirects import is_local_path
-from app.sharing import services
+from app.sharing import queries, services
 from app.sharing.disputes import TOPICS, disputes_for, get_dispute, position_data, raise_dispute
 from app.sharing.models import (
     ApplicationLine,
     Authorization,
     Objection,
-    OfflineExchange,
-    QualityIssue,
     ShareApplication,
 )
 from app.sharing.objections import SERVE_NORMALLY, get_objection, objections_of, raise_objection
@@ -113,8 +109,7 @@ def new():
     codes = list(dict.fromkeys(c for c in request.values.getlist("resource") if c))
     if request.method == "GET" and request.args.get("copy"):
         earlier = _application(request.args["copy"])
-        if earlier.applicant_department_id != current_user.department_id:
-            raise PermissionDenied(_("只能复制本部门的申请"))
+        require(current_user, "application.copy", earlier)
         codes = [line.resource.code for line in earlier.lines]
         chosen = {line.resource.code: list(line.items) for line in earlier.lines}
         values |= {key: getattr(earlier, key) for key in ("purpose", "reason", "business_system", "scope")}
@@ -484,27 +479,8 @@ def new_quality_issue():
 @login_required
 def supervision():
     """Offline exchange requests and data quality issues my department is involved in."""
-    offline = select(OfflineExchange).join(
-        Department, Department.id == OfflineExchange.provider_department_id
-    )
-    quality = (
-        select(QualityIssue)
-        .join(Resource, Resource.id == QualityIssue.resource_id)
-        .join(Department, Department.id == Resource.provider_department_id)
-    )
-    dept = current_user.department
-    if not oversees_everything(current_user):
-        # A platform's operator sees its platform's departments; a department sees its own.
-        scope = (
-            (Department.platform_id == dept.platform_id)
-            if dept.operates_platform
-            else (Department.id == dept.id)
-        )
-        offline, quality = offline.where(scope), quality.where(scope)
-    offline = offline.order_by(OfflineExchange.id.desc())
-    quality = quality.order_by(QualityIssue.id.desc())
     return render_template(
         "sharing/supervision.html",
-        offline=list(db.session.scalars(offline)),
-        quality=list(db.session.scalars(quality)),
+        offline=queries.offline_exchanges_for(current_user),
+        quality=queries.quality_issues_for(current_user),
     )

@@ -19,6 +19,7 @@ from app.engine.language import (
     NS,
     ROLE_PROPERTY,
     deadline_of,
+    is_reminder,
     lane_names,
     moment_word,
     property_values,
@@ -159,8 +160,8 @@ def _timer_text(nodes: dict[str, _Node], element_id: str, old: _Node, new: _Node
     task = nodes.get(new.attached_to or "")
     label = _title(nodes, element_id)
     if before and after and task is not None:
-        owner = _title(nodes, new.attached_to)
-        if "reminder(" in (new.timer or ""):
+        owner = _title(nodes, new.attached_to or "")
+        if is_reminder(new.timer):
             return f"{owner}的提醒{label}随期限 {before[1]} → {after[1]} 个工作日"
         what = (
             "办理期限"
@@ -180,8 +181,8 @@ def describe(old_source: str, new_source: str) -> list[Change]:
         if element_id not in old:
             where = f"（附在{_title(new, node.attached_to)}上）" if node.attached_to else ""
             extra = ""
-            if node.kind == "boundaryEvent" and deadline_of(node.timer):
-                field, days = deadline_of(node.timer)
+            if node.kind == "boundaryEvent" and (rule := deadline_of(node.timer)):
+                field, days = rule
                 extra = f"，{days} 个工作日（自{moment_word(field)}起）"
             changes.append(
                 Change(
@@ -357,18 +358,21 @@ def describe_form(old: dict | None, new: dict) -> list[Change]:
     return changes
 
 
-def _decision_rows(source: str) -> dict[str, tuple[str, list[str], list[tuple[str, str]], list[str]]]:
-    """{decision id: (name, input labels, [(rule id, description)], [row text])} of a DMN file."""
+Rule = tuple[str, str, list[str]]  # (rule id, description, the texts of its input and output cells)
+
+
+def _decision_rows(source: str) -> dict[str, tuple[str, list[str], list[Rule]]]:
+    """{decision id: (name, column labels, rules)} of a DMN file."""
     root = _tree(source)
     dmn = {"dmn": etree.QName(root).namespace}
-    found = {}
+    found: dict[str, tuple[str, list[str], list[Rule]]] = {}
     for decision in root.iterfind("dmn:decision", dmn):
         table = decision.find("dmn:decisionTable", dmn)
         if table is None:
             continue
         labels = [i.get("label") or i.get("id") for i in table.findall("dmn:input", dmn)]
         labels += [f"→{o.get('label') or o.get('name')}" for o in table.findall("dmn:output", dmn)]
-        rules = []
+        rules: list[Rule] = []
         for rule in table.findall("dmn:rule", dmn):
             cells = [(e.findtext("dmn:text", "", dmn) or "").strip() or "-" for e in rule]
             cells = [
@@ -376,8 +380,11 @@ def _decision_rows(source: str) -> dict[str, tuple[str, list[str], list[tuple[st
                 for c, e in zip(cells, rule, strict=True)
                 if _local(str(e.tag)) in ("inputEntry", "outputEntry")
             ]
-            rules.append((rule.get("id"), (rule.findtext("dmn:description", "", dmn) or "").strip(), cells))
-        found[decision.get("id")] = (decision.get("name") or decision.get("id"), labels, rules)
+            rules.append(
+                (rule.get("id") or "", (rule.findtext("dmn:description", "", dmn) or "").strip(), cells)
+            )
+        decision_id = decision.get("id") or ""
+        found[decision_id] = (decision.get("name") or decision_id, labels, rules)
     return found
 
 

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from app import clock
 from app.audit.writer import record
 from app.engine.models import ProcessVersion
-from app.engine.registry import BPMN_DIR, FORMS_DIR, latest_version, latest_versions
+from app.engine.registry import BPMN_DIR, FORMS_DIR, latest_versions, newest_version
 from app.extensions import db
 from app.org.models import User
 from app.studio.validation import ModelSet, Problem, check_models, closure, decision_files
@@ -72,7 +72,7 @@ def deploy(
         digest = hashlib.sha256(
             json.dumps({"files": files, "forms": forms}, sort_keys=True, ensure_ascii=False).encode()
         ).hexdigest()
-        latest = latest_version(pid, required=False)
+        latest = newest_version(pid)
         if latest is not None and latest.content_hash == digest:
             result.unchanged.append(pid)
             continue

@@ -110,7 +110,7 @@ def xml_problem(xml: str) -> str | None:
     return None
 
 
-def save_draft(user: User, draft_id: int, xml: str) -> ModelDraft:
+def save_draft(user: User, draft_id: int, xml: str | None) -> ModelDraft:
     """Keep the edited model (a new revision when it changed); malformed XML is refused, naming the line."""
     draft = get_draft(user, draft_id)
     if not isinstance(xml, str) or not xml.strip():

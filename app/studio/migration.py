@@ -34,7 +34,7 @@ from app.engine import registry, runtime, store
 from app.engine.models import HumanTask, InstanceStatus, ProcessInstance, ProcessVersion, TaskStatus
 from app.engine.scripting import SCRIPT_ENGINE
 from app.errors import NotFound, ValidationFailed
-from app.extensions import db
+from app.extensions import db, stored
 from app.org.models import User
 
 KEEP, RECOMPUTE = "keep", "recompute"
@@ -203,7 +203,7 @@ def _recomputed(task) -> str | None:
 
 
 def _plan_loaded(row: ProcessInstance, workflow, target: ProcessVersion) -> tuple[InstancePlan, list, object]:
-    from_version = db.session.get(ProcessVersion, row.process_version_id).version
+    from_version = stored(ProcessVersion, row.process_version_id).version
     plan = InstancePlan(row.id, row.business_key, from_version, target.version, row.status)
     parts, missing, parsed = _diffs(workflow, target)
     plan.refused = _problems(parts, missing, row)

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
 from app.db_types import UTCDateTime
-from app.extensions import db
+from app.extensions import Model
 
 
-class ModelUpload(db.Model):
+class ModelUpload(Model):
     """BPMN and form files an analyst uploaded on the process-models page: kept with their validation report
     until deployed (or left undeployed). Nothing uploaded is lost."""
 
@@ -32,7 +32,7 @@ class ModelUpload(db.Model):
     uploaded_by = relationship("User")
 
 
-class ModelDraft(db.Model):
+class ModelDraft(Model):
     """An analyst's draft of one process model, edited in the browser (流程模型 → 在线编辑): opened from the
     latest deployed version, saved as often as wanted (every save kept as a revision), then checked and
     deployed through the same validation report as an upload, or discarded."""
@@ -57,7 +57,7 @@ class ModelDraft(db.Model):
     )
 
 
-class ModelDraftRevision(db.Model):
+class ModelDraftRevision(Model):
     """One save of a draft: its full text, so an analyst can go back."""
 
     __tablename__ = "model_draft_revision"

@@ -200,8 +200,8 @@ def run_paths(
         with clock.simulated(start):
             while queue and len(paths) < MAX_PATHS:
                 prefix = queue.pop(0)
-                path, counts = _run(spec, subprocess_specs, data, forms, prefix)
-                paths.append(path)
+                found, counts = _run(spec, subprocess_specs, data, forms, prefix)
+                paths.append(found)
                 taken = prefix + [0] * (len(counts) - len(prefix))
                 for position in range(len(prefix), len(counts)):
                     for alternative in range(1, counts[position]):

@@ -8,8 +8,10 @@ chosen start. Expressions that fail validation are left out: the validation repo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 from lxml import etree
 
@@ -22,6 +24,7 @@ from app.engine.language import (
     ROLE_PROPERTY,
     SAMPLE_DAYS,
     deadline_of,
+    is_reminder,
     lane_names,
     moment_word,
     property_values,
@@ -74,7 +77,11 @@ def _evaluate(expression: str, start: str) -> tuple[str | None, bool]:
         provisional = provisional or result.provisional
         return result.timer_value()
 
-    functions = {"deadline": trial_deadline, "reminder": bpmn_reminder, "now_iso": lambda: start}
+    functions: dict[str, Callable[..., Any]] = {
+        "deadline": trial_deadline,
+        "reminder": bpmn_reminder,
+        "now_iso": lambda: start,
+    }
     try:
         value = sandbox.evaluate(expression, _Moments(start), functions)
     except Exception:  # noqa: BLE001 (the validation report names a failing expression)
@@ -97,9 +104,9 @@ def _timers(source: str, file: str, start: str) -> dict[tuple[str, str], TrialRo
         is_deadline = (props.get(DEADLINE_TIMER_PROPERTY) or None) in (
             None,
             event.get("id"),
-        ) and "reminder(" not in expression
+        ) and not is_reminder(expression)
         words = f"{rule[1]} 个工作日，自{moment_word(rule[0])}起" if rule else expression.strip()
-        if rule and "reminder(" in expression:
+        if rule and is_reminder(expression):
             words = f"到期前提醒（期限 {words}）"
         elif rule and is_deadline:
             words = f"办理期限 {words}"

@@ -180,7 +180,7 @@ def _check_file(models: ModelSet, file: str, tree, forms_dir: Path) -> None:
             for ref in lane.findall("bpmn:flowNodeRef", NS):
                 lanes[(ref.text or "").strip()] = name
         _check_flows(models, file, process)
-        boundary = {}
+        boundary: dict[str, list[str]] = {}
         for event in process.iter(f"{{{BPMN}}}boundaryEvent"):
             boundary.setdefault(event.get("attachedToRef"), []).append(event.get("id"))
         for task in process.iter(f"{{{BPMN}}}userTask"):
@@ -202,8 +202,8 @@ def _check_file(models: ModelSet, file: str, tree, forms_dir: Path) -> None:
             if FORM_PROPERTY in props:
                 name, element = props[FORM_PROPERTY]
                 schema, error = load_form(forms_dir, name)
-                if error:
-                    problems.append(Problem(file, element.sourceline, task.get("id"), error))
+                if error or schema is None:
+                    problems.append(Problem(file, element.sourceline, task.get("id"), error or name))
                 else:
                     models.forms[name] = schema
                     models.forms_by_file[file].add(name)
@@ -582,8 +582,8 @@ def _load_decisions(models: ModelSet, path: Path) -> None:
                             f"第 {number} 条规则的结果「{label}」{'；'.join(v.message for v in refused)}",
                         )
                     )
-                elif allowed.get(id(output)) is not None and _literal(text) not in allowed[id(output)]:
-                    choices = "、".join(repr(v) for v in allowed[id(output)])
+                elif (values := allowed.get(id(output))) is not None and _literal(text) not in values:
+                    choices = "、".join(repr(v) for v in values)
                     models.problems.append(
                         Problem(
                             file,

@@ -144,7 +144,7 @@ def upload_report(upload_id: int):
                 "success",
             )
             return redirect(url_for("studio.processes"))
-    views = []
+    views: list[DiagramView] = []
     for name, text in item.files.items():
         if name.endswith(".bpmn"):
             wrong = {p["element_id"] for p in item.problems if p["file"] == name and p["element_id"]}
@@ -276,11 +276,11 @@ def edit_form(name: str):
     form = EmptyForm()
     draft = form_editor.to_draft(deployed[name])
     errors: dict[str, str] = {}
-    schema = deployed[name]
+    schema: dict | None = deployed[name]
     if form.validate_on_submit():
         draft = form_editor.from_post(request.form, draft.kept)
         schema, errors = form_editor.to_schema(draft)
-        if not errors and request.form.get("action") == "check":
+        if not errors and schema is not None and request.form.get("action") == "check":
             item = uploads.upload(current_user, [(name, form_editor.dumps(schema).encode("utf-8"))])
             return redirect(url_for("studio.upload_report", upload_id=item.id))
     preview = fields_of(schema) if schema else []

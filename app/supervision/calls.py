@@ -71,7 +71,7 @@ def _reported_before(calls: list[dict[str, Any]]) -> set[tuple[str, str]]:
             DataCall.call_id.in_({k[1] for k in keys}), DataCall.caller_uscc.in_({k[0] for k in keys})
         )
     ).all()
-    return {tuple(row) for row in found} & keys
+    return {(caller, call_id) for caller, call_id in found if call_id is not None} & keys
 
 
 def ingest(actor: User, calls: list[dict[str, Any]], source: str = "api") -> list[DataCall | None]:
@@ -93,8 +93,8 @@ def ingest(actor: User, calls: list[dict[str, Any]], source: str = "api") -> lis
         ).all()
     )
     _check_platform(actor, calls, callers, providers, authorizations)
-    seen = _reported_before(calls)
-    stored = []
+    seen: set[tuple[str, str | None]] = set(_reported_before(calls))
+    stored: list[DataCall | None] = []
     for call in calls:
         key = (call["caller_uscc"], call.get("call_id"))
         if key[1] is not None:
@@ -103,7 +103,7 @@ def ingest(actor: User, calls: list[dict[str, Any]], source: str = "api") -> lis
                 continue
             seen.add(key)
         caller = callers.get(call["caller_uscc"])
-        authorization = authorizations.get(call.get("authorization_id"))
+        authorization = authorizations.get(call.get("authorization_id") or 0)
         row = DataCall(
             authorization_id=call.get("authorization_id"),
             caller_uscc=call["caller_uscc"],
@@ -185,15 +185,15 @@ def _check_platform(
     """A platform's exchange reports calls that touch its platform: a caller or a provider (the resource's
     department) among its departments, under an authorization one of whose parties is too. A city operator
     cannot report calls between province departments."""
-    visible = visible_department_ids(actor)
-    if visible is None:
+    listed = visible_department_ids(actor)
+    if listed is None:
         return
-    visible = set(visible)
+    visible = set(listed)
     errors = {}
     for index, call in enumerate(calls):
         caller = callers.get(call["caller_uscc"])
         parties = {caller.id if caller else None, providers.get(call["resource_code"])}
-        authorization = authorizations.get(call.get("authorization_id"))
+        authorization = authorizations.get(call.get("authorization_id") or 0)
         if not parties & visible:
             errors[f"calls[{index}]"] = _("调用方和资源提供方都不属于本平台")
         elif (
@@ -254,22 +254,21 @@ def _read_calls(reader: csv.DictReader) -> tuple[list[dict[str, Any]], dict[str,
             success = (row.get("success") or "").strip().lower()
             if success not in ("true", "false", "1", "0", "是", "否"):
                 raise ValueError("success 应为 true/false")
-            calls.append(
-                {
-                    "authorization_id": int(authorization) if authorization else None,
-                    "caller_uscc": (row.get("caller_uscc") or "").strip(),
-                    "resource_code": (row.get("resource_code") or "").strip(),
-                    "service": (row.get("service") or "").strip() or None,
-                    "called_at": parse_moment((row.get("called_at") or "").strip()),
-                    "success": success in ("true", "1", "是"),
-                    "duration_ms": int(duration) if duration else None,
-                }
-            )
-            if not calls[-1]["caller_uscc"] or not calls[-1]["resource_code"]:
+            call: dict[str, Any] = {
+                "authorization_id": int(authorization) if authorization else None,
+                "caller_uscc": (row.get("caller_uscc") or "").strip(),
+                "resource_code": (row.get("resource_code") or "").strip(),
+                "service": (row.get("service") or "").strip() or None,
+                "called_at": parse_moment((row.get("called_at") or "").strip()),
+                "success": success in ("true", "1", "是"),
+                "duration_ms": int(duration) if duration else None,
+            }
+            calls.append(call)
+            if not call["caller_uscc"] or not call["resource_code"]:
                 raise ValueError("caller_uscc 与 resource_code 不能为空")
-            if not 0 <= (calls[-1]["authorization_id"] or 0) <= ROW_ID_MAX:
+            if not 0 <= (call["authorization_id"] or 0) <= ROW_ID_MAX:
                 raise ValueError("authorization_id 应为授权编号")
-            if not 0 <= (calls[-1]["duration_ms"] or 0) <= ROW_ID_MAX:
+            if not 0 <= (call["duration_ms"] or 0) <= ROW_ID_MAX:
                 raise ValueError("duration_ms 应为 0–2147483647 的毫秒数")
         except ValueError as exc:
             errors[f"第{number}行"] = (
@@ -339,7 +338,7 @@ def probe(service: DataService, timeout: float = 5.0) -> ServiceProbe:
     started = perf_counter()
     status, error = None, None
     try:
-        with urllib.request.urlopen(service.health_url, timeout=timeout) as response:  # noqa: S310 (http/https only, below)
+        with urllib.request.urlopen(service.health_url or "", timeout=timeout) as response:  # noqa: S310 (http/https only, below)
             status = response.status
     except urllib.error.HTTPError as exc:
         status, error = exc.code, f"HTTP {exc.code}"
@@ -371,7 +370,7 @@ def probe_services() -> int:
     ).all()
     count = 0
     for service in services:
-        if not service.health_url.startswith(("http://", "https://")):
+        if not (service.health_url or "").startswith(("http://", "https://")):
             continue
         db.session.add(probe(service, current_app.config.get("PROBE_TIMEOUT_SECONDS", 5.0)))
         count += 1
@@ -418,7 +417,10 @@ def availability(start: date, end: date, department_ids=None) -> list[Availabili
     for service_id, at, ok in rows:
         entry = result.get(service_id)
         if entry is None:
-            entry = result[service_id] = Availability(db.session.get(DataService, service_id), 0, 0, [])
+            service = db.session.get(DataService, service_id)
+            if service is None:  # probes outlive nothing: a service row is never deleted
+                continue
+            entry = result[service_id] = Availability(service, 0, 0, [])
         entry.probes += 1
         entry.up += ok
         if not ok and service_id not in down_since:

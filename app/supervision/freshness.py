@@ -45,6 +45,8 @@ class Stale:
     service: DataService
     age_days: float
     allowed_days: int
+    updated_at: datetime  # the service's last update
+    cycle: str  # the resource's update cycle
 
 
 def _margin(resource: Resource) -> int:
@@ -66,10 +68,14 @@ def stale_services(now: datetime) -> list[Stale]:
         )
     )
     for service, resource in rows:
+        if service.last_updated_at is None or resource.update_cycle is None:  # the query excludes both
+            continue
         allowed = CYCLE_DAYS[resource.update_cycle] + _margin(resource)
         age = (now - service.last_updated_at).total_seconds() / 86400
         if age > allowed:
-            found.append(Stale(resource, service, age, allowed))
+            found.append(
+                Stale(resource, service, age, allowed, service.last_updated_at, resource.update_cycle)
+            )
     return found
 
 
@@ -98,9 +104,9 @@ def watch(now: datetime) -> int:
             _(
                 "%(svc)s 最近更新 %(at)s，已 %(age).1f 天（更新周期 %(cycle)s，允许 %(allowed)d 天）",
                 svc=s.service.name,
-                at=s.service.last_updated_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
+                at=s.updated_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
                 age=s.age_days,
-                cycle=UPDATE_CYCLES[resource.update_cycle],
+                cycle=UPDATE_CYCLES[s.cycle],
                 allowed=s.allowed_days,
             )
             for s in stale

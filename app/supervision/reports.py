@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask import current_app, has_request_context, render_template
+from flask import current_app, render_template
 from sqlalchemy import func, select
 
 from app import clock
@@ -18,7 +17,7 @@ from app.catalog.models import DutyChange
 from app.catalog.upkeep import overdue_changes
 from app.clock import SHANGHAI
 from app.engine.models import HumanTask, TaskStatus
-from app.extensions import db
+from app.extensions import db, stored
 from app.org.models import Department, User
 from app.sharing.models import Dispute, Objection
 from app.spreadsheets import Days, Percent
@@ -38,7 +37,7 @@ def days_text(value: float | None) -> Days | str:
     return "—" if value is None else Days(value)
 
 
-def step_rows(figures: list[stats.StepFigures], names: dict[int, str] | None = None) -> list[list]:
+def step_rows(figures: list[stats.StepFigures], names: dict[int | None, str] | None = None) -> list[list]:
     """Rows of the step table (with the department column when `names` is given)."""
     rows = []
     for f in figures:
@@ -146,7 +145,7 @@ def repeat_failings(now: datetime, department_ids=None) -> list[tuple[Department
                 by_department.setdefault(task.candidate_department_id, []).append(task)
         for department_id, tasks in by_department.items():
             if len(tasks) >= current_app.config["REPEAT_FAILING_COUNT"]:
-                found.append((db.session.get(Department, department_id), start.strftime("%Y-%m"), tasks))
+                found.append((stored(Department, department_id), start.strftime("%Y-%m"), tasks))
     return found
 
 
@@ -224,13 +223,13 @@ def scorecards(year: int, department_ids=None) -> list[Scorecard]:
             cards[department_id].rectifications += count
             if status == RectificationStatus.ESCALATED:
                 cards[department_id].escalated += count
-    for department_id, count in db.session.execute(
+    for caller_id, count in db.session.execute(
         select(DataCall.caller_department_id, func.count())
         .where(DataCall.flag.is_not(None), DataCall.called_at >= begin, DataCall.called_at < finish)
         .group_by(DataCall.caller_department_id)
     ):
-        if department_id in cards:
-            cards[department_id].flagged_calls = count
+        if caller_id in cards:
+            cards[caller_id].flagged_calls = count
     return sorted(cards.values(), key=lambda c: (c.department.platform_id, c.department.name))
 
 
@@ -261,11 +260,6 @@ def month_bounds(period: str) -> tuple[date, date]:
     return start, following - timedelta(days=1)
 
 
-def _request_context():
-    """The scheduler runs without a request: give templates one (for url_for) when there is none."""
-    return nullcontext() if has_request_context() else current_app.test_request_context("/")
-
-
 def generate_monthly(period: str, *, replace: bool = False, actor: User | None = None) -> MonthlyReport:
     """Compute and keep the §26 report of a month (published figures are not silently rewritten: every
     generation and regeneration is audited, with the figures it replaced)."""
@@ -277,22 +271,23 @@ def generate_monthly(period: str, *, replace: bool = False, actor: User | None =
     names = stats.department_names(f.department_id for f in figures.by_department)
     call_rows = calls.call_figures(start, end, by="resource")
     availability = calls.availability(start, end)
-    with _request_context():
-        html = render_template(
-            "supervision/monthly_report.html",
-            period=period,
-            start=start,
-            end=end,
-            stats=figures,
-            names=names,
-            step_rows=step_rows(list(figures.steps.values())),
-            department_rows=step_rows(figures.by_department, names),
-            headers=STEP_HEADERS,
-            call_rows=call_rows,
-            availability=availability,
-            percent=percent,
-            generated_at=clock.now(),
-        )
+    # The kept report is a document of its own: rendered without a request (it needs no url_for).
+    html = render_template(
+        "supervision/monthly_report.html",
+        stylesheet=f"{current_app.static_url_path}/app.css",
+        period=period,
+        start=start,
+        end=end,
+        stats=figures,
+        names=names,
+        step_rows=step_rows(list(figures.steps.values())),
+        department_rows=step_rows(figures.by_department, names),
+        headers=STEP_HEADERS,
+        call_rows=call_rows,
+        availability=availability,
+        percent=percent,
+        generated_at=clock.now(),
+    )
     summary = {
         "received": figures.received,
         "accepted": figures.accepted,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -233,12 +234,15 @@ def compute(scope: Scope) -> Statistics:
     for route, refused in db.session.execute(partial):
         if refused:
             stats.decisions[f"{route}_partial"] = stats.decisions.get(f"{route}_partial", 0) + 1
-    stats.urgings = db.session.scalar(
-        select(func.count(TaskUrging.id)).where(
-            TaskUrging.urged_at >= scope.start_at,
-            TaskUrging.urged_at < scope.end_at,
-            _in(TaskUrging.department_id, ids),
+    stats.urgings = (
+        db.session.scalar(
+            select(func.count(TaskUrging.id)).where(
+                TaskUrging.urged_at >= scope.start_at,
+                TaskUrging.urged_at < scope.end_at,
+                _in(TaskUrging.department_id, ids),
+            )
         )
+        or 0
     )
     transferred = select(ApplicationLine.transfers).where(ApplicationLine.transfers.is_not(None))
     for (entries,) in db.session.execute(transferred):
@@ -265,6 +269,8 @@ def compute(scope: Scope) -> Statistics:
         _in(HumanTask.candidate_department_id, ids),
     )
     for step, department_id, created_at, completed_at, due_at, period in db.session.execute(finished):
+        if completed_at is None:  # finished steps only (the query asks for them)
+            continue
         days = working_days_taken(cal, created_at, completed_at)
         on_time = due_at is None or completed_at <= due_at
         stats.steps[step].add(days, on_time, period)
@@ -289,6 +295,8 @@ def compute(scope: Scope) -> Statistics:
         )
     )
     for platform_id, decided_at, told_at in db.session.execute(told):
+        if decided_at is None or told_at is None:  # told lines only (the query asks for them)
+            continue
         department_id = operators.get(platform_id)
         if ids is not None and department_id not in ids:
             continue
@@ -326,21 +334,18 @@ def compute(scope: Scope) -> Statistics:
             .group_by(model.status, model.outcome)
         )
         for status, outcome, count in rows:
-            key = outcome or status
-            target[key] = target.get(key, 0) + count
+            kind = outcome or status
+            target[kind] = target.get(kind, 0) + count
     return stats
 
 
-def department_names(ids) -> dict[int, str]:
+def department_names(ids: Iterable[int | None]) -> dict[int | None, str]:
     """Short names for the departments in a table."""
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return dict(
-        db.session.execute(
-            select(Department.id, Department.short_name).where(Department.id.in_(wanted))
-        ).all()
-    )
+    rows = db.session.execute(select(Department.id, Department.short_name).where(Department.id.in_(wanted)))
+    return {department_id: name for department_id, name in rows}
 
 
 def on_time_by_department(stats: Statistics) -> list[tuple[int | None, int, int]]:

@@ -40,7 +40,7 @@ def _rectification_vocabulary() -> dict:
     return {"rectification_status_labels": RECTIFICATION_STATUS_LABELS}
 
 
-def _department_names(figures: stats.Statistics) -> dict[int, str]:
+def _department_names(figures: stats.Statistics) -> dict[int | None, str]:
     """Short names of the departments in the step table and the overdue list."""
     return stats.department_names(
         [f.department_id for f in figures.by_department]
@@ -138,7 +138,7 @@ def dashboard():
     )
 
 
-def _overdue_rows(figures: stats.Statistics, names: dict[int, str]) -> list[list]:
+def _overdue_rows(figures: stats.Statistics, names: dict[int | None, str]) -> list[list]:
     return [
         [
             t.business_key,
@@ -240,7 +240,7 @@ def export(table: str, fmt: str):
                 c.caller_uscc,
                 c.resource_code,
                 c.authorization_id or "",
-                CALL_FLAG_LABELS[c.flag],
+                CALL_FLAG_LABELS.get(c.flag or "", ""),
             ]
             for c in calls.flagged_calls(scope.start, scope.end, limit=100_000, department_ids=visible)
         ]
@@ -539,7 +539,7 @@ def _audit_query():
     return query
 
 
-def _audit_row(e: AuditEvent, names: dict[int, str]) -> list:
+def _audit_row(e: AuditEvent, names: dict[int | None, str]) -> list:
     return [
         e.seq,
         local_datetime(e.at, "%Y-%m-%d %H:%M:%S"),
