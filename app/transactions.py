@@ -62,7 +62,7 @@ def unit_of_work() -> Iterator[None]:
     """One use case's transaction, opened by its entry point (a page, an API call, a CLI command, a scheduler
     job): everything done inside is committed together when the block ends, or rolled back when it raises.
 
-    Services and the engine never commit (tests/test_architecture.py counts): they add, change and flush in
+    Services and the engine never commit (tests/unit/test_architecture.py counts): they add, change and flush in
     the caller's transaction, so a use case that calls three services is still one transaction. A commit that
     loses a race (another transaction changed the same rows) becomes a Conflict (409).
     """

@@ -71,9 +71,18 @@ def _drop_everything() -> None:
     db.session.commit()
 
 
+UNIT = Path(__file__).parent / "unit"
+
+
 @pytest.fixture(autouse=True)
-def _clean_state(app: Flask) -> Iterator[None]:
-    """Each test starts with empty tables, a running clock and no cached calendar."""
+def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test starts with empty tables, a running clock and no cached calendar. Unit tests (tests/unit)
+    have no application and no database: they get neither."""
+    if request.path.is_relative_to(UNIT):
+        yield
+        clock.unfreeze()
+        return
+    app = request.getfixturevalue("app")
     calendar_services._calendars.clear()
     registry._parsed.clear()
     registry._step_days.clear()

@@ -129,7 +129,7 @@ def _restore(row: ProcessInstance) -> BpmnWorkflow:
 
 # Reading and writing the tasks ourselves (#21): SpiffWorkflow's registry walks every value of every task
 # dict looking for typed objects, and parses each id string once per mention (as an id, a parent, a child).
-# The dicts are exactly those of its TaskConverter (3.2.0, pinned); tests/test_request_path.py compares both
+# The dicts are exactly those of its TaskConverter (3.2.0, pinned); tests/integration/test_request_path.py compares both
 # ways with the library's own converter on real states. Typed values (dates, events) still go through the
 # registry: internal data, the root's data and each task's changes.
 _TASK_CONVERTER = SERIALIZER.registry.convert_from_dict["Task"].args[0].__self__

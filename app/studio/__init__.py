@@ -10,5 +10,5 @@
 - `migration`    moving running cases to a newer version
 - `decisions`    decision tables evaluated outside a case
 
-The studio may import the engine; the engine imports neither the studio nor an area (tests/test_architecture.py).
+The studio may import the engine; the engine imports neither the studio nor an area (tests/unit/test_architecture.py).
 """

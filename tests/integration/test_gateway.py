@@ -1,0 +1,186 @@
+"""The exchange gateway's decision endpoint (办法§14, §24, §27): held-out style calls against one authorization
+that binds a 管控参数 and refuses one data item; its own credential kind; every decision recorded as a call."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app import clock
+from app.auth.services import create_gateway_credential, revoke_gateway_credential
+from app.engine import runtime
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.sharing import services
+from app.sharing.models import Authorization
+from app.supervision.models import CallFlag, DataCall
+from tests.conftest import api_token, bearer, login, user
+from tests.integration.test_sharing import application_data, at, task
+
+SYSTEM = "湖北省社会救助信息系统"
+
+
+def _granted_with_binding() -> tuple[Authorization, list[str], str]:
+    """武汉市民政局's authorization for 人口基础信息, one item refused, 行政区划代码 bound to 420100."""
+    at("2026-11-02T10:00:00+08:00")
+    number = services.submit_application(user("wh_applicant"), application_data("人口基础信息")).number
+    runtime.complete_task(task(number, "normative_check").id, user("wh_operator"), {"accepted": True})
+    runtime.complete_task(task(number, "upper_check").id, user("hb_operator"), {"accepted": True})
+    provider = task(number, "provider_authorization")
+    schema = runtime.task_form(provider)
+    assert "行政区划代码" in schema["properties"]["bound_parameters"]["errorMessage"]
+    line = services.applications_of(user("wh_applicant").department_id)[0].lines[0]
+    refused = line.items[-1]
+    with pytest.raises(ValidationFailed) as wrong:  # only the resource's 管控参数 can be bound
+        runtime.complete_task(
+            provider.id, user("gat_provider"), {"granted": True, "bound_parameters": "公民身份号码=1"}
+        )
+    assert "行政区划代码" in wrong.value.fields["bound_parameters"]
+    runtime.complete_task(
+        provider.id,
+        user("gat_provider"),
+        {
+            "granted": True,
+            "refused_items": [refused],
+            "reasons": f"{refused}不属于核验所需",
+            "basis": "办法§14",
+            "bound_parameters": "行政区划代码=420100",
+        },
+    )
+    authorization = db.session.scalars(db.select(Authorization)).one()
+    assert authorization.bound_parameters == {"行政区划代码": ["420100"]}
+    credential, plain = create_gateway_credential("楚天云交换网关", user("admin"))
+    db.session.commit()
+    return authorization, [i for i in line.items if i != refused][:2], plain
+
+
+def _ask(client, token: str, **overrides):
+    body = {
+        "caller_uscc": user("wh_applicant").department.uscc,
+        "business_system": SYSTEM,
+        "resource_code": db.session.get(Authorization, 1).resource.code,
+        "items": [],
+        "parameters": {"行政区划代码": "420100"},
+    } | overrides
+    return client.post("/api/v1/authorizations/check", json=body, headers=bearer(token))
+
+
+def test_held_out_style_calls_are_permitted_or_denied_with_the_right_reason(app, client, content):
+    authorization, granted, token = _granted_with_binding()
+    refused = authorization.line.refused_items[0]
+    permit = _ask(client, token, items=granted).get_json()
+    assert (permit["decision"], permit["reason"], permit["authorization_id"]) == (
+        "permit",
+        "permitted",
+        authorization.id,
+    )
+    cases = {
+        "wrong_system": {"business_system": "武汉市城市大脑"},
+        "item_not_granted": {"items": [*granted, refused]},
+        "parameter_outside_binding": {"parameters": {"行政区划代码": "420200"}},
+        "parameter_missing": {"parameters": {}},
+        "no_authorization": {"caller_uscc": user("rst_applicant").department.uscc},  # another department
+        "expired": {"at": (clock.now() + timedelta(days=400)).isoformat()},
+        "not_yet_valid": {"at": "2026-09-01T10:00:00+08:00"},
+        "unknown_caller": {"caller_uscc": "91420000000000000X"},
+    }
+    for reason, change in cases.items():
+        answer = _ask(client, token, **({"items": granted} | change)).get_json()
+        assert (answer["decision"], answer["reason"]) == ("deny", reason), (reason, answer)
+        assert answer["message"]
+    services.revoke_authorization(
+        user("gat_provider"), db.session.get(Authorization, authorization.id), "停止共享"
+    )
+    db.session.commit()
+    assert _ask(client, token, items=granted).get_json()["reason"] == "revoked"  # at once
+    flags = [c.flag for c in db.session.scalars(db.select(DataCall).where(DataCall.source == "gateway"))]
+    assert len(flags) == 1 + len(cases) + 1 and flags[0] is None
+    assert {
+        CallFlag.WRONG_SYSTEM,
+        CallFlag.ITEM_NOT_GRANTED,
+        CallFlag.PARAMETER_OUTSIDE,
+        CallFlag.REVOKED,
+        CallFlag.OUTSIDE_VALIDITY,
+        CallFlag.NO_AUTHORIZATION,
+    } <= set(flags)
+    _ask(client, token, items=granted, record=False)
+    assert db.session.scalar(db.select(db.func.count(DataCall.id))) == len(flags)  # asked only
+
+
+def test_only_a_gateway_credential_may_ask(app, client, content):
+    authorization, granted, token = _granted_with_binding()
+    clerk = api_token(app, "wh_applicant")
+    for header in ({}, bearer(clerk), bearer("gw_" + "x" * 43)):
+        answer = client.post("/api/v1/authorizations/check", json={}, headers=header)
+        assert answer.status_code == 401 and answer.get_json()["error"]["code"] in (
+            "gateway_only",
+            "unauthorized",
+        )
+    assert client.get("/api/v1/authorizations", headers=bearer(token)).status_code == 401  # nothing else
+    bad = _ask(client, token, caller_uscc="123", items="不是列表")
+    assert bad.status_code == 422 and set(bad.get_json()["error"]["fields"]) >= {"caller_uscc", "items"}
+    revoke_gateway_credential(1, user("admin"))
+    db.session.commit()
+    assert _ask(client, token, items=granted).status_code == 401
+
+
+def test_a_withdrawn_resource_or_item_is_no_longer_served_and_its_holders_are_told(app, client, content):
+    """#28 items 4, 5: withdrawal acts at once at the gateway, with its own reason; the holders are told with a
+    link, and their authorization page shows it."""
+    from app.catalog import services as catalog
+    from app.catalog.models import Resource
+    from app.notices.models import Notification
+
+    authorization, granted, token = _granted_with_binding()
+    assert _ask(client, token, items=granted).get_json()["decision"] == "permit"
+    resource = db.session.get(Resource, authorization.resource_id)
+    # An item turned 不予共享 in the version in force: calls asking for it are denied, others still served.
+    item = next(i for i in resource.current_version.items if i.name == granted[0])
+    item.share_type = "not_shared"
+    db.session.commit()
+    denied = _ask(client, token, items=granted).get_json()
+    assert (denied["decision"], denied["reason"]) == ("deny", "item_withdrawn"), denied
+    assert _ask(client, token, items=granted[1:]).get_json()["decision"] == "permit"
+    item.share_type = None
+    db.session.commit()
+    catalog.withdraw_resource(user("gat_provider"), resource, "数据源停止维护")
+    db.session.commit()
+    answer = _ask(client, token, items=granted).get_json()
+    assert (answer["decision"], answer["reason"], answer["authorization_id"]) == (
+        "deny",
+        "resource_withdrawn",
+        authorization.id,
+    )
+    told = db.session.scalars(
+        db.select(Notification).where(
+            Notification.recipient_department_id == user("wh_applicant").department_id,
+            Notification.message.contains("已撤销"),
+        )
+    ).all()
+    assert told and told[0].link == f"/catalog/resources/{resource.code}"
+    holder = app.test_client()
+    login(holder, "wh_applicant")
+    assert "资源已撤销或不再共享，不能调用" in holder.get("/authorizations").get_data(as_text=True)
+
+
+def test_the_reason_names_the_authorization_of_the_callers_own_system(app, client, content):
+    """After a revocation, a department holding another authorization of the resource for another system is told
+    "revoked" for the revoked system's calls, not "wrong_system" about the other one (#28 item 5)."""
+    authorization, granted, token = _granted_with_binding()
+    data = application_data("人口基础信息", business_system="武汉市城市大脑")
+    number = services.submit_application(user("wh_applicant"), data).number
+    runtime.complete_task(task(number, "normative_check").id, user("wh_operator"), {"accepted": True})
+    runtime.complete_task(task(number, "upper_check").id, user("hb_operator"), {"accepted": True})
+    runtime.complete_task(
+        task(number, "provider_authorization").id,
+        user("gat_provider"),
+        {"granted": True, "bound_parameters": "行政区划代码=420100"},
+    )
+    assert db.session.scalar(db.select(db.func.count(Authorization.id))) == 2
+    services.revoke_authorization(
+        user("gat_provider"), db.session.get(Authorization, authorization.id), "停止"
+    )
+    db.session.commit()
+    answer = _ask(client, token, items=granted).get_json()
+    assert (answer["reason"], answer["authorization_id"]) == ("revoked", authorization.id)
