@@ -71,6 +71,7 @@ def create_app(config: type | str | None = None) -> Flask:
     from app.calendar.views import bp as calendar_bp
     from app.catalog import operations as _catalog_operations  # noqa: F401  (service operations of BPMN)
     from app.catalog import policies as _catalog_policies  # noqa: F401
+    from app.catalog import summaries as _catalog_summaries  # noqa: F401  (the task page's case summaries)
     from app.catalog.views import bp as catalog_bp
     from app.engine import policies as _engine_policies  # noqa: F401
     from app.engine import runtime as _runtime  # noqa: F401  (re-arms timers when the calendar changes)
@@ -83,6 +84,7 @@ def create_app(config: type | str | None = None) -> Flask:
     from app.sharing import national as _national  # noqa: F401  (the national_forward operation)
     from app.sharing import operations as _sharing_operations  # noqa: F401
     from app.sharing import policies as _sharing_policies  # noqa: F401
+    from app.sharing import summaries as _sharing_summaries  # noqa: F401
     from app.sharing.views import bp as sharing_bp
     from app.studio.views import bp as studio_bp
     from app.supervision import operations as _supervision_operations  # noqa: F401

@@ -1,120 +1,29 @@
-"""What the task page shows about the case a task belongs to, per procedure."""
+"""What the task page shows about the case a task belongs to: each area registers, beside its own services, a
+summary of the cases of its procedures (app/sharing/summaries.py, app/catalog/summaries.py); the inbox knows
+none of them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import url_for
-from flask_babel import gettext as _
+Row = tuple[str, str, str | None]  # (label, text, link)
+Summary = tuple[str | None, list[Row]]  # (link to the case page, rows)
+SummaryOf = Callable[[str, dict], Summary]
 
-from app.extensions import db
-from app.sharing.disputes import TOPICS, position_data
-from app.sharing.models import (
-    Dispute,
-    Objection,
-    ObjectionStatus,
-    OfflineExchange,
-    QualityIssue,
-    ShareApplication,
-)
-from app.sharing.objections import SERVE_NORMALLY
-
-Row = tuple[str, str, str | None]
-Summary = tuple[str | None, list[Row]]
+_SUMMARIES: dict[str, SummaryOf] = {}
 
 
-def _catalog_review(number: str, data: dict) -> Summary:
-    code = data.get("resource_code")
-    return None, [
-        (_("资源"), f"{data.get('resource_name')}（{code}）", url_for("catalog.resource", code=code))
-    ]
+def case_summary(process_id: str) -> Callable[[SummaryOf], SummaryOf]:
+    """Register the summary of the cases of `process_id` (called with the business key and the case's data)."""
 
+    def register(summary: SummaryOf) -> SummaryOf:
+        _SUMMARIES[process_id] = summary
+        return summary
 
-def _share_application(number: str, data: dict) -> Summary:
-    application = db.session.get(ShareApplication, data.get("application_id"))
-    if application is None:
-        return None, []
-    return url_for("sharing.case", number=number), [
-        (_("申请部门"), application.applicant_department.name, None),
-        (_("用途"), application.purpose, None),
-        (_("申请理由"), application.reason, None),
-        (_("使用系统"), application.business_system, None),
-        (_("使用范围"), application.scope, None),
-        (_("使用期限"), f"{application.valid_from} — {application.valid_to}", None),
-        (_("申请资源"), "、".join(line.resource.name for line in application.lines), None),
-    ]
-
-
-def _objection(number: str, data: dict) -> Summary:
-    objection = db.session.get(Objection, data.get("objection_id"))
-    if objection is None:
-        return None, []
-    rows: list[Row] = [
-        (_("资源"), objection.resource.name, None),
-        (_("提出部门"), objection.applicant_department.name, None),
-        (_("异议内容"), objection.description, None),
-        (_("信息项"), "、".join(objection.items), None),
-    ]
-    if objection.status == ObjectionStatus.VERIFYING:
-        rows.append((_("提示"), SERVE_NORMALLY, None))
-    return url_for("sharing.objection", number=number), rows
-
-
-def _dispute(number: str, data: dict) -> Summary:
-    dispute = db.session.get(Dispute, data.get("dispute_id"))
-    if dispute is None:
-        return None, []
-    rows: list[Row] = [
-        (_("分歧事项"), TOPICS[dispute.topic], None),
-        (_("资源"), dispute.resource.name, None),
-        (_("分歧内容"), dispute.description, None),
-    ]
-    rows += [(f"{party}意见", p["text"], None) for party, p in position_data(dispute).items()]
-    if dispute.negotiation_record:
-        rows.append((_("协商记录"), dispute.negotiation_record, None))
-    return url_for("sharing.dispute", number=number), rows
-
-
-def _offline_exchange(number: str, data: dict) -> Summary:
-    exchange = db.session.get(OfflineExchange, data.get("exchange_id"))
-    if exchange is None:
-        return None, []
-    authorization = exchange.authorization
-    return url_for("sharing.supervision"), [
-        (_("资源"), authorization.resource.name, None),
-        (_("使用部门"), authorization.applicant_department.name, None),
-        (_("线下交换方式"), exchange.method, None),
-        (_("原因"), exchange.reason, None),
-    ]
-
-
-def _quality_issue(number: str, data: dict) -> Summary:
-    issue = db.session.get(QualityIssue, data.get("issue_id"))
-    if issue is None:
-        return None, []
-    rows: list[Row] = [(_("资源"), issue.resource.name, None), (_("问题"), issue.description, None)]
-    if issue.other_resource is not None:
-        rows.append(
-            (
-                _("不一致的另一资源"),
-                f"{issue.other_resource.name}（{issue.other_resource.provider.name}）",
-                None,
-            )
-        )
-    return url_for("sharing.supervision"), rows
-
-
-SUMMARIES: dict[str, Callable[[str, dict], Summary]] = {
-    "offline_exchange": _offline_exchange,
-    "quality_issue": _quality_issue,
-    "catalog_review": _catalog_review,
-    "share_application": _share_application,
-    "objection": _objection,
-    "dispute": _dispute,
-}
+    return register
 
 
 def describe(process_id: str, number: str, data: dict) -> Summary:
-    """(link to the case page, extra rows) for a case; procedures without a page show nothing extra."""
-    summary = SUMMARIES.get(process_id)
+    """(link to the case page, extra rows) for a case; procedures without a summary show nothing extra."""
+    summary = _SUMMARIES.get(process_id)
     return summary(number, data) if summary else (None, [])

@@ -1,0 +1,98 @@
+"""The task page's summary of the sharing area's cases (registered with app/inbox/summaries.py)."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext as _
+
+from app.extensions import db
+from app.inbox.summaries import Row, Summary, case_summary
+from app.sharing.disputes import TOPICS, position_data
+from app.sharing.models import (
+    Dispute,
+    Objection,
+    ObjectionStatus,
+    OfflineExchange,
+    QualityIssue,
+    ShareApplication,
+)
+from app.sharing.objections import SERVE_NORMALLY
+
+
+@case_summary("share_application")
+def _share_application(number: str, data: dict) -> Summary:
+    application = db.session.get(ShareApplication, data.get("application_id"))
+    if application is None:
+        return None, []
+    return url_for("sharing.case", number=number), [
+        (_("申请部门"), application.applicant_department.name, None),
+        (_("用途"), application.purpose, None),
+        (_("申请理由"), application.reason, None),
+        (_("使用系统"), application.business_system, None),
+        (_("使用范围"), application.scope, None),
+        (_("使用期限"), f"{application.valid_from} — {application.valid_to}", None),
+        (_("申请资源"), "、".join(line.resource.name for line in application.lines), None),
+    ]
+
+
+@case_summary("objection")
+def _objection(number: str, data: dict) -> Summary:
+    objection = db.session.get(Objection, data.get("objection_id"))
+    if objection is None:
+        return None, []
+    rows: list[Row] = [
+        (_("资源"), objection.resource.name, None),
+        (_("提出部门"), objection.applicant_department.name, None),
+        (_("异议内容"), objection.description, None),
+        (_("信息项"), "、".join(objection.items), None),
+    ]
+    if objection.status == ObjectionStatus.VERIFYING:
+        rows.append((_("提示"), SERVE_NORMALLY, None))
+    return url_for("sharing.objection", number=number), rows
+
+
+@case_summary("dispute")
+def _dispute(number: str, data: dict) -> Summary:
+    dispute = db.session.get(Dispute, data.get("dispute_id"))
+    if dispute is None:
+        return None, []
+    rows: list[Row] = [
+        (_("分歧事项"), TOPICS[dispute.topic], None),
+        (_("资源"), dispute.resource.name, None),
+        (_("分歧内容"), dispute.description, None),
+    ]
+    rows += [(f"{party}意见", p["text"], None) for party, p in position_data(dispute).items()]
+    if dispute.negotiation_record:
+        rows.append((_("协商记录"), dispute.negotiation_record, None))
+    return url_for("sharing.dispute", number=number), rows
+
+
+@case_summary("offline_exchange")
+def _offline_exchange(number: str, data: dict) -> Summary:
+    exchange = db.session.get(OfflineExchange, data.get("exchange_id"))
+    if exchange is None:
+        return None, []
+    authorization = exchange.authorization
+    return url_for("sharing.supervision"), [
+        (_("资源"), authorization.resource.name, None),
+        (_("使用部门"), authorization.applicant_department.name, None),
+        (_("线下交换方式"), exchange.method, None),
+        (_("原因"), exchange.reason, None),
+    ]
+
+
+@case_summary("quality_issue")
+def _quality_issue(number: str, data: dict) -> Summary:
+    issue = db.session.get(QualityIssue, data.get("issue_id"))
+    if issue is None:
+        return None, []
+    rows: list[Row] = [(_("资源"), issue.resource.name, None), (_("问题"), issue.description, None)]
+    if issue.other_resource is not None:
+        rows.append(
+            (
+                _("不一致的另一资源"),
+                f"{issue.other_resource.name}（{issue.other_resource.provider.name}）",
+                None,
+            )
+        )
+    return url_for("sharing.supervision"), rows
