@@ -20,6 +20,7 @@ import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import event, insert, inspect, select, text, update
 from sqlalchemy.orm import Session
@@ -33,9 +34,9 @@ CHAIN_LOCK = 827_126_027  # the advisory-lock key of the audit chain (PostgreSQL
 _UNSEALED = "audit_unsealed"
 
 
-def canonical(entry: AuditEvent) -> bytes:
-    """The bytes that are hashed: every column but the id and the hash itself, in a fixed JSON form (rows
-    sealed before keys existed: the columns they had)."""
+def canonical(entry: Any) -> bytes:
+    """The bytes that are hashed (of an AuditEvent or a row of its table): every column but the id and the
+    hash itself, in a fixed JSON form (rows sealed before keys existed: the columns they had)."""
     body = {
         "seq": entry.seq,
         "prev": entry.prev_hash,
@@ -55,7 +56,7 @@ def canonical(entry: AuditEvent) -> bytes:
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def entry_hash(entry: AuditEvent, ring: Keyring | None = None) -> str:
+def entry_hash(entry: Any, ring: Keyring | None = None) -> str:
     """The entry's MAC under its key (plain SHA-256 for a row sealed before keys existed)."""
     if entry.key_id is None:
         return hashlib.sha256(canonical(entry)).hexdigest()
@@ -168,55 +169,74 @@ class VerifyResult:
     checked: int
     broken: Break | None
     unsealed: int
+    after: int = 0  # the walk began after this seq (a checkpoint already verified; 0: from the first entry)
 
 
-def _sealed(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
-    last = 0
+@dataclass
+class Anchor:
+    """Where an incremental walk begins: a checkpointed entry whose MAC'd checkpoint holds."""
+
+    seq: int
+    hash: str
+    keyed: bool  # sealed with an audit key (no unkeyed entry may follow)
+
+
+_TABLE = AuditEvent.__table__
+
+
+def _sealed(session: Session, after: int, batch: int = 5000) -> Iterator[Any]:
+    """The sealed entries after `after`, in order, as plain rows fetched a batch at a time: memory stays
+    bounded however long the trail (no ORM identity map, nothing kept between batches)."""
+    last = after
     while True:
-        rows = list(
-            session.scalars(
-                select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
-            )
+        rows = (
+            session.connection()
+            .execute(select(_TABLE).where(_TABLE.c.seq > last).order_by(_TABLE.c.seq).limit(batch))
+            .all()
         )
         if not rows:
             return
         yield from rows
-        last = rows[-1].seq or 0  # sealed rows only: each has its seq
-        session.expunge_all()
+        last = rows[-1].seq
+        del rows
 
 
-def verify(session: Session) -> VerifyResult:
-    """Walk the chain in order: every seq present, each entry linked to the one before, each MAC right under
-    its key, no unkeyed row after a keyed one; then the head: the newest entry is the one the MAC'd head
-    names."""
+def verify(session: Session, since: Anchor | None = None) -> VerifyResult:
+    """Walk the chain in order — from the first entry, or after `since` (incremental) — every seq present,
+    each entry linked to the one before, each MAC right under its key, no unkeyed row after a keyed one; then
+    the head: the newest entry is the one the MAC'd head names."""
     ring = keyring()
-    expected_seq, previous, checked, keyed = 1, GENESIS, 0, False
-    for entry in _sealed(session):
+    after = since.seq if since else 0
+    expected_seq, previous, checked = after + 1, (since.hash if since else GENESIS), 0
+    keyed = since.keyed if since else False
+    for entry in _sealed(session, after):
         if entry.seq != expected_seq:
             return VerifyResult(
-                checked, Break(entry.id, expected_seq, f"缺少第 {expected_seq} 条（记录被删除）"), 0
+                checked, Break(entry.id, expected_seq, f"缺少第 {expected_seq} 条（记录被删除）"), 0, after
             )
         if entry.prev_hash != previous:
             return VerifyResult(
-                checked, Break(entry.id, entry.seq, "与前一条的链接不符（前一条被修改或替换）"), 0
+                checked, Break(entry.id, entry.seq, "与前一条的链接不符（前一条被修改或替换）"), 0, after
             )
         if entry.key_id is None and keyed:
-            return VerifyResult(checked, Break(entry.id, entry.seq, "未用审计密钥封存（记录被伪造）"), 0)
+            return VerifyResult(
+                checked, Break(entry.id, entry.seq, "未用审计密钥封存（记录被伪造）"), 0, after
+            )
         if entry.key_id is not None and entry.key_id not in ring.keys:
             return VerifyResult(
-                checked, Break(entry.id, entry.seq, f"封存密钥 {entry.key_id} 不在密钥环中"), 0
+                checked, Break(entry.id, entry.seq, f"封存密钥 {entry.key_id} 不在密钥环中"), 0, after
             )
         keyed = keyed or entry.key_id is not None
         if not hmac.compare_digest(entry_hash(entry, ring), entry.hash or ""):
-            return VerifyResult(checked, Break(entry.id, entry.seq, "内容与哈希不符（本条被修改）"), 0)
+            return VerifyResult(checked, Break(entry.id, entry.seq, "内容与哈希不符（本条被修改）"), 0, after)
         previous, expected_seq, checked = entry.hash or "", expected_seq + 1, checked + 1
     unsealed = session.scalar(
         select(AuditEvent.id).where(AuditEvent.seq.is_(None)).order_by(AuditEvent.id).limit(1)
     )
     if unsealed is not None:
-        return VerifyResult(checked, Break(unsealed, None, "未加入哈希链的记录（绕过了审计写入）"), 1)
-    broken = _check_head(session, ring, checked, previous)
-    return VerifyResult(checked, broken, 0)
+        return VerifyResult(checked, Break(unsealed, None, "未加入哈希链的记录（绕过了审计写入）"), 1, after)
+    broken = _check_head(session, ring, after + checked, previous)
+    return VerifyResult(checked, broken, 0, after)
 
 
 def _check_head(session: Session, ring: Keyring, last_seq: int, last_hash: str) -> Break | None:

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.audit.chain import Break, head
+from app.audit.chain import Anchor, Break, head
 from app.audit.keys import Keyring, keyring
 from app.audit.models import AuditCheckpoint, AuditEvent
 
@@ -88,8 +88,23 @@ def write_checkpoint(session: Session) -> dict | None:
 
 
 def _against_table(
-    session: Session, ring: Keyring, where: str, seq, digest, count, at, key_id, mac
+    session: Session,
+    ring: Keyring,
+    where: str,
+    seq,
+    digest,
+    count,
+    at,
+    key_id,
+    mac,
+    *,
+    walked: bool = False,
 ) -> Break | None:
+    """Does a checkpoint still hold: its MAC, the entry it names, the number of rows it covers? After a full
+    walk (`walked`: every seq from 1 on is present, once) the rows up to seq are exactly seq of them, so the
+    count is checked without counting."""
+    if isinstance(seq, int) and key_id not in ring.keys:
+        return Break(None, seq, f"{where}的封存密钥 {key_id} 不在密钥环中")
     if (
         not isinstance(seq, int)
         or key_id not in ring.keys
@@ -101,17 +116,51 @@ def _against_table(
         return Break(None, seq, f"{where}（{at}）记录过第 {seq} 条，表中已没有（记录被删除）")
     if stored != digest:
         return Break(None, seq, f"{where}（{at}）记录的第 {seq} 条哈希与表中不符（记录被替换）")
-    present = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.seq <= seq))
+    present = (
+        seq
+        if walked
+        else session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.seq <= seq))
+    )
     if present != count:
         return Break(None, seq, f"{where}（{at}）覆盖 {count} 条记录，表中只有 {present} 条（记录被删除）")
     return None
 
 
-def check_checkpoints(session: Session) -> Break | None:
+def newest_anchor(session: Session) -> tuple[Anchor | None, Break | None]:
+    """Where an incremental verify begins: the newest database checkpoint, once it holds (its MAC, the entry
+    it names, the rows it covers: a deleted older row shows here). (None, None) when there is none."""
+    row = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(1)).first()
+    if row is None:
+        return None, None
+    broken = _against_table(
+        session,
+        keyring(),
+        f"数据库检查点 #{row.id}",
+        row.seq,
+        row.head_hash,
+        row.row_count,
+        row.at.isoformat(),
+        row.key_id,
+        row.mac,
+    )
+    if broken:
+        return None, broken
+    key_id = session.scalar(select(AuditEvent.key_id).where(AuditEvent.seq == row.seq))
+    return Anchor(row.seq, row.head_hash, key_id is not None), None
+
+
+def check_checkpoints(session: Session, *, every: bool = True) -> Break | None:
     """The first checkpoint (database or file) the trail no longer matches, or a checkpoint file that is
-    missing, empty or behind the database's newest checkpoint; None when all hold."""
+    missing, empty or behind the database's newest checkpoint; None when all hold. After a full walk
+    (`every`) each checkpoint is checked; after an incremental one, the newest of each place (the older ones
+    held when they were the newest, and the walk from the newest covers what came after)."""
     ring = keyring()
-    stored = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq)).all()
+    query = select(AuditCheckpoint).order_by(AuditCheckpoint.seq)
+    stored = (
+        list(session.scalars(query))
+        if every
+        else list(session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(1)))
+    )
     for row in stored:
         broken = _against_table(
             session,
@@ -123,6 +172,7 @@ def check_checkpoints(session: Session) -> Break | None:
             row.at.isoformat(),
             row.key_id,
             row.mac,
+            walked=every,
         )
         if broken:
             return broken
@@ -135,7 +185,7 @@ def check_checkpoints(session: Session) -> Break | None:
         return Break(None, newest, f"检查点文件 {path} 不存在（数据库中有检查点：文件被删除）")
     if newest is not None and not lines:
         return Break(None, newest, f"检查点文件 {path} 为空（文件被清空）")
-    for line in lines:
+    for line in lines if every else lines[-1:]:
         broken = _against_table(
             session,
             ring,
@@ -146,10 +196,11 @@ def check_checkpoints(session: Session) -> Break | None:
             line.get("at"),
             line.get("key_id"),
             line.get("mac"),
+            walked=every,
         )
         if broken:
             return broken
-    if newest is not None and max(line["seq"] for line in lines) < newest:
+    if newest is not None and max(line["seq"] or 0 for line in lines) < newest:
         return Break(
             None, newest, f"检查点文件落后于数据库（最新检查点第 {newest} 条不在文件中：文件被截断）"
         )

@@ -9,7 +9,13 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app.audit.chain import verify
-from app.audit.checkpoints import check_checkpoints, checkpoint_file, read_checkpoints, write_checkpoint
+from app.audit.checkpoints import (
+    check_checkpoints,
+    checkpoint_file,
+    newest_anchor,
+    read_checkpoints,
+    write_checkpoint,
+)
 from app.audit.keys import rotate
 from app.audit.writer import record
 from app.extensions import db
@@ -18,19 +24,32 @@ audit = click.Group("audit", help="The audit trail: verify its hash chain.")
 
 
 @audit.command("verify")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Walk the whole trail from its first entry (default: from the newest checkpoint).",
+)
 @with_appcontext
-def audit_verify():
-    """Recompute the chain; name the first broken entry and exit 1 if it does not hold."""
-    result = verify(db.session)
-    broken = result.broken or check_checkpoints(db.session)
-    if broken is None:
+def audit_verify(full: bool):
+    """Recompute the chain — from the newest checkpoint that holds (default), or all of it (--full) — and
+    the checkpoints; name the first broken entry and exit 1 if it does not hold."""
+    anchor, broken = (None, None) if full else newest_anchor(db.session())
+    result = verify(db.session(), since=anchor) if broken is None else None
+    broken = broken or (result.broken if result else None) or check_checkpoints(db.session(), every=full)
+    checked = result.checked if result else 0
+    if broken is None and result is not None:
         checkpoints = read_checkpoints()
         anchored = (
             f"，最新检查点第 {checkpoints[-1]['seq']} 条（{checkpoints[-1]['at']}）" if checkpoints else ""
         )
-        click.echo(f"审计链完整：已校验 {result.checked} 条记录{anchored}。")
+        scope = (
+            f"自检查点第 {result.after} 条起校验新记录 {checked} 条（增量；--full 校验全部）"
+            if result.after
+            else f"已校验 {checked} 条记录"
+        )
+        click.echo(f"审计链完整：{scope}{anchored}。")
         return
-    click.echo(f"审计链断开：已校验 {result.checked} 条，第一处问题在 {broken}", err=True)
+    click.echo(f"审计链断开：已校验 {checked} 条，第一处问题在 {broken}", err=True)
     sys.exit(1)
 
 

@@ -26,7 +26,7 @@ class AuditEvent(Model):
     actor_name: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64), index=True)
     object_type: Mapped[str | None] = mapped_column(String(32))
-    object_id: Mapped[str | None] = mapped_column(String(64))
+    object_id: Mapped[str | None] = mapped_column(String(64), index=True)  # a case's own events (#30)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
     task_id: Mapped[str | None] = mapped_column(String(36))

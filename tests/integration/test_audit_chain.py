@@ -41,8 +41,8 @@ def _run_case() -> str:
     return number
 
 
-def _verify_cli(app):
-    return CliRunner().invoke(main, ["audit", "verify"], obj=ScriptInfo(create_app=lambda: app))
+def _verify_cli(app, *options: str):
+    return CliRunner().invoke(main, ["audit", "verify", *options], obj=ScriptInfo(create_app=lambda: app))
 
 
 def test_every_committed_event_is_chained_in_order(content):
@@ -134,7 +134,7 @@ def _tamper_all(database_url: str, tmp_path, statements: list[tuple[str, dict]])
     return database_url
 
 
-def _cli_on(url: str, checkpoints: str = "", **settings):
+def _cli_on(url: str, checkpoints: str = "", *options: str, **settings):
     from app import create_app
     from config import TestingConfig
 
@@ -144,7 +144,7 @@ def _cli_on(url: str, checkpoints: str = "", **settings):
 
     for name, value in settings.items():
         setattr(Config, name, value)
-    return _verify_cli(create_app(Config))
+    return _verify_cli(create_app(Config), *options)
 
 
 @pytest.mark.parametrize(
@@ -263,9 +263,60 @@ def test_verify_names_every_tampering_of_a_copy_of_the_trail(
     elif tampering == "checkpoint line forged":
         checkpoints.write_text(checkpoints.read_text(encoding="utf-8").replace(second["hash"], "0" * 64))
     url = _tamper_all(database_url, tmp_path, [(statement, params) for statement in statements])
-    result = _cli_on(url, str(checkpoints))
+    result = _cli_on(url, str(checkpoints), "--full")
     assert result.exit_code == 1, result.output
     assert reason in result.output, result.output
+
+
+def _checkpointed_trail(app, tmp_path, monkeypatch) -> tuple[str, int]:
+    """A real case, a checkpoint, then three newer entries: (checkpoint file, the checkpoint's seq)."""
+    checkpoints = tmp_path / "audit-checkpoints.jsonl"
+    monkeypatch.setitem(app.config, "AUDIT_CHECKPOINT_FILE", str(checkpoints))
+    _run_case()
+    db.session.commit()
+    covered = write_checkpoint(db.session)["seq"]
+    db.session.commit()
+    for n in range(3):
+        record("test.after_checkpoint", data={"n": n})
+    db.session.commit()
+    return str(checkpoints), covered
+
+
+def test_verify_starts_from_the_newest_checkpoint_unless_asked_for_all(
+    app, database_url, tmp_path, content, monkeypatch
+):
+    """#30: by default the walk starts at the newest checkpoint that holds, so its cost follows what came
+    since; `--full` walks everything."""
+    checkpoints, covered = _checkpointed_trail(app, tmp_path, monkeypatch)
+    default = _cli_on(database_url, checkpoints)
+    assert default.exit_code == 0 and f"自检查点第 {covered} 条起校验新记录 3 条" in default.output
+    full = _cli_on(database_url, checkpoints, "--full")
+    assert full.exit_code == 0 and f"已校验 {covered + 3} 条记录" in full.output
+
+
+@pytest.mark.parametrize(
+    ("statement", "where", "default_finds", "reason"),
+    [
+        ("UPDATE audit_event SET action = 'x' WHERE seq = :s", "since", True, "本条被修改"),
+        ("DELETE FROM audit_event WHERE seq = :s", "behind", True, "记录被删除"),  # the checkpoint's count
+        ("UPDATE audit_event SET action = 'x' WHERE seq = :s", "behind", False, "本条被修改"),
+    ],
+    ids=["edited since the checkpoint", "deleted behind it", "edited behind it"],
+)
+def test_what_the_default_verify_finds_and_what_needs_full(
+    app, database_url, tmp_path, content, monkeypatch, statement, where, default_finds, reason
+):
+    """An entry edited since the newest checkpoint, or one deleted behind it, fails the default run; an entry
+    edited behind it is found by --full (README: run it on a schedule too)."""
+    checkpoints, covered = _checkpointed_trail(app, tmp_path, monkeypatch)
+    seq = covered + 2 if where == "since" else covered // 2
+    url = _tamper_all(database_url, tmp_path, [(statement, {"s": seq})])
+    default = _cli_on(url, checkpoints)
+    assert (default.exit_code == 1) == default_finds, default.output
+    if default_finds:
+        assert reason in default.output
+    full = _cli_on(url, checkpoints, "--full")
+    assert full.exit_code == 1 and reason in full.output, full.output
 
 
 def test_a_chain_hashed_again_without_the_key_fails_verify(app, database_url, tmp_path, content):
