@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, literal, select
 
 from app.catalog.models import Resource
 from app.catalog.services import withdrawn_items
@@ -121,18 +121,29 @@ def decide(
     parameters: dict[str, Any],
     at: datetime,
 ) -> GatewayDecision:
-    """The decision for one call (see the module's docstring)."""
-    caller = db.session.scalar(select(Department).where(Department.uscc == caller_uscc))
-    resource = db.session.scalar(select(Resource).where(Resource.code == resource_code))
+    """The decision for one call (see the module's docstring). The caller, the resource and the caller's
+    authorizations of it come in one round trip, by three index lookups (#30); a permit adds one for the items
+    withdrawn since (§8)."""
+    rows = db.session.execute(
+        select(Department, Resource, Authorization)
+        .select_from(select(literal(1).label("one")).subquery())
+        .outerjoin(Department, Department.uscc == caller_uscc)
+        .outerjoin(Resource, Resource.code == resource_code)
+        .outerjoin(
+            Authorization,
+            and_(
+                Authorization.applicant_department_id == Department.id,
+                Authorization.resource_id == Resource.id,
+            ),
+        )
+        .order_by(Authorization.id.desc())
+    ).all()
+    caller, resource = rows[0][0], rows[0][1]
     if caller is None:
         return GatewayDecision(False, Reason.UNKNOWN_CALLER, resource=resource)
     if resource is None:
         return GatewayDecision(False, Reason.UNKNOWN_RESOURCE, caller=caller)
-    candidates = db.session.scalars(
-        select(Authorization)
-        .where(Authorization.applicant_department_id == caller.id, Authorization.resource_id == resource.id)
-        .order_by(Authorization.id.desc())
-    ).all()
+    candidates = [row[2] for row in rows if row[2] is not None]
     if not candidates:
         return GatewayDecision(False, Reason.NO_AUTHORIZATION, None, caller, resource)
     # The caller's own system's authorizations speak for it: a revoked one is "revoked", even when the

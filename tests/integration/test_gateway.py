@@ -15,7 +15,7 @@ from app.extensions import db
 from app.sharing import services
 from app.sharing.models import Authorization
 from app.supervision.models import CallFlag, DataCall
-from tests.conftest import api_token, bearer, login, user
+from tests.conftest import api_token, bearer, captured_sql, login, user
 from tests.integration.test_sharing import application_data, at, task
 
 SYSTEM = "湖北省社会救助信息系统"
@@ -184,3 +184,34 @@ def test_the_reason_names_the_authorization_of_the_callers_own_system(app, clien
     db.session.commit()
     answer = _ask(client, token, items=granted).get_json()
     assert (answer["reason"], answer["authorization_id"]) == ("revoked", authorization.id)
+
+
+def test_a_check_is_one_lookup_and_its_record_one_insert(app, client, content):
+    """#30: the caller, the resource and the caller's authorizations of it come in one statement, a permit
+    adds one for the withdrawn items, and the record is one INSERT — denials as cheap as permits."""
+    _authorization, items, token = _granted_with_binding()
+    assert (
+        _ask(client, token).get_json()["decision"] == "permit"
+    )  # the credential's use is noted once a minute
+    body = {
+        "caller_uscc": user("wh_applicant").department.uscc,
+        "business_system": SYSTEM,
+        "resource_code": db.session.get(Authorization, 1).resource.code,
+        "parameters": {"行政区划代码": "420100"},
+    }
+    with app.app_context(), captured_sql() as statements:
+        permitted = client.post(
+            "/api/v1/authorizations/check", json=body | {"items": items}, headers=bearer(token)
+        ).get_json()
+        denied = client.post(
+            "/api/v1/authorizations/check", json=body | {"business_system": "别的系统"}, headers=bearer(token)
+        ).get_json()
+    assert (permitted["decision"], denied["reason"]) == ("permit", "wrong_system")
+    lookups = [
+        s for s in statements if s.lstrip().upper().startswith("SELECT") and "share_authorization" in s
+    ]
+    assert len(lookups) == 2 and all("department" in s and "resource" in s for s in lookups)
+    items_lookups = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "data_item" in s]
+    assert len(items_lookups) == 1  # the permit's withdrawn-item check
+    inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT")]
+    assert len(inserts) == 2 and all("data_call" in s for s in inserts)
