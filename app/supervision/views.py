@@ -18,7 +18,7 @@ from app.auth.forms import EmptyForm
 from app.calendar.deadlines import end_of_day, start_of_day
 from app.calendar.services import status_of
 from app.clock import SHANGHAI
-from app.db_types import page_number, row_id
+from app.db_types import row_id
 from app.engine.queries import case_tasks
 from app.engine.timeline import case_timeline
 from app.errors import ServiceError, ValidationFailed
@@ -564,14 +564,24 @@ def audit(fmt: str | None = None):
         events = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(100_000)))
         names = stats.department_names(e.department_id for e in events)
         return table_response("审计日志", AUDIT_HEADERS, [_audit_row(e, names) for e in events], fmt)
-    page = page_number(request.args.get("page"))
-    events = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).offset((page - 1) * 50).limit(51)))
+    # Keyset pages (#30): `before` an id (older), or `after` one (newer); the cost of a page does not grow with
+    # how far back it is.
+    before, after = _int_arg("before"), _int_arg("after")
+    if after is not None:
+        newer = list(db.session.scalars(query.where(AuditEvent.id > after).order_by(AuditEvent.id).limit(51)))
+        events = newer[:50][::-1]
+        has_newer, has_older = len(newer) > 50, True
+    else:
+        if before is not None:
+            query = query.where(AuditEvent.id < before)
+        older = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(51)))
+        events, has_newer, has_older = older[:50], before is not None, len(older) > 50
     names = stats.department_names(e.department_id for e in events)
     return render_template(
         "supervision/audit.html",
-        events=events[:50],
-        has_next=len(events) > 50,
-        page=page,
+        events=events,
+        has_older=has_older and bool(events),
+        has_newer=has_newer and bool(events),
         names=names,
         action_label=action_label,
         data_text=data_text,

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import csv as csv_module
 import io
+import re
 import threading
 from datetime import date, datetime
+from html import unescape
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from openpyxl import load_workbook
 
 from app import clock, scheduler
+from app.audit.models import AuditEvent
+from app.audit.writer import record
 from app.catalog.models import DataService, Resource
 from app.engine import runtime
 from app.engine.models import HumanTask, TaskStatus
@@ -22,7 +26,7 @@ from app.sharing.models import Authorization
 from app.supervision import calls, reports
 from app.supervision.models import DataCall, MonthlyReport, Rectification, RectificationStatus
 from app.supervision.rectification import order_rectification
-from tests.conftest import api_token, bearer, csrf_token, login, user
+from tests.conftest import api_token, bearer, captured_sql, csrf_token, login, user
 from tests.integration.test_sharing import application_data, at, task
 
 RST = "11420000MB00000784"  # 省人社厅, the applicant in these cases
@@ -599,3 +603,38 @@ def test_a_retried_batch_with_call_ids_is_counted_once(app, client, demo_content
     assert again["stored"] == 0 and again["duplicates"] == [0, 1, 2] and again["flagged"] == []
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(DataCall.id))) == 2
+
+
+def test_audit_viewer_pages_by_key_older_and_newer_without_gaps(app, client, demo_content):
+    """#30: pages of 50 by the event id (`before` / `after`), so page 1000 costs what page 1 does; walking older
+    then newer returns every event once, in order, and no query uses OFFSET."""
+    with app.app_context():
+        for n in range(120):
+            record("test.paging", data={"n": n})
+        db.session.commit()
+    login(client, "supervisor")  # (its sign-in is audited too)
+    with app.app_context():
+        wanted = list(db.session.scalars(db.select(AuditEvent.seq).order_by(AuditEvent.id.desc())))
+    seen: list[int] = []
+    url = "/supervision/audit"
+    pages = []
+    with app.app_context(), captured_sql() as statements:
+        while url:
+            html = client.get(url).get_data(as_text=True)
+            ids = [int(i) for i in re.findall(r"<tr><td>(\d+)</td>", html)]  # each row's seq
+            pages.append(ids)
+            seen += ids
+            older = re.search(r'href="([^"]*before=\d+[^"]*)">较早的 50 条', html)
+            url = unescape(older.group(1)) if older else ""
+    assert len(pages) >= 3 and all(len(p) == 50 for p in pages[:-1])
+    assert seen == wanted  # every event once, newest first
+    paged = [s for s in statements if "FROM audit_event" in s and "ORDER BY audit_event.id DESC" in s]
+    assert sum("audit_event.id <" in s for s in paged) == len(pages) - 1  # each later page starts at a key
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):  # SQLite adds "OFFSET ?" (0)
+        assert not any("OFFSET" in s.upper() for s in paged)
+    with app.app_context():
+        first_of_last = db.session.scalar(db.select(AuditEvent.id).where(AuditEvent.seq == pages[-1][0]))
+    html = client.get(f"/supervision/audit?after={first_of_last}").get_data(as_text=True)
+    newer = [int(i) for i in re.findall(r"<tr><td>(\d+)</td>", html)]
+    assert newer == pages[-2]  # one page back towards the newest
+    assert client.get("/supervision/audit?before=abc").status_code == 422
