@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from app.engine.models import HumanTask, TaskStatus
 from app.extensions import db
@@ -36,6 +36,29 @@ def scope_filter(user: User, scope: str):
     return HumanTask.assignee_id.in_(holders) & (HumanTask.status == TaskStatus.OPEN)
 
 
+COUNT_CAP = 1000  # "1000+": beyond this a list's total is not counted (what one has done grows for years)
+
+
+def capped_count(*conditions: ColumnElement[bool], cap: int | None = None) -> tuple[int, bool]:
+    """How many tasks match, counting no further than `cap` (COUNT_CAP): (count, whether there are more)."""
+    cap = cap or COUNT_CAP
+    found = (
+        db.session.scalar(
+            select(func.count()).select_from(
+                select(HumanTask.id).where(*conditions).limit(cap + 1).subquery()
+            )
+        )
+        or 0
+    )
+    return min(found, cap), found > cap
+
+
+def done_after(task_id: str) -> ColumnElement[bool]:
+    """Done tasks listed after `task_id` (newest first, then by id): the keyset of the done lists (#30)."""
+    at = select(HumanTask.completed_at).where(HumanTask.id == task_id).scalar_subquery()
+    return or_(HumanTask.completed_at < at, and_(HumanTask.completed_at == at, HumanTask.id > task_id))
+
+
 def task_page(user: User, scope: str, *, limit: int = 50, offset: int = 0) -> tuple[list[HumanTask], int]:
     """A page of the scope's tasks by due time (done: newest first), and how many there are in all."""
     condition = scope_filter(user, scope)
@@ -44,7 +67,11 @@ def task_page(user: User, scope: str, *, limit: int = 50, offset: int = 0) -> tu
         if scope == "done"
         else (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.business_key)
     )
-    total = db.session.scalar(select(func.count()).select_from(HumanTask).where(condition)) or 0
+    total = (
+        capped_count(condition)[0]
+        if scope == "done"
+        else db.session.scalar(select(func.count()).select_from(HumanTask).where(condition)) or 0
+    )
     rows = list(
         db.session.scalars(select(HumanTask).where(condition).order_by(*order).limit(limit).offset(offset))
     )

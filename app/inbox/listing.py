@@ -12,7 +12,7 @@ from app import clock
 from app.clock import SHANGHAI
 from app.db_types import page_number
 from app.engine.models import HumanTask, ProcessVersion
-from app.engine.queries import scope_filter
+from app.engine.queries import capped_count, done_after, scope_filter
 from app.extensions import db
 from app.org.models import Department, User
 from app.sharing.models import ShareApplication
@@ -33,6 +33,7 @@ class InboxFilter:
     number: str = ""
     page: int = 1
     per_page: int = 20
+    after: str = ""  # done lists: the page after this task (keyset, #30)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class InboxPage:
     rows: list[InboxRow]
     total: int
     filters: InboxFilter
+    capped: bool = False  # done lists: the total is a floor ("1000+")
+    has_more: bool = False  # done lists: another page follows (keyset)
 
     @property
     def pages(self) -> int:
@@ -105,26 +108,31 @@ def inbox(user: User, filters: InboxFilter) -> InboxPage:
     if filters.number:
         conditions.append(HumanTask.business_key.contains(filters.number.strip().upper(), autoescape=True))
     plain = len(conditions) == 1 and filters.scope in ("mine", "queue")
-    total = (
-        scope_counts(user)[filters.scope]
-        if plain
-        else db.session.scalar(select(func.count()).select_from(HumanTask).where(*conditions)) or 0
-    )
+    capped = has_more = False
+    if filters.scope == "done":  # years of history: counted up to a cap, paged by key
+        total, capped = capped_count(*conditions)
+        if filters.after:
+            conditions.append(done_after(filters.after))
+    elif plain:
+        total = scope_counts(user)[filters.scope]
+    else:
+        total = db.session.scalar(select(func.count()).select_from(HumanTask).where(*conditions)) or 0
     order = (
         (HumanTask.completed_at.desc(), HumanTask.id)
         if filters.scope == "done"
         else (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.business_key)
     )
     # Two steps: pick the page's ids on human_task alone (indexes, no joins), then load those rows joined.
-    ids = list(
-        db.session.scalars(
-            select(HumanTask.id)
-            .where(*conditions)
-            .order_by(*order)
-            .limit(filters.per_page)
-            .offset((filters.page - 1) * filters.per_page)
+    page_query = select(HumanTask.id).where(*conditions).order_by(*order)
+    if filters.scope == "done":
+        ids = list(db.session.scalars(page_query.limit(filters.per_page + 1)))
+        has_more, ids = len(ids) > filters.per_page, ids[: filters.per_page]
+    else:
+        ids = list(
+            db.session.scalars(
+                page_query.limit(filters.per_page).offset((filters.page - 1) * filters.per_page)
+            )
         )
-    )
     query = (
         select(HumanTask, ProcessVersion.name, Department.short_name)
         .join(HumanTask.instance)
@@ -134,7 +142,7 @@ def inbox(user: User, filters: InboxFilter) -> InboxPage:
         .where(HumanTask.id.in_(ids))
     )
     found = {task.id: InboxRow(task, name, applicant) for task, name, applicant in db.session.execute(query)}
-    return InboxPage([found[i] for i in ids if i in found], total, filters)
+    return InboxPage([found[i] for i in ids if i in found], total, filters, capped, has_more)
 
 
 PAGE_SIZES = ("20", "50", "100")  # a batch of normative checks fits on one page
@@ -161,6 +169,7 @@ def parse_filters(args) -> InboxFilter:
         number=args.get("q", "")[:40],
         page=page,
         per_page=int(args["size"]) if args.get("size") in PAGE_SIZES else 20,
+        after=args.get("after", "")[:36],
     )
 
 

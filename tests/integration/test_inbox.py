@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
+from html import unescape
 
 from app import clock
+from app.engine import queries, runtime
+from app.extensions import db
 from app.sharing import services
-from tests.conftest import login, user
+from tests.conftest import api_token, bearer, login, user
 from tests.integration.test_sharing import application_data
 
 
@@ -58,3 +61,40 @@ def test_the_pager_links_a_window_of_pages_not_all_of_them():
     assert window(1, 10_000) == [1, 2, 3, None, 500]
     assert window(2, 60) == [1, 2, 3]
     assert window(1, 0) == [1]
+
+
+def _done_by_applicant(count: int) -> list[str]:
+    """`count` sample cases whose first step rst_applicant completed, a minute apart; their task ids."""
+    from tests.integration.test_engine_runtime import open_task, start_sample
+
+    done = []
+    for n in range(count):
+        clock.freeze(datetime.fromisoformat("2026-11-02T10:00:00+08:00") + timedelta(minutes=n))
+        row = start_sample(f"GS-2026-{n + 1:04d}")
+        task = open_task(row.id)
+        runtime.complete_task(task.id, user("rst_applicant"), {"purpose": "核对"})
+        done.append(task.id)
+    db.session.commit()
+    return done
+
+
+def test_the_done_list_pages_by_key_and_counts_no_further_than_it_must(
+    app, client, engine_ready, monkeypatch
+):
+    """#30: what a clerk has done grows for years: the list pages by key (newest first) and counts up to a cap."""
+    done = _done_by_applicant(45)
+    login(client, "rst_applicant")
+    seen: list[str] = []
+    url = "/tasks?scope=done&size=20"
+    first = client.get(url).get_data(as_text=True)
+    assert "共 45 项" in first
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        seen += re.findall(r'href="/tasks/([0-9a-f-]{36})"', html)
+        older = re.search(r'href="([^"]*after=[^"]*)">更早办结的', html)
+        url = unescape(older.group(1)) if older else ""
+    assert list(dict.fromkeys(seen)) == done[::-1]  # every one once, the latest first
+    monkeypatch.setattr(queries, "COUNT_CAP", 30)
+    assert "超过 30 项" in client.get("/tasks?scope=done").get_data(as_text=True)
+    api = client.get("/api/v1/tasks?scope=done&limit=5", headers=bearer(api_token(app, "rst_applicant")))
+    assert api.get_json()["total"] == 30 and len(api.get_json()["items"]) == 5
