@@ -102,6 +102,8 @@ class Config:
     MAIL_SWEEP_SECONDS = int(os.environ.get("MAIL_SWEEP_SECONDS", "60"))
     # How often the scheduler calls the 国家共享平台 for queued cross-province lines (办法§18).
     NATIONAL_OUTBOX_SECONDS = int(os.environ.get("NATIONAL_OUTBOX_SECONDS", "30"))
+    # How often the scheduler stores the §26 figures of steps that have none (or an older calendar's), #30.
+    STEP_DAYS_MINUTES = int(os.environ.get("STEP_DAYS_MINUTES", "60"))
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
     # Supervision (§26): health probes of data services, and what the overdue/interruption report lists.

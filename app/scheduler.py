@@ -29,6 +29,7 @@ from app.extensions import db
 from app.notices import mailer
 from app.sharing import national
 from app.sharing.services import notify_expiring
+from app.supervision import stats
 from app.supervision.calls import probe_services
 from app.supervision.freshness import watch
 from app.supervision.reports import generate_last_month
@@ -187,6 +188,11 @@ def digests(app: Flask) -> None:
     _guarded(app, "daily digests", lambda: _digests(app))
 
 
+def step_days(app: Flask) -> None:
+    """The §26 figures of finished steps that have none or were counted on an older calendar (#30)."""
+    _guarded(app, "step days", stats.keep_step_figures)
+
+
 def heartbeat(app: Flask) -> None:
     """This scheduler is alive (GET /readyz is not ready when no scheduler has beaten lately)."""
     _guarded(app, "heartbeat", lambda: health.beat(SCHEDULER_NAME))
@@ -258,6 +264,15 @@ def add_jobs(scheduler, app: Flask) -> None:
         minutes=app.config["FRESHNESS_WATCH_MINUTES"],
         args=[app],
         id="freshness-watch",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        step_days,
+        "interval",
+        minutes=app.config["STEP_DAYS_MINUTES"],
+        args=[app],
+        id="step-days",
         max_instances=1,
         coalesce=True,
     )

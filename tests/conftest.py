@@ -66,8 +66,13 @@ def _empty_tables() -> None:
 
 
 def _drop_everything() -> None:
-    db.drop_all()
-    db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    """An empty database, whatever an earlier run (of another revision) left in it."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("DROP SCHEMA public CASCADE"))
+        db.session.execute(text("CREATE SCHEMA public"))
+    else:
+        db.drop_all()
+        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
     db.session.commit()
 
 

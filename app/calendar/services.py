@@ -328,3 +328,19 @@ def year_arrangement(year: int) -> YearArrangement:
         return active_calendar().arrangement(year)
     except ValueError as exc:
         raise NotFound(str(exc)) from exc
+
+
+@dataclass(frozen=True)
+class Taken:
+    """How long a step took, as the §26 figures count it, and on which calendar version."""
+
+    days: int  # working days from receipt to completion, the receiving day not counted
+    on_time: bool  # done by its due time (no due time: on time)
+    calendar: int  # the calendar version the days were counted on
+
+
+def time_taken(received_at: datetime, done_at: datetime, due_at: datetime | None) -> Taken:
+    """A finished step's working days and punctuality on the active calendar (stored when the step ends, #30)."""
+    cal = active_calendar()
+    version = cal.version if isinstance(cal.version, int) else 0  # the active calendar is a stored version
+    return Taken(working_days_taken(cal, received_at, done_at), due_at is None or done_at <= due_at, version)

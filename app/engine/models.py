@@ -120,6 +120,12 @@ class HumanTask(Model):
     # The boundary timer enforcing the deadline; its stored deadline is subject ("timer", "<instance>/<timer>").
     timer_task_id: Mapped[str | None] = mapped_column(String(36))
     draft: Mapped[dict | None] = mapped_column(JSON)
+    # When a task is completed (#30, §26 figures from aggregates): the working days it took (counted like a
+    # deadline: the receiving day not counted), whether it was done by its due time, and the calendar version
+    # those days were counted on (a newer calendar: counted again, app/supervision/stats.py).
+    days_taken: Mapped[int | None] = mapped_column(Integer)
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
+    days_calendar: Mapped[int | None] = mapped_column(Integer)
 
     instance: Mapped[ProcessInstance] = relationship()
     candidate_department = relationship("Department")
@@ -144,6 +150,18 @@ class HumanTask(Model):
             "ix_human_task_assignee", "assignee_id", "status", "due_at", "created_at", "business_key", "id"
         ),
         Index("ix_human_task_done", "completed_by_id", "status", "completed_at", "id"),
+        # §26: the steps completed in a period, with what the figures need
+        Index(
+            "ix_human_task_finished",
+            "status",
+            "completed_at",
+            "spec_name",
+            "candidate_department_id",
+            "days_calendar",
+            "days_taken",
+            "on_time",
+            "deadline_days",
+        ),
     )
 
 

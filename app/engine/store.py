@@ -30,7 +30,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Table, bindparam, event, func, inspect
+from sqlalchemy import Table, bindparam, event, func, inspect, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -38,7 +38,7 @@ from sqlalchemy.orm.util import identity_key
 
 from app import clock
 from app.audit.writer import record
-from app.calendar.services import store_deadlines
+from app.calendar.services import Taken, store_deadlines, time_taken
 from app.engine.language import (
     DEADLINE_TIMER_PROPERTY,
     DEPARTMENT_PROPERTY,
@@ -437,7 +437,13 @@ _TASKS = cast(Table, HumanTask.__table__)
 _CLOSE_TASK = (
     _TASKS.update()
     .where(_TASKS.c.id == bindparam("_id"), _TASKS.c.status == TaskStatus.OPEN)
-    .values(status=bindparam("_status"), completed_at=bindparam("_at"))
+    .values(
+        status=bindparam("_status"),
+        completed_at=bindparam("_at"),
+        days_taken=bindparam("_days"),
+        on_time=bindparam("_on_time"),
+        days_calendar=bindparam("_calendar"),
+    )
 )
 _COMPLETE_TASK = _CLOSE_TASK.values(
     completed_by_id=bindparam("_by"),
@@ -459,20 +465,36 @@ def _sync_human_tasks(
     now = clock.now()
     session = db.session()
     connection = session.connection()
-    for task_id in was_open - open_now.keys():
-        task = find_task(workflow, task_id)
-        done = task is not None and task.state == TaskState.COMPLETED
+    closed = was_open - open_now.keys()
+    done_ids = {
+        task_id
+        for task_id in closed
+        if (t := find_task(workflow, task_id)) is not None and t.state == TaskState.COMPLETED
+    }
+    taken = _time_taken(session, done_ids, now)
+    for task_id in closed:
+        done = task_id in done_ids
         status = TaskStatus.COMPLETED if done else TaskStatus.CANCELLED
+        figures = taken.get(task_id)
+        values = {
+            "_id": task_id,
+            "_status": status,
+            "_at": now,
+            "_days": figures.days if figures else None,
+            "_on_time": figures.on_time if figures else None,
+            "_calendar": figures.calendar if figures else None,
+        }
         if done and completer is not None:
-            connection.execute(
-                _COMPLETE_TASK, {"_id": task_id, "_status": status, "_at": now, "_by": completer.id}
-            )
+            connection.execute(_COMPLETE_TASK, values | {"_by": completer.id})
         else:
-            connection.execute(_CLOSE_TASK, {"_id": task_id, "_status": status, "_at": now})
+            connection.execute(_CLOSE_TASK, values)
         human = session.identity_map.get(identity_key(HumanTask, task_id))
         if human is not None:  # the session's copy says what was written
             set_committed_value(human, "status", status)
             set_committed_value(human, "completed_at", now)
+            set_committed_value(human, "days_taken", values["_days"])
+            set_committed_value(human, "on_time", values["_on_time"])
+            set_committed_value(human, "days_calendar", values["_calendar"])
             if done and completer is not None:
                 set_committed_value(human, "completed_by_id", completer.id)
                 set_committed_value(human, "assignee_id", human.assignee_id or completer.id)
@@ -491,6 +513,25 @@ def _sync_human_tasks(
         connection.execute(_TASKS.insert(), [_column_values(human, _TASKS) for human in created])
     _open_at_load[workflow] = frozenset(open_now)
     return created
+
+
+def _time_taken(session: Session, task_ids: set[str], done_at: datetime) -> dict[str, Taken]:
+    """The §26 figures of the tasks completed now (#30): from the session's copies, or one query for those
+    it does not hold."""
+    received: dict[str, tuple[datetime, datetime | None]] = {}
+    for task_id in task_ids:
+        human = session.identity_map.get(identity_key(HumanTask, task_id))
+        if human is not None and "created_at" in human.__dict__ and "due_at" in human.__dict__:
+            received[task_id] = (human.created_at, human.due_at)
+    missing = task_ids - received.keys()
+    if missing:
+        rows = session.connection().execute(
+            select(_TASKS.c.id, _TASKS.c.created_at, _TASKS.c.due_at).where(_TASKS.c.id.in_(missing))
+        )
+        received.update({task_id: (created_at, due_at) for task_id, created_at, due_at in rows})
+    return {
+        task_id: time_taken(created_at, done_at, due_at) for task_id, (created_at, due_at) in received.items()
+    }
 
 
 def _column_values(obj, table) -> dict:

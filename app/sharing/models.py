@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
@@ -89,6 +89,11 @@ class ApplicationLine(Model):
     decision_reasons: Mapped[str | None] = mapped_column(Text)
     decision_basis: Mapped[str | None] = mapped_column(Text)
     applicant_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the applicant was told (§20, #30): working days after the decision, within the 1-day limit or not,
+    # and the calendar version they were counted on.
+    told_days: Mapped[int | None] = mapped_column(Integer)
+    told_on_time: Mapped[bool | None] = mapped_column(Boolean)
+    told_calendar: Mapped[int | None] = mapped_column(Integer)
 
     application: Mapped[ShareApplication] = relationship(back_populates="lines")
     resource = relationship("Resource")

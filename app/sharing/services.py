@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from app import attachments, clock
 from app.access import require
 from app.audit.writer import record
-from app.calendar.services import active_calendar
+from app.calendar.services import active_calendar, deadline, time_taken
 from app.catalog.models import Resource, ResourceStatus
 from app.catalog.rules import requestable_items
 from app.catalog.services import has_controlled_parameters, resource_by_code
@@ -428,11 +428,22 @@ def parse_bindings(text: str | None) -> dict[str, list[str]]:
     return bindings
 
 
+NOTIFICATION_DAYS = 1  # 办法§20: the platform tells the applicant within 1 working day after the answer
+
+
+def notification_due(decided_at: datetime) -> datetime:
+    """When the applicant must have been told of an answer given at `decided_at` (§20)."""
+    return deadline(decided_at, NOTIFICATION_DAYS).expires_at
+
+
 def record_applicant_told(line_id: int) -> ApplicationLine:
     """The platform told the applicant the answer (§20: within 1 working day); closes the application when
     every resource is answered."""
     line = stored(ApplicationLine, int(line_id))
     line.applicant_told_at = clock.now()
+    if line.decided_at is not None:  # the §26 figure of this step, kept (#30)
+        taken = time_taken(line.decided_at, line.applicant_told_at, notification_due(line.decided_at))
+        line.told_days, line.told_on_time, line.told_calendar = taken.days, taken.on_time, taken.calendar
     application = line.application
     if all(item.decision != Decision.PENDING for item in application.lines):
         application.status = ApplicationStatus.DECIDED

@@ -75,3 +75,16 @@ def freshness_command():
     opened = watch(clock.now())
     db.session.commit()
     click.echo(f"数据时效检查：新开数据质量问题 {opened} 个")
+
+
+@supervision.command("step-days")
+@click.option("--batch", default=5000, show_default=True, help="Steps stored per transaction.")
+@with_appcontext
+def step_days_command(batch: int):
+    """Store the §26 figures of every finished step that has none or was counted on an older calendar (after
+    upgrading, or after a calendar import replaced a provisional year); the scheduler does this hourly."""
+    total = 0
+    while stored := stats.keep_step_figures(batch):
+        db.session.commit()  # one transaction per batch: a long backfill holds no lock for long
+        total += stored
+    click.echo(f"stored the figures of {total} steps")

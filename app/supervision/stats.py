@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, true
+from sqlalchemy import func, or_, select, true, update
 
 from app import clock
 from app.access import oversees_everything, visible_department_ids
 from app.calendar.deadlines import end_of_day, start_of_day, working_days_taken
-from app.calendar.services import active_calendar, deadline
+from app.calendar.services import active_calendar
 from app.clock import parse_moment
 from app.engine.models import HumanTask, TaskStatus, TaskUrging
 from app.engine.registry import step_deadline_days
@@ -42,6 +42,7 @@ from app.sharing.models import (
     Objection,
     ShareApplication,
 )
+from app.sharing.services import NOTIFICATION_DAYS, notification_due
 
 # step → (name, article, the process whose deployed model holds its deadline)
 STEPS = {
@@ -50,10 +51,7 @@ STEPS = {
     "direct_authorization": ("平台直接授权", "§21", "resource_authorization"),
     "provider_authorization": ("提供部门授权", "§20", "resource_authorization"),
 }
-NOTIFICATION = "notification"
-NOTIFICATION_DAYS = (
-    1  # 办法§20: the platform tells the applicant within 1 working day (no task: computed here)
-)
+NOTIFICATION = "notification"  # 办法§20: the platform tells the applicant (no task: kept on the line)
 STEP_LABELS = [*STEPS, NOTIFICATION]
 
 
@@ -114,7 +112,7 @@ class StepFigures:
 
     step: str
     department_id: int | None = None
-    days: list[int] = field(default_factory=list)
+    days: Counter = field(default_factory=Counter)  # working days taken → steps
     on_time: int = 0
     periods: Counter = field(default_factory=Counter)  # working days of each case's deadline → cases
 
@@ -124,7 +122,7 @@ class StepFigures:
 
     @property
     def finished(self) -> int:
-        return len(self.days)
+        return sum(self.days.values())
 
     @property
     def late(self) -> int:
@@ -136,24 +134,30 @@ class StepFigures:
 
     @property
     def average_days(self) -> float | None:
-        return sum(self.days) / self.finished if self.finished else None
+        return sum(d * n for d, n in self.days.items()) / self.finished if self.finished else None
 
     @property
     def p90_days(self) -> int | None:
         return percentile(self.days, 90)
 
-    def add(self, days: int, on_time: bool, period: int | None = None) -> None:
-        self.days.append(days)
-        self.on_time += on_time
-        self.periods[period] += 1
+    def add(self, days: int, on_time: bool, period: int | None = None, count: int = 1) -> None:
+        self.days[days] += count
+        self.on_time += on_time * count
+        self.periods[period] += count
 
 
-def percentile(values: list[int], pct: int) -> int | None:
-    """Nearest-rank percentile."""
-    if not values:
+def percentile(counts: Counter, pct: int) -> int | None:
+    """Nearest-rank percentile of values given as {value: how many}: the smallest value with at least pct %
+    of all at or below it."""
+    total = sum(counts.values())
+    if not total:
         return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+    rank, seen = max(1, math.ceil(pct / 100 * total)), 0
+    for value in sorted(counts):
+        seen += counts[value]
+        if seen >= rank:
+            return value
+    return max(counts)
 
 
 @dataclass
@@ -254,28 +258,39 @@ def compute(scope: Scope) -> Statistics:
 
     stats.steps = {step: StepFigures(step) for step in STEP_LABELS}
     per_department: dict[tuple[str, int | None], StepFigures] = {}
-    finished = select(
-        HumanTask.spec_name,
-        HumanTask.candidate_department_id,
-        HumanTask.created_at,
-        HumanTask.completed_at,
-        HumanTask.due_at,
-        HumanTask.deadline_days,
-    ).where(
-        HumanTask.spec_name.in_(list(STEPS)),
+
+    def add(step: str, department_id: int | None, days: int, on_time: bool, period=None, count: int = 1):
+        stats.steps[step].add(days, on_time, period, count)
+        key = (step, department_id)
+        per_department.setdefault(key, StepFigures(step, department_id)).add(days, on_time, period, count)
+
+    # Each step's working days and punctuality were kept when it was completed (#30): summed here by group.
+    current = cal.version if isinstance(cal.version, int) else 0
+    in_scope = (
         HumanTask.status == TaskStatus.COMPLETED,
         HumanTask.completed_at >= scope.start_at,
         HumanTask.completed_at < scope.end_at,
+        HumanTask.spec_name.in_(list(STEPS)),
         _in(HumanTask.candidate_department_id, ids),
     )
-    for step, department_id, created_at, completed_at, due_at, period in db.session.execute(finished):
+    columns = (HumanTask.spec_name, HumanTask.candidate_department_id, HumanTask.deadline_days)
+    kept = (
+        select(*columns, HumanTask.days_taken, HumanTask.on_time, func.count())
+        .where(*in_scope, HumanTask.days_calendar == current)
+        .group_by(*columns, HumanTask.days_taken, HumanTask.on_time)
+    )
+    for step, department_id, period, days, on_time, count in db.session.execute(kept):
+        add(step, department_id, days or 0, bool(on_time), period, count)
+    # Steps kept on another calendar version (a provisional year since replaced), or before #30: counted here
+    # as they always were, until the scheduler's step-days job has kept them again.
+    stale = select(*columns, HumanTask.created_at, HumanTask.completed_at, HumanTask.due_at).where(
+        *in_scope, or_(HumanTask.days_calendar.is_(None), HumanTask.days_calendar != current)
+    )
+    for step, department_id, period, created_at, completed_at, due_at in db.session.execute(stale):
         if completed_at is None:  # finished steps only (the query asks for them)
             continue
         days = working_days_taken(cal, created_at, completed_at)
-        on_time = due_at is None or completed_at <= due_at
-        stats.steps[step].add(days, on_time, period)
-        key = (step, department_id)
-        per_department.setdefault(key, StepFigures(step, department_id)).add(days, on_time, period)
+        add(step, department_id, days, due_at is None or completed_at <= due_at, period)
 
     # §20: the applicant's platform tells the applicant; the step belongs to that platform's operator.
     operators = dict(
@@ -283,29 +298,40 @@ def compute(scope: Scope) -> Statistics:
             select(Department.platform_id, Department.id).where(Department.operates_platform.is_(True))
         ).all()
     )
-    told = (
+    told_scope = (
+        ApplicationLine.applicant_told_at >= scope.start_at,
+        ApplicationLine.applicant_told_at < scope.end_at,
+        ApplicationLine.route == "provider",
+        ApplicationLine.decided_at.is_not(None),
+    )
+    told_kept = (
+        select(Department.platform_id, ApplicationLine.told_days, ApplicationLine.told_on_time, func.count())
+        .join(ShareApplication, ApplicationLine.application_id == ShareApplication.id)
+        .join(Department, ShareApplication.applicant_department_id == Department.id)
+        .where(*told_scope, ApplicationLine.told_calendar == current)
+        .group_by(Department.platform_id, ApplicationLine.told_days, ApplicationLine.told_on_time)
+    )
+    for platform_id, days, on_time, count in db.session.execute(told_kept):
+        department_id = operators.get(platform_id)
+        if ids is None or department_id in ids:
+            add(NOTIFICATION, department_id, days or 0, bool(on_time), None, count)
+    told_stale = (
         select(Department.platform_id, ApplicationLine.decided_at, ApplicationLine.applicant_told_at)
         .join(ShareApplication, ApplicationLine.application_id == ShareApplication.id)
         .join(Department, ShareApplication.applicant_department_id == Department.id)
         .where(
-            ApplicationLine.applicant_told_at >= scope.start_at,
-            ApplicationLine.applicant_told_at < scope.end_at,
-            ApplicationLine.route == "provider",
-            ApplicationLine.decided_at.is_not(None),
+            *told_scope,
+            or_(ApplicationLine.told_calendar.is_(None), ApplicationLine.told_calendar != current),
         )
     )
-    for platform_id, decided_at, told_at in db.session.execute(told):
+    for platform_id, decided_at, told_at in db.session.execute(told_stale):
         if decided_at is None or told_at is None:  # told lines only (the query asks for them)
             continue
         department_id = operators.get(platform_id)
         if ids is not None and department_id not in ids:
             continue
-        limit = deadline(decided_at, NOTIFICATION_DAYS).expires_at
         days = working_days_taken(cal, decided_at, told_at)
-        stats.steps[NOTIFICATION].add(days, told_at <= limit)
-        per_department.setdefault(
-            (NOTIFICATION, department_id), StepFigures(NOTIFICATION, department_id)
-        ).add(days, told_at <= limit)
+        add(NOTIFICATION, department_id, days, told_at <= notification_due(decided_at))
     stats.by_department = sorted(
         per_department.values(), key=lambda f: (list(STEP_LABELS).index(f.step), f.department_id or 0)
     )
@@ -380,3 +406,54 @@ def overdue_trend(scope: Scope, weeks: int = 12) -> list[tuple[date, int]]:
         )
         points.append((day, count or 0))
     return points
+
+
+def keep_step_figures(batch: int = 5000) -> int:
+    """Store the §26 figures of finished steps that have none, or were counted on another calendar version
+    (completed before #30; a provisional year replaced since): at most `batch` steps and `batch` told lines per
+    run, in the caller's transaction (the scheduler's step-days job). How many were stored."""
+    cal = active_calendar()
+    current = cal.version if isinstance(cal.version, int) else 0
+    stale_tasks = db.session.execute(
+        select(HumanTask.id, HumanTask.created_at, HumanTask.completed_at, HumanTask.due_at)
+        .where(
+            HumanTask.status == TaskStatus.COMPLETED,
+            HumanTask.completed_at.is_not(None),
+            or_(HumanTask.days_calendar.is_(None), HumanTask.days_calendar != current),
+        )
+        .limit(batch)
+    ).all()
+    for task_id, created_at, completed_at, due_at in stale_tasks:
+        if completed_at is None:  # the query asks for finished ones
+            continue
+        db.session.execute(
+            update(HumanTask)
+            .where(HumanTask.id == task_id)
+            .values(
+                days_taken=working_days_taken(cal, created_at, completed_at),
+                on_time=due_at is None or completed_at <= due_at,
+                days_calendar=current,
+            )
+        )
+    stale_lines = db.session.execute(
+        select(ApplicationLine.id, ApplicationLine.decided_at, ApplicationLine.applicant_told_at)
+        .where(
+            ApplicationLine.applicant_told_at.is_not(None),
+            ApplicationLine.decided_at.is_not(None),
+            or_(ApplicationLine.told_calendar.is_(None), ApplicationLine.told_calendar != current),
+        )
+        .limit(batch)
+    ).all()
+    for line_id, decided_at, told_at in stale_lines:
+        if decided_at is None or told_at is None:  # the query asks for told lines
+            continue
+        db.session.execute(
+            update(ApplicationLine)
+            .where(ApplicationLine.id == line_id)
+            .values(
+                told_days=working_days_taken(cal, decided_at, told_at),
+                told_on_time=told_at <= notification_due(decided_at),
+                told_calendar=current,
+            )
+        )
+    return len(stale_tasks) + len(stale_lines)

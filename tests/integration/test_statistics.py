@@ -11,9 +11,13 @@ from datetime import date
 import pytest
 
 from app.engine import runtime
+from app.engine.models import HumanTask
+from app.extensions import db
 from app.sharing import services
+from app.sharing.models import ApplicationLine
 from app.supervision.stats import Scope, compute
 from tests.conftest import user
+from tests.integration.test_operability import _job_table, _run
 from tests.integration.test_sharing import application_data, at, task
 
 
@@ -64,27 +68,32 @@ def test_the_hand_computed_figures_for_september_and_october(cases):
     assert stats.decisions == {"direct_granted": 1, "provider_granted": 1, "provider_refused": 1}
 
     check = stats.steps["normative_check"]
-    assert (check.finished, check.on_time, sorted(check.days)) == (3, 2, [1, 2, 4])
+    assert (check.finished, check.on_time, sorted(check.days.elements())) == (3, 2, [1, 2, 4])
     assert check.on_time_rate == pytest.approx(2 / 3) and check.average_days == pytest.approx(7 / 3)
     assert check.p90_days == 4
 
     direct = stats.steps["direct_authorization"]
-    assert (direct.finished, direct.on_time, direct.days, direct.p90_days) == (1, 1, [2], 2)
+    assert (direct.finished, direct.on_time, sorted(direct.days.elements()), direct.p90_days) == (
+        1,
+        1,
+        [2],
+        2,
+    )
 
     provider = stats.steps["provider_authorization"]
-    assert (provider.finished, provider.on_time, sorted(provider.days)) == (2, 1, [10, 11])
+    assert (provider.finished, provider.on_time, sorted(provider.days.elements())) == (2, 1, [10, 11])
     assert provider.average_days == pytest.approx(10.5) and provider.p90_days == 11
 
     told = stats.steps["notification"]  # told automatically on the answer: 0 working days, on time
-    assert (told.finished, told.on_time, told.days) == (2, 2, [0, 0])
+    assert (told.finished, told.on_time, sorted(told.days.elements())) == (2, 2, [0, 0])
 
     assert [t.business_key for t in stats.overdue_open] == [cases[3]]
 
 
 def test_a_period_counts_steps_completed_inside_it(cases):
     stats = compute(Scope(date(2026, 10, 10), date(2026, 10, 20)))
-    assert stats.steps["normative_check"].days == [1]  # only case C (10-13)
-    assert stats.steps["direct_authorization"].days == [2]  # case A on 10-12
+    assert sorted(stats.steps["normative_check"].days.elements()) == [1]  # only case C (10-13)
+    assert sorted(stats.steps["direct_authorization"].days.elements()) == [2]  # case A on 10-12
     assert stats.steps["provider_authorization"].finished == 0  # 10-21 and 10-23 are outside
     assert stats.received == 1  # case C
 
@@ -152,3 +161,49 @@ def test_a_changed_rule_does_not_relabel_the_cases_that_ran_under_the_old_one(ap
     runtime.complete_task(provider.id, user("mz_clerk"), {"granted": True})
     label = compute(scope).steps["provider_authorization"].label
     assert label == "提供部门授权（§20，按各案件适用的版本：10个工作日2件、7个工作日1件）"
+
+
+def _figures(stats) -> dict:
+    """Everything the §26 page shows of the steps, comparable."""
+    return {
+        (f.step, f.department_id): (
+            f.finished,
+            f.on_time,
+            dict(f.days),
+            dict(f.periods),
+            f.average_days,
+            f.p90_days,
+        )
+        for f in [*stats.steps.values(), *stats.by_department]
+    }
+
+
+def test_figures_from_kept_step_days_equal_the_figures_counted_afresh(app, cases):
+    """#30: the working days and punctuality kept when each step ended give the very figures the raw history
+    gives (the kept columns wiped, the steps are counted afresh); the step-days job keeps them again, through
+    the scheduler's job table."""
+    scope = Scope(date(2026, 9, 1), date(2026, 10, 31))
+    kept = db.session.scalars(db.select(HumanTask).where(HumanTask.status == "completed")).all()
+    assert kept and all(t.days_taken is not None and t.days_calendar for t in kept)
+    from_kept = _figures(compute(scope))
+    db.session.execute(db.update(HumanTask).values(days_taken=None, on_time=None, days_calendar=None))
+    db.session.execute(
+        db.update(ApplicationLine).values(told_days=None, told_on_time=None, told_calendar=None)
+    )
+    db.session.commit()
+    assert _figures(compute(scope)) == from_kept  # counted afresh from the raw history: the same
+    _run(_job_table(app)["step-days"])
+    db.session.expire_all()
+    assert all(
+        t.days_taken is not None
+        for t in db.session.scalars(db.select(HumanTask).where(HumanTask.status == "completed"))
+    )
+    assert (
+        db.session.scalar(
+            db.select(db.func.count())
+            .select_from(ApplicationLine)
+            .where(ApplicationLine.applicant_told_at.is_not(None), ApplicationLine.told_calendar.is_(None))
+        )
+        == 0
+    )
+    assert _figures(compute(scope)) == from_kept
