@@ -173,7 +173,7 @@ class StatisticsOut(Output):
     decisions = fields.Dict(keys=fields.String(), values=fields.Integer())
     steps = fields.Function(lambda s: [StepOut().dump(f) for f in s.steps.values()])
     by_department = fields.List(fields.Nested(DepartmentStepOut))
-    overdue_open = fields.Function(lambda s: len(s.overdue_open))
+    overdue_open = fields.Function(lambda s: s.overdue_count)
     objections = fields.Dict(keys=fields.String(), values=fields.Integer())
     disputes = fields.Dict(keys=fields.String(), values=fields.Integer())
 

@@ -50,7 +50,7 @@ def stats_command(start: str, end: str, platform: int | None, department: int | 
     click.echo(" | ".join(reports.STEP_HEADERS))
     for row in reports.step_rows(list(figures.steps.values())):
         click.echo(" | ".join(str(v) for v in row))
-    click.echo(f"当前超期事项：{len(figures.overdue_open)}")
+    click.echo(f"当前超期事项：{figures.overdue_count}")
 
 
 @supervision.command("monthly")

@@ -195,9 +195,9 @@ def scorecards(year: int, department_ids=None) -> list[Scorecard]:
         if f.department_id in cards:
             cards[f.department_id].finished += f.finished
             cards[f.department_id].on_time += f.on_time
-    for task in figures.overdue_open:
-        if task.candidate_department_id in cards:
-            cards[task.candidate_department_id].overdue_open += 1
+    for department_id, count in figures.overdue_by_department.items():
+        if department_id in cards:
+            cards[department_id].overdue_open += count
     begin, finish = scope.start_at, scope.end_at
     for department_id, count in db.session.execute(
         select(Objection.provider_department_id, func.count())
@@ -293,7 +293,7 @@ def generate_monthly(period: str, *, replace: bool = False, actor: User | None =
         "accepted": figures.accepted,
         "not_accepted": figures.not_accepted,
         "decisions": figures.decisions,
-        "overdue_open": len(figures.overdue_open),
+        "overdue_open": figures.overdue_count,
         "steps": {
             s: {
                 "finished": f.finished,

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, true, update
+from sqlalchemy import and_, func, or_, select, true, update
 
 from app import clock
 from app.access import oversees_everything, visible_department_ids
@@ -177,7 +177,9 @@ class Statistics:
     )  # direct_granted, provider_refused, provider_partial…
     steps: dict[str, StepFigures] = field(default_factory=dict)
     by_department: list[StepFigures] = field(default_factory=list)
-    overdue_open: list[HumanTask] = field(default_factory=list)
+    overdue_open: list[HumanTask] = field(default_factory=list)  # the OVERDUE_SHOWN longest overdue
+    overdue_count: int = 0  # every open overdue item in scope
+    overdue_by_department: Counter = field(default_factory=Counter)
     objections: dict[str, int] = field(default_factory=dict)
     disputes: dict[str, int] = field(default_factory=dict)
 
@@ -336,17 +338,23 @@ def compute(scope: Scope) -> Statistics:
         per_department.values(), key=lambda f: (list(STEP_LABELS).index(f.step), f.department_id or 0)
     )
 
-    stats.overdue_open = list(
-        db.session.scalars(
-            select(HumanTask)
-            .where(
-                HumanTask.status == TaskStatus.OPEN,
-                HumanTask.due_at < clock.now(),
-                _in(HumanTask.candidate_department_id, ids),
-            )
-            .order_by(HumanTask.due_at)
+    # Open overdue items: counted by department in SQL, the longest overdue listed (#30: not all of them).
+    overdue = (
+        HumanTask.status == TaskStatus.OPEN,
+        HumanTask.due_at < clock.now(),
+        _in(HumanTask.candidate_department_id, ids),
+    )
+    stats.overdue_by_department = Counter(
+        dict(
+            db.session.execute(
+                select(HumanTask.candidate_department_id, func.count())
+                .where(*overdue)
+                .group_by(HumanTask.candidate_department_id)
+            ).all()
         )
     )
+    stats.overdue_count = sum(stats.overdue_by_department.values())
+    stats.overdue_open = overdue_tasks(scope, limit=OVERDUE_SHOWN, ids=ids)
 
     for model, target in ((Objection, stats.objections), (Dispute, stats.disputes)):
         party = (
@@ -385,27 +393,57 @@ def on_time_by_department(stats: Statistics) -> list[tuple[int | None, int, int]
     )
 
 
-def overdue_trend(scope: Scope, weeks: int = 12) -> list[tuple[date, int]]:
-    """Open-overdue items at the end of each of the last `weeks` weeks up to the scope's end."""
-    ids = _department_ids(scope)
-    points = []
-    for back in range(weeks - 1, -1, -1):
-        day = scope.end - timedelta(days=7 * back)
-        moment = end_of_day(day)
-        count = db.session.scalar(
-            select(func.count())
-            .select_from(HumanTask)
-            .where(
-                HumanTask.created_at < moment,
-                HumanTask.due_at < moment,
-                (HumanTask.completed_at.is_(None) & (HumanTask.status == TaskStatus.OPEN))
-                | (HumanTask.completed_at > moment),
-                HumanTask.status != TaskStatus.CANCELLED,
-                _in(HumanTask.candidate_department_id, ids),
-            )
+OVERDUE_SHOWN = 100  # the dashboard lists the longest overdue; the export has them all
+
+
+def overdue_tasks(scope: Scope, *, limit: int | None = None, ids: list[int] | None = None) -> list[HumanTask]:
+    """Open overdue items in scope, the longest overdue first (all of them, or the first `limit`)."""
+    ids = ids if ids is not None else _department_ids(scope)
+    query = (
+        select(HumanTask)
+        .where(
+            HumanTask.status == TaskStatus.OPEN,
+            HumanTask.due_at < clock.now(),
+            _in(HumanTask.candidate_department_id, ids),
         )
-        points.append((day, count or 0))
-    return points
+        .order_by(HumanTask.due_at, HumanTask.id)
+    )
+    return list(db.session.scalars(query.limit(limit) if limit else query))
+
+
+def overdue_trend(scope: Scope, weeks: int = 12) -> list[tuple[date, int]]:
+    """Open-overdue items at the end of each of the last `weeks` weeks up to the scope's end.
+
+    One query (#30): only items ever late can be overdue at some moment — open ones, and those completed after
+    their due time within the weeks shown — read once and counted for each week end."""
+    ids = _department_ids(scope)
+    days = [scope.end - timedelta(days=7 * back) for back in range(weeks - 1, -1, -1)]
+    moments = [end_of_day(day) for day in days]
+    rows = db.session.execute(
+        select(HumanTask.created_at, HumanTask.due_at, HumanTask.completed_at).where(
+            or_(
+                HumanTask.status == TaskStatus.OPEN,
+                and_(HumanTask.status == TaskStatus.COMPLETED, HumanTask.completed_at > moments[0]),
+            ),
+            HumanTask.due_at < moments[-1],
+            or_(HumanTask.completed_at.is_(None), HumanTask.completed_at > HumanTask.due_at),
+            _in(HumanTask.candidate_department_id, ids),
+        )
+    ).all()
+    return [
+        (
+            day,
+            sum(
+                1
+                for created_at, due_at, completed_at in rows
+                if created_at < moment
+                and due_at is not None
+                and due_at < moment
+                and (completed_at is None or completed_at > moment)
+            ),
+        )
+        for day, moment in zip(days, moments, strict=True)
+    ]
 
 
 def keep_step_figures(batch: int = 5000) -> int:

@@ -19,6 +19,7 @@ from app.calendar.deadlines import end_of_day, start_of_day
 from app.calendar.services import status_of
 from app.clock import SHANGHAI
 from app.db_types import row_id
+from app.engine.models import HumanTask
 from app.engine.queries import case_tasks
 from app.engine.timeline import case_timeline
 from app.errors import ServiceError, ValidationFailed
@@ -138,7 +139,7 @@ def dashboard():
     )
 
 
-def _overdue_rows(figures: stats.Statistics, names: dict[int | None, str]) -> list[list]:
+def _overdue_rows(tasks: list[HumanTask], names: dict[int | None, str]) -> list[list]:
     return [
         [
             t.business_key,
@@ -147,7 +148,7 @@ def _overdue_rows(figures: stats.Statistics, names: dict[int | None, str]) -> li
             t.due_date.isoformat() if t.due_date else "",
             status_of(t.due_date).text if t.due_date else "",
         ]
-        for t in figures.overdue_open
+        for t in tasks
     ]
 
 
@@ -176,10 +177,11 @@ def export(table: str, fmt: str):
                 reports.step_rows(figures.by_department, names),
                 fmt,
             )
+        overdue = stats.overdue_tasks(scope)  # all of them (the page lists the longest overdue)
         return table_response(
             f"当前超期事项_{period}",
             ["案件", "环节", "办理部门", "期限", "状态"],
-            _overdue_rows(figures, names),
+            _overdue_rows(overdue, stats.department_names(t.candidate_department_id for t in overdue)),
             fmt,
         )
     if table == "report":

@@ -10,13 +10,15 @@ from datetime import date
 
 import pytest
 
+from app import clock
+from app.calendar.deadlines import end_of_day
 from app.engine import runtime
 from app.engine.models import HumanTask
 from app.extensions import db
 from app.sharing import services
 from app.sharing.models import ApplicationLine
-from app.supervision.stats import Scope, compute
-from tests.conftest import user
+from app.supervision.stats import Scope, compute, overdue_trend
+from tests.conftest import captured_sql, user
 from tests.integration.test_operability import _job_table, _run
 from tests.integration.test_sharing import application_data, at, task
 
@@ -207,3 +209,48 @@ def test_figures_from_kept_step_days_equal_the_figures_counted_afresh(app, cases
         == 0
     )
     assert _figures(compute(scope)) == from_kept
+
+
+def _overdue_at(moment, ids=None) -> int:
+    """The definition: items received, due and not yet done (nor cancelled) at `moment` — counted directly."""
+    return db.session.scalar(
+        db.select(db.func.count())
+        .select_from(HumanTask)
+        .where(
+            HumanTask.created_at < moment,
+            HumanTask.due_at < moment,
+            (HumanTask.completed_at.is_(None) & (HumanTask.status == "open"))
+            | (HumanTask.completed_at > moment),
+            HumanTask.status != "cancelled",
+        )
+    )
+
+
+def test_the_overdue_trend_is_one_query_with_the_counts_of_the_definition(app, cases):
+    """#30: the twelve week ends come from one read of the items ever late, each equal to counting directly."""
+    scope = Scope(date(2026, 9, 1), date(2026, 11, 20))
+    with captured_sql() as statements:
+        trend = overdue_trend(scope)
+    assert len([s for s in statements if "human_task" in s]) == 1
+    assert [count for _day, count in trend] == [_overdue_at(end_of_day(day)) for day, _count in trend]
+    assert sum(count for _day, count in trend) > 0  # the late check of case B and the waiting case D show
+
+
+def test_the_dashboard_counts_every_overdue_item_and_lists_the_longest_overdue(app, cases, monkeypatch):
+    import app.supervision.stats as stats_module
+
+    monkeypatch.setattr(stats_module, "OVERDUE_SHOWN", 1)
+    at("2026-11-30T10:00:00+08:00")
+    stats = compute(Scope(date(2026, 11, 1), date(2026, 11, 30)))
+    open_overdue = db.session.scalar(
+        db.select(db.func.count())
+        .select_from(HumanTask)
+        .where(HumanTask.status == "open", HumanTask.due_at < clock.now())
+    )
+    assert stats.overdue_count == open_overdue >= 2 and len(stats.overdue_open) == 1
+    assert stats.overdue_open[0].due_at == min(
+        t.due_at
+        for t in db.session.scalars(
+            db.select(HumanTask).where(HumanTask.status == "open", HumanTask.due_at < clock.now())
+        )
+    )
