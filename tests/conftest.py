@@ -13,7 +13,7 @@ import pytest
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import event, text
+from sqlalchemy import Integer, event, text
 
 from app import clock, create_app
 from app.calendar import services as calendar_services
@@ -166,7 +166,7 @@ def _load(base: dict[str, list[dict]] | None, target: dict[str, list[dict]]) -> 
         for table in changed:
             if (
                 "id" in table.c
-                and table.c.id.autoincrement is not False
+                and isinstance(table.c.id.type, Integer)
                 and len(table.primary_key.columns) == 1
             ):
                 db.session.execute(
