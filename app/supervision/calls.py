@@ -300,8 +300,17 @@ def _touching(department_ids):
     )
 
 
-def call_figures(start: date, end: date, by: str = "authorization", department_ids=None) -> list[CallFigures]:
-    """Calls, failures and flagged calls per authorization, per data service or per resource in a period."""
+def call_figures(
+    start: date,
+    end: date,
+    by: str = "authorization",
+    department_ids=None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[CallFigures]:
+    """Calls, failures and flagged calls per authorization, per data service or per resource in a period, the
+    most called first (the first `limit` after `offset` of them, chosen by the database: #30)."""
     begin, finish = start_of_day(start), end_of_day(end)
     key = {"authorization": DataCall.authorization_id, "service": DataCall.service_name}.get(
         by, DataCall.resource_code
@@ -314,7 +323,10 @@ def call_figures(start: date, end: date, by: str = "authorization", department_i
     ).where(DataCall.called_at >= begin, DataCall.called_at < finish)
     if department_ids is not None:
         query = query.where(_touching(department_ids))
-    rows = db.session.execute(query.group_by(key).order_by(func.count().desc()))
+    query = query.group_by(key).order_by(func.count().desc(), key)
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    rows = db.session.execute(query)
     return [CallFigures("—" if k is None else str(k), n, int(f or 0), int(x or 0)) for k, n, f, x in rows]
 
 

@@ -18,7 +18,7 @@ from app.auth.forms import EmptyForm
 from app.calendar.deadlines import end_of_day, start_of_day
 from app.calendar.services import status_of
 from app.clock import SHANGHAI
-from app.db_types import row_id
+from app.db_types import page_number, row_id
 from app.engine.models import HumanTask
 from app.engine.queries import case_tasks
 from app.engine.timeline import case_timeline
@@ -105,7 +105,7 @@ def dashboard():
     by_department = stats.on_time_by_department(figures)
     trend = stats.overdue_trend(scope)
     visible = visible_department_ids(current_user)
-    call_rows = calls.call_figures(scope.start, scope.end, by="resource", department_ids=visible)[:15]
+    call_rows = calls.call_figures(scope.start, scope.end, by="resource", department_ids=visible, limit=15)
     availability = calls.availability(scope.start, scope.end, visible)
     charts = {
         "ontime": {
@@ -150,6 +150,9 @@ def _overdue_rows(tasks: list[HumanTask], names: dict[int | None, str]) -> list[
         ]
         for t in tasks
     ]
+
+
+CALL_ROWS = 100  # groups per page of the data calls table (the export has them all)
 
 
 @bp.route("/export/<table>.<fmt>")
@@ -317,11 +320,22 @@ def data_calls():
             return redirect(url_for("supervision.data_calls", **request.args))
     by = request.args.get("by", "authorization")
     visible = visible_department_ids(current_user)
+    page = page_number(request.args.get("page"))
+    rows = calls.call_figures(
+        scope.start,
+        scope.end,
+        by=by,
+        department_ids=visible,
+        limit=CALL_ROWS + 1,
+        offset=(page - 1) * CALL_ROWS,
+    )
     return render_template(
         "supervision/calls.html",
         scope=scope,
         by=by,
-        rows=calls.call_figures(scope.start, scope.end, by=by, department_ids=visible),
+        rows=rows[:CALL_ROWS],
+        page=page,
+        has_next=len(rows) > CALL_ROWS,
         flagged=calls.flagged_calls(scope.start, scope.end, department_ids=visible),
         flag_labels=CALL_FLAG_LABELS,
         availability=calls.availability(scope.start, scope.end, visible),
