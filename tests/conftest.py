@@ -57,8 +57,14 @@ def app(database_url: str) -> Iterator[Flask]:
 def _empty_tables() -> None:
     """Delete every row; ids start again at 1 on both databases (SQLite reuses them without AUTOINCREMENT)."""
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # TRUNCATE costs per table, used or not: only the tables the test wrote to (found in one query).
+        probe = " UNION ALL ".join(
+            f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in db.metadata.sorted_tables
+        )
+        used = list(db.session.scalars(text(probe)))
+        if used:
+            names = ", ".join(f'"{name}"' for name in used)
+            db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(table.delete())
@@ -193,6 +199,38 @@ def demo_content(app: Flask, seeded, demo_snapshot) -> None:
     clock.freeze(datetime.fromisoformat(DEMO_MOMENT))
     with app.app_context():
         _load(demo_snapshot["seeded"], demo_snapshot["content"])
+
+
+@pytest.fixture(scope="session")
+def demo_full_snapshot(app: Flask, demo_snapshot) -> dict[str, list[dict]]:
+    """The whole demo — content, applications at every step, supervision — made once per session by the real
+    seeding code (`seed_content()`), on top of the content snapshot, and kept as rows."""
+    from datetime import datetime
+
+    from app.demo import seed_content
+
+    with app.app_context():
+        _load(None, demo_snapshot["content"])
+    clock.freeze(datetime.fromisoformat(DEMO_MOMENT))
+    try:
+        with app.app_context():
+            seed_content()
+        with app.app_context():
+            full = _rows()
+    finally:
+        clock.unfreeze()
+        store._warm.clear()
+        registry._parsed.clear()
+        with app.app_context():
+            _empty_tables()
+    return full
+
+
+@pytest.fixture
+def full_demo(app: Flask, demo_content, demo_snapshot, demo_full_snapshot) -> None:
+    """The whole demo (what `make run` shows) as of Monday 2026-11-02 10:00, clock frozen there."""
+    with app.app_context():
+        _load(demo_snapshot["content"], demo_full_snapshot)
 
 
 @pytest.fixture

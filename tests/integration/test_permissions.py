@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
 
 import pytest
 
-from app import clock
 from app.audit.models import AuditEvent
-from app.demo import USERS, seed_content
+from app.demo import USERS
 from app.engine.models import HumanTask, TaskStatus
 from app.extensions import db
 from app.org.models import Department, User
@@ -28,12 +26,8 @@ ALLOWED, REFUSED = {200}, {403, 404}
 
 
 @pytest.fixture
-def demo_cases(app, seeded):
+def demo_cases(app, full_demo):
     """The whole demo: open checks, a 武汉 case at the province's upper check, a rectification for 民政厅."""
-    clock.freeze(datetime.fromisoformat("2026-11-02T10:00:00+08:00"))
-    with app.app_context():
-        seed_content()
-        db.session.commit()
 
 
 def _workers_of(*department_ids: int) -> set[str]:
