@@ -30,7 +30,7 @@ from app.notices import mailer
 from app.sharing import national
 from app.sharing.services import notify_expiring
 from app.supervision import stats
-from app.supervision.calls import probe_services
+from app.supervision.calls import probe_services, rollup_months
 from app.supervision.freshness import watch
 from app.supervision.reports import generate_last_month
 from app.transactions import unit_of_work
@@ -188,6 +188,11 @@ def digests(app: Flask) -> None:
     _guarded(app, "daily digests", lambda: _digests(app))
 
 
+def calls_rollup(app: Flask) -> None:
+    """Sum the data calls of closed months (and of months a late report made stale) for the §26 figures."""
+    _guarded(app, "calls rollup", rollup_months)
+
+
 def step_days(app: Flask) -> None:
     """The §26 figures of finished steps that have none or were counted on an older calendar (#30)."""
     _guarded(app, "step days", stats.keep_step_figures)
@@ -266,6 +271,9 @@ def add_jobs(scheduler, app: Flask) -> None:
         id="freshness-watch",
         max_instances=1,
         coalesce=True,
+    )
+    scheduler.add_job(
+        calls_rollup, "cron", hour=3, args=[app], id="calls-rollup", max_instances=1, coalesce=True
     )
     scheduler.add_job(
         step_days,

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import Date, and_, case, delete, false, func, insert, literal, or_, select, union_all, update
 
 from app import clock
 from app.access import visible_department_ids
@@ -28,7 +28,7 @@ from app.extensions import db
 from app.org.models import Department, User
 from app.sharing.gateway import GatewayDecision, Reason
 from app.sharing.models import Authorization
-from app.supervision.models import CallFlag, DataCall, ServiceProbe
+from app.supervision.models import CallFlag, DataCall, DataCallMonth, DataCallRollup, ServiceProbe
 
 MAX_BATCH = 1000
 CSV_COLUMNS = [
@@ -122,6 +122,7 @@ def ingest(actor: User, calls: list[dict[str, Any]], source: str = "api") -> lis
         db.session.add(row)
         stored.append(row)
     kept = [r for r in stored if r is not None]
+    mark_months_stale([r.called_at for r in kept])
     flagged = sum(1 for r in kept if r.flag)
     record(
         "calls.ingested",
@@ -172,6 +173,8 @@ def record_gateway_decision(
         received_at=clock.now(),
     )
     db.session.add(row)
+    if at.astimezone(SHANGHAI).date() < _current_month():  # a decision recorded for a past month (rare)
+        mark_months_stale([at])
     return row
 
 
@@ -300,6 +303,99 @@ def _touching(department_ids):
     )
 
 
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+def _current_month() -> date:
+    return _month_start(clock.local_now().date())
+
+
+def mark_months_stale(moments: list[datetime]) -> None:
+    """Calls stored now for closed months (reported late): those months' rollups no longer hold until the
+    calls-rollup job makes them again (in the caller's transaction; one statement, only when there are any)."""
+    current = _current_month()
+    months = {_month_start(m.astimezone(SHANGHAI).date()) for m in moments}
+    closed = sorted(m for m in months if m < current)
+    if closed:
+        db.session.execute(update(DataCallRollup).where(DataCallRollup.month.in_(closed)).values(stale=True))
+
+
+def rollup_months(limit: int = 12) -> list[date]:
+    """Roll up the closed months that have calls and no fresh rollup — the oldest first, at most `limit` per
+    run (the scheduler's calls-rollup job; each month one INSERT … SELECT grouped in the database). The
+    months rolled up."""
+    first = db.session.scalar(select(func.min(DataCall.called_at)))
+    if first is None:
+        return []
+    fresh = set(db.session.scalars(select(DataCallRollup.month).where(DataCallRollup.stale.is_(False))))
+    month, current = _month_start(first.astimezone(SHANGHAI).date()), _current_month()
+    done: list[date] = []
+    while month < current and len(done) < limit:
+        if month not in fresh:
+            _roll_up(month)
+            done.append(month)
+        month = _next_month(month)
+    return done
+
+
+_ROLLUP_KEYS = (
+    DataCall.authorization_id,
+    DataCall.service_name,
+    DataCall.resource_code,
+    DataCall.caller_department_id,
+    DataCall.provider_department_id,
+)
+
+
+def _roll_up(month: date) -> None:
+    begin, finish = start_of_day(month), start_of_day(_next_month(month))
+    db.session.execute(delete(DataCallMonth).where(DataCallMonth.month == month))
+    grouped = (
+        select(
+            literal(month, Date).label("month"),
+            *_ROLLUP_KEYS,
+            func.count().label("calls"),
+            func.sum(case((DataCall.success.is_(False), 1), else_=0)).label("failures"),
+            func.sum(case((DataCall.flag.is_not(None), 1), else_=0)).label("flagged"),
+        )
+        .where(DataCall.called_at >= begin, DataCall.called_at < finish)
+        .group_by(*_ROLLUP_KEYS)
+    )
+    columns = ["month", *(k.key for k in _ROLLUP_KEYS), "calls", "failures", "flagged"]
+    db.session.execute(insert(DataCallMonth).from_select(columns, grouped))
+    row = db.session.get(DataCallRollup, month)
+    if row is None:
+        db.session.add(DataCallRollup(month=month, rolled_at=clock.now(), stale=False))
+    else:
+        row.rolled_at, row.stale = clock.now(), False
+    db.session.flush()
+
+
+def _rolled_months(start: date, end: date) -> list[date]:
+    """The whole months inside [start, end] whose rollup is fresh (closed months only)."""
+    first = start if start.day == 1 else _next_month(start)
+    months = []
+    month = first
+    while _next_month(month) - timedelta(days=1) <= end and month < _current_month():
+        months.append(month)
+        month = _next_month(month)
+    if not months:
+        return []
+    fresh = set(
+        db.session.scalars(
+            select(DataCallRollup.month).where(
+                DataCallRollup.month.in_(months), DataCallRollup.stale.is_(False)
+            )
+        )
+    )
+    return [m for m in months if m in fresh]
+
+
 def call_figures(
     start: date,
     end: date,
@@ -310,24 +406,61 @@ def call_figures(
     offset: int = 0,
 ) -> list[CallFigures]:
     """Calls, failures and flagged calls per authorization, per data service or per resource in a period, the
-    most called first (the first `limit` after `offset` of them, chosen by the database: #30)."""
-    begin, finish = start_of_day(start), end_of_day(end)
-    key = {"authorization": DataCall.authorization_id, "service": DataCall.service_name}.get(
-        by, DataCall.resource_code
+    most called first (the first `limit` after `offset` of them, chosen by the database: #30). Whole closed
+    months come from their rollup (data_call_month), the rest of the period from the calls themselves."""
+    field = {"authorization": "authorization_id", "service": "service_name"}.get(by, "resource_code")
+    rolled = _rolled_months(start, end)
+    raw_key = getattr(DataCall, field)
+    raw = select(
+        raw_key.label("k"),
+        func.count().label("calls"),
+        func.sum(case((DataCall.success.is_(False), 1), else_=0)).label("failures"),
+        func.sum(case((DataCall.flag.is_not(None), 1), else_=0)).label("flagged"),
     )
-    query = select(
-        key,
-        func.count(),
-        func.sum(case((DataCall.success.is_(False), 1), else_=0)),
-        func.sum(case((DataCall.flag.is_not(None), 1), else_=0)),
-    ).where(DataCall.called_at >= begin, DataCall.called_at < finish)
+    # the days of the period outside the rolled-up months, as moments
+    ranges = []
+    cursor = start_of_day(start)
+    for month in rolled:
+        if cursor < start_of_day(month):
+            ranges.append((cursor, start_of_day(month)))
+        cursor = start_of_day(_next_month(month))
+    if cursor < end_of_day(end):
+        ranges.append((cursor, end_of_day(end)))
+    raw = raw.where(
+        or_(*(and_(DataCall.called_at >= a, DataCall.called_at < b) for a, b in ranges))
+        if ranges
+        else false()
+    )
     if department_ids is not None:
-        query = query.where(_touching(department_ids))
-    query = query.group_by(key).order_by(func.count().desc(), key)
+        raw = raw.where(_touching(department_ids))
+    parts = [raw.group_by(raw_key)]
+    if rolled:
+        month_key = getattr(DataCallMonth, field)
+        from_months = select(
+            month_key.label("k"),
+            func.sum(DataCallMonth.calls).label("calls"),
+            func.sum(DataCallMonth.failures).label("failures"),
+            func.sum(DataCallMonth.flagged).label("flagged"),
+        ).where(DataCallMonth.month.in_(rolled))
+        if department_ids is not None:
+            from_months = from_months.where(
+                DataCallMonth.caller_department_id.in_(department_ids)
+                | DataCallMonth.provider_department_id.in_(department_ids)
+            )
+        parts.append(from_months.group_by(month_key))
+    both = union_all(*parts).subquery()
+    total = func.sum(both.c.calls)
+    query = (
+        select(both.c.k, total, func.sum(both.c.failures), func.sum(both.c.flagged))
+        .group_by(both.c.k)
+        .order_by(total.desc(), both.c.k)
+    )
     if limit is not None:
         query = query.limit(limit).offset(offset)
     rows = db.session.execute(query)
-    return [CallFigures("—" if k is None else str(k), n, int(f or 0), int(x or 0)) for k, n, f, x in rows]
+    return [
+        CallFigures("—" if k is None else str(k), int(n), int(f or 0), int(x or 0)) for k, n, f, x in rows
+    ]
 
 
 def flagged_calls(start: date, end: date, limit: int = 200, department_ids=None) -> list[DataCall]:

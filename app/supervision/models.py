@@ -158,3 +158,33 @@ class MonthlyReport(Model):
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     html: Mapped[str] = mapped_column(Text)
     figures: Mapped[dict] = mapped_column(JSON)
+
+
+class DataCallMonth(Model):
+    """Data calls of a closed month summed by authorization, service, resource, caller and provider (#30): the
+    §26 call figures read these instead of the month's raw calls. Written whole per month by the scheduler's
+    calls-rollup job, exact: a call reported late for a rolled-up month marks the month stale until rolled
+    up again (DataCallRollup)."""
+
+    __tablename__ = "data_call_month"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[date] = mapped_column(Date, index=True)  # the month's first day (Beijing time)
+    authorization_id: Mapped[int | None] = mapped_column(Integer)
+    service_name: Mapped[str | None] = mapped_column(String(200))
+    resource_code: Mapped[str] = mapped_column(String(64))
+    caller_department_id: Mapped[int | None] = mapped_column(Integer)
+    provider_department_id: Mapped[int | None] = mapped_column(Integer)
+    calls: Mapped[int] = mapped_column(Integer)
+    failures: Mapped[int] = mapped_column(Integer)
+    flagged: Mapped[int] = mapped_column(Integer)
+
+
+class DataCallRollup(Model):
+    """Which months are rolled up into data_call_month, and whether a late call made one stale."""
+
+    __tablename__ = "data_call_rollup"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    rolled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    stale: Mapped[bool] = mapped_column(Boolean, default=False)

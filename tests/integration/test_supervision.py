@@ -24,7 +24,7 @@ from app.extensions import db
 from app.sharing import services
 from app.sharing.models import Authorization
 from app.supervision import calls, reports
-from app.supervision.models import DataCall, MonthlyReport, Rectification, RectificationStatus
+from app.supervision.models import DataCall, DataCallRollup, MonthlyReport, Rectification, RectificationStatus
 from app.supervision.rectification import order_rectification
 from tests.conftest import api_token, bearer, captured_sql, csrf_token, login, user
 from tests.integration.test_sharing import application_data, at, task
@@ -680,3 +680,68 @@ def test_the_data_calls_table_is_paged_by_the_database_most_called_first(app, cl
     assert re.findall(r"<tr><td>(服务\d{3})</td>", second) == ["服务100"] and "下一页" not in second
     exported = client.get("/supervision/export/calls.csv?by=service&from=2026-10-01&to=2026-10-31").data
     assert exported.decode("utf-8-sig").count("服务") == 101
+
+
+def _report_calls(client, app, calls: list[dict]) -> None:
+    response = client.post(
+        "/api/v1/calls", json={"calls": calls}, headers=bearer(api_token(app, "hb_operator"))
+    )
+    assert response.status_code == 201, response.get_json()
+
+
+def test_closed_months_come_from_their_rollup_with_the_very_figures_of_the_calls(app, client, demo_content):
+    """#30: the calls-rollup job (from the scheduler's job table) sums each closed month; the figures of any
+    period — whole months, parts of months, one department's — are those the raw calls give; a call reported
+    late for a rolled-up month makes it stale (counted from the calls again) until the next rollup."""
+    from tests.integration.test_operability import _job_table, _run
+
+    with app.app_context():
+        code = db.session.scalar(db.select(Resource.code).where(Resource.name == "婚姻登记信息"))
+        mz = user("mz_clerk").department_id
+    reported = [
+        {
+            "caller_uscc": RST,
+            "resource_code": code,
+            "service": f"服务{n % 3}",
+            "called_at": f"2026-{month:02d}-{day:02d}T10:00:00+08:00",
+            "success": n % 4 != 0,
+        }
+        for n, (month, day) in enumerate([(m, d) for m in (8, 9, 10, 11) for d in (1, 14, 28)])
+    ]
+    _report_calls(client, app, reported)
+    periods = [
+        (date(2026, 8, 1), date(2026, 11, 30), None),
+        (date(2026, 9, 15), date(2026, 10, 31), None),
+        (date(2026, 9, 1), date(2026, 9, 30), [mz]),
+    ]
+
+    def figures():
+        with app.app_context():
+            return [
+                [
+                    (f.key, f.calls, f.failures, f.flagged)
+                    for f in calls.call_figures(s, e, by=by, department_ids=ids)
+                ]
+                for s, e, ids in periods
+                for by in ("service", "resource", "authorization")
+            ]
+
+    from_calls = figures()
+    _run(_job_table(app)["calls-rollup"])
+    with app.app_context():
+        rolled = sorted(db.session.scalars(db.select(DataCallRollup.month)))
+        assert rolled == [date(2026, 8, 1), date(2026, 9, 1), date(2026, 10, 1)]  # November is still open
+    assert figures() == from_calls
+    _report_calls(
+        client, app, [reported[4] | {"called_at": "2026-09-20T10:00:00+08:00"}]
+    )  # late, for September
+    with app.app_context():
+        assert db.session.get(DataCallRollup, date(2026, 9, 1)).stale
+        now = calls.call_figures(date(2026, 9, 1), date(2026, 9, 30), by="service")
+    assert sum(f.calls for f in now) == 4  # the late call counts at once
+    _run(_job_table(app)["calls-rollup"])
+    with app.app_context():
+        assert not db.session.get(DataCallRollup, date(2026, 9, 1)).stale
+        assert (
+            sum(f.calls for f in calls.call_figures(date(2026, 9, 1), date(2026, 9, 30), by="service")) == 4
+        )
