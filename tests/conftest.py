@@ -65,6 +65,12 @@ def _empty_tables() -> None:
         if used:
             names = ", ".join(f'"{name}"' for name in used)
             db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # a sequence moved by an insert that was rolled back (its table empty): back to 1 as well
+        moved = db.session.scalars(
+            text("SELECT quote_ident(sequencename) FROM pg_sequences WHERE last_value IS NOT NULL")
+        )
+        for sequence in list(moved):
+            db.session.execute(text(f"ALTER SEQUENCE {sequence} RESTART"))
     else:
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(table.delete())
