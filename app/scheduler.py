@@ -207,93 +207,42 @@ SCHEDULER_NAME = f"{socket.gethostname()}:{os.getpid()}"
 
 
 def add_jobs(scheduler, app: Flask) -> None:
-    """Every scheduled job (README, 定时任务) in `scheduler`'s job table."""
-    scheduler.add_job(
-        sweep,
-        "interval",
-        seconds=app.config["TIMER_SWEEP_SECONDS"],
-        args=[app],
-        id="timer-sweep",
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.add_job(
-        probe,
-        "interval",
-        seconds=app.config["PROBE_INTERVAL_SECONDS"],
-        args=[app],
-        id="service-probes",
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.add_job(
-        audit_checkpoint,
-        "interval",
-        minutes=app.config["AUDIT_CHECKPOINT_MINUTES"],
-        args=[app],
-        id="audit-checkpoint",
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.add_job(
-        expiry_notices, "cron", hour=8, args=[app], id="expiry-notices", max_instances=1, coalesce=True
-    )
-    scheduler.add_job(
-        mail,
-        "interval",
-        seconds=app.config["MAIL_SWEEP_SECONDS"],
-        args=[app],
-        id="mail",
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.add_job(
-        national_outbox,
-        "interval",
-        seconds=app.config["NATIONAL_OUTBOX_SECONDS"],
-        args=[app],
-        id="national-outbox",
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.add_job(
-        digests, "cron", hour=7, minute=30, args=[app], id="digests", max_instances=1, coalesce=True
-    )
-    # Daily at 02:00 Beijing time: makes last month's report on the 1st, and catches up after downtime.
-    scheduler.add_job(
-        monthly_report, "cron", hour=2, args=[app], id="monthly-report", max_instances=1, coalesce=True
-    )
-    scheduler.add_job(
-        freshness,
-        "interval",
-        minutes=app.config["FRESHNESS_WATCH_MINUTES"],
-        args=[app],
-        id="freshness-watch",
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.add_job(
-        calls_rollup, "cron", hour=3, args=[app], id="calls-rollup", max_instances=1, coalesce=True
-    )
-    scheduler.add_job(
-        step_days,
-        "interval",
-        minutes=app.config["STEP_DAYS_MINUTES"],
-        args=[app],
-        id="step-days",
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.add_job(
-        heartbeat,
-        "interval",
-        seconds=app.config["SCHEDULER_HEARTBEAT_SECONDS"],
-        args=[app],
-        id="heartbeat",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now(UTC),
-    )
+    """Every scheduled job (README, 定时任务) in `scheduler`'s job table: (id, job, trigger) — an interval in the
+    configured unit, or a daily time in Beijing time."""
+    config = app.config
+    jobs: list[tuple[str, Callable[[Flask], None], dict[str, Any]]] = [
+        ("timer-sweep", sweep, {"trigger": "interval", "seconds": config["TIMER_SWEEP_SECONDS"]}),
+        ("service-probes", probe, {"trigger": "interval", "seconds": config["PROBE_INTERVAL_SECONDS"]}),
+        (
+            "audit-checkpoint",
+            audit_checkpoint,
+            {"trigger": "interval", "minutes": config["AUDIT_CHECKPOINT_MINUTES"]},
+        ),
+        ("expiry-notices", expiry_notices, {"trigger": "cron", "hour": 8}),
+        ("mail", mail, {"trigger": "interval", "seconds": config["MAIL_SWEEP_SECONDS"]}),
+        (
+            "national-outbox",
+            national_outbox,
+            {"trigger": "interval", "seconds": config["NATIONAL_OUTBOX_SECONDS"]},
+        ),
+        ("digests", digests, {"trigger": "cron", "hour": 7, "minute": 30}),
+        # Daily at 02:00: makes last month's report on the 1st, and catches up after downtime.
+        ("monthly-report", monthly_report, {"trigger": "cron", "hour": 2}),
+        ("freshness-watch", freshness, {"trigger": "interval", "minutes": config["FRESHNESS_WATCH_MINUTES"]}),
+        ("calls-rollup", calls_rollup, {"trigger": "cron", "hour": 3}),
+        ("step-days", step_days, {"trigger": "interval", "minutes": config["STEP_DAYS_MINUTES"]}),
+        (
+            "heartbeat",
+            heartbeat,
+            {
+                "trigger": "interval",
+                "seconds": config["SCHEDULER_HEARTBEAT_SECONDS"],
+                "next_run_time": datetime.now(UTC),
+            },
+        ),
+    ]
+    for job_id, job, trigger in jobs:
+        scheduler.add_job(job, args=[app], id=job_id, max_instances=1, coalesce=True, **trigger)
 
 
 def start_background(app: Flask) -> BackgroundScheduler:
