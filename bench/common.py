@@ -39,9 +39,9 @@ def fresh_database(url: str) -> None:
     from app.demo import seed
     from app.extensions import db
 
-    if url.startswith("postgresql"):  # a SQLite file is always new; a PostgreSQL database is emptied
-        db.drop_all()
-        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    if url.startswith("postgresql"):  # a SQLite file is always new; a PostgreSQL database is emptied whole
+        db.session.execute(text("DROP SCHEMA public CASCADE"))
+        db.session.execute(text("CREATE SCHEMA public"))
         db.session.commit()
     upgrade()
     seed()
