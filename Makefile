@@ -56,4 +56,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/http_bench.py
 
 clean:
-	rm -rf $(VENV) node_modules instance/*.db* instance/audit-checkpoints.jsonl .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules instance/*.db* instance/audit-checkpoints.jsonl .pytest_cache .ruff_cache .mypy_cache
