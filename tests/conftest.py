@@ -62,7 +62,13 @@ def _empty_tables() -> None:
             f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in db.metadata.sorted_tables
         )
         used = list(db.session.scalars(text(probe)))
-        if used:
+        if used and db.session.scalar(text("SELECT current_setting('is_superuser')")) == "on":
+            # DELETE is far cheaper than TRUNCATE for a test's few rows; with triggers and foreign-key checks
+            # off for this transaction (the audit trail's append-only trigger would refuse it), in any order.
+            db.session.execute(text("SET LOCAL session_replication_role = replica"))
+            for name in used:
+                db.session.execute(text(f'DELETE FROM "{name}"'))
+        elif used:
             names = ", ".join(f'"{name}"' for name in used)
             db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         # a sequence moved by an insert that was rolled back (its table empty): back to 1 as well

@@ -226,7 +226,9 @@ def test_deadline_timer_fires_exactly_at_expiry_across_the_holiday(engine_ready)
     assert notes[-1] == "规范性检查已超期"
     # Overdue marks and urges; nothing is auto-decided: the check is still open.
     assert open_task(row.id).label == "规范性检查"
-    fired = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "timer.fired")).all()
+    fired = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.action == "timer.fired").order_by(AuditEvent.seq)
+    ).all()
     assert [e.data["timer"] for e in fired] == ["到期提醒", "检查超期"]
 
 
