@@ -10,20 +10,28 @@ first. Stages, each printing its rows and time:
 2. departments: 816 at scale 1, cloned from the demo's on the demo's platforms;
 3. the catalog: 100,000 published resources at scale 1, each with its version, the template's data items
    (~10 a resource) and its search terms (the product's own bigrams);
-4. data calls: 12.5M at scale 1 over the years, 80 % in the last one (the shape measured in the issue), 2 %
-   failed, 1 % outside their authorization; COPY on PostgreSQL, batched inserts on SQLite.
+4. cases: 200,000 applications at scale 1, each a copy of one of the demo's real cases with everything the
+   product wrote for it (lines, authorizations, process instances and their engine state, human tasks with their
+   kept §26 figures, notifications, stored deadlines, audit rows sealed into the chain in order — `govshare
+   audit verify --full` holds), under a new number, another applicant department, moved in time;
+5. data calls: 12.5M at scale 1 over the years, 80 % in the last one (the shape measured in the issue), 2 %
+   failed, 1 % outside their authorization, one authorization per caller and resource; COPY on PostgreSQL,
+   batched inserts on SQLite.
 
-Still to come (#30): applications, lines, authorizations, instances with their state, tasks, notifications and
-audit rows cloned from the demo's real cases (audit rows sealed again in order), then `bench/pages_bench.py`.
+Still to come (#30): `bench/pages_bench.py`, the pages over HTTP with p50/p95 next to the issue's targets.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import time
+import uuid
 import warnings
 from datetime import UTC, datetime, timedelta
+from datetime import date as date_type
+from types import SimpleNamespace
 
 warnings.simplefilter("ignore")
 
@@ -149,6 +157,243 @@ def catalog(db, wanted: int, department_ids: list[int], rng: random.Random) -> l
     ]
 
 
+CASE_SIZES = {"applications": 200_000}
+
+
+def _shift(row: dict, delta: timedelta) -> dict:
+    """Every time and date of a row moved by `delta` (a template case happening at another moment)."""
+    out = {}
+    for name, value in row.items():
+        if isinstance(value, datetime):
+            value = value + delta
+        elif isinstance(value, date_type):
+            value = value + timedelta(days=delta.days)
+        out[name] = value
+    return out
+
+
+def cases(db, wanted: int, department_ids: list[int], years: int, rng: random.Random) -> int:
+    """Applications cloned from the demo's real cases up to `wanted`, each copy with everything the product
+    wrote for it — its lines, authorizations, process instances (their engine state), human tasks (with their
+    kept §26 figures), notifications, stored deadlines and audit rows — under new ids, a new case number, another
+    applicant department and moved in time (finished cases over the years, open ones within the last weeks).
+    The audit rows are sealed into the chain in order (`govshare audit verify` holds). Cloned open cases are for
+    reading: their engine state still names the template's lines. How many applications were made."""
+    from sqlalchemy import func, or_, select, update
+
+    from app.audit.chain import canonical, head, head_mac
+    from app.audit.keys import keyring
+    from app.audit.models import AuditEvent, AuditHead
+    from app.calendar.models import StoredDeadline
+    from app.engine import store
+    from app.engine.models import HumanTask, ProcessInstance
+    from app.notices.models import Notification
+    from app.sharing.models import ApplicationLine, Authorization, ShareApplication
+
+    tables = {
+        "application": ShareApplication.__table__,
+        "line": ApplicationLine.__table__,
+        "authorization": Authorization.__table__,
+        "instance": ProcessInstance.__table__,
+        "notification": Notification.__table__,
+        "deadline": StoredDeadline.__table__,
+        "audit": AuditEvent.__table__,
+    }
+    next_id = {name: _next_id(db, table) for name, table in tables.items()}
+    templates = []
+    for application in db.session.execute(select(tables["application"])).all():
+        app = dict(application._mapping)
+        key = app["number"]
+        lines = [
+            dict(r._mapping)
+            for r in db.session.execute(
+                select(tables["line"]).where(tables["line"].c.application_id == app["id"])
+            )
+        ]
+        line_ids = [line["id"] for line in lines]
+        auths = [
+            dict(r._mapping)
+            for r in db.session.execute(
+                select(tables["authorization"]).where(tables["authorization"].c.line_id.in_(line_ids))
+            )
+        ]
+        insts = [
+            dict(r._mapping)
+            for r in db.session.execute(
+                select(tables["instance"]).where(tables["instance"].c.business_key == key)
+            )
+        ]
+        inst_ids = [i["id"] for i in insts]
+        tasks = [
+            dict(r._mapping)
+            for r in db.session.execute(select(HumanTask.__table__).where(HumanTask.business_key == key))
+        ]
+        notes = [
+            dict(r._mapping)
+            for r in db.session.execute(
+                select(tables["notification"]).where(tables["notification"].c.instance_id.in_(inst_ids))
+            )
+        ]
+        deadlines = (
+            [
+                dict(r._mapping)
+                for r in db.session.execute(
+                    select(tables["deadline"]).where(
+                        or_(*(tables["deadline"].c.subject_id.like(f"{i}/%") for i in inst_ids))
+                    )
+                )
+            ]
+            if inst_ids
+            else []
+        )
+        audits = [
+            dict(r._mapping)
+            for r in db.session.execute(
+                select(tables["audit"])
+                .where(or_(tables["audit"].c.object_id == key, tables["audit"].c.instance_id.in_(inst_ids)))
+                .order_by(tables["audit"].c.seq)
+            )
+        ]
+        templates.append((app, lines, auths, insts, tasks, notes, deadlines, audits))
+    if not templates:
+        return 0
+    ring = keyring()
+    seq, previous = head(db.session())
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    made = len(templates)
+    counter = db.session.scalar(select(func.max(tables["application"].c.id))) or 0
+    batch: dict[str, list[dict]] = {name: [] for name in [*tables, "task"]}
+
+    def flush() -> None:
+        for name in (
+            "application",
+            "line",
+            "authorization",
+            "instance",
+            "task",
+            "notification",
+            "deadline",
+            "audit",
+        ):
+            table = HumanTask.__table__ if name == "task" else tables[name]
+            _insert(db, table, batch[name])
+            batch[name].clear()
+        db.session.commit()
+
+    while made < wanted:
+        app, lines, auths, insts, tasks, notes, deadlines, audits = templates[made % len(templates)]
+        open_case = any(i["status"] in ("running", "waiting") for i in insts)
+        span = 30 if open_case else 365 * years
+        delta = (now - timedelta(days=rng.random() * span)) - app["submitted_at"]
+        counter += 1
+        key = f"SQ-{(app['submitted_at'] + delta).year}-{counter:07d}"
+        applicant = rng.choice(department_ids)
+        old_applicant = app["applicant_department_id"]
+
+        def department(value, new=applicant, old=old_applicant):
+            return new if value == old else value
+
+        ids = {name: {} for name in tables}
+        new_app = _shift(app, delta) | {
+            "id": next_id["application"],
+            "number": key,
+            "applicant_department_id": applicant,
+        }
+        ids["application"][app["id"]], next_id["application"] = (
+            next_id["application"],
+            next_id["application"] + 1,
+        )
+        batch["application"].append(new_app)
+        for line in lines:
+            ids["line"][line["id"]] = next_id["line"]
+            batch["line"].append(
+                _shift(line, delta) | {"id": next_id["line"], "application_id": new_app["id"]}
+            )
+            next_id["line"] += 1
+        for auth in auths:
+            ids["authorization"][auth["id"]] = next_id["authorization"]
+            batch["authorization"].append(
+                _shift(auth, delta)
+                | {
+                    "id": next_id["authorization"],
+                    "line_id": ids["line"][auth["line_id"]],
+                    "applicant_department_id": applicant,
+                }
+            )
+            next_id["authorization"] += 1
+        task_ids = {t["id"]: str(uuid.uuid4()) for t in tasks}
+        for inst in insts:
+            ids["instance"][inst["id"]] = next_id["instance"]
+            state = inst["state"]
+            if inst["status"] in ("running", "waiting"):  # an open case's engine state names its tasks
+                data = store.decode_state(state)
+                text = json.dumps(data, ensure_ascii=False).replace(app["number"], key)
+                for old, new in task_ids.items():
+                    text = text.replace(old, new)
+                state = store.encode_state(json.loads(text))
+            batch["instance"].append(
+                _shift(inst, delta) | {"id": next_id["instance"], "business_key": key, "state": state}
+            )
+            next_id["instance"] += 1
+        for task in tasks:
+            batch["task"].append(
+                _shift(task, delta)
+                | {
+                    "id": task_ids[task["id"]],
+                    "instance_id": ids["instance"][task["instance_id"]],
+                    "business_key": key,
+                    "candidate_department_id": department(task["candidate_department_id"]),
+                    "timer_task_id": None,
+                }
+            )
+        for note in notes:
+            batch["notification"].append(
+                _shift(note, delta)
+                | {
+                    "id": next_id["notification"],
+                    "instance_id": ids["instance"][note["instance_id"]],
+                    "recipient_department_id": department(note["recipient_department_id"]),
+                    "link": (note["link"] or "").replace(app["number"], key) or None,
+                }
+            )
+            next_id["notification"] += 1
+        for deadline in deadlines:
+            instance, _sep, rest = deadline["subject_id"].partition("/")
+            batch["deadline"].append(
+                _shift(deadline, delta)
+                | {
+                    "id": next_id["deadline"],
+                    "subject_id": f"{ids['instance'][int(instance)]}/{task_ids.get(rest, rest)}",
+                }
+            )
+            next_id["deadline"] += 1
+        for event in audits:
+            row = _shift(event, delta) | {
+                "id": next_id["audit"],
+                "object_id": key if event["object_id"] == app["number"] else event["object_id"],
+                "instance_id": ids["instance"].get(event["instance_id"], event["instance_id"]),
+                "task_id": task_ids.get(event["task_id"], event["task_id"]),
+                "department_id": department(event["department_id"]),
+                "key_id": ring.current,
+            }
+            seq += 1
+            row["seq"], row["prev_hash"] = seq, previous
+            row["hash"] = previous = ring.mac(ring.current, canonical(SimpleNamespace(**row)))
+            batch["audit"].append(row)
+            next_id["audit"] += 1
+        made += 1
+        if len(batch["audit"]) >= 20000:
+            flush()
+    flush()
+    db.session.execute(
+        update(AuditHead.__table__)
+        .where(AuditHead.__table__.c.id == 1)
+        .values(seq=seq, hash=previous, key_id=ring.current, mac=head_mac(ring, ring.current, seq, previous))
+    )
+    db.session.commit()
+    return made
+
+
 def data_calls(db, url: str, wanted: int, years: int, resources, department_ids, rng: random.Random) -> None:
     """`wanted` calls over `years`, 80 % in the last year; callers and resources drawn unevenly (a few busy
     pairs, a long tail) as exchanges report them."""
@@ -257,6 +502,11 @@ def main() -> None:
         started = time.perf_counter()
         resources = catalog(db, max(32, round(SIZES["resources"] * args.scale)), department_ids, rng)
         _stage("resources", started, len(resources))
+        started = time.perf_counter()
+        made = cases(
+            db, max(1, round(CASE_SIZES["applications"] * args.scale)), department_ids, args.years, rng
+        )
+        _stage("applications", started, made)
         started = time.perf_counter()
         wanted = args.calls if args.calls is not None else round(SIZES["calls"] * args.scale)
         data_calls(db, url, wanted, args.years, resources, department_ids, rng)
