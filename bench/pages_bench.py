@@ -1,0 +1,108 @@
+"""The pages that grow with history (#30), on a generated province: p50/p95 next to the issue's targets.
+
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:55432/province .venv/bin/python bench/pages_bench.py [--runs 7]
+
+Run bench/province.py on that database first (the targets are for scale 1 on PostgreSQL; SQLite at a tenth of
+the size should stay within 2×). Requests go through the whole Flask stack in-process (WSGI client, signed in as
+the demo's users), after one warm-up each; `audit verify` runs as the CLI does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+import warnings
+
+warnings.simplefilter("ignore")
+
+from common import bench_app, percentile  # noqa: E402
+
+# (label, user, path, target p95 ms) — the issue's targets (#30)
+PAGES = [
+    ("case page", "supervisor", "/applications/{case}", 300),
+    ("inbox queue", "hb_operator", "/tasks?scope=queue", 100),
+    ("inbox done", "hb_operator", "/tasks?scope=done", 150),
+    ("§26 dashboard, province, year", "supervisor", "/supervision/?from=2025-12-01&to=2026-11-30", 1000),
+    ("API statistics, year", "supervisor", "/api/v1/statistics?from=2025-12-01&to=2026-11-30", 500),
+    ("scorecard 2026", "supervisor", "/supervision/scorecard?year=2026", 1000),
+    ("data calls page, year", "supervisor", "/supervision/calls?from=2025-12-01&to=2026-11-30", 500),
+    ("audit viewer, case filter", "auditor", "/supervision/audit?case={case}", 300),
+    ("catalog search", "rst_applicant", "/catalog/?q=登记", 50),
+]
+
+
+def _sign_in(app, username: str):
+    """A signed-in client (the sign-in form, as a person uses it) and a bearer header for the API."""
+    import re
+
+    from app.auth.services import create_api_token
+    from app.extensions import db
+    from app.org.models import User
+
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+    client.post("/login", data={"username": username, "password": "govshare2026", "csrf_token": token})
+    with app.app_context():
+        user = db.session.scalar(db.select(User).where(User.username == username))
+        plain = create_api_token(user, "pages_bench")[1]
+        db.session.commit()
+    return client, {"Authorization": f"Bearer {plain}"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        raise SystemExit("set DATABASE_URL to a database made by bench/province.py")
+    app = bench_app(url, SECOND_FACTOR_ROLES=())
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from app import clock
+        from app.extensions import db
+        from app.sharing.models import ShareApplication
+
+        case = db.session.scalar(select(ShareApplication.number).order_by(func.random()).limit(1))
+    clock.freeze(clock.parse_moment("2026-12-06T10:00:00+08:00"))
+    clients: dict[str, tuple] = {}
+    print(f"{'page':<32} {'p50 ms':>9} {'p95 ms':>9} {'target':>8}  {'KB':>7}")
+    for label, username, path, target in PAGES:
+        if username not in clients:
+            clients[username] = _sign_in(app, username)
+        client, headers = clients[username]
+        path = path.format(case=case)
+        extra = {"headers": headers} if path.startswith("/api/") else {}
+        response = client.get(path, **extra)  # warm-up
+        took = []
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            response = client.get(path, **extra)
+            took.append((time.perf_counter() - started) * 1000)
+        p95 = percentile(took, 0.95)
+        mark = "" if response.status_code == 200 else f"  (HTTP {response.status_code})"
+        print(
+            f"{label:<32} {statistics.median(took):9.1f} {p95:9.1f} {target:8d}  {len(response.data) / 1024:7.0f}"
+            f"{'  over' if p95 > target else ''}{mark}"
+        )
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from app.cli import main as cli
+
+    for options in ([], ["--full"]):
+        started = time.perf_counter()
+        result = CliRunner().invoke(
+            cli, ["audit", "verify", *options], obj=ScriptInfo(create_app=lambda: app)
+        )
+        print(
+            f"audit verify {' '.join(options) or '(incremental)':<19} {time.perf_counter() - started:9.1f} s  {result.output.strip()[:80]}"
+        )
+
+
+if __name__ == "__main__":
+    main()
