@@ -24,8 +24,27 @@ from config import TestingConfig
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
-    """TEST_DATABASE_URL (PostgreSQL in CI) or a fresh SQLite file."""
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    """TEST_DATABASE_URL (PostgreSQL in CI) or a fresh SQLite file; with several test processes (pytest-xdist)
+    each has its own database (PostgreSQL: TEST_DATABASE_URL's name with the worker's, created if missing)."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if url and worker:
+        return _worker_database(url, worker)
+    return url or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def _worker_database(url: str, worker: str) -> str:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
