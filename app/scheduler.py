@@ -58,19 +58,23 @@ def fire_due_timers(
     now = now or clock.now()
     result = SweepResult()
     while result.instances + result.skipped < max_instances:
-        before = (result.instances, result.timers_fired, result.incidents, len(result.instance_ids))
+        done = None
         try:
             with unit_of_work():
-                if not fire_timer_batch(now, batch, result):
-                    raise _BatchLost  # counted as skipped by fire_timer_batch; roll the batch back
-        except _BatchLost:
+                done = fire_timer_batch(now, batch)
+                if done.lost:
+                    raise _BatchLost  # roll the batch back
+        except (_BatchLost, Conflict):  # lost while running, or at commit: nothing of the batch was kept
+            if done is not None:
+                result.skipped += done.skipped + done.due
             break
-        except Conflict:  # the commit lost to another process: nothing of this batch was kept
-            result.instances, result.timers_fired, result.incidents = before[:3]
-            del result.instance_ids[before[3] :]
-            result.skipped += result.last_batch
-            break
-        if result.last_batch < batch:
+        result.skipped += done.skipped
+        for instance_id, fired, incidents in done.fired:
+            result.instances += 1
+            result.timers_fired += fired
+            result.incidents += incidents
+            result.instance_ids.append(instance_id)
+        if done.due < batch:
             break
     return result
 

@@ -411,7 +411,6 @@ class SweepResult:
     incidents: int = 0
     skipped: int = 0
     instance_ids: list[int] = field(default_factory=list)
-    last_batch: int = 0  # how many were due in the last batch read
 
 
 def due_instance_ids(now: datetime, limit: int) -> list[int]:
@@ -431,34 +430,37 @@ def due_instance_ids(now: datetime, limit: int) -> list[int]:
     return list(db.session.scalars(query))
 
 
-def fire_timer_batch(now: datetime, batch: int, result: SweepResult) -> bool:
+@dataclass
+class TimerBatch:
+    """What one batch of the timer sweep did, in its (not yet committed) transaction."""
+
+    due: int  # instances found due
+    fired: list[tuple[int, int, int]] = field(default_factory=list)  # (instance, timers fired, incidents)
+    skipped: int = 0  # handled by another process first
+    lost: bool = False  # another process wrote meanwhile (SQLite): nothing of the batch may be kept
+
+
+def fire_timer_batch(now: datetime, batch: int) -> TimerBatch:
     """Wake up to `batch` instances whose timer is due, run and save each (in the caller's transaction, one
-    savepoint per instance); add what was done to `result`. False when the batch was lost to another process
-    (SQLite) and nothing of it may be kept: the caller rolls back and the next sweep does it. The entry point
-    loops (commit after each batch) while this returns True and a full batch was found."""
+    savepoint per instance). A lost batch is to be rolled back: the next sweep does it. The entry point
+    commits each batch and loops while a full one was found."""
     ids = due_instance_ids(now, batch)
-    result.last_batch = len(ids)
-    done: list[tuple[int, int, int]] = []  # (instance, timers fired, incidents)
+    done = TimerBatch(len(ids))
     for instance_id in ids:
         try:
             with db.session.begin_nested():
                 fired, incidents = _fire_one(instance_id, now)
         except StaleDataError:
-            result.skipped += 1  # another process handled it first
+            done.skipped += 1  # another process handled it first
             continue
         except OperationalError as err:
             # SQLite: another process wrote since this batch started reading; the next sweep goes on.
             if "locked" not in str(err).lower():
                 raise
-            result.skipped += len(ids)
-            return False
-        done.append((instance_id, fired, incidents))
-    for instance_id, fired, incidents in done:
-        result.instances += 1
-        result.timers_fired += fired
-        result.incidents += incidents
-        result.instance_ids.append(instance_id)
-    return True
+            done.lost = True
+            return done
+        done.fired.append((instance_id, fired, incidents))
+    return done
 
 
 def refresh_timers(row: ProcessInstance, workflow, now: datetime, actor: User | None) -> tuple[int, int]:
