@@ -106,20 +106,16 @@ def command_in_unit_of_work(callback: Callable[..., Any]) -> Callable[..., Any]:
             app = click.get_current_context().ensure_object(ScriptInfo).load_app()
             with app.app_context():
                 return in_unit_of_work(*args, **kwargs)
-        try:
-            result = callback(*args, **kwargs)
-        except SystemExit as stop:
-            if stop.code not in (None, 0):
-                db.session.rollback()
-                raise
-            with conflicts_as_409():
-                db.session.commit()
-            raise
-        except BaseException:
-            db.session.rollback()
-            raise
-        with conflicts_as_409():
-            db.session.commit()
+        finished: SystemExit | None = None
+        with unit_of_work():
+            try:
+                result = callback(*args, **kwargs)
+            except SystemExit as stop:
+                if stop.code not in (None, 0):
+                    raise
+                finished = stop  # a command that ends with exit 0 has done its work: committed
+        if finished is not None:
+            raise finished
         return result
 
     return in_unit_of_work
