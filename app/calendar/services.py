@@ -339,8 +339,13 @@ class Taken:
     calendar: int  # the calendar version the days were counted on
 
 
+def active_version() -> int:
+    """The id of the active calendar's version (the active calendar is always a stored version)."""
+    version = active_calendar().version
+    return version if isinstance(version, int) else 0
+
+
 def time_taken(received_at: datetime, done_at: datetime, due_at: datetime | None) -> Taken:
     """A finished step's working days and punctuality on the active calendar (stored when the step ends, #30)."""
-    cal = active_calendar()
-    version = cal.version if isinstance(cal.version, int) else 0  # the active calendar is a stored version
-    return Taken(working_days_taken(cal, received_at, done_at), due_at is None or done_at <= due_at, version)
+    days = working_days_taken(active_calendar(), received_at, done_at)
+    return Taken(days, due_at is None or done_at <= due_at, active_version())

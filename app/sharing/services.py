@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from app import attachments, clock
 from app.access import require
 from app.audit.writer import record
-from app.calendar.services import active_calendar, deadline, time_taken
+from app.calendar.services import Taken, active_calendar, deadline, time_taken
 from app.catalog.models import Resource, ResourceStatus
 from app.catalog.rules import requestable_items
 from app.catalog.services import has_controlled_parameters, resource_by_code
@@ -436,13 +436,18 @@ def notification_due(decided_at: datetime) -> datetime:
     return deadline(decided_at, NOTIFICATION_DAYS).expires_at
 
 
+def told_taken(decided_at: datetime, told_at: datetime) -> Taken:
+    """How long telling the applicant took, against the §20 limit (the §26 figure of that step)."""
+    return time_taken(decided_at, told_at, notification_due(decided_at))
+
+
 def record_applicant_told(line_id: int) -> ApplicationLine:
     """The platform told the applicant the answer (§20: within 1 working day); closes the application when
     every resource is answered."""
     line = stored(ApplicationLine, int(line_id))
     line.applicant_told_at = clock.now()
     if line.decided_at is not None:  # the §26 figure of this step, kept (#30)
-        taken = time_taken(line.decided_at, line.applicant_told_at, notification_due(line.decided_at))
+        taken = told_taken(line.decided_at, line.applicant_told_at)
         line.told_days, line.told_on_time, line.told_calendar = taken.days, taken.on_time, taken.calendar
     application = line.application
     if all(item.decision != Decision.PENDING for item in application.lines):

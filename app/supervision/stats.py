@@ -26,8 +26,8 @@ from sqlalchemy import and_, func, or_, select, true, update
 
 from app import clock
 from app.access import oversees_everything, visible_department_ids
-from app.calendar.deadlines import end_of_day, start_of_day, working_days_taken
-from app.calendar.services import active_calendar
+from app.calendar.deadlines import end_of_day, start_of_day
+from app.calendar.services import active_version, time_taken
 from app.clock import parse_moment
 from app.engine.models import HumanTask, TaskStatus, TaskUrging
 from app.engine.registry import step_deadline_days
@@ -42,7 +42,7 @@ from app.sharing.models import (
     Objection,
     ShareApplication,
 )
-from app.sharing.services import NOTIFICATION_DAYS, notification_due
+from app.sharing.services import NOTIFICATION_DAYS, told_taken
 
 # step → (name, article, the process whose deployed model holds its deadline)
 STEPS = {
@@ -202,7 +202,6 @@ def compute(scope: Scope) -> Statistics:
     """The §26 figures for a scope."""
     stats = Statistics(scope)
     ids = _department_ids(scope)
-    cal = active_calendar()
 
     applications = select(ShareApplication.status, func.count()).where(
         ShareApplication.submitted_at >= scope.start_at,
@@ -267,7 +266,7 @@ def compute(scope: Scope) -> Statistics:
         per_department.setdefault(key, StepFigures(step, department_id)).add(days, on_time, period, count)
 
     # Each step's working days and punctuality were kept when it was completed (#30): summed here by group.
-    current = cal.version if isinstance(cal.version, int) else 0
+    current = active_version()
     in_scope = (
         HumanTask.status == TaskStatus.COMPLETED,
         HumanTask.completed_at >= scope.start_at,
@@ -291,8 +290,8 @@ def compute(scope: Scope) -> Statistics:
     for step, department_id, period, created_at, completed_at, due_at in db.session.execute(stale):
         if completed_at is None:  # finished steps only (the query asks for them)
             continue
-        days = working_days_taken(cal, created_at, completed_at)
-        add(step, department_id, days, due_at is None or completed_at <= due_at, period)
+        taken = time_taken(created_at, completed_at, due_at)
+        add(step, department_id, taken.days, taken.on_time, period)
 
     # §20: the applicant's platform tells the applicant; the step belongs to that platform's operator.
     operators = dict(
@@ -332,8 +331,8 @@ def compute(scope: Scope) -> Statistics:
         department_id = operators.get(platform_id)
         if ids is not None and department_id not in ids:
             continue
-        days = working_days_taken(cal, decided_at, told_at)
-        add(NOTIFICATION, department_id, days, told_at <= notification_due(decided_at))
+        taken = told_taken(decided_at, told_at)
+        add(NOTIFICATION, department_id, taken.days, taken.on_time)
     stats.by_department = sorted(
         per_department.values(), key=lambda f: (list(STEP_LABELS).index(f.step), f.department_id or 0)
     )
@@ -450,8 +449,7 @@ def keep_step_figures(batch: int = 5000) -> int:
     """Store the §26 figures of finished steps that have none, or were counted on another calendar version
     (completed before #30; a provisional year replaced since): at most `batch` steps and `batch` told lines per
     run, in the caller's transaction (the scheduler's step-days job). How many were stored."""
-    cal = active_calendar()
-    current = cal.version if isinstance(cal.version, int) else 0
+    current = active_version()
     stale_tasks = db.session.execute(
         select(HumanTask.id, HumanTask.created_at, HumanTask.completed_at, HumanTask.due_at)
         .where(
@@ -464,14 +462,11 @@ def keep_step_figures(batch: int = 5000) -> int:
     for task_id, created_at, completed_at, due_at in stale_tasks:
         if completed_at is None:  # the query asks for finished ones
             continue
+        taken = time_taken(created_at, completed_at, due_at)
         db.session.execute(
             update(HumanTask)
             .where(HumanTask.id == task_id)
-            .values(
-                days_taken=working_days_taken(cal, created_at, completed_at),
-                on_time=due_at is None or completed_at <= due_at,
-                days_calendar=current,
-            )
+            .values(days_taken=taken.days, on_time=taken.on_time, days_calendar=taken.calendar)
         )
     stale_lines = db.session.execute(
         select(ApplicationLine.id, ApplicationLine.decided_at, ApplicationLine.applicant_told_at)
@@ -485,13 +480,10 @@ def keep_step_figures(batch: int = 5000) -> int:
     for line_id, decided_at, told_at in stale_lines:
         if decided_at is None or told_at is None:  # the query asks for told lines
             continue
+        taken = told_taken(decided_at, told_at)
         db.session.execute(
             update(ApplicationLine)
             .where(ApplicationLine.id == line_id)
-            .values(
-                told_days=working_days_taken(cal, decided_at, told_at),
-                told_on_time=told_at <= notification_due(decided_at),
-                told_calendar=current,
-            )
+            .values(told_days=taken.days, told_on_time=taken.on_time, told_calendar=taken.calendar)
         )
     return len(stale_tasks) + len(stale_lines)
