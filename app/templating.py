@@ -6,8 +6,9 @@ import base64
 import hashlib
 import json
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
-from flask import Flask, url_for
+from flask import Flask, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -56,29 +57,27 @@ def actor_label(event) -> str:
 
 
 # The ES modules of bpmn-auto-layout, by the names they import each other under (#29).
-LAYOUT_MODULES = {
-    "bpmn-auto-layout": "bpmn-auto-layout",
-    "bpmn-moddle": "bpmn-moddle",
-    "moddle": "moddle",
-    "moddle-xml": "moddle-xml",
-    "saxen": "saxen",
-    "min-dash": "min-dash",
-}
+LAYOUT_MODULES = ("bpmn-auto-layout", "bpmn-moddle", "moddle", "moddle-xml", "saxen", "min-dash")
+
+
+@lru_cache(maxsize=8)
+def _import_map(script_root: str) -> tuple[str, str]:
+    """(the import map's text, the CSP source allowing it) for an app served under `script_root`: made once,
+    not on every response."""
+    imports = {name: url_for("main.vendor", package=name, filename="index.js") for name in LAYOUT_MODULES}
+    text = json.dumps({"imports": imports}, sort_keys=True, separators=(",", ":"))
+    return text, "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
 def layout_import_map() -> str:
     """The import map of the pages that draw BPMN: where the browser finds bpmn-auto-layout and its modules,
     to lay out a diagram that has no layout (DI). The same text every time, so the CSP allows it by hash."""
-    imports = {
-        name: url_for("main.vendor", package=package, filename="index.js")
-        for name, package in LAYOUT_MODULES.items()
-    }
-    return json.dumps({"imports": imports}, sort_keys=True, separators=(",", ":"))
+    return _import_map(request.script_root)[0]
 
 
 def import_map_hash() -> str:
     """The CSP source that allows the import map (a sha256 of its text)."""
-    return "'sha256-" + base64.b64encode(hashlib.sha256(layout_import_map().encode()).digest()).decode() + "'"
+    return _import_map(request.script_root)[1]
 
 
 def register_template_helpers(app: Flask) -> None:

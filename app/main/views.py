@@ -13,6 +13,7 @@ from app.api import api
 from app.extensions import db
 from app.health import readiness
 from app.main.apidocs import operations_by_tag
+from app.templating import LAYOUT_MODULES
 
 bp = Blueprint("main", __name__)
 
@@ -70,10 +71,8 @@ VENDOR = {
     "bpmn-js": ("bpmn-js/dist",),
     "dmn-js": ("dmn-js/dist",),
     "echarts": ("echarts/dist",),
-    "bpmn-auto-layout": ("bpmn-auto-layout/dist",),
-    **{
-        name: (f"bpmn-auto-layout/node_modules/{name}/dist", f"{name}/dist")
-        for name in ("bpmn-moddle", "moddle", "moddle-xml", "saxen", "min-dash")
+    **{  # bpmn-auto-layout's own dependencies where npm nested them, else at the top
+        name: (f"bpmn-auto-layout/node_modules/{name}/dist", f"{name}/dist") for name in LAYOUT_MODULES
     },
 }
 
