@@ -352,6 +352,15 @@ _ROLLUP_KEYS = (
 )
 
 
+def _call_sums() -> tuple:
+    """Calls, failed calls and flagged calls of a group of data calls (raw and rolled up alike)."""
+    return (
+        func.count().label("calls"),
+        func.sum(case((DataCall.success.is_(False), 1), else_=0)).label("failures"),
+        func.sum(case((DataCall.flag.is_not(None), 1), else_=0)).label("flagged"),
+    )
+
+
 def _roll_up(month: date) -> None:
     begin, finish = start_of_day(month), start_of_day(_next_month(month))
     db.session.execute(delete(DataCallMonth).where(DataCallMonth.month == month))
@@ -359,9 +368,7 @@ def _roll_up(month: date) -> None:
         select(
             literal(month, Date).label("month"),
             *_ROLLUP_KEYS,
-            func.count().label("calls"),
-            func.sum(case((DataCall.success.is_(False), 1), else_=0)).label("failures"),
-            func.sum(case((DataCall.flag.is_not(None), 1), else_=0)).label("flagged"),
+            *_call_sums(),
         )
         .where(DataCall.called_at >= begin, DataCall.called_at < finish)
         .group_by(*_ROLLUP_KEYS)
@@ -413,9 +420,7 @@ def call_figures(
     raw_key = getattr(DataCall, field)
     raw = select(
         raw_key.label("k"),
-        func.count().label("calls"),
-        func.sum(case((DataCall.success.is_(False), 1), else_=0)).label("failures"),
-        func.sum(case((DataCall.flag.is_not(None), 1), else_=0)).label("flagged"),
+        *_call_sums(),
     )
     # the days of the period outside the rolled-up months, as moments
     ranges = []
