@@ -94,7 +94,12 @@ def test_held_out_style_calls_are_permitted_or_denied_with_the_right_reason(app,
     )
     db.session.commit()
     assert _ask(client, token, items=granted).get_json()["reason"] == "revoked"  # at once
-    flags = [c.flag for c in db.session.scalars(db.select(DataCall).where(DataCall.source == "gateway"))]
+    flags = [
+        c.flag
+        for c in db.session.scalars(
+            db.select(DataCall).where(DataCall.source == "gateway").order_by(DataCall.id)
+        )
+    ]
     assert len(flags) == 1 + len(cases) + 1 and flags[0] is None
     assert {
         CallFlag.WRONG_SYSTEM,
