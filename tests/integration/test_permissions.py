@@ -18,7 +18,7 @@ from app.engine.models import HumanTask, TaskStatus
 from app.extensions import db
 from app.org.models import Department, User
 from app.sharing.models import Authorization, ShareApplication
-from tests.conftest import api_token, bearer, csrf_token, login
+from tests.conftest import api_token, bearer, csrf_token, login, user
 
 EVERYONE = {username for username, *_rest in USERS}
 OVERSEERS = {"admin", "supervisor", "leader"}  # province-wide (§26, §28)
@@ -141,8 +141,16 @@ def test_every_demo_user_sees_exactly_what_the_rules_allow(app, demo_cases):
 
 
 def test_only_the_province_and_the_tasks_own_platform_reassign_it(app, demo_cases):
-    with app.app_context():
-        check = db.session.scalar(db.select(HumanTask.id).where(HumanTask.spec_name == "normative_check"))
+    with app.app_context():  # an open check at the province's platform (neither 武汉's nor 孝感's)
+        check = db.session.scalar(
+            db.select(HumanTask.id)
+            .where(
+                HumanTask.spec_name == "normative_check",
+                HumanTask.status == "open",
+                HumanTask.candidate_department_id == user("hb_operator").department_id,
+            )
+            .order_by(HumanTask.created_at, HumanTask.id)
+        )
     for username in ("xg_operator", "wh_operator", "leader", "rst_applicant"):
         answer = app.test_client().post(
             f"/api/v1/tasks/{check}/reassign",
