@@ -634,7 +634,9 @@ def test_a_user_task_whose_own_script_fails_stays_open_through_incident_and_retr
     assert "ZeroDivisionError" in incident.message and incident.task_name == "提交申请"
     assert db.session.get(ProcessInstance, row.id).status == InstanceStatus.INCIDENT
     assert open_task(row.id).id == task.id  # the clerk's task is not lost
-    submitted = db.session.scalars(db.select(AuditEvent).where(AuditEvent.task_id == task.id)).all()
+    submitted = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.task_id == task.id).order_by(AuditEvent.id)
+    ).all()
     assert [(e.action, (e.data or {}).get("form")) for e in submitted][-1] == (
         "task.submitted",
         {"purpose": "x"},

@@ -203,7 +203,7 @@ def test_a_city_data_bureau_reads_only_its_platforms_records(app, demo_cases):
 
 def test_a_city_operator_cannot_report_calls_of_province_departments(app, demo_cases):
     with app.app_context():
-        authorization = db.session.scalars(db.select(Authorization)).first()
+        authorization = db.session.scalars(db.select(Authorization).order_by(Authorization.id)).first()
         call = {
             "authorization_id": authorization.id,
             "caller_uscc": authorization.applicant_department.uscc,

@@ -28,7 +28,9 @@ def _user(app, username: str) -> User:
 
 def _events(app, action: str) -> list[AuditEvent]:
     with app.app_context():
-        return db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == action)).all()
+        return db.session.scalars(
+            db.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        ).all()
 
 
 def _code_on(page: str) -> str:
