@@ -15,10 +15,13 @@ first. Stages, each printing its rows and time:
    kept §26 figures, notifications, stored deadlines, audit rows sealed into the chain in order — `govshare
    audit verify --full` holds), under a new number, another applicant department, moved in time;
 5. data calls: 12.5M at scale 1 over the years, 80 % in the last one (the shape measured in the issue), 2 %
-   failed, 1 % outside their authorization, one authorization per caller and resource; COPY on PostgreSQL,
-   batched inserts on SQLite.
+   failed, 1 % outside any authorization; 70 % on 2,000 busy (caller, resource) pairs, the rest on a tail of ~37
+   pairs a department (one authorization per caller and resource); COPY on PostgreSQL, batched inserts on
+   SQLite;
+6. what the scheduler would have done by then: closed months' calls rolled up (the calls-rollup job), finished
+   steps' §26 figures kept (the step-days job), an audit checkpoint.
 
-Still to come (#30): `bench/pages_bench.py`, the pages over HTTP with p50/p95 next to the issue's targets.
+The benchmarks that read it: `pages_bench.py`, `calls_bench.py`, `gateway_bench.py --province`.
 """
 
 from __future__ import annotations
@@ -280,8 +283,19 @@ def cases(db, wanted: int, department_ids: list[int], years: int, rng: random.Ra
             batch[name].clear()
         db.session.commit()
 
+    # A province's open cases are those of the last few weeks (~3 weeks of ~110 applications a working day at
+    # scale 1): the rest of the copies are of finished cases.
+    open_quota, opened, turn = round(wanted * 21 / (365 * years)), 0, 0
+    finished = [t for t in templates if not any(i["status"] in ("running", "waiting") for i in t[3])]
     while made < wanted:
-        app, lines, auths, insts, tasks, notes, deadlines, audits = templates[made % len(templates)]
+        template = templates[turn % len(templates)]
+        turn += 1
+        if any(i["status"] in ("running", "waiting") for i in template[3]):
+            if opened >= open_quota and finished:
+                template = finished[turn % len(finished)]
+            else:
+                opened += 1
+        app, lines, auths, insts, tasks, notes, deadlines, audits = template
         open_case = any(i["status"] in ("running", "waiting") for i in insts)
         span = 30 if open_case else 365 * years
         delta = (now - timedelta(days=rng.random() * span)) - app["submitted_at"]
@@ -407,7 +421,11 @@ def data_calls(db, url: str, wanted: int, years: int, resources, department_ids,
     last_year = end - timedelta(days=365)
     first = end - timedelta(days=365 * years)
     callers = department_ids
-    hot = [(rng.choice(callers), rng.choice(resources)) for _ in range(2000)]  # the busy pairs
+    # Calls come from connected systems under authorizations: a few busy (caller, resource) pairs carry most of
+    # them, a long tail of pairs in use carries the rest (~37 per department at scale 1), and 1 % are attempts
+    # outside any authorization, from any department on any resource.
+    hot = [(rng.choice(callers), rng.choice(resources)) for _ in range(2000)]
+    tail = [(rng.choice(callers), rng.choice(resources)) for _ in range(len(callers) * 37)]
     flags = ["no_authorization", "outside_validity", "wrong_system"]
     columns = [
         "authorization_id",
@@ -428,13 +446,18 @@ def data_calls(db, url: str, wanted: int, years: int, resources, department_ids,
 
     def rows():
         for _n in range(wanted):
+            draw = rng.random()
+            flag = rng.choice(flags) if draw < 0.01 else None
             caller, (code, provider) = (
-                rng.choice(hot) if rng.random() < 0.7 else (rng.choice(callers), rng.choice(resources))
+                (rng.choice(callers), rng.choice(resources))
+                if flag is not None
+                else rng.choice(hot)
+                if draw < 0.71
+                else rng.choice(tail)
             )
             recent = rng.random() < 0.8
             start, span = (last_year, 365 * 86400) if recent else (first, (last_year - first).total_seconds())
             at = start + timedelta(seconds=rng.random() * span)
-            flag = rng.choice(flags) if rng.random() < 0.01 else None
             authorization = authorizations.setdefault((caller, code), len(authorizations) + 1)
             yield (
                 None if flag == "no_authorization" else authorization,  # one per caller and resource
@@ -531,7 +554,14 @@ def main() -> None:
             db.session.execute(text("ANALYZE"))
             db.session.commit()
         from app.audit.checkpoints import write_checkpoint
+        from app.supervision.calls import rollup_months
 
+        started = time.perf_counter()
+        clock.freeze(datetime.fromisoformat("2026-12-06T03:00:00+08:00"))
+        months = rollup_months(limit=12 * args.years + 1)  # as the nightly calls-rollup job would have
+        db.session.commit()
+        clock.unfreeze()
+        _stage("calls rollup", started, len(months))
         write_checkpoint(db.session())  # as the scheduler keeps one: audit verify starts from it
         db.session.commit()
 
