@@ -113,6 +113,9 @@ class Config:
     # Repeat failings (#17): this many authorizations overdue in one month → a §31(二) rectification proposed
     REPEAT_FAILING_COUNT = int(os.environ.get("REPEAT_FAILING_COUNT", "3"))
     SUPERVISION_OUTAGE_MINUTES = int(os.environ.get("SUPERVISION_OUTAGE_MINUTES", "240"))
+    # Raw data-call records older than this many months are dropped by the nightly calls-rollup job once their
+    # month is rolled up (the §26 figures stay, from data_call_month); 0 keeps every call. README, Configuration.
+    DATA_CALL_RETENTION_MONTHS = int(os.environ.get("DATA_CALL_RETENTION_MONTHS", "0"))
 
     # Audit chain checkpoints (§27), appended outside the database by the scheduler (app/audit/checkpoints.py).
     AUDIT_CHECKPOINT_FILE = os.environ.get(

@@ -30,8 +30,9 @@ from app.notices import mailer
 from app.sharing import national
 from app.sharing.services import notify_expiring
 from app.supervision import stats
-from app.supervision.calls import probe_services, rollup_months
+from app.supervision.calls import probe_services
 from app.supervision.freshness import watch
+from app.supervision.partitions import keep_calls
 from app.supervision.reports import generate_last_month
 from app.transactions import unit_of_work
 
@@ -193,8 +194,9 @@ def digests(app: Flask) -> None:
 
 
 def calls_rollup(app: Flask) -> None:
-    """Sum the data calls of closed months (and of months a late report made stale) for the §26 figures."""
-    _guarded(app, "calls rollup", rollup_months)
+    """Sum the data calls of closed months (and of months a late report made stale) for the §26 figures; make
+    the coming months' partitions (PostgreSQL); drop raw calls past DATA_CALL_RETENTION_MONTHS."""
+    _guarded(app, "calls rollup", lambda: keep_calls(app.config["DATA_CALL_RETENTION_MONTHS"]))
 
 
 def step_days(app: Flask) -> None:

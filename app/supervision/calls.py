@@ -362,8 +362,13 @@ def _call_sums() -> tuple:
 
 
 def _roll_up(month: date) -> None:
+    """The month's sums from its calls. A month whose raw calls are gone (past the retention) keeps its sums
+    and gains those of the calls reported since, which then go the way of the others."""
     begin, finish = start_of_day(month), start_of_day(_next_month(month))
-    db.session.execute(delete(DataCallMonth).where(DataCallMonth.month == month))
+    row = db.session.get(DataCallRollup, month)
+    expired = row is not None and row.expired
+    if not expired:
+        db.session.execute(delete(DataCallMonth).where(DataCallMonth.month == month))
     grouped = (
         select(
             literal(month, Date).label("month"),
@@ -375,7 +380,8 @@ def _roll_up(month: date) -> None:
     )
     columns = ["month", *(k.key for k in _ROLLUP_KEYS), "calls", "failures", "flagged"]
     db.session.execute(insert(DataCallMonth).from_select(columns, grouped))
-    row = db.session.get(DataCallRollup, month)
+    if expired:
+        db.session.execute(delete(DataCall).where(DataCall.called_at >= begin, DataCall.called_at < finish))
     if row is None:
         db.session.add(DataCallRollup(month=month, rolled_at=clock.now(), stale=False))
     else:
@@ -383,8 +389,9 @@ def _roll_up(month: date) -> None:
     db.session.flush()
 
 
-def _rolled_months(start: date, end: date) -> list[date]:
-    """The whole months inside [start, end] whose rollup is fresh (closed months only)."""
+def _rolled_months(start: date, end: date) -> tuple[list[date], list[date]]:
+    """The whole months inside [start, end] read from their rollup: (fresh ones, whose calls need not be read;
+    expired ones, whose few calls reported since the rollup are read as well). Closed months only."""
     first = start if start.day == 1 else _next_month(start)
     months = []
     month = first
@@ -392,15 +399,15 @@ def _rolled_months(start: date, end: date) -> list[date]:
         months.append(month)
         month = _next_month(month)
     if not months:
-        return []
-    fresh = set(
-        db.session.scalars(
-            select(DataCallRollup.month).where(
-                DataCallRollup.month.in_(months), DataCallRollup.stale.is_(False)
-            )
+        return [], []
+    found = db.session.execute(
+        select(DataCallRollup.month, DataCallRollup.stale, DataCallRollup.expired).where(
+            DataCallRollup.month.in_(months), DataCallRollup.stale.is_(False) | DataCallRollup.expired
         )
+    ).all()
+    return sorted(m for m, stale, _expired in found if not stale), sorted(
+        m for m, stale, _e in found if stale
     )
-    return [m for m in months if m in fresh]
 
 
 def call_figures(
@@ -416,7 +423,8 @@ def call_figures(
     most called first (the first `limit` after `offset` of them, chosen by the database: #30). Whole closed
     months come from their rollup (data_call_month), the rest of the period from the calls themselves."""
     field = {"authorization": "authorization_id", "service": "service_name"}.get(by, "resource_code")
-    rolled = _rolled_months(start, end)
+    fresh, stale_expired = _rolled_months(start, end)
+    rolled = sorted(fresh + stale_expired)
     raw_key = getattr(DataCall, field)
     raw = select(
         raw_key.label("k"),
@@ -425,7 +433,7 @@ def call_figures(
     # the days of the period outside the rolled-up months, as moments
     ranges = []
     cursor = start_of_day(start)
-    for month in rolled:
+    for month in fresh:
         if cursor < start_of_day(month):
             ranges.append((cursor, start_of_day(month)))
         cursor = start_of_day(_next_month(month))

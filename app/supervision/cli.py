@@ -1,5 +1,6 @@
-"""`govshare supervision stats | monthly | freshness`: the §26 figures for a period (a table or the API's JSON),
-monthly reports, and one run of the §17 freshness watch."""
+"""`govshare supervision stats | monthly | freshness | step-days | calls-upkeep`: the §26 figures for a period
+(a table or the API's JSON), monthly reports, one run of the §17 freshness watch, the upkeep of stored figures
+and of data calls."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from datetime import date
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from app import clock
@@ -15,6 +17,7 @@ from app.api.supervision import StatisticsOut
 from app.extensions import db
 from app.supervision import reports, stats
 from app.supervision.freshness import watch
+from app.supervision.partitions import keep_calls
 from app.supervision.reports import generate_monthly, month_bounds
 
 supervision = click.Group("supervision", help="Supervision (§26–§31): statistics and monthly reports.")
@@ -88,3 +91,23 @@ def step_days_command(batch: int):
         db.session.commit()  # one transaction per batch: a long backfill holds no lock for long
         total += stored
     click.echo(f"stored the figures of {total} steps")
+
+
+@supervision.command("calls-upkeep")
+@click.option(
+    "--retention",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Months of raw calls to keep (default: DATA_CALL_RETENTION_MONTHS; 0 keeps every call).",
+)
+@with_appcontext
+def calls_upkeep_command(retention: int | None):
+    """What the nightly calls-rollup job does: roll up closed months, make the coming months' partitions
+    (PostgreSQL), drop raw calls past the retention once their month is rolled up."""
+    months = current_app.config["DATA_CALL_RETENTION_MONTHS"] if retention is None else retention
+    done = keep_calls(months)
+    click.echo(
+        f"汇总月份 {len(done.rolled_up)} 个；新建分区 {len(done.partitions_made)} 个；"
+        f"清除原始调用记录的月份 {len(done.expired)} 个"
+        + (f"（{', '.join(m.strftime('%Y-%m') for m in done.expired)}）" if done.expired else "")
+    )

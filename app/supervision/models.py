@@ -64,11 +64,15 @@ class DataCall(Model):
     # the §26 figures and the §24 flags do not count it twice.
     call_id: Mapped[str | None] = mapped_column(String(64))
 
+    # On PostgreSQL the table is partitioned by month of called_at (app/supervision/partitions.py): its primary
+    # key there is (id, called_at), and a unique index must hold called_at too — a call sent again carries its
+    # own time, and ingest() checks (caller, call id) before it stores anything.
     __table_args__ = (
         Index(
             "uq_data_call_caller_call_id",
             "caller_uscc",
             "call_id",
+            "called_at",
             unique=True,
             sqlite_where=text("call_id IS NOT NULL"),
             postgresql_where=text("call_id IS NOT NULL"),
@@ -181,10 +185,14 @@ class DataCallMonth(Model):
 
 
 class DataCallRollup(Model):
-    """Which months are rolled up into data_call_month, and whether a late call made one stale."""
+    """Which months are rolled up into data_call_month, whether a late call made one stale, and whether its raw
+    calls are gone."""
 
     __tablename__ = "data_call_rollup"
 
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     rolled_at: Mapped[datetime] = mapped_column(UTCDateTime)
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The month's raw calls were dropped past the retention (app/supervision/partitions.py): its rollup is all
+    # there is, and a call reported late for it is added to the rollup, not counted again from the calls.
+    expired: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -15,6 +15,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 
 from app import create_app
+from app.db_types import include_name
 from app.extensions import db
 from app.org.models import Department, Level, Platform
 from app.org.services import create_department
@@ -24,7 +25,9 @@ from config import ProductionConfig
 
 def test_migrations_produce_exactly_the_models_schema(app):
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": include_name}
+        )
         differences = compare_metadata(context, db.metadata)
     assert differences == []
 
@@ -256,7 +259,9 @@ def test_migrations_go_down_to_nothing_and_up_again(app):
         assert set(sa_inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_name": include_name}
+            )
             assert compare_metadata(context, db.metadata) == []
 
 
