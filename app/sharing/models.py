@@ -49,7 +49,7 @@ class ShareApplication(Model):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), index=True)
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
     checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     check_reasons: Mapped[str | None] = mapped_column(Text)
@@ -78,6 +78,9 @@ class ApplicationLine(Model):
     # 转办 (#15): [{"from", "to", "reason", "by", "at", "clock"}], the provider moved to the department that really
     # holds the resource (provider_department_id is the current one)
     transfers: Mapped[list | None] = mapped_column(JSON)
+    transferred_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, index=True
+    )  # the latest 转办 (§26 count)
     # "national" (§18), "direct" (§21) or "provider" (§20): decided by the procedure's decision table
     # (bpmn/share_route.dmn) when the line's authorization starts; None until then.
     route: Mapped[str | None] = mapped_column(String(16))
@@ -100,6 +103,12 @@ class ApplicationLine(Model):
     resource_version = relationship("ResourceVersion")
     provider = relationship("Department", foreign_keys=[provider_department_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+    __table_args__ = (
+        # §26: the lines decided in a period, by route and decision, of the providers in scope (#30)
+        Index("ix_application_line_decided", "decided_at", "decision", "route", "provider_department_id"),
+        Index("ix_application_line_told", "applicant_told_at"),  # §20: the applicants told in a period
+    )
 
 
 class Authorization(Model):

@@ -262,6 +262,7 @@ def record_transfer(
         "clock": clock_rule,
     }
     line.transfers = [*(line.transfers or []), entry]
+    line.transferred_at = clock.now()
     line.provider_department_id = target.id
     record(
         "application.transferred",

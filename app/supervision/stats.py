@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select, true, update
+from sqlalchemy import Text, and_, cast, func, or_, select, true, update
 
 from app import clock
 from app.access import oversees_everything, visible_department_ids
@@ -230,15 +230,20 @@ def compute(scope: Scope) -> Statistics:
     ):
         stats.decisions[f"{route}_{decision}"] = count
     # partial grants (§20, §21): granted lines with refused items, counted among the granted ones as well
-    partial = select(ApplicationLine.route, ApplicationLine.refused_items).where(
-        ApplicationLine.decided_at >= scope.start_at,
-        ApplicationLine.decided_at < scope.end_at,
-        ApplicationLine.decision == Decision.GRANTED,
-        _in(ApplicationLine.provider_department_id, ids),
+    partial = (
+        select(ApplicationLine.route, func.count())
+        .where(
+            ApplicationLine.decided_at >= scope.start_at,
+            ApplicationLine.decided_at < scope.end_at,
+            ApplicationLine.decision == Decision.GRANTED,
+            _in(ApplicationLine.provider_department_id, ids),
+            ApplicationLine.refused_items.is_not(None),
+            cast(ApplicationLine.refused_items, Text).not_in(["null", "[]"]),  # stored by json_text
+        )
+        .group_by(ApplicationLine.route)
     )
-    for route, refused in db.session.execute(partial):
-        if refused:
-            stats.decisions[f"{route}_partial"] = stats.decisions.get(f"{route}_partial", 0) + 1
+    for route, count in db.session.execute(partial):
+        stats.decisions[f"{route}_partial"] = count
     stats.urgings = (
         db.session.scalar(
             select(func.count(TaskUrging.id)).where(
@@ -249,7 +254,8 @@ def compute(scope: Scope) -> Statistics:
         )
         or 0
     )
-    transferred = select(ApplicationLine.transfers).where(ApplicationLine.transfers.is_not(None))
+    # lines transferred last on or after the period's start (#30: not every line ever made)
+    transferred = select(ApplicationLine.transfers).where(ApplicationLine.transferred_at >= scope.start_at)
     for (entries,) in db.session.execute(transferred):
         for entry in entries or []:
             at = parse_moment(entry["at"])

@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from flask_migrate import downgrade, upgrade
 
+from app import clock
 from app.engine import runtime
 from app.engine.models import HumanTask, TaskStatus
 from app.errors import ValidationFailed
@@ -54,6 +56,15 @@ def test_a_provider_transfers_a_wrongly_routed_request(app, client, demo_content
         assert db.session.scalars(db.select(Authorization)).one().line_id == line.id
         figures = stats.compute(stats.Scope(date(2026, 11, 1), date(2026, 11, 30)))
         assert figures.transfers == 1
+        assert stats.compute(stats.Scope(date(2026, 11, 5), date(2026, 11, 30))).transfers == 0
+        assert stats.compute(stats.Scope(date(2026, 10, 1), date(2026, 11, 4))).transfers == 1
+        kept = line.transferred_at
+        assert kept == clock.parse_moment("2026-11-04T10:00:00+08:00")
+    with app.app_context():  # a database upgraded with transfers already made: their time is read back
+        downgrade(revision="d8e4b2a6c9f1")
+        upgrade()
+        assert db.session.scalar(db.select(ApplicationLine.transferred_at)) == kept
+        assert stats.compute(stats.Scope(date(2026, 11, 1), date(2026, 11, 30))).transfers == 1
     login(client, "rst_applicant")
     case = client.get(f"/applications/{number}").get_data(as_text=True)
     assert (
