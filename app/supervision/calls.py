@@ -419,10 +419,15 @@ def call_figures(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[CallFigures]:
-    """Calls, failures and flagged calls per authorization, per data service or per resource in a period, the
+    """Calls, failures and flagged calls per authorization, per data service, per caller (department id) or per
+    resource in a period, the
     most called first (the first `limit` after `offset` of them, chosen by the database: #30). Whole closed
     months come from their rollup (data_call_month), the rest of the period from the calls themselves."""
-    field = {"authorization": "authorization_id", "service": "service_name"}.get(by, "resource_code")
+    field = {
+        "authorization": "authorization_id",
+        "service": "service_name",
+        "caller": "caller_department_id",
+    }.get(by, "resource_code")
     fresh, stale_expired = _rolled_months(start, end)
     rolled = sorted(fresh + stale_expired)
     raw_key = getattr(DataCall, field)

@@ -745,3 +745,37 @@ def test_closed_months_come_from_their_rollup_with_the_very_figures_of_the_calls
         assert (
             sum(f.calls for f in calls.call_figures(date(2026, 9, 1), date(2026, 9, 30), by="service")) == 4
         )
+
+
+def test_the_scorecard_counts_each_callers_calls_outside_authorization_from_rollups_and_calls_alike(
+    app, client, demo_content
+):
+    """#30: §28 scorecards count a department's flagged calls of the year the same way before and after the
+    closed months are rolled up (a rolled-up October, an open December)."""
+    from tests.integration.test_operability import _job_table, _run
+
+    clock.freeze(clock.parse_moment("2026-12-06T10:00:00+08:00"))
+    with app.app_context():
+        code = db.session.scalar(db.select(Resource.code).where(Resource.name == "婚姻登记信息"))
+    _report_calls(
+        client,
+        app,
+        [
+            {"caller_uscc": RST, "resource_code": code, "called_at": when, "success": True}  # flagged: no
+            for when in (  # authorization named
+                "2026-10-15T10:00:00+08:00",
+                "2026-12-02T10:00:00+08:00",
+                "2025-12-31T10:00:00+08:00",  # another year
+            )
+        ],
+    )
+
+    def flagged() -> int:
+        with app.app_context():
+            return {c.department.short_name: c for c in reports.scorecards(2026)}["省人社厅"].flagged_calls
+
+    assert flagged() == 2
+    _run(_job_table(app)["calls-rollup"])
+    with app.app_context():
+        assert db.session.get(DataCallRollup, date(2026, 10, 1)) is not None
+    assert flagged() == 2
