@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Text, and_, cast, func, or_, select, true, update
+from sqlalchemy import Text, and_, case, cast, func, or_, select, true, update
 
 from app import clock
 from app.access import oversees_everything, visible_department_ids
@@ -219,31 +219,29 @@ def compute(scope: Scope) -> Statistics:
         else:
             stats.accepted += count
 
-    decided = select(ApplicationLine.route, ApplicationLine.decision, func.count()).where(
+    # decisions by route, and the partial grants among them (§20, §21: granted lines with refused items)
+    partial = and_(
+        ApplicationLine.decision == Decision.GRANTED,
+        ApplicationLine.refused_items.is_not(None),
+        cast(ApplicationLine.refused_items, Text).not_in(["null", "[]"]),  # as json_text writes them
+    )
+    decided = select(
+        ApplicationLine.route,
+        ApplicationLine.decision,
+        func.count(),
+        func.sum(case((partial, 1), else_=0)),
+    ).where(
         ApplicationLine.decided_at >= scope.start_at,
         ApplicationLine.decided_at < scope.end_at,
         ApplicationLine.decision.in_([Decision.GRANTED, Decision.REFUSED]),
         _in(ApplicationLine.provider_department_id, ids),
     )
-    for route, decision, count in db.session.execute(
+    for route, decision, count, partial_grants in db.session.execute(
         decided.group_by(ApplicationLine.route, ApplicationLine.decision)
     ):
         stats.decisions[f"{route}_{decision}"] = count
-    # partial grants (§20, §21): granted lines with refused items, counted among the granted ones as well
-    partial = (
-        select(ApplicationLine.route, func.count())
-        .where(
-            ApplicationLine.decided_at >= scope.start_at,
-            ApplicationLine.decided_at < scope.end_at,
-            ApplicationLine.decision == Decision.GRANTED,
-            _in(ApplicationLine.provider_department_id, ids),
-            ApplicationLine.refused_items.is_not(None),
-            cast(ApplicationLine.refused_items, Text).not_in(["null", "[]"]),  # stored by json_text
-        )
-        .group_by(ApplicationLine.route)
-    )
-    for route, count in db.session.execute(partial):
-        stats.decisions[f"{route}_partial"] = count
+        if partial_grants:
+            stats.decisions[f"{route}_partial"] = int(partial_grants)
     stats.urgings = (
         db.session.scalar(
             select(func.count(TaskUrging.id)).where(
@@ -282,18 +280,24 @@ def compute(scope: Scope) -> Statistics:
     )
     columns = (HumanTask.spec_name, HumanTask.candidate_department_id, HumanTask.deadline_days)
     kept = (
-        select(*columns, HumanTask.days_taken, HumanTask.on_time, func.count())
-        .where(*in_scope, HumanTask.days_calendar == current)
-        .group_by(*columns, HumanTask.days_taken, HumanTask.on_time)
-    )
-    for step, department_id, period, days, on_time, count in db.session.execute(kept):
-        add(step, department_id, days or 0, bool(on_time), period, count)
+        select(*columns, HumanTask.days_calendar, HumanTask.days_taken, HumanTask.on_time, func.count())
+        .where(*in_scope)
+        .group_by(*columns, HumanTask.days_calendar, HumanTask.days_taken, HumanTask.on_time)
+    )  # one pass over ix_human_task_finished, the calendar version among the groups
+    stale_steps = False
+    for step, department_id, period, calendar, days, on_time, count in db.session.execute(kept):
+        if calendar == current:
+            add(step, department_id, days or 0, bool(on_time), period, count)
+        else:
+            stale_steps = True
     # Steps kept on another calendar version (a provisional year since replaced), or before #30: counted here
     # as they always were, until the scheduler's step-days job has kept them again.
     stale = select(*columns, HumanTask.created_at, HumanTask.completed_at, HumanTask.due_at).where(
         *in_scope, or_(HumanTask.days_calendar.is_(None), HumanTask.days_calendar != current)
     )
-    for step, department_id, period, created_at, completed_at, due_at in db.session.execute(stale):
+    for step, department_id, period, created_at, completed_at, due_at in (
+        db.session.execute(stale) if stale_steps else ()
+    ):
         if completed_at is None:  # finished steps only (the query asks for them)
             continue
         taken = time_taken(created_at, completed_at, due_at)
@@ -311,16 +315,25 @@ def compute(scope: Scope) -> Statistics:
         ApplicationLine.route == "provider",
         ApplicationLine.decided_at.is_not(None),
     )
+    told_columns = (
+        Department.platform_id,
+        ApplicationLine.told_calendar,
+        ApplicationLine.told_days,
+        ApplicationLine.told_on_time,
+    )
     told_kept = (
-        select(Department.platform_id, ApplicationLine.told_days, ApplicationLine.told_on_time, func.count())
+        select(*told_columns, func.count())
         .join(ShareApplication, ApplicationLine.application_id == ShareApplication.id)
         .join(Department, ShareApplication.applicant_department_id == Department.id)
-        .where(*told_scope, ApplicationLine.told_calendar == current)
-        .group_by(Department.platform_id, ApplicationLine.told_days, ApplicationLine.told_on_time)
+        .where(*told_scope)
+        .group_by(*told_columns)
     )
-    for platform_id, days, on_time, count in db.session.execute(told_kept):
+    stale_told = False
+    for platform_id, calendar, days, on_time, count in db.session.execute(told_kept):
         department_id = operators.get(platform_id)
-        if ids is None or department_id in ids:
+        if calendar != current:
+            stale_told = True
+        elif ids is None or department_id in ids:
             add(NOTIFICATION, department_id, days or 0, bool(on_time), None, count)
     told_stale = (
         select(Department.platform_id, ApplicationLine.decided_at, ApplicationLine.applicant_told_at)
@@ -331,7 +344,7 @@ def compute(scope: Scope) -> Statistics:
             or_(ApplicationLine.told_calendar.is_(None), ApplicationLine.told_calendar != current),
         )
     )
-    for platform_id, decided_at, told_at in db.session.execute(told_stale):
+    for platform_id, decided_at, told_at in db.session.execute(told_stale) if stale_told else ():
         if decided_at is None or told_at is None:  # told lines only (the query asks for them)
             continue
         department_id = operators.get(platform_id)
@@ -424,8 +437,24 @@ def overdue_trend(scope: Scope, weeks: int = 12) -> list[tuple[date, int]]:
     ids = _department_ids(scope)
     days = [scope.end - timedelta(days=7 * back) for back in range(weeks - 1, -1, -1)]
     moments = [end_of_day(day) for day in days]
-    rows = db.session.execute(
-        select(HumanTask.created_at, HumanTask.due_at, HumanTask.completed_at).where(
+    overdue_at = [
+        func.sum(
+            case(
+                (
+                    and_(
+                        HumanTask.created_at < moment,
+                        HumanTask.due_at < moment,
+                        or_(HumanTask.completed_at.is_(None), HumanTask.completed_at > moment),
+                    ),
+                    1,
+                ),
+                else_=0,
+            )
+        )
+        for moment in moments
+    ]  # counted by the database for every week end at once
+    counts = db.session.execute(
+        select(*overdue_at).where(
             or_(
                 HumanTask.status == TaskStatus.OPEN,
                 and_(HumanTask.status == TaskStatus.COMPLETED, HumanTask.completed_at > moments[0]),
@@ -434,21 +463,8 @@ def overdue_trend(scope: Scope, weeks: int = 12) -> list[tuple[date, int]]:
             or_(HumanTask.completed_at.is_(None), HumanTask.completed_at > HumanTask.due_at),
             _in(HumanTask.candidate_department_id, ids),
         )
-    ).all()
-    return [
-        (
-            day,
-            sum(
-                1
-                for created_at, due_at, completed_at in rows
-                if created_at < moment
-                and due_at is not None
-                and due_at < moment
-                and (completed_at is None or completed_at > moment)
-            ),
-        )
-        for day, moment in zip(days, moments, strict=True)
-    ]
+    ).one()
+    return [(day, int(count or 0)) for day, count in zip(days, counts, strict=True)]
 
 
 def keep_step_figures(batch: int = 5000) -> int:

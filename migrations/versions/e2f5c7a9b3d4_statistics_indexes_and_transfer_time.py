@@ -26,9 +26,22 @@ def upgrade():
         batch.create_index(
             "ix_application_line_decided", ["decided_at", "decision", "route", "provider_department_id"]
         )
-        batch.create_index("ix_application_line_told", ["applicant_told_at"])
+        batch.create_index(
+            "ix_application_line_told",
+            [
+                "applicant_told_at",
+                "route",
+                "told_calendar",
+                "told_days",
+                "told_on_time",
+                "application_id",
+                "decided_at",
+            ],
+        )
     with op.batch_alter_table("share_application") as batch:
-        batch.create_index("ix_share_application_submitted_at", ["submitted_at"])
+        batch.create_index(
+            "ix_share_application_submitted", ["submitted_at", "status", "applicant_department_id"]
+        )
     bind = op.get_bind()
     lines = sa.table("application_line", sa.column("id"), sa.column("transfers"), sa.column("transferred_at"))
     rows = bind.execute(
@@ -45,7 +58,7 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table("share_application") as batch:
-        batch.drop_index("ix_share_application_submitted_at")
+        batch.drop_index("ix_share_application_submitted")
     with op.batch_alter_table("application_line") as batch:
         batch.drop_index("ix_application_line_told")
         batch.drop_index("ix_application_line_decided")
