@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
+from pathlib import Path
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -25,20 +27,34 @@ def bench_app(url: str, **settings):
     from app import create_app
     from config import DevelopmentConfig
 
+    # each benchmark database keeps its own audit checkpoints (a file of another database's chain would not
+    # match this one's)
+    checkpoints = (
+        Path(tempfile.gettempdir()) / f"govshare-bench-{hashlib.sha1(url.encode()).hexdigest()[:10]}.jsonl"
+    )
     config = type(
-        "BenchConfig", (DevelopmentConfig,), {"SQLALCHEMY_DATABASE_URI": url, "ARGON2_FAST": True, **settings}
+        "BenchConfig",
+        (DevelopmentConfig,),
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "ARGON2_FAST": True,
+            "AUDIT_CHECKPOINT_FILE": str(checkpoints),
+            **settings,
+        },
     )
     return create_app(config)
 
 
 def fresh_database(url: str) -> None:
     """Inside an app context: an empty schema built by the migrations, with the demo organisation."""
+    from flask import current_app
     from flask_migrate import upgrade
     from sqlalchemy import text
 
     from app.demo import seed
     from app.extensions import db
 
+    Path(current_app.config["AUDIT_CHECKPOINT_FILE"]).unlink(missing_ok=True)  # a new chain starts
     if url.startswith("postgresql"):  # a SQLite file is always new; a PostgreSQL database is emptied whole
         db.session.execute(text("DROP SCHEMA public CASCADE"))
         db.session.execute(text("CREATE SCHEMA public"))

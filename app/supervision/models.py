@@ -183,6 +183,11 @@ class DataCallMonth(Model):
     failures: Mapped[int] = mapped_column(Integer)
     flagged: Mapped[int] = mapped_column(Integer)
 
+    __table_args__ = (  # one department's or platform's figures (a dashboard's scope) without reading all
+        Index("ix_data_call_month_caller", "caller_department_id", "month"),
+        Index("ix_data_call_month_provider", "provider_department_id", "month"),
+    )
+
 
 class DataCallRollup(Model):
     """Which months are rolled up into data_call_month, whether a late call made one stale, and whether its raw

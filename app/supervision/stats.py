@@ -184,7 +184,8 @@ class Statistics:
     disputes: dict[str, int] = field(default_factory=dict)
 
 
-def _department_ids(scope: Scope) -> list[int] | None:
+def scope_department_ids(scope: Scope) -> list[int] | None:
+    """The departments a scope covers (None: every one): its department, or its platform's departments."""
     if scope.department_id is not None:
         return [scope.department_id]
     if scope.platform_id is not None:
@@ -201,7 +202,7 @@ def _in(column, ids: list[int] | None):
 def compute(scope: Scope) -> Statistics:
     """The §26 figures for a scope."""
     stats = Statistics(scope)
-    ids = _department_ids(scope)
+    ids = scope_department_ids(scope)
 
     applications = select(ShareApplication.status, func.count()).where(
         ShareApplication.submitted_at >= scope.start_at,
@@ -416,7 +417,7 @@ OVERDUE_SHOWN = 100  # the dashboard lists the longest overdue; the export has t
 
 def overdue_tasks(scope: Scope, *, limit: int | None = None, ids: list[int] | None = None) -> list[HumanTask]:
     """Open overdue items in scope, the longest overdue first (all of them, or the first `limit`)."""
-    ids = ids if ids is not None else _department_ids(scope)
+    ids = ids if ids is not None else scope_department_ids(scope)
     query = (
         select(HumanTask)
         .where(
@@ -434,7 +435,7 @@ def overdue_trend(scope: Scope, weeks: int = 12) -> list[tuple[date, int]]:
 
     One query (#30): only items ever late can be overdue at some moment — open ones, and those completed after
     their due time within the weeks shown — read once and counted for each week end."""
-    ids = _department_ids(scope)
+    ids = scope_department_ids(scope)
     days = [scope.end - timedelta(days=7 * back) for back in range(weeks - 1, -1, -1)]
     moments = [end_of_day(day) for day in days]
     overdue_at = [

@@ -104,9 +104,9 @@ def dashboard():
     names = _department_names(figures)
     by_department = stats.on_time_by_department(figures)
     trend = stats.overdue_trend(scope)
-    visible = visible_department_ids(current_user)
-    call_rows = calls.call_figures(scope.start, scope.end, by="resource", department_ids=visible, limit=15)
-    availability = calls.availability(scope.start, scope.end, visible)
+    covered = stats.scope_department_ids(scope)  # within what the user may see (scope_for)
+    call_rows = calls.call_figures(scope.start, scope.end, by="resource", department_ids=covered, limit=15)
+    availability = calls.availability(scope.start, scope.end, covered)
     charts = {
         "ontime": {
             "labels": [names.get(d, "—") for d, _f, _o in by_department],
@@ -161,7 +161,7 @@ def export(table: str, fmt: str):
     """Any statistics table as CSV or Excel, for the same filters as the page."""
     require(current_user, "supervision.view")
     scope = _scope()
-    visible = visible_department_ids(current_user)
+    visible = stats.scope_department_ids(scope)  # within what the user may see (scope_for)
     period = f"{scope.start.isoformat()}_{scope.end.isoformat()}"
     if table in ("steps", "departments", "overdue"):
         figures = stats.compute(scope)
@@ -319,7 +319,7 @@ def data_calls():
             )
             return redirect(url_for("supervision.data_calls", **request.args))
     by = request.args.get("by", "authorization")
-    visible = visible_department_ids(current_user)
+    visible = stats.scope_department_ids(scope)  # within what the user may see (scope_for)
     page = page_number(request.args.get("page"))
     rows = calls.call_figures(
         scope.start,

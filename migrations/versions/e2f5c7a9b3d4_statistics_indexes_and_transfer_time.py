@@ -1,5 +1,6 @@
 """§26 statistics read by index (#30): lines by decision time and by the time the applicant was told,
-applications by submission time; each line's latest 转办 time kept (backfilled from its transfers)
+applications by submission time, monthly call sums by department; each line's latest 转办 time kept (backfilled
+from its transfers)
 
 Revision ID: e2f5c7a9b3d4
 Revises: d8e4b2a6c9f1
@@ -42,6 +43,9 @@ def upgrade():
         batch.create_index(
             "ix_share_application_submitted", ["submitted_at", "status", "applicant_department_id"]
         )
+    with op.batch_alter_table("data_call_month") as batch:
+        batch.create_index("ix_data_call_month_caller", ["caller_department_id", "month"])
+        batch.create_index("ix_data_call_month_provider", ["provider_department_id", "month"])
     bind = op.get_bind()
     lines = sa.table("application_line", sa.column("id"), sa.column("transfers"), sa.column("transferred_at"))
     rows = bind.execute(
@@ -57,6 +61,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("data_call_month") as batch:
+        batch.drop_index("ix_data_call_month_provider")
+        batch.drop_index("ix_data_call_month_caller")
     with op.batch_alter_table("share_application") as batch:
         batch.drop_index("ix_share_application_submitted")
     with op.batch_alter_table("application_line") as batch:

@@ -779,3 +779,38 @@ def test_the_scorecard_counts_each_callers_calls_outside_authorization_from_roll
     with app.app_context():
         assert db.session.get(DataCallRollup, date(2026, 10, 1)) is not None
     assert flagged() == 2
+
+
+def test_a_departments_dashboard_and_calls_page_count_only_the_calls_it_made_or_served(
+    app, client, demo_content
+):
+    """The §26 call figures follow the page's scope: a department's dashboard charts the calls it made or served
+    (the province's whole traffic is on the province's page), as do the data calls page and its export."""
+    clock.freeze(clock.parse_moment("2026-12-06T10:00:00+08:00"))
+    with app.app_context():
+        code = db.session.scalar(db.select(Resource.code).where(Resource.name == "婚姻登记信息"))
+        provider = user("mz_clerk").department_id  # 省民政厅 serves it
+        applicant = user("rst_applicant").department_id
+        bystander = user("gat_provider").department_id
+    _report_calls(
+        client,
+        app,
+        [
+            {
+                "caller_uscc": RST,
+                "resource_code": code,
+                "called_at": "2026-12-02T10:00:00+08:00",
+                "success": True,
+            }
+        ],
+    )
+    login(client, "supervisor")
+    period = "from=2026-12-01&to=2026-12-06"
+    for department, shown in ((provider, True), (applicant, True), (bystander, False)):
+        page = client.get(f"/supervision/?{period}&department={department}").get_data(as_text=True)
+        assert (code in page) is shown
+        calls_page = client.get(f"/supervision/calls?{period}&by=resource&department={department}")
+        assert (f"<td>{code}</td>" in calls_page.get_data(as_text=True)) is shown
+        exported = client.get(f"/supervision/export/calls.csv?{period}&by=resource&department={department}")
+        assert (code in exported.data.decode("utf-8-sig")) is shown
+    assert code in client.get(f"/supervision/?{period}").get_data(as_text=True)
