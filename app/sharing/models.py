@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app import clock
 from app.db_types import UTCDateTime
@@ -126,6 +126,11 @@ class ApplicationLine(Model):
     )
 
 
+def system_key(name: str) -> str:
+    """A business system's name as the gateway compares it (§14): spaces collapsed, case folded."""
+    return " ".join(name.split()).casefold()
+
+
 class Authorization(Model):
     """An authorization (§13, §24): who may use which items of which resource, for what, in which system and
     scope, from when to when. Revocable with a reason; later checks and data gateways enforce it."""
@@ -139,6 +144,8 @@ class Authorization(Model):
     items: Mapped[list] = mapped_column(JSON)
     purpose: Mapped[str] = mapped_column(Text)
     business_system: Mapped[str] = mapped_column(String(200))
+    # system_key(business_system), kept with it (validates_business_system): the gateway looks it up (#30)
+    system_key: Mapped[str | None] = mapped_column(String(200))
     scope: Mapped[str] = mapped_column(Text)
     conditions: Mapped[str | None] = mapped_column(Text)
     # 管控参数 (§11) values the decision binds: {parameter: [allowed values]}; a gateway check (§24) refuses others
@@ -158,8 +165,24 @@ class Authorization(Model):
     decided_by = relationship("User", foreign_keys=[decided_by_id])
 
     __table_args__ = (
-        Index("ix_share_authorization_department_resource", "applicant_department_id", "resource_id"),
+        # the gateway's one lookup (#30): a caller's authorizations of a resource, its own system's first, the
+        # state of each read from the index
+        Index(
+            "ix_share_authorization_gateway",
+            "applicant_department_id",
+            "resource_id",
+            "system_key",
+            "revoked_at",
+            "valid_from",
+            "valid_to",
+            "id",
+        ),
     )
+
+    @validates("business_system")
+    def validates_business_system(self, _key: str, value: str) -> str:
+        self.system_key = system_key(value)
+        return value
 
     def state_on(self, day: date) -> str:
         """ "revoked", "not_yet", "expired" or "valid" on `day`."""

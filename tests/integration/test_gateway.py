@@ -13,7 +13,7 @@ from app.engine import runtime
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.sharing import services
-from app.sharing.models import Authorization
+from app.sharing.models import ApplicationLine, Authorization
 from app.supervision.models import CallFlag, DataCall
 from tests.conftest import api_token, bearer, captured_sql, login, user
 from tests.integration.test_sharing import application_data, at, task
@@ -220,3 +220,64 @@ def test_a_check_is_one_lookup_and_its_record_one_insert(app, client, content):
     assert len(items_lookups) == 1  # the permit's withdrawn-item check
     inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT")]
     assert len(inserts) == 2 and all("data_call" in s for s in inserts)
+
+
+def _copies(authorization: Authorization, count: int, **changes) -> list[Authorization]:
+    """`count` more authorizations like `authorization` (each on a line of its own), with `changes`."""
+    made = []
+    for _ in range(count):
+        line = ApplicationLine(
+            application_id=authorization.line.application_id,
+            resource_id=authorization.resource_id,
+            resource_version_id=authorization.line.resource_version_id,
+            items=authorization.line.items,
+            route="provider",
+            provider_department_id=authorization.line.provider_department_id,
+            decision="granted",
+        )
+        db.session.add(line)
+        db.session.flush()
+        fields = {
+            "line_id": line.id,
+            "applicant_department_id": authorization.applicant_department_id,
+            "resource_id": authorization.resource_id,
+            "items": authorization.items,
+            "bound_parameters": authorization.bound_parameters,
+            "purpose": authorization.purpose,
+            "business_system": authorization.business_system,
+            "scope": authorization.scope,
+            "valid_from": authorization.valid_from,
+            "valid_to": authorization.valid_to,
+            "decided_at": authorization.decided_at,
+        } | changes
+        made.append(Authorization(**fields))
+        db.session.add(made[-1])
+    db.session.flush()
+    return made
+
+
+def test_a_caller_holding_many_authorizations_of_a_resource_gets_the_same_decision(app, client, content):
+    """#30: a check reads at most LOOKUP_ROWS of the caller's authorizations of a resource, its own system's
+    valid ones first — newer expired, revoked and other systems' ones do not hide the one that permits, and
+    when more valid ones than that are held every one is read."""
+    from app.sharing.gateway import LOOKUP_ROWS
+
+    authorization, granted, token = _granted_with_binding()
+    refused = authorization.line.refused_items[0]
+    long_ago = authorization.valid_from - timedelta(days=400)
+    _copies(authorization, LOOKUP_ROWS, valid_from=long_ago, valid_to=long_ago + timedelta(days=30))
+    _copies(authorization, LOOKUP_ROWS, revoked_at=clock.now() - timedelta(days=1))
+    _copies(authorization, LOOKUP_ROWS, business_system=" 武汉市  城市大脑 ")
+    db.session.commit()
+    answer = _ask(client, token, items=granted).get_json()
+    assert (answer["decision"], answer["authorization_id"]) == ("permit", authorization.id)
+    other = _ask(client, token, items=granted, business_system="武汉市 城市大脑").get_json()  # spaces collapsed
+    assert other["decision"] == "permit" and other["authorization_id"] != authorization.id
+    assert _ask(client, token, items=[refused]).get_json()["reason"] == "item_not_granted"
+    # more valid ones of the system than one read holds, only the oldest granting the refused item
+    _copies(authorization, LOOKUP_ROWS + 2)
+    oldest = db.session.get(Authorization, authorization.id)
+    oldest.items = [*oldest.items, refused]
+    db.session.commit()
+    answer = _ask(client, token, items=[refused]).get_json()
+    assert (answer["decision"], answer["authorization_id"]) == ("permit", authorization.id)
