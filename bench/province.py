@@ -86,9 +86,12 @@ def departments(db, wanted: int, rng: random.Random) -> list[int]:
     return list(db.session.scalars(select(table.c.id)))
 
 
-def catalog(db, wanted: int, department_ids: list[int], rng: random.Random) -> list[tuple[str, int]]:
+def catalog(
+    db, wanted: int, department_ids: list[int], rng: random.Random
+) -> tuple[list[tuple[str, int]], dict[int, list[tuple[int, int, int]]]]:
     """Published resources cloned from the demo catalog (version, items, search terms) up to `wanted`;
-    (code, provider) of every published resource."""
+    (code, provider) of every published resource, and the copies of each demo resource (id, version id,
+    provider) by the demo resource's id."""
     from sqlalchemy import select
 
     from app.catalog.models import (
@@ -115,6 +118,7 @@ def catalog(db, wanted: int, department_ids: list[int], rng: random.Random) -> l
         template_items.setdefault(row.version_id, []).append(dict(row._mapping))
     resource_id, version_id, item_id = _next_id(db, resources), _next_id(db, versions), _next_id(db, items)
     batch_resources, batch_versions, batch_items, batch_terms = [], [], [], []
+    copies: dict[int, list[tuple[int, int, int]]] = {}
 
     def flush() -> None:
         _insert(db, resources, batch_resources)
@@ -130,6 +134,8 @@ def catalog(db, wanted: int, department_ids: list[int], rng: random.Random) -> l
         version = template_versions[template["id"]]
         prefix = template["code"].split("/")[0]
         name = f"{template['name']}（{n + 1}）"
+        provider = rng.choice(department_ids)
+        copies.setdefault(template["id"], []).append((resource_id, version_id, provider))
         search_text = f"{name} {template['search_text']}"
         batch_resources.append(
             template
@@ -137,7 +143,7 @@ def catalog(db, wanted: int, department_ids: list[int], rng: random.Random) -> l
                 "id": resource_id,
                 "code": f"{prefix}/{500000 + n:06d}"[:20],
                 "name": name,
-                "provider_department_id": rng.choice(department_ids),
+                "provider_department_id": provider,
                 "search_text": search_text,
             }
         )
@@ -157,7 +163,7 @@ def catalog(db, wanted: int, department_ids: list[int], rng: random.Random) -> l
                 resources.c.status == ResourceStatus.PUBLISHED
             )
         )
-    ]
+    ], copies
 
 
 CASE_SIZES = {"applications": 200_000}
@@ -175,7 +181,14 @@ def _shift(row: dict, delta: timedelta) -> dict:
     return out
 
 
-def cases(db, wanted: int, department_ids: list[int], years: int, rng: random.Random) -> int:
+def cases(
+    db,
+    wanted: int,
+    department_ids: list[int],
+    years: int,
+    rng: random.Random,
+    copies: dict[int, list[tuple[int, int, int]]],
+) -> int:
     """Applications cloned from the demo's real cases up to `wanted`, each copy with everything the product
     wrote for it — its lines, authorizations, process instances (their engine state), human tasks (with their
     kept §26 figures), notifications, stored deadlines and audit rows — under new ids, a new case number, another
@@ -203,6 +216,10 @@ def cases(db, wanted: int, department_ids: list[int], years: int, rng: random.Ra
         "audit": AuditEvent.__table__,
     }
     next_id = {name: _next_id(db, table) for name, table in tables.items()}
+    from app.org.models import Department
+
+    # the platforms' operators keep their own steps (checks, direct grants): only providers move
+    operators = set(db.session.scalars(select(Department.id).where(Department.operates_platform.is_(True))))
     templates = []
     for application in db.session.execute(select(tables["application"])).all():
         app = dict(application._mapping)
@@ -302,10 +319,20 @@ def cases(db, wanted: int, department_ids: list[int], years: int, rng: random.Ra
         counter += 1
         key = f"SQ-{(app['submitted_at'] + delta).year}-{counter:07d}"
         applicant = rng.choice(department_ids)
-        old_applicant = app["applicant_department_id"]
+        # each line asks for a copy of its demo resource (the same items), whose provider answers it: a
+        # province's authorizations spread over its catalog
+        resource_of = {
+            line["id"]: rng.choice(copies[line["resource_id"]]) if copies.get(line["resource_id"]) else None
+            for line in lines
+        }
+        moved = {app["applicant_department_id"]: applicant}
+        for line in lines:
+            provider = line["provider_department_id"]
+            if resource_of[line["id"]] is not None and provider not in moved and provider not in operators:
+                moved[line["provider_department_id"]] = resource_of[line["id"]][2]
 
-        def department(value, new=applicant, old=old_applicant):
-            return new if value == old else value
+        def department(value, moved=moved):
+            return moved.get(value, value)
 
         ids = {name: {} for name in tables}
         new_app = _shift(app, delta) | {
@@ -320,18 +347,30 @@ def cases(db, wanted: int, department_ids: list[int], years: int, rng: random.Ra
         batch["application"].append(new_app)
         for line in lines:
             ids["line"][line["id"]] = next_id["line"]
+            copy = resource_of[line["id"]]
+            resource = (
+                {}
+                if copy is None
+                else {
+                    "resource_id": copy[0],
+                    "resource_version_id": copy[1],
+                    "provider_department_id": department(line["provider_department_id"]),
+                }
+            )
             batch["line"].append(
-                _shift(line, delta) | {"id": next_id["line"], "application_id": new_app["id"]}
+                _shift(line, delta) | {"id": next_id["line"], "application_id": new_app["id"]} | resource
             )
             next_id["line"] += 1
         for auth in auths:
             ids["authorization"][auth["id"]] = next_id["authorization"]
+            copy = resource_of[auth["line_id"]]
             batch["authorization"].append(
                 _shift(auth, delta)
                 | {
                     "id": next_id["authorization"],
                     "line_id": ids["line"][auth["line_id"]],
                     "applicant_department_id": applicant,
+                    "resource_id": auth["resource_id"] if copy is None else copy[0],
                 }
             )
             next_id["authorization"] += 1
@@ -523,11 +562,16 @@ def main() -> None:
         db.session.commit()
         _stage("departments", started, len(department_ids))
         started = time.perf_counter()
-        resources = catalog(db, max(32, round(SIZES["resources"] * args.scale)), department_ids, rng)
+        resources, copies = catalog(db, max(32, round(SIZES["resources"] * args.scale)), department_ids, rng)
         _stage("resources", started, len(resources))
         started = time.perf_counter()
         made = cases(
-            db, max(1, round(CASE_SIZES["applications"] * args.scale)), department_ids, args.years, rng
+            db,
+            max(1, round(CASE_SIZES["applications"] * args.scale)),
+            department_ids,
+            args.years,
+            rng,
+            copies,
         )
         _stage("applications", started, made)
         started = time.perf_counter()

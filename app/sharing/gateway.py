@@ -10,10 +10,10 @@ one, so the §26 figures and the §24 flags come from one place.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, literal, select
+from sqlalchemy import and_, case, literal, select, true
 
 from app.catalog.models import Resource
 from app.catalog.services import withdrawn_items
@@ -90,8 +90,31 @@ def _same_system(authorized: str, asked: str) -> bool:
     return system_key(authorized) == system_key(asked)
 
 
+class Held(NamedTuple):
+    """What a check reads of one authorization (columns, not the whole row)."""
+
+    id: int
+    revoked_at: datetime | None
+    valid_from: date
+    valid_to: date
+    business_system: str
+    items: list[str]
+    bound_parameters: dict[str, list] | None
+
+
+HELD_COLUMNS = (
+    Authorization.id,
+    Authorization.revoked_at,
+    Authorization.valid_from,
+    Authorization.valid_to,
+    Authorization.business_system,
+    Authorization.items,
+    Authorization.bound_parameters,
+)
+
+
 def _check(
-    authorization: Authorization, at: datetime, system: str, items: list[str], parameters: dict[str, Any]
+    authorization: Held, at: datetime, system: str, items: list[str], parameters: dict[str, Any]
 ) -> tuple[str, dict[str, Any]]:
     if authorization.revoked_at is not None and authorization.revoked_at <= at:
         return Reason.REVOKED, {}
@@ -131,28 +154,29 @@ def _authorization_rows(
         (Authorization.valid_to < day, 2),
         else_=3,
     )
-    chosen = (
-        select(Authorization.id)
-        .where(
-            Authorization.applicant_department_id == Department.id,
-            Authorization.resource_id == Resource.id,
-        )
+    caller_id = select(Department.id).where(Department.uscc == caller_uscc).scalar_subquery()
+    resource_id = select(Resource.id).where(Resource.code == resource_code).scalar_subquery()
+    chosen = (  # not correlated: read once, by the index, whatever the caller holds
+        select(Authorization.id.label("id"))
+        .where(Authorization.applicant_department_id == caller_id, Authorization.resource_id == resource_id)
         .order_by(
             case((Authorization.system_key == asked_system, 1), else_=0).desc(),
             state.desc(),
             Authorization.id.desc(),
         )
         .limit(limit)
-        .correlate(Department, Resource)
+        .subquery()
     )
-    return db.session.execute(
-        select(Department, Resource, Authorization)
+    rows = db.session.execute(
+        select(Department, Resource, *HELD_COLUMNS)
         .select_from(select(literal(1).label("one")).subquery())
         .outerjoin(Department, Department.uscc == caller_uscc)
         .outerjoin(Resource, Resource.code == resource_code)
-        .outerjoin(Authorization, Authorization.id.in_(chosen.scalar_subquery()))
+        .outerjoin(chosen, true())
+        .outerjoin(Authorization, Authorization.id == chosen.c.id)
         .order_by(Authorization.id.desc())
     ).all()
+    return [(row[0], row[1], None if row[2] is None else Held(*row[2:])) for row in rows]
 
 
 def decide(
@@ -181,13 +205,13 @@ def decide(
         return GatewayDecision(False, Reason.UNKNOWN_CALLER, resource=resource)
     if resource is None:
         return GatewayDecision(False, Reason.UNKNOWN_RESOURCE, caller=caller)
-    candidates = [row[2] for row in rows if row[2] is not None]
+    candidates = [held for _caller, _resource, held in rows if held is not None]
     if not candidates:
         return GatewayDecision(False, Reason.NO_AUTHORIZATION, None, caller, resource)
     # The caller's own system's authorizations speak for it: a revoked one is "revoked", even when the
     # department holds another authorization of the resource for another system (§14).
     own = [a for a in candidates if _same_system(a.business_system, business_system)] or candidates
-    best: tuple[int, str, dict[str, Any], Authorization] | None = None
+    best: tuple[int, str, dict[str, Any], Held] | None = None
     for authorization in own:
         reason, detail = _check(authorization, at, business_system, items, parameters)
         if reason == Reason.PERMITTED:
