@@ -4,7 +4,8 @@ to gunicorn with 2 workers, recording on, clients on the same cores as the serve
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:55432/province \
         .venv/bin/python bench/gateway_load_bench.py [--seconds 20] [--clients 6] [--workers 2]
 
-Run bench/province.py on that database first. The checks are drawn from the province's own authorizations
+Run bench/province.py on that database first. BENCH_APP_ROOT=<another checkout> serves that checkout's app
+instead (the figures before a change, on the same data). The checks are drawn from the province's own authorizations
 (caller, business system, resource, granted items): half permits; denials a quarter each of an item not granted
 and of another business system (§14), and a caller holding nothing on the resource. Prints checks/s and
 p50/p95 per outcome next to the targets (#30: ≥ 400 checks/s, p95 ≤ 15 ms). The calls it records stay in the
@@ -88,7 +89,7 @@ def main() -> None:
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}"]
         + ["--log-level", "warning", "app:create_app()"],
-        cwd=ROOT,
+        cwd=os.environ.get("BENCH_APP_ROOT", ROOT),  # another checkout's app (a "before" run)
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
