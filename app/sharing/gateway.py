@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, literal, select, true
+from sqlalchemy import Date, String, and_, bindparam, case, literal, select, true
 
 from app.catalog.models import Resource
 from app.catalog.services import withdrawn_items
 from app.clock import SHANGHAI
+from app.db_types import UTCDateTime
 from app.extensions import db
 from app.org.models import Department
 from app.sharing.models import Authorization, system_key
@@ -141,18 +142,20 @@ def _check(
 LOOKUP_ROWS = 20
 
 
-def _authorization_rows(
-    caller_uscc: str, resource_code: str, asked_system: str, at: datetime, limit: int | None
-):
-    """(caller, resource, authorization) rows of one check in one round trip: the caller and the resource by
-    their unique keys, and their authorizations chosen in ix_share_authorization_gateway — the asked system's
-    first, then by state (valid, expired, not yet valid, revoked), the newest first."""
-    day = at.astimezone(SHANGHAI).date()
+def _lookup(limit: int | None):
+    """The one statement of a check, built once (#30: a check builds no SQL): the caller and the resource by their
+    unique keys, and their authorizations chosen in ix_share_authorization_gateway — the asked system's first,
+    then by state (valid, expired, not yet valid, revoked), the newest first, at most `limit` of them."""
+    at, day = bindparam("at", type_=UTCDateTime()), bindparam("day", type_=Date())
     state = case(
         (and_(Authorization.revoked_at.is_not(None), Authorization.revoked_at <= at), 0),
         (Authorization.valid_from > day, 1),
         (Authorization.valid_to < day, 2),
         else_=3,
+    )
+    caller_uscc, resource_code = (
+        bindparam("caller_uscc", type_=String()),
+        bindparam("resource_code", type_=String()),
     )
     caller_id = select(Department.id).where(Department.uscc == caller_uscc).scalar_subquery()
     resource_id = select(Resource.id).where(Resource.code == resource_code).scalar_subquery()
@@ -160,14 +163,14 @@ def _authorization_rows(
         select(Authorization.id.label("id"))
         .where(Authorization.applicant_department_id == caller_id, Authorization.resource_id == resource_id)
         .order_by(
-            case((Authorization.system_key == asked_system, 1), else_=0).desc(),
+            case((Authorization.system_key == bindparam("system", type_=String()), 1), else_=0).desc(),
             state.desc(),
             Authorization.id.desc(),
         )
         .limit(limit)
         .subquery()
     )
-    rows = db.session.execute(
+    return (
         select(Department, Resource, *HELD_COLUMNS)
         .select_from(select(literal(1).label("one")).subquery())
         .outerjoin(Department, Department.uscc == caller_uscc)
@@ -175,6 +178,25 @@ def _authorization_rows(
         .outerjoin(chosen, true())
         .outerjoin(Authorization, Authorization.id == chosen.c.id)
         .order_by(Authorization.id.desc())
+    )
+
+
+_LOOKUP, _LOOKUP_ALL = _lookup(LOOKUP_ROWS), _lookup(None)
+
+
+def _authorization_rows(
+    caller_uscc: str, resource_code: str, asked_system: str, at: datetime, every: bool = False
+) -> list[tuple[Department | None, Resource | None, Held | None]]:
+    """(caller, resource, authorization) rows of one check in one round trip (_lookup)."""
+    rows = db.session.execute(
+        _LOOKUP_ALL if every else _LOOKUP,
+        {
+            "caller_uscc": caller_uscc,
+            "resource_code": resource_code,
+            "system": asked_system,
+            "at": at,
+            "day": at.astimezone(SHANGHAI).date(),
+        },
     ).all()
     return [(row[0], row[1], None if row[2] is None else Held(*row[2:])) for row in rows]
 
@@ -191,7 +213,7 @@ def decide(
     authorizations of it come in one round trip, by index lookups (#30), at most LOOKUP_ROWS authorizations
     however many the caller holds; a permit adds one lookup for the items withdrawn since (§8)."""
     asked_system = system_key(business_system)
-    rows = _authorization_rows(caller_uscc, resource_code, asked_system, at, LOOKUP_ROWS)
+    rows = _authorization_rows(caller_uscc, resource_code, asked_system, at)
     if len(rows) == LOOKUP_ROWS and all(
         row[2] is not None
         and _check(row[2], at, business_system, [], {})[0]
@@ -199,7 +221,7 @@ def decide(
         and _same_system(row[2].business_system, business_system)
         for row in rows
     ):  # as many valid ones of this system as were read: read them all
-        rows = _authorization_rows(caller_uscc, resource_code, asked_system, at, None)
+        rows = _authorization_rows(caller_uscc, resource_code, asked_system, at, every=True)
     caller, resource = rows[0][0], rows[0][1]
     if caller is None:
         return GatewayDecision(False, Reason.UNKNOWN_CALLER, resource=resource)
