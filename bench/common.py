@@ -39,6 +39,11 @@ def bench_app(url: str, **settings):
             "SQLALCHEMY_DATABASE_URI": url,
             "ARGON2_FAST": True,
             "AUDIT_CHECKPOINT_FILE": str(checkpoints),
+            # this checkout's keyring even when another checkout's app is measured on the same database (a
+            # "before" run): rows it seals must verify under the same keys
+            "AUDIT_KEYRING_FILE": str(
+                Path(__file__).resolve().parent.parent / "instance" / "audit-keyring.json"
+            ),
             **settings,
         },
     )

@@ -85,7 +85,15 @@ def main() -> None:
         raise SystemExit("set DATABASE_URL to a database made by bench/province.py")
     token, bodies = _checks(url, 20000, random.Random(7))
     port = _free_port()
-    env = dict(os.environ, DATABASE_URL=url, GOVSHARE_ENV="development", ARGON2_FAST="1")
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        GOVSHARE_ENV="development",
+        ARGON2_FAST="1",
+        AUDIT_KEYRING_FILE=str(
+            ROOT / "instance" / "audit-keyring.json"
+        ),  # the same keys for another checkout
+    )
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}"]
         + ["--log-level", "warning", "app:create_app()"],

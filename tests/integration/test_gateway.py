@@ -271,7 +271,9 @@ def test_a_caller_holding_many_authorizations_of_a_resource_gets_the_same_decisi
     db.session.commit()
     answer = _ask(client, token, items=granted).get_json()
     assert (answer["decision"], answer["authorization_id"]) == ("permit", authorization.id)
-    other = _ask(client, token, items=granted, business_system="武汉市 城市大脑").get_json()  # spaces collapsed
+    other = _ask(
+        client, token, items=granted, business_system="武汉市 城市大脑"
+    ).get_json()  # spaces collapsed
     assert other["decision"] == "permit" and other["authorization_id"] != authorization.id
     assert _ask(client, token, items=[refused]).get_json()["reason"] == "item_not_granted"
     # more valid ones of the system than one read holds, only the oldest granting the refused item
