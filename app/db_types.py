@@ -49,6 +49,18 @@ def page_number(value: str | None) -> int:
     return min(max(1, int(raw)), PAGE_MAX)
 
 
+def page_window(current: int, last: int) -> list[int | None]:
+    """Page numbers to link: the first, the last and two either side of the current; None marks a gap (a list
+    of thousands of pages links a handful, not every one)."""
+    shown = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
+    out: list[int | None] = []
+    for n in shown:
+        if out and n - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(n)
+    return out
+
+
 def row_id(value: object) -> int | None:
     """A row id from a form or query value ("42", 42), or None when it cannot be one (empty, not a number,
     or beyond the column's range, which the database would refuse with an error rather than find nothing)."""

@@ -1,11 +1,13 @@
 """The pages that grow with history (#30), on a generated province: p50/p95 next to the issue's targets.
 
-    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:55432/province .venv/bin/python bench/pages_bench.py [--runs 7]
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:55432/province .venv/bin/python bench/pages_bench.py \
+        [--runs 7] [--http]
 
 Run bench/province.py on that database first (the targets are for scale 1 on PostgreSQL; SQLite at a tenth of
 the size should stay within 2×). Requests go through the whole Flask stack in-process (WSGI client, signed in as
 the demo's users, the app's objects frozen for the garbage collector as gunicorn.conf.py does), after one warm-up
-each; `audit verify` runs as the CLI does.
+each; with --http they go to gunicorn (2 workers, gunicorn.conf.py, bench/bench_wsgi.py) from a client with a
+cookie jar, on the server's own clock. `audit verify` runs as the CLI does.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 import statistics
 import time
 import warnings
+from types import SimpleNamespace
 
 warnings.simplefilter("ignore")
 
@@ -60,9 +63,85 @@ def _sign_in(app, username: str):
     return client, {"Authorization": f"Bearer {plain}"}
 
 
+class HttpClient:
+    """A person's browser over HTTP: cookies kept, the sign-in form filled in."""
+
+    def __init__(self, base: str, username: str, headers: dict[str, str]) -> None:
+        import http.cookiejar
+        import re
+        import urllib.parse
+        import urllib.request
+
+        self.base, self.headers = base, headers
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        page = self.opener.open(base + "/login").read().decode()
+        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+        form = {"username": username, "password": "govshare2026", "csrf_token": token}
+        self.opener.open(base + "/login", data=urllib.parse.urlencode(form).encode()).read()
+
+    def get(self, path: str, headers: dict | None = None):
+        import urllib.error
+        import urllib.request
+        from urllib.parse import quote
+
+        request = urllib.request.Request(self.base + quote(path, safe="/?=&"), headers=headers or {})
+        try:
+            with self.opener.open(request, timeout=60) as response:
+                return SimpleNamespace(status_code=response.status, data=response.read())
+        except urllib.error.HTTPError as error:
+            return SimpleNamespace(status_code=error.code, data=error.read())
+
+
+def _gunicorn(url: str, workers: int):
+    """gunicorn serving bench_wsgi on a free port, as production runs it (gunicorn.conf.py); (process, base URL)."""
+    import subprocess
+    import sys
+    import urllib.request
+    from pathlib import Path
+
+    from http_bench import ROOT, _free_port
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(ROOT / "gunicorn.conf.py"),
+            "--chdir",
+            str(Path(__file__).parent),
+        ]
+        + [
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "bench_wsgi:application",
+        ],
+        cwd=ROOT,
+        env=dict(os.environ, DATABASE_URL=url),
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    return server, base
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--http", action="store_true", help="over HTTP to gunicorn (2 workers) instead of in-process"
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL")
     if not url:
@@ -83,10 +162,29 @@ def main() -> None:
             .order_by(func.count().desc())
             .limit(1)
         )
-    clock.freeze(clock.parse_moment("2026-12-06T10:00:00+08:00"))
-    clients: dict[str, tuple] = {username: _sign_in(app, username) for _l, username, _p, _t in PAGES}
+    server = None
+    if args.http:  # the server's own clock (today); the pages read the same history
+        server, base = _gunicorn(url, 2)
+        clients: dict[str, tuple] = {}
+        for _l, username, _p, _t in PAGES:
+            if username not in clients:
+                headers = _sign_in(app, username)[1]
+                clients[username] = (HttpClient(base, username, headers), headers)
+    else:
+        clock.freeze(clock.parse_moment("2026-12-06T10:00:00+08:00"))
+        clients = {username: _sign_in(app, username) for _l, username, _p, _t in PAGES}
     gc.collect()
     gc.freeze()  # as gunicorn.conf.py does once a worker has started: the app's objects are not walked again
+    try:
+        _measure(clients, args.runs, case, department)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait()
+    _verify(app)
+
+
+def _measure(clients: dict[str, tuple], runs: int, case: str, department: int) -> None:
     print(f"{'page':<32} {'p50 ms':>9} {'p95 ms':>9} {'target':>8}  {'KB':>7}")
     for label, username, path, target in PAGES:
         client, headers = clients[username]
@@ -94,7 +192,7 @@ def main() -> None:
         extra = {"headers": headers} if path.startswith("/api/") else {}
         response = client.get(path, **extra)  # warm-up
         took = []
-        for _ in range(args.runs):
+        for _ in range(runs):
             started = time.perf_counter()
             response = client.get(path, **extra)
             took.append((time.perf_counter() - started) * 1000)
@@ -104,6 +202,9 @@ def main() -> None:
             f"{label:<32} {statistics.median(took):9.1f} {p95:9.1f} {target:8d}  {len(response.data) / 1024:7.0f}"
             f"{'  over' if p95 > target else ''}{mark}"
         )
+
+
+def _verify(app) -> None:
     from click.testing import CliRunner
     from flask.cli import ScriptInfo
 

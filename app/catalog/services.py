@@ -32,6 +32,7 @@ from app.catalog.vocab import (
     UPDATE_CYCLES,
     label,
 )
+from app.db_types import page_window
 from app.engine.runtime import start_instance
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
@@ -583,6 +584,11 @@ class Page:
     def pages(self) -> int:
         """Number of pages."""
         return max(1, -(-self.total // self.per_page))
+
+    @property
+    def window(self) -> list[int | None]:
+        """Page numbers to link (page_window)."""
+        return page_window(self.page, self.pages)
 
 
 def browse(

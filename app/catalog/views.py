@@ -87,10 +87,10 @@ def browse():
         update_cycle=args.get("update_cycle") or None,
         page=page_number(args.get("page")),
     )
-    providers = db.session.scalars(db.select(Department).order_by(Department.level, Department.id))
-    return render_template(
-        "catalog/browse.html", page=page, args=args, providers=list(providers), vocab=VOCAB
-    )
+    providers = db.session.execute(  # id and name for the filter, not every department's whole row
+        db.select(Department.id, Department.short_name).order_by(Department.level, Department.id)
+    ).all()
+    return render_template("catalog/browse.html", page=page, args=args, providers=providers, vocab=VOCAB)
 
 
 @bp.route("/resources/<path:code>")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app import clock
 from app.clock import SHANGHAI
-from app.db_types import page_number
+from app.db_types import page_number, page_window
 from app.engine.models import HumanTask, ProcessVersion
 from app.engine.queries import capped_count, done_after, scope_filter
 from app.extensions import db
@@ -62,15 +62,8 @@ class InboxPage:
 
     @property
     def window(self) -> list[int | None]:
-        """Page numbers to link: the first, the last and two either side of the current; None marks a gap."""
-        current, last = self.filters.page, self.pages
-        shown = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
-        out: list[int | None] = []
-        for n in shown:
-            if out and n - (out[-1] or 0) > 1:
-                out.append(None)
-            out.append(n)
-        return out
+        """Page numbers to link (page_window)."""
+        return page_window(self.filters.page, self.pages)
 
 
 def _day_start(day: date) -> datetime:
