@@ -12,6 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app import clock
 from app.access import require
@@ -628,7 +629,12 @@ def browse(
         total = db.session.scalar(
             select(func.count()).select_from(newest_first.limit(count_limit).subquery())
         )
-        page_query = select(Resource).where(*conditions).order_by(Resource.id.desc())
+        page_query = (  # each row's provider with it (the list names it), not one query per row
+            select(Resource)
+            .options(joinedload(Resource.provider))
+            .where(*conditions)
+            .order_by(Resource.id.desc())
+        )
         start = offset if offset is not None else (page - 1) * per_page
         rows = list(db.session.scalars(page_query.limit(per_page).offset(start)))
     return Page(rows, total or 0, page, per_page, count_limit)

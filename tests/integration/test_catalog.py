@@ -216,3 +216,21 @@ def test_api_search_rejects_bad_paging(app, client, seeded):
     ):  # one style on every list: limit/offset
         response = client.get(f"/api/v1/catalog/resources?{query}", headers=bearer(api_token(app, "admin")))
         assert response.status_code == 422, query
+
+
+def test_the_provider_filter_lists_every_department_escaped_with_the_chosen_one_selected(
+    app, client, content
+):
+    """The catalog's provider filter (joined in Python, #30) escapes names like the templates do."""
+    from tests.conftest import login
+
+    with app.app_context():
+        department = user("mz_clerk").department
+        department.short_name = '民政<script>alert("x")</script>'
+        department_id = department.id
+        db.session.commit()
+    login(client, "rst_applicant")
+    page = client.get(f"/catalog/?provider={department_id}").get_data(as_text=True)
+    assert "<script>alert" not in page
+    assert f'<option value="{department_id}" selected>民政&lt;script&gt;' in page
+    assert page.count("<option value=") > 10  # every department, not only the chosen one
