@@ -123,7 +123,9 @@ def _gunicorn(url: str, workers: int):
             "warning",
             "bench_wsgi:application",
         ],
-        cwd=ROOT,
+        # run from bench/ (gunicorn puts its starting directory on sys.path): the app comes from PYTHONPATH when
+        # that names another checkout (a "before" run), else from the installed project
+        cwd=Path(__file__).parent,
         env=dict(os.environ, DATABASE_URL=url),
     )
     base = f"http://127.0.0.1:{port}"
