@@ -79,6 +79,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=6)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (>1: gthread)")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL")
     if not url:
@@ -95,7 +96,8 @@ def main() -> None:
         ),  # the same keys for another checkout
     )
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}"]
+        [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--threads", str(args.threads)]
+        + ["--bind", f"127.0.0.1:{port}"]
         + ["--log-level", "warning", "app:create_app()"],
         cwd=os.environ.get("BENCH_APP_ROOT", ROOT),  # another checkout's app (a "before" run)
         env=env,
@@ -154,7 +156,7 @@ def main() -> None:
     total = sum(len(v) for v in timings.values())
     every = [t for v in timings.values() for t in v]
     print(
-        f"gunicorn workers {args.workers}, clients {args.clients}, {elapsed:.1f} s, recording on: "
+        f"gunicorn workers {args.workers} × threads {args.threads}, clients {args.clients}, {elapsed:.1f} s, recording on: "
         f"{total / elapsed:.0f} checks/s (target ≥ {TARGETS['checks_per_second']})"
     )
     print(
