@@ -100,7 +100,10 @@ def scope_for(
     if (end - start).days > 3660:
         raise ValidationFailed(_("统计期间过长"), fields={"from": _("最长十年")})
     if not oversees_everything(user):
-        platform_id = user.department.platform_id
+        own = user.department.platform_id
+        if platform_id is not None and platform_id != own:  # refused, not silently replaced by its own
+            raise PermissionDenied(_("只能查看本平台的统计"))
+        platform_id = own
         if department_id is not None and department_id not in (visible_department_ids(user) or ()):
             raise PermissionDenied(_("只能查看本平台部门的统计"))
     return Scope(start, end, platform_id, department_id)

@@ -82,15 +82,21 @@ def _scope() -> stats.Scope:
 
 
 def _filters() -> dict:
+    """The platforms and departments the scope form offers: only those the user may choose (a city data
+    bureau's supervisor its own platform and departments, §9, §26)."""
+    platforms = select(Platform).order_by(Platform.id)
+    departments = (
+        select(Department)
+        .where(Department.active.is_(True))
+        .order_by(Department.platform_id, Department.name)
+    )
+    visible = visible_department_ids(current_user)
+    if visible is not None:
+        platforms = platforms.where(Platform.id == current_user.department.platform_id)
+        departments = departments.where(Department.id.in_(visible))
     return {
-        "platforms": list(db.session.scalars(select(Platform).order_by(Platform.id))),
-        "departments": list(
-            db.session.scalars(
-                select(Department)
-                .where(Department.active.is_(True))
-                .order_by(Department.platform_id, Department.name)
-            )
-        ),
+        "platforms": list(db.session.scalars(platforms)),
+        "departments": list(db.session.scalars(departments)),
     }
 
 

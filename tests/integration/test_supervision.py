@@ -814,3 +814,28 @@ def test_a_departments_dashboard_and_calls_page_count_only_the_calls_it_made_or_
         exported = client.get(f"/supervision/export/calls.csv?{period}&by=resource&department={department}")
         assert (code in exported.data.decode("utf-8-sig")) is shown
     assert code in client.get(f"/supervision/?{period}").get_data(as_text=True)
+
+
+def test_a_city_supervisor_is_offered_only_its_platform_and_refused_the_others(app, client, demo_content):
+    """#31: 武汉's data bureau chooses among its own platform and departments; asking for the province's
+    platform or a provincial department is refused (page and API alike), never answered with its own figures."""
+    from app.org.models import Platform
+
+    with app.app_context():
+        wuhan = user("wh_operator").department.platform_id
+        province = db.session.scalar(
+            db.select(Platform.id).where(Platform.id != wuhan, Platform.level == "province")
+        )
+        provincial = user("mz_clerk").department
+        own = user("wh_applicant").department
+    login(client, "wh_operator")
+    page = client.get("/supervision/").get_data(as_text=True)
+    platform_options = re.findall(r'<select name="platform">(.*?)</select>', page, flags=re.S)[0]
+    assert f'value="{wuhan}"' in platform_options and f'value="{province}"' not in platform_options
+    department_options = re.findall(r'<select name="department">(.*?)</select>', page, flags=re.S)[0]
+    assert own.short_name in department_options and provincial.short_name not in department_options
+    assert client.get(f"/supervision/?platform={province}").status_code == 403
+    assert client.get(f"/supervision/?department={provincial.id}").status_code == 403
+    assert client.get(f"/supervision/?platform={wuhan}&department={own.id}").status_code == 200
+    api = client.get(f"/api/v1/statistics?platform={province}", headers=bearer(api_token(app, "wh_operator")))
+    assert api.status_code == 403 and api.get_json()["error"]["code"]
