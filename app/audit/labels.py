@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime
 from typing import Any
+
+from app.clock import SHANGHAI
+from app.org.roles import role_label
 
 ACTION_LABELS = {
     "application.submitted": "提交申请",
@@ -134,7 +139,74 @@ DATA_LABELS = {
     "to": "新值",
     "topic": "事项",
     "version": "版本",
+    "role": "角色",
+    "roles": "角色",
+    "candidate_role": "办理角色",
+    "candidate_department": "办理部门",
+    "due_at": "期限",
+    "due_date": "期限",
+    "assignee": "办理人",
+    "user": "用户",
+    "username": "用户名",
+    "department": "部门",
+    "items": "数据项",
+    "refused_items": "不予共享的数据项",
+    "valid_from": "起始日期",
+    "valid_to": "截止日期",
+    "business_system": "业务系统",
+    "system": "业务系统",
+    "number": "编号",
+    "code": "代码",
+    "status": "状态",
+    "step": "环节",
+    "task": "待办",
+    "instance": "流程实例",
+    "at": "时间",
+    "deputy": "受托人",
+    "principal": "委托人",
+    "start": "开始",
+    "end": "结束",
+    "key_id": "密钥",
+    "duplicates": "重复报送",
+    "applicant": "申请方",
+    "provider": "提供方",
+    "purpose": "用途",
+    "scope": "范围",
+    "clock": "计时规则",
+    "by": "操作人",
+    "share_type": "共享类型",
+    "spec_name": "环节",
 }
+
+# what an audit row is about, in Chinese (the audit viewer's 对象 column)
+OBJECT_LABELS = {
+    "api_token": "接口令牌",
+    "application": "申请",
+    "authorization": "授权",
+    "calendar_version": "工作日历版本",
+    "delegation": "委托",
+    "dispute": "协调",
+    "duty_change": "职能变化",
+    "enrolment_code": "启用码",
+    "gateway_credential": "交换网关凭证",
+    "incident": "流程故障",
+    "instance": "流程实例",
+    "model_draft": "流程草稿",
+    "model_upload": "流程模型上传",
+    "monthly_report": "月度报告",
+    "objection": "异议",
+    "offline_exchange": "线下交换",
+    "process_version": "流程版本",
+    "quality_issue": "数据质量问题",
+    "rectification": "整改",
+    "resource": "资源",
+    "task": "待办",
+    "timer": "期限事件",
+    "user": "用户",
+}
+
+_ROLE_KEYS = {"role", "roles", "candidate_role"}
+_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
 
 
 def action_label(action: str) -> str:
@@ -142,18 +214,39 @@ def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, key: str = "") -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, dict):
         return "；".join(
-            f"{DATA_LABELS.get(k, k)}：{_text(v)}" for k, v in value.items() if v not in (None, "", [], {})
+            f"{DATA_LABELS.get(k, k)}：{_text(v, k)}" for k, v in value.items() if v not in (None, "", [], {})
         )
     if isinstance(value, list):
-        return "、".join(_text(v) for v in value)
+        return "、".join(_text(v, key) for v in value)
+    if isinstance(value, str) and key in _ROLE_KEYS:
+        return role_label(value)
+    if isinstance(value, str) and _MOMENT.match(value):  # stored in UTC, read in Beijing time
+        return (
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+            .astimezone(SHANGHAI)
+            .strftime("%Y-%m-%d %H:%M")
+        )
     if isinstance(value, str | int | float) or value is None:
         return "" if value is None else str(value)
     return json.dumps(value, ensure_ascii=False)
+
+
+def object_text(object_type: str | None, object_id: str | None, users: dict[int, str] | None = None) -> str:
+    """What an audit row is about as people read it: 申请 SQ-2026-000123, 用户 省民政厅经办人 (the name, when
+    `users` knows the id), 待办 51ce9fe7 (a task's id shortened; the export keeps it whole)."""
+    if not object_type and not object_id:
+        return ""
+    label, ident = OBJECT_LABELS.get(object_type or "", object_type or ""), object_id or ""
+    if object_type == "user" and users and ident.isdigit() and int(ident) in users:
+        ident = users[int(ident)]
+    elif object_type == "task" and len(ident) > 12:
+        ident = ident[:8]
+    return f"{label} {ident}".strip()
 
 
 def data_text(data: dict | None, limit: int = 2000) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app import clock
 from app.access import can, require, visible_department_ids
-from app.audit.labels import ACTION_LABELS, action_label, data_text
+from app.audit.labels import ACTION_LABELS, action_label, data_text, object_text
 from app.audit.models import AuditEvent
 from app.auth.forms import EmptyForm
 from app.calendar.deadlines import end_of_day, start_of_day
@@ -24,7 +24,7 @@ from app.engine.queries import case_tasks
 from app.engine.timeline import case_timeline
 from app.errors import ServiceError, ValidationFailed
 from app.extensions import db
-from app.org.models import Department, Platform
+from app.org.models import Department, Platform, User
 from app.supervision import calls, reports, stats
 from app.supervision.export import table_response
 from app.supervision.models import CALL_FLAG_LABELS, FAILINGS, RECTIFICATION_STATUS_LABELS, MonthlyReport
@@ -561,14 +561,25 @@ def _audit_query():
     return query
 
 
-def _audit_row(e: AuditEvent, names: dict[int | None, str]) -> list:
+def _user_names(events: list[AuditEvent]) -> dict[int, str]:
+    """Display names of the users the events are about (object_type "user"), in one query."""
+    ids = {
+        int(e.object_id or "") for e in events if e.object_type == "user" and (e.object_id or "").isdigit()
+    }
+    if not ids:
+        return {}
+    rows = db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
+    return {user_id: name for user_id, name in rows}
+
+
+def _audit_row(e: AuditEvent, names: dict[int | None, str], users: dict[int, str]) -> list:
     return [
         e.seq,
         local_datetime(e.at, "%Y-%m-%d %H:%M:%S"),
         e.actor_name,
         names.get(e.department_id, ""),
         action_label(e.action),
-        f"{e.object_type or ''} {e.object_id or ''}".strip(),
+        object_text(e.object_type, e.object_id, users) if e.object_type != "task" else f"待办 {e.object_id}",
         e.instance_id or "",
         data_text(e.data),
         (e.hash or "")[:16],
@@ -584,8 +595,8 @@ def audit(fmt: str | None = None):
     query = _audit_query()
     if fmt:
         events = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(100_000)))
-        names = stats.department_names(e.department_id for e in events)
-        return table_response("审计日志", AUDIT_HEADERS, [_audit_row(e, names) for e in events], fmt)
+        names, users = stats.department_names(e.department_id for e in events), _user_names(events)
+        return table_response("审计日志", AUDIT_HEADERS, [_audit_row(e, names, users) for e in events], fmt)
     # Keyset pages (#30): `before` an id (older), or `after` one (newer); the cost of a page does not grow with
     # how far back it is.
     before, after = _int_arg("before"), _int_arg("after")
@@ -605,8 +616,10 @@ def audit(fmt: str | None = None):
         has_older=has_older and bool(events),
         has_newer=has_newer and bool(events),
         names=names,
+        users=_user_names(events),
         action_label=action_label,
         data_text=data_text,
+        object_text=object_text,
         args=request.args,
         departments=_filters()["departments"],
     )

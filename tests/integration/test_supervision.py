@@ -839,3 +839,26 @@ def test_a_city_supervisor_is_offered_only_its_platform_and_refused_the_others(a
     assert client.get(f"/supervision/?platform={wuhan}&department={own.id}").status_code == 200
     api = client.get(f"/api/v1/statistics?platform={province}", headers=bearer(api_token(app, "wh_operator")))
     assert api.status_code == 403 and api.get_json()["error"]["code"]
+
+
+def test_the_audit_trail_reads_in_chinese_and_beijing_time(app, client, demo_content):
+    """#31: the trail names roles and objects in Chinese, shows users by name and times in Beijing time — not
+    `role：platform_operator`, `user 5` or `+00:00`; the raw values stay in the cell's title and the export."""
+    from app.audit.labels import data_text, object_text
+    from app.org.roles import role_label
+
+    assert data_text({"role": "platform_operator", "due_at": "2026-12-11T16:00:00+00:00"}) == (
+        f"角色：{role_label('platform_operator')}；期限：2026-12-12 00:00"
+    )
+    assert role_label("platform_operator") != "platform_operator"
+    assert object_text("task", "51ce9fe7-0000-4000-8000-000000000000") == "待办 51ce9fe7"
+    with app.app_context():
+        _granted_marriage_authorization()
+        clerk = user("mz_clerk")
+        record("user.updated", actor=user("admin"), object_type="user", object_id=str(clerk.id), data={})
+        db.session.commit()
+    login(client, "supervisor")
+    page = unescape(client.get("/supervision/audit").get_data(as_text=True))
+    assert f"用户 {clerk.display_name}" in page and f">user {clerk.id}<" not in page
+    assert "+00:00" not in re.sub(r'title="[^"]*"', "", page)
+    assert "platform_operator" not in re.sub(r'title="[^"]*"', "", page)
