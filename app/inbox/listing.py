@@ -6,14 +6,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask import g
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 
 from app import clock
+from app.calendar.services import active_calendar
 from app.clock import SHANGHAI
 from app.db_types import page_number, page_window
 from app.engine.models import HumanTask, ProcessVersion
 from app.engine.queries import capped_count, done_after, scope_filter
 from app.extensions import db
+from app.notices.notifications import unread_count
 from app.org.models import Department, User
 from app.sharing.models import ShareApplication
 
@@ -34,6 +36,7 @@ class InboxFilter:
     page: int = 1
     per_page: int = 20
     after: str = ""  # done lists: the page after this task (keyset, #30)
+    due: str = ""  # "today" or "soon" (within GLANCE_SOON_DAYS working days after today)
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,13 @@ def inbox(user: User, filters: InboxFilter) -> InboxPage:
         conditions.append(HumanTask.created_at < _day_start(filters.received_to + timedelta(days=1)))
     if filters.number:
         conditions.append(HumanTask.business_key.contains(filters.number.strip().upper(), autoescape=True))
+    if filters.due in DUE_FILTERS:
+        today, until = _soon()
+        conditions.append(
+            HumanTask.due_date == today
+            if filters.due == "today"
+            else and_(HumanTask.due_date > today, HumanTask.due_date <= until)
+        )
     plain = len(conditions) == 1 and filters.scope in ("mine", "queue")
     capped = has_more = False
     if filters.scope == "done":  # years of history: counted up to a cap, paged by key
@@ -163,6 +173,49 @@ def parse_filters(args) -> InboxFilter:
         page=page,
         per_page=int(args["size"]) if args.get("size") in PAGE_SIZES else 20,
         after=args.get("after", "")[:36],
+        due=args.get("due", "") if args.get("due") in DUE_FILTERS else "",
+    )
+
+
+GLANCE_SOON_DAYS = 2  # "即将到期": due within this many working days after today
+DUE_FILTERS = {"today": "今日到期", "soon": "即将到期"}
+
+
+def _soon() -> tuple[date, date]:
+    """Today (Beijing) and the last day that counts as soon: GLANCE_SOON_DAYS working days on."""
+    today = clock.local_now().date()
+    return today, active_calendar().add_working_days(today, GLANCE_SOON_DAYS)
+
+
+@dataclass(frozen=True)
+class Glance:
+    """The home page's counts: the user's open tasks due today, soon and overdue, the queue, unread notices."""
+
+    due_today: int
+    due_soon: int
+    overdue: int
+    queue: int
+    unread: int
+    soon_until: date
+
+
+def at_a_glance(user: User) -> Glance:
+    """What needs the user today, counted in one query over their open tasks (and the nav bar's counts)."""
+    today, until = _soon()
+    due_today, due_soon, overdue = db.session.execute(
+        select(
+            func.sum(case((HumanTask.due_date == today, 1), else_=0)),
+            func.sum(case((and_(HumanTask.due_date > today, HumanTask.due_date <= until), 1), else_=0)),
+            func.sum(case((HumanTask.due_date < today, 1), else_=0)),
+        ).where(_scope(user, "mine"))
+    ).one()
+    return Glance(
+        int(due_today or 0),
+        int(due_soon or 0),
+        int(overdue or 0),
+        scope_counts(user)["queue"],
+        unread_count(user),
+        until,
     )
 
 

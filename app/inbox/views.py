@@ -16,7 +16,7 @@ from app.errors import ServiceError, ValidationFailed
 from app.inbox import urging
 from app.inbox.batch import batch_tasks, complete_batch
 from app.inbox.formdata import fields_of, from_form
-from app.inbox.listing import SCOPES, inbox, parse_filters, process_choices, scope_counts
+from app.inbox.listing import DUE_FILTERS, SCOPES, inbox, parse_filters, process_choices, scope_counts
 from app.inbox.summaries import describe
 from app.notices.notifications import mark_all_read, mark_read, notifications_for, read_ids, unread_count
 from app.org.services import phrases_of
@@ -70,6 +70,7 @@ def tasks():
         scopes=SCOPES,
         counts=counts,
         processes=process_choices(),
+        due_filters=DUE_FILTERS,
         badge=badge,
         args=request.args,
     )

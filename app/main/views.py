@@ -12,6 +12,7 @@ from app import clock
 from app.api import api
 from app.extensions import db
 from app.health import readiness
+from app.inbox.listing import at_a_glance
 from app.main.apidocs import operations_by_tag
 from app.templating import LAYOUT_MODULES
 
@@ -21,8 +22,8 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @login_required
 def index():
-    """The user's start page."""
-    return render_template("main/index.html", user=current_user)
+    """The user's start page: what needs them today at a glance, then their roles' duties."""
+    return render_template("main/index.html", user=current_user, glance=at_a_glance(current_user))
 
 
 @bp.route("/favicon.ico")

@@ -98,3 +98,38 @@ def test_the_done_list_pages_by_key_and_counts_no_further_than_it_must(
     assert "超过 30 项" in client.get("/tasks?scope=done").get_data(as_text=True)
     api = client.get("/api/v1/tasks?scope=done&limit=5", headers=bearer(api_token(app, "rst_applicant")))
     assert api.get_json()["total"] == 30 and len(api.get_json()["items"]) == 5
+
+
+def test_the_home_page_counts_what_is_due_today_soon_and_overdue_and_links_each_list(
+    app, client, demo_content
+):
+    """#31: the start page shows, at a glance, the user's open tasks due today, due within two working days and
+    overdue, the queue and unread notices — each a link to the inbox filtered the same way; the API twin gives
+    the same counts."""
+    _submit(app, 1, "2026-09-21T10:00:00+08:00")  # due 09-24: overdue on 11-05
+    _submit(app, 1, "2026-11-02T10:00:00+08:00")  # due 11-05: today
+    _submit(app, 1, "2026-11-03T10:00:00+08:00")  # due 11-06: soon
+    _submit(app, 1, "2026-11-03T10:00:00+08:00")  # stays in the queue
+    clock.freeze(datetime.fromisoformat("2026-11-05T10:00:00+08:00"))
+    with app.app_context():
+        operator = user("hb_operator")
+        for number in ("SQ-2026-000001", "SQ-2026-000002", "SQ-2026-000003"):
+            task = db.session.scalar(
+                db.select(queries.HumanTask).where(queries.HumanTask.business_key == number)
+            )
+            runtime.claim_task(task.id, operator)
+    login(client, "hb_operator")
+    home = unescape(client.get("/").get_data(as_text=True))
+    counts = dict(
+        (label, int(number))
+        for number, label in re.findall(r'<span class="big">(\d+)</span><span>([^<（]+)', home)
+    )
+    assert counts == {"已超期": 1, "今日到期": 1, "即将到期": 1, "待认领": 1, "未读通知": counts["未读通知"]}
+    assert "即将到期（11-09前）" in home  # two working days after Thursday 11-05: Friday and Monday
+    assert _rows(client.get("/tasks?due=today").get_data(as_text=True)) == ["SQ-2026-000002"]
+    assert _rows(client.get("/tasks?due=soon").get_data(as_text=True)) == ["SQ-2026-000003"]
+    assert _rows(client.get("/tasks?overdue=1").get_data(as_text=True)) == ["SQ-2026-000001"]
+    assert client.get("/tasks?due=nonsense").status_code == 200  # ignored, as other bad filters
+    api = client.get("/api/v1/me/glance", headers=bearer(api_token(app, "hb_operator"))).get_json()
+    assert (api["due_today"], api["due_soon"], api["overdue"], api["queue"]) == (1, 1, 1, 1)
+    assert api["soon_until"] == "2026-11-09" and api["unread"] == counts["未读通知"]
