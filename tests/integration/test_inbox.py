@@ -125,7 +125,7 @@ def test_the_home_page_counts_what_is_due_today_soon_and_overdue_and_links_each_
         for number, label in re.findall(r'<span class="big">(\d+)</span><span>([^<（]+)', home)
     )
     assert counts == {"已超期": 1, "今日到期": 1, "即将到期": 1, "待认领": 1, "未读通知": counts["未读通知"]}
-    assert "即将到期（11-09前）" in home  # two working days after Thursday 11-05: Friday and Monday
+    assert "即将到期（至11-09）" in home  # two working days after Thursday 11-05: Friday and Monday
     assert _rows(client.get("/tasks?due=today").get_data(as_text=True)) == ["SQ-2026-000002"]
     assert _rows(client.get("/tasks?due=soon").get_data(as_text=True)) == ["SQ-2026-000003"]
     assert _rows(client.get("/tasks?overdue=1").get_data(as_text=True)) == ["SQ-2026-000001"]
