@@ -124,7 +124,8 @@ def validate_form(schema: dict | None, data: Any) -> dict[str, str]:
 # "x-options-from": "requested_items"} lists what the source registered under that name gives for the task's
 # data (e.g. the data items requested on the line). The options become the field's `enum`, so the same JSON
 # Schema validation refuses anything else; "x-all-but-one": true also caps the choice below all options. A text
-# field with "x-lines-from" takes lines "option=value" (a `pattern` naming the options).
+# field with "x-lines-from" takes lines "option=value" (a `pattern` naming the options, which its description lists);
+# when the case has no such options the field is left out of the form.
 
 OptionSource = Callable[[dict[str, Any]], list[tuple[str, str]]]
 _OPTION_SOURCES: dict[str, OptionSource] = {}
@@ -153,20 +154,23 @@ def needs_options(schema: dict | None) -> bool:
 def resolve_options(schema: dict, data: dict[str, Any]) -> dict:
     """The form with each case-dependent field's options filled in from the task's data."""
     resolved = copy.deepcopy(schema)
-    for prop in resolved.get("properties", {}).values():
+    for name, prop in list(resolved.get("properties", {}).items()):
         source = prop.get("x-options-from") or prop.get("x-lines-from")
         if source is None:
             continue
         options = _OPTION_SOURCES[source](data) if source in _OPTION_SOURCES else []
         values = [value for value, _label in options]
+        if "x-lines-from" in prop and not values:  # nothing this case could name: the field is not shown
+            del resolved["properties"][name]
+            resolved["required"] = [r for r in resolved.get("required", []) if r != name]
+            continue
         if "x-lines-from" in prop:  # text lines "option=value": the options name the left-hand sides
-            names = "|".join(re.escape(value) for value in values) or "(?!)"
+            prop["description"] = f"{prop.get('description', '')}可限定的参数：{'、'.join(values)}。".lstrip()
+            names = "|".join(re.escape(value) for value in values)
             line = rf"[ \t]*(?:{names})[ \t]*=[ \t]*[^=\n]*[^=\s][^=\n]*"
             prop["pattern"] = rf"^\s*{line}(?:\s*\n{line})*\s*$"
             prop["errorMessage"] = (
                 f"每行一个：参数名=取值（多个取值用逗号分隔）；参数名应为：{'、'.join(values)}"
-                if values
-                else "本资源没有可限定的参数，请留空"
             )
             continue
         target = prop["items"] if prop.get("type") == "array" else prop

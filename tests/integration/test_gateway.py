@@ -283,3 +283,27 @@ def test_a_caller_holding_many_authorizations_of_a_resource_gets_the_same_decisi
     db.session.commit()
     answer = _ask(client, token, items=[refused]).get_json()
     assert (answer["decision"], answer["authorization_id"]) == ("permit", authorization.id)
+
+
+def test_the_provider_sees_which_parameters_a_grant_can_bind_and_none_when_there_are_none(
+    app, client, content
+):
+    """#31: 管控参数 is offered with the resource's controllable parameters named before submitting, and not
+    offered at all for a resource that has none (§11)."""
+    from tests.conftest import login
+
+    at("2026-11-02T10:00:00+08:00")
+    bound = services.submit_application(user("wh_applicant"), application_data("人口基础信息")).number
+    runtime.complete_task(task(bound, "normative_check").id, user("wh_operator"), {"accepted": True})
+    runtime.complete_task(task(bound, "upper_check").id, user("hb_operator"), {"accepted": True})
+    plain = services.submit_application(user("rst_applicant"), application_data("婚姻登记信息")).number
+    runtime.complete_task(task(plain, "normative_check").id, user("hb_operator"), {"accepted": True})
+    with_parameters = runtime.task_form(task(bound, "provider_authorization"))["properties"]
+    assert "可限定的参数：行政区划代码" in with_parameters["bound_parameters"]["description"]
+    without = runtime.task_form(task(plain, "provider_authorization"))["properties"]
+    assert "bound_parameters" not in without and "refused_items" in without
+    plain_task = task(plain, "provider_authorization").id
+    db.session.commit()
+    login(client, "mz_clerk")
+    page = client.get(f"/tasks/{plain_task}").get_data(as_text=True)
+    assert "管控参数" not in page and "授权决定" in page
