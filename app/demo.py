@@ -76,6 +76,8 @@ USERS = [
     ("scjg_provider", "省市场监管局审核人", "湖北省市场监督管理局", [Role.PROVIDER_CLERK]),
     ("rst_applicant", "省人社厅经办人", "湖北省人力资源和社会保障厅", [Role.APPLICANT_CLERK]),
     ("mz_clerk", "省民政厅经办人", "湖北省民政厅", [Role.APPLICANT_CLERK, Role.PROVIDER_CLERK]),
+    # a colleague in the same role, so 委托 (a deputy while mz_clerk is away) can be tried with the demo
+    ("mz_reviewer", "省民政厅审核人", "湖北省民政厅", [Role.PROVIDER_CLERK]),
     ("wh_operator", "武汉市平台审核员", "武汉市数据局", [Role.PLATFORM_OPERATOR, Role.SUPERVISOR]),
     ("wh_applicant", "武汉市人社局经办人", "武汉市人力资源和社会保障局", [Role.APPLICANT_CLERK]),
     ("wh_provider", "武汉市公安局审核人", "武汉市公安局", [Role.PROVIDER_CLERK]),

@@ -9,24 +9,15 @@ from app.engine import runtime
 from app.extensions import db
 from app.inbox import urging
 from app.notices.notifications import notifications_for
-from app.org.services import create_user
 from app.sharing import services
 from tests.conftest import api_token, bearer, csrf_token, login, user
 from tests.integration.test_sharing import application_data, at, task
 
 
 def _claimed_by_the_owner(app) -> tuple[str, str]:
-    """A second provider clerk of 民政厅 (the deputy to be), and a provider task mz_clerk has claimed."""
+    """A provider task mz_clerk has claimed; the demo's mz_reviewer, a provider clerk of 民政厅 too, is the
+    deputy to be."""
     with app.app_context():
-        create_user(
-            username="mz_clerk2",
-            display_name="民政厅审核人二",
-            department_code=user("mz_clerk").department.uscc,
-            roles=["provider_clerk"],
-            password="govshare2026",
-            demo=True,
-        )
-        db.session.commit()
         at("2026-11-02T10:00:00+08:00")
         number = services.submit_application(user("rst_applicant"), application_data("婚姻登记信息")).number
         runtime.complete_task(task(number, "normative_check").id, user("hb_operator"), {"accepted": True})
@@ -51,19 +42,24 @@ def test_a_deputy_completes_a_task_while_the_owner_is_away(app, client, demo_con
     assert wrong.status_code == 422 and "本部门、同一角色" in wrong.get_data(as_text=True)
     given = client.post(
         "/profile/delegations",
-        data={"csrf_token": token, "deputy": "mz_clerk2", "starts_on": "2026-11-02", "ends_on": "2026-11-06"},
+        data={
+            "csrf_token": token,
+            "deputy": "mz_reviewer",
+            "starts_on": "2026-11-02",
+            "ends_on": "2026-11-06",
+        },
     )
     assert given.status_code == 302
     deputy = app.test_client()
-    login(deputy, "mz_clerk2")
+    login(deputy, "mz_reviewer")
     assert provider_task in deputy.get("/tasks?scope=mine").get_data(as_text=True)
     # The API lists it too: one query serves the inbox page and GET /api/v1/tasks.
-    listed = deputy.get("/api/v1/tasks?scope=mine", headers=bearer(api_token(app, "mz_clerk2"))).get_json()
+    listed = deputy.get("/api/v1/tasks?scope=mine", headers=bearer(api_token(app, "mz_reviewer"))).get_json()
     assert [t["id"] for t in listed["items"]] == [provider_task] and listed["total"] == 1
     with app.app_context():
         urging.urge_task(provider_task, user("hb_operator"), "请尽快答复")  # addressed to the owner
-        assert any("请尽快答复" in n.message for n in notifications_for(user("mz_clerk2")))
-        runtime.complete_task(provider_task, user("mz_clerk2"), {"granted": True})
+        assert any("请尽快答复" in n.message for n in notifications_for(user("mz_reviewer")))
+        runtime.complete_task(provider_task, user("mz_reviewer"), {"granted": True})
         event = db.session.scalar(
             db.select(AuditEvent).where(
                 AuditEvent.action == "task.completed", AuditEvent.task_id == provider_task
@@ -72,7 +68,7 @@ def test_a_deputy_completes_a_task_while_the_owner_is_away(app, client, demo_con
         assert event.data["on_behalf_of"] == "省民政厅经办人"
     case = app.test_client()
     login(case, "rst_applicant")
-    assert "民政厅审核人二 代 省民政厅经办人" in case.get(f"/applications/{number}").get_data(as_text=True)
+    assert "省民政厅审核人 代 省民政厅经办人" in case.get(f"/applications/{number}").get_data(as_text=True)
 
 
 def test_a_delegation_ends_by_itself(app, client, demo_content):
@@ -82,14 +78,14 @@ def test_a_delegation_ends_by_itself(app, client, demo_content):
         "/profile/delegations",
         data={
             "csrf_token": csrf_token(client, "/profile"),
-            "deputy": "mz_clerk2",
+            "deputy": "mz_reviewer",
             "starts_on": "2026-11-02",
             "ends_on": "2026-11-03",
         },
     )
     with app.app_context():
         at("2026-11-04T09:00:00+08:00")
-        assert not can(user("mz_clerk2"), "task.complete", runtime.get_task(provider_task))
+        assert not can(user("mz_reviewer"), "task.complete", runtime.get_task(provider_task))
     deputy = app.test_client()
-    login(deputy, "mz_clerk2")
+    login(deputy, "mz_reviewer")
     assert provider_task not in deputy.get("/tasks?scope=mine").get_data(as_text=True)
