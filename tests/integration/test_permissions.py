@@ -90,7 +90,7 @@ def _matrix(app) -> list[tuple[str, str, set[str]]]:
             (
                 "rectification report (§31) of 民政厅",
                 f"/api/v1/tasks/{task('ZG-2026-000001', 'report')}",
-                OVERSEERS | province_platform | {"mz_clerk"},
+                OVERSEERS | province_platform | {"mz_clerk", "mz_reviewer"},  # 民政厅's staff
             ),
             ("province case page", "/applications/SQ-2026-000001", OVERSEERS | province_case_parties),
             (
@@ -108,7 +108,7 @@ def _matrix(app) -> list[tuple[str, str, set[str]]]:
             (
                 "rectification of 民政厅 (§31)",
                 "/supervision/rectifications/ZG-2026-000001",
-                OVERSEERS | {"mz_clerk"},
+                OVERSEERS | {"mz_clerk", "mz_reviewer"},
             ),
             ("§26 statistics of a province department", f"/supervision/?department={mz}", OVERSEERS),
             (
