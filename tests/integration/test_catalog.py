@@ -234,3 +234,27 @@ def test_the_provider_filter_lists_every_department_escaped_with_the_chosen_one_
     assert "<script>alert" not in page
     assert f'<option value="{department_id}" selected>民政&lt;script&gt;' in page
     assert page.count("<option value=") > 10  # every department, not only the chosen one
+
+
+def test_every_filter_of_the_catalog_search_has_an_accessible_name(app, client, content):
+    """#31 (axe-core select-name, WCAG 2.1 4.1.2): each select and input of the search form is named — by an
+    aria-label or a <label for> — so a screen reader says which filter it is."""
+    import re
+
+    from tests.conftest import login
+
+    login(client, "rst_applicant")
+    page = client.get("/catalog/").get_data(as_text=True)
+    form = re.search(r'<form[^>]*method="get".*?</form>', page, flags=re.S).group(0)
+    labelled = set(re.findall(r'<label[^>]*for="([^"]+)"', page))
+    controls = re.findall(r"<(?:select|input)\b[^>]*>", form)
+    assert len(controls) >= 6
+
+    def named(control: str) -> bool:
+        if 'type="hidden"' in control or "aria-label=" in control:
+            return True
+        ident = re.search(r'id="([^"]+)"', control)
+        return ident is not None and ident.group(1) in labelled
+
+    unnamed = [c for c in controls if not named(c)]
+    assert unnamed == []
