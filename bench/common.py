@@ -1,11 +1,47 @@
-"""What the benchmarks share: the database they use, the app built on it, a fresh schema, percentiles."""
+"""What the benchmarks share: the database they use, the app built on it, a fresh schema, percentiles, gunicorn
+serving it."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import socket
+import subprocess
+import sys
 import tempfile
+import time
+import urllib.request
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def gunicorn(
+    target: str, *, workers: int, env: dict[str, str], cwd: Path | str = ROOT, options: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen, str]:
+    """gunicorn serving `target` ("app:create_app()") on a free port, started from `cwd`, once /healthz
+    answers: (the process, its base URL). The caller stops it."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", *options, "--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
+        + ["--log-level", "warning", target],
+        cwd=cwd,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    return server, base
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -18,8 +18,6 @@ import argparse
 import json
 import os
 import random
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -27,8 +25,7 @@ import warnings
 
 warnings.simplefilter("ignore")
 
-from common import bench_app, percentile  # noqa: E402
-from http_bench import ROOT, _free_port  # noqa: E402
+from common import ROOT, bench_app, gunicorn, percentile  # noqa: E402
 
 TARGETS = {"checks_per_second": 400, "p95_ms": 15}
 
@@ -85,7 +82,6 @@ def main() -> None:
     if not url:
         raise SystemExit("set DATABASE_URL to a database made by bench/province.py")
     token, bodies = _checks(url, 20000, random.Random(7))
-    port = _free_port()
     env = dict(
         os.environ,
         DATABASE_URL=url,
@@ -95,21 +91,14 @@ def main() -> None:
             ROOT / "instance" / "audit-keyring.json"
         ),  # the same keys for another checkout
     )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--threads", str(args.threads)]
-        + ["--bind", f"127.0.0.1:{port}"]
-        + ["--log-level", "warning", "app:create_app()"],
-        cwd=os.environ.get("BENCH_APP_ROOT", ROOT),  # another checkout's app (a "before" run)
+    server, base = gunicorn(
+        "app:create_app()",
+        workers=args.workers,
         env=env,
+        cwd=os.environ.get("BENCH_APP_ROOT", ROOT),  # another checkout's app (a "before" run)
+        options=("--threads", str(args.threads)),
     )
-    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
         timings: dict[str, list[float]] = {}
         lock = threading.Lock()
         cursor = iter(range(10**9))

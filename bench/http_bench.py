@@ -16,10 +16,7 @@ import argparse
 import json
 import os
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -28,20 +25,13 @@ from pathlib import Path
 
 warnings.simplefilter("ignore")
 
-from common import bench_app, database_url, fresh_database, percentile  # noqa: E402
+from common import bench_app, database_url, fresh_database, gunicorn, percentile  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"sqlite": 100, "postgresql": 60, "p95_ms": 25, "bytes": 4096}
 RESOURCES = (
     "婚姻登记信息",
     "法人单位基础信息",
 )  # provider route (民政厅, §20) and direct route (platform, §21)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _setup(url: str) -> dict:
@@ -251,31 +241,8 @@ def engine_floor(url: str, cases: int = 100) -> dict[str, float]:
 
 def run(url: str, workers: int, cases: int, clients: int) -> dict:
     setup = _setup(url)
-    port = _free_port()
     env = dict(os.environ, DATABASE_URL=url, GOVSHARE_ENV="development", ARGON2_FAST="1")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "app:create_app()",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
+    server, base = gunicorn("app:create_app()", workers=workers, env=env)
     timings: dict[str, list[float]] = {}
     lock = threading.Lock()
     users = {name: Client(base, token, timings, lock) for name, token in setup["tokens"].items()}

@@ -18,11 +18,12 @@ import os
 import statistics
 import time
 import warnings
+from pathlib import Path
 from types import SimpleNamespace
 
 warnings.simplefilter("ignore")
 
-from common import bench_app, percentile  # noqa: E402
+from common import ROOT, bench_app, gunicorn, percentile  # noqa: E402
 
 # (label, user, path, target p95 ms) — the issue's targets (#30)
 PAGES = [
@@ -95,47 +96,17 @@ class HttpClient:
 
 
 def _gunicorn(url: str, workers: int):
-    """gunicorn serving bench_wsgi on a free port, as production runs it (gunicorn.conf.py); (process, base URL)."""
-    import subprocess
-    import sys
-    import urllib.request
-    from pathlib import Path
-
-    from http_bench import ROOT, _free_port
-
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            str(ROOT / "gunicorn.conf.py"),
-            "--chdir",
-            str(Path(__file__).parent),
-        ]
-        + [
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "bench_wsgi:application",
-        ],
+    """gunicorn serving bench_wsgi as production runs it (gunicorn.conf.py); (process, base URL)."""
+    here = Path(__file__).parent
+    return gunicorn(
+        "bench_wsgi:application",
+        workers=workers,
+        env=dict(os.environ, DATABASE_URL=url),
         # run from bench/ (gunicorn puts its starting directory on sys.path): the app comes from PYTHONPATH when
         # that names another checkout (a "before" run), else from the installed project
-        cwd=Path(__file__).parent,
-        env=dict(os.environ, DATABASE_URL=url),
+        cwd=here,
+        options=("-c", str(ROOT / "gunicorn.conf.py"), "--chdir", str(here)),
     )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    return server, base
 
 
 def main() -> None:
