@@ -193,7 +193,7 @@ def record_gateway_decision(
             "duration_ms": None,
         },
     )
-    if at.astimezone(SHANGHAI).date() < _current_month():  # a decision recorded for a past month (rare)
+    if at.astimezone(SHANGHAI).date() < current_month():  # a decision recorded for a past month (rare)
         mark_months_stale([at])
 
 
@@ -329,18 +329,25 @@ def _month_start(day: date) -> date:
     return day.replace(day=1)
 
 
+def add_months(month: date, count: int) -> date:
+    """The first day of the month `count` months after (or before) the month of `month`."""
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def _next_month(month: date) -> date:
-    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    return add_months(month, 1)
 
 
-def _current_month() -> date:
+def current_month() -> date:
+    """This month's first day, in Beijing time (the one clock)."""
     return _month_start(clock.local_now().date())
 
 
 def mark_months_stale(moments: list[datetime]) -> None:
     """Calls stored now for closed months (reported late): those months' rollups no longer hold until the
     calls-rollup job makes them again (in the caller's transaction; one statement, only when there are any)."""
-    current = _current_month()
+    current = current_month()
     months = {_month_start(m.astimezone(SHANGHAI).date()) for m in moments}
     closed = sorted(m for m in months if m < current)
     if closed:
@@ -355,7 +362,7 @@ def rollup_months(limit: int = 12) -> list[date]:
     if first is None:
         return []
     fresh = set(db.session.scalars(select(DataCallRollup.month).where(DataCallRollup.stale.is_(False))))
-    month, current = _month_start(first.astimezone(SHANGHAI).date()), _current_month()
+    month, current = _month_start(first.astimezone(SHANGHAI).date()), current_month()
     done: list[date] = []
     while month < current and len(done) < limit:
         if month not in fresh:
@@ -417,7 +424,7 @@ def _rolled_months(start: date, end: date) -> tuple[list[date], list[date]]:
     first = start if start.day == 1 else _next_month(start)
     months = []
     month = first
-    while _next_month(month) - timedelta(days=1) <= end and month < _current_month():
+    while _next_month(month) - timedelta(days=1) <= end and month < current_month():
         months.append(month)
         month = _next_month(month)
     if not months:
@@ -427,9 +434,8 @@ def _rolled_months(start: date, end: date) -> tuple[list[date], list[date]]:
             DataCallRollup.month.in_(months), DataCallRollup.stale.is_(False) | DataCallRollup.expired
         )
     ).all()
-    return sorted(m for m, stale, _expired in found if not stale), sorted(
-        m for m, stale, _e in found if stale
-    )
+    fresh = sorted(month for month, stale, _expired in found if not stale)
+    return fresh, sorted(month for month, stale, _expired in found if stale)
 
 
 def call_figures(
@@ -442,9 +448,9 @@ def call_figures(
     offset: int = 0,
 ) -> list[CallFigures]:
     """Calls, failures and flagged calls per authorization, per data service, per caller (department id) or per
-    resource in a period, the
-    most called first (the first `limit` after `offset` of them, chosen by the database: #30). Whole closed
-    months come from their rollup (data_call_month), the rest of the period from the calls themselves."""
+    resource in a period, the most called first (the first `limit` after `offset` of them, chosen by the
+    database: #30). Whole closed months come from their rollup (data_call_month), the rest of the period from
+    the calls themselves (and, for a month past the retention, the calls reported for it since)."""
     field = {
         "authorization": "authorization_id",
         "service": "service_name",

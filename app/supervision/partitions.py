@@ -14,10 +14,9 @@ from datetime import UTC, date
 
 from sqlalchemy import delete, select, text
 
-from app import clock
 from app.calendar.deadlines import start_of_day
 from app.extensions import db
-from app.supervision.calls import rollup_months
+from app.supervision.calls import add_months, current_month, rollup_months
 from app.supervision.models import DataCall, DataCallRollup
 
 DEFAULT_PARTITION = "data_call_default"
@@ -26,11 +25,6 @@ _MONTHLY = re.compile(r"^data_call_p(\d{4})(\d{2})$")  # one of db_types.DATA_CA
 
 def partition_name(month: date) -> str:
     return f"data_call_p{month.year:04d}{month.month:02d}"
-
-
-def add_months(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def _bound(month: date) -> str:
@@ -77,7 +71,7 @@ def make_partitions(ahead: int = 3) -> list[date]:
     if not partitioned():
         return []
     have = set(monthly_partitions())
-    this_month = clock.local_now().date().replace(day=1)
+    this_month = current_month()
     made = []
     for month in (add_months(this_month, n) for n in range(ahead + 1)):
         if month in have:
@@ -107,7 +101,7 @@ def expire_calls(retention_months: int) -> list[date]:
     rollup is made. The months whose calls were dropped."""
     if retention_months <= 0:
         return []
-    cutoff = add_months(clock.local_now().date().replace(day=1), -retention_months)
+    cutoff = add_months(current_month(), -retention_months)
     rollups = {
         r.month: r
         for r in db.session.scalars(
