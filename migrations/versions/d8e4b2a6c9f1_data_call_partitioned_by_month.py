@@ -7,11 +7,11 @@ Create Date: 2026-12-06 19:00:00
 On PostgreSQL `data_call` becomes a range-partitioned table on called_at: one partition per month in Beijing
 time (data_call_pYYYYMM, from the month of the oldest call to three months ahead) and a default partition; the
 rows are copied over, then the primary key (id, called_at), the indexes and the foreign keys are built on the
-new table. data_call_rollup notes which months' raw calls are gone (expired). The calls-rollup job keeps months ahead and applies the retention setting
-(app/supervision/partitions.py). SQLite keeps one table; both get the unique index with called_at.
+new table. data_call_rollup notes which months' raw calls are gone (expired). The calls-rollup job keeps
+months ahead and applies the retention setting (app/supervision/partitions.py). SQLite keeps one table; both get the unique index with called_at.
 """
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -23,7 +23,14 @@ branch_labels = None
 depends_on = None
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-INDEXED = ["authorization_id", "called_at", "caller_department_id", "flag", "provider_department_id", "resource_code"]
+INDEXED = [
+    "authorization_id",
+    "called_at",
+    "caller_department_id",
+    "flag",
+    "provider_department_id",
+    "resource_code",
+]
 
 
 def _month_after(month: date) -> date:
@@ -47,31 +54,41 @@ def _indexes_and_keys(unique_columns: str) -> None:
         )
 
 
-def upgrade():
-    with op.batch_alter_table("data_call_rollup") as batch:
-        batch.add_column(sa.Column("expired", sa.Boolean(), nullable=False, server_default=sa.false()))
+def _sqlite_unique_index(columns: list[str]) -> None:
+    with op.batch_alter_table("data_call") as batch:
+        batch.drop_index("uq_data_call_caller_call_id")
+        batch.create_index(
+            "uq_data_call_caller_call_id", columns, unique=True, sqlite_where=sa.text("call_id IS NOT NULL")
+        )
+
+
+def _rebuild(
+    set_aside: str, partition_by: str, make_partitions, primary_key: str, unique_columns: str
+) -> None:
+    """PostgreSQL: data_call made anew (`partition_by` appended to its CREATE TABLE). The old table is set aside
+    as data_call_<set_aside> (its key renamed and its indexes dropped, so their names are free), the id sequence
+    is handed over, `make_partitions(old table name)` runs, the rows are copied and the old table dropped; then
+    the key, the indexes and the foreign keys are built on the new one."""
     bind = op.get_bind()
-    if bind.dialect.name != "postgresql":
-        with op.batch_alter_table("data_call") as batch:
-            batch.drop_index("uq_data_call_caller_call_id")
-            batch.create_index(
-                "uq_data_call_caller_call_id",
-                ["caller_uscc", "call_id", "called_at"],
-                unique=True,
-                sqlite_where=sa.text("call_id IS NOT NULL"),
-            )
-        return
     sequence = bind.scalar(sa.text("SELECT pg_get_serial_sequence('data_call', 'id')"))
-    oldest = bind.scalar(sa.text("SELECT min(called_at) FROM data_call"))
-    op.execute("ALTER TABLE data_call RENAME TO data_call_unpartitioned")
-    op.execute("ALTER TABLE data_call_unpartitioned RENAME CONSTRAINT pk_data_call TO pk_data_call_unpartitioned")
+    old = f"data_call_{set_aside}"
+    op.execute(f"ALTER TABLE data_call RENAME TO {old}")
+    op.execute(f"ALTER TABLE {old} RENAME CONSTRAINT pk_data_call TO pk_{old}")
     for column in INDEXED:
         op.execute(f"DROP INDEX ix_data_call_{column}")
     op.execute("DROP INDEX uq_data_call_caller_call_id")
-    op.execute(
-        "CREATE TABLE data_call (LIKE data_call_unpartitioned INCLUDING DEFAULTS) PARTITION BY RANGE (called_at)"
-    )
+    op.execute(f"CREATE TABLE data_call (LIKE {old} INCLUDING DEFAULTS){partition_by}")
     op.execute(f"ALTER SEQUENCE {sequence} OWNED BY data_call.id")
+    make_partitions(old)
+    op.execute(f"INSERT INTO data_call SELECT * FROM {old}")
+    op.execute(f"DROP TABLE {old}")  # a partitioned one with its partitions
+    op.execute(f"ALTER TABLE data_call ADD CONSTRAINT pk_data_call PRIMARY KEY ({primary_key})")
+    _indexes_and_keys(unique_columns)
+
+
+def _monthly_partitions(old: str) -> None:
+    """The default partition and one per Beijing-time month, from the oldest call's to three months ahead."""
+    oldest = op.get_bind().scalar(sa.text(f"SELECT min(called_at) FROM {old}"))
     op.execute("CREATE TABLE data_call_default PARTITION OF data_call DEFAULT")
     this_month = datetime.now(SHANGHAI).date().replace(day=1)
     month = (oldest.replace(tzinfo=UTC).astimezone(SHANGHAI).date().replace(day=1)) if oldest else this_month
@@ -85,36 +102,28 @@ def upgrade():
             f"FOR VALUES FROM ('{_bound(month)}') TO ('{_bound(following)}')"
         )
         month = following
-    op.execute("INSERT INTO data_call SELECT * FROM data_call_unpartitioned")
-    op.execute("DROP TABLE data_call_unpartitioned")
-    op.execute("ALTER TABLE data_call ADD CONSTRAINT pk_data_call PRIMARY KEY (id, called_at)")
-    _indexes_and_keys("caller_uscc, call_id, called_at")
+
+
+def upgrade():
+    with op.batch_alter_table("data_call_rollup") as batch:
+        batch.add_column(sa.Column("expired", sa.Boolean(), nullable=False, server_default=sa.false()))
+    if op.get_bind().dialect.name != "postgresql":
+        _sqlite_unique_index(["caller_uscc", "call_id", "called_at"])
+        return
+    _rebuild(
+        "unpartitioned",
+        " PARTITION BY RANGE (called_at)",
+        _monthly_partitions,
+        "id, called_at",
+        "caller_uscc, call_id, called_at",
+    )
     op.execute("ANALYZE data_call")
 
 
 def downgrade():
     with op.batch_alter_table("data_call_rollup") as batch:
         batch.drop_column("expired")
-    bind = op.get_bind()
-    if bind.dialect.name != "postgresql":
-        with op.batch_alter_table("data_call") as batch:
-            batch.drop_index("uq_data_call_caller_call_id")
-            batch.create_index(
-                "uq_data_call_caller_call_id",
-                ["caller_uscc", "call_id"],
-                unique=True,
-                sqlite_where=sa.text("call_id IS NOT NULL"),
-            )
+    if op.get_bind().dialect.name != "postgresql":
+        _sqlite_unique_index(["caller_uscc", "call_id"])
         return
-    sequence = bind.scalar(sa.text("SELECT pg_get_serial_sequence('data_call', 'id')"))
-    op.execute("ALTER TABLE data_call RENAME TO data_call_partitioned")
-    op.execute("ALTER TABLE data_call_partitioned RENAME CONSTRAINT pk_data_call TO pk_data_call_partitioned")
-    for column in INDEXED:
-        op.execute(f"DROP INDEX ix_data_call_{column}")
-    op.execute("DROP INDEX uq_data_call_caller_call_id")
-    op.execute("CREATE TABLE data_call (LIKE data_call_partitioned INCLUDING DEFAULTS)")
-    op.execute(f"ALTER SEQUENCE {sequence} OWNED BY data_call.id")
-    op.execute("INSERT INTO data_call SELECT * FROM data_call_partitioned")
-    op.execute("DROP TABLE data_call_partitioned")  # its partitions with it
-    op.execute("ALTER TABLE data_call ADD CONSTRAINT pk_data_call PRIMARY KEY (id)")
-    _indexes_and_keys("caller_uscc, call_id")
+    _rebuild("partitioned", "", lambda _old: None, "id", "caller_uscc, call_id")
