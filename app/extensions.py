@@ -1,5 +1,6 @@
 """Flask extensions, created once and bound to the app in create_app()."""
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask import request
@@ -9,7 +10,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import CursorResult, Executable, MetaData, event
+from sqlalchemy import CursorResult, Executable, Integer, MetaData, Table, event, text
 from sqlalchemy.orm import Session
 
 _Row = TypeVar("_Row")
@@ -84,3 +85,19 @@ def rows_changed(statement: Executable) -> int:
     """Run an UPDATE or DELETE in the session's transaction; how many rows it changed (a conditional UPDATE
     that claims a row answers 1 to the one process that won)."""
     return cast(CursorResult[Any], db.session.execute(statement)).rowcount
+
+
+def sequences_past_ids(tables: Iterable[Table]) -> None:
+    """PostgreSQL: each table with a single integer `id` key has its id sequence moved past the ids its rows
+    were inserted with (rows copied in whole: the demo snapshots of the tests, the benchmarks' generator); an
+    empty table's is left alone. Nothing on SQLite, which takes the next id from the rows themselves."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        if "id" in table.c and isinstance(table.c.id.type, Integer) and len(table.primary_key.columns) == 1:
+            db.session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), max(id)) "
+                    f'FROM "{table.name}" HAVING max(id) IS NOT NULL'
+                )
+            )

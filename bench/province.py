@@ -578,23 +578,10 @@ def main() -> None:
         wanted = args.calls if args.calls is not None else round(SIZES["calls"] * args.scale)
         data_calls(db, url, wanted, args.years, resources, department_ids, rng)
         _stage("data calls", started, wanted)
-        if url.startswith(
-            "postgresql"
-        ):  # rows came with their ids: the sequences go past them, then statistics
-            from sqlalchemy import Integer
+        from app.extensions import sequences_past_ids
 
-            for table in db.metadata.sorted_tables:
-                if (
-                    "id" in table.c
-                    and isinstance(table.c.id.type, Integer)
-                    and len(table.primary_key.columns) == 1
-                ):
-                    db.session.execute(
-                        text(
-                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), max(id)) "
-                            f'FROM "{table.name}" HAVING max(id) IS NOT NULL'
-                        )
-                    )
+        sequences_past_ids(db.metadata.sorted_tables)  # rows came with their ids: the sequences go past them
+        if url.startswith("postgresql"):  # then statistics
             db.session.execute(text("ANALYZE"))
             db.session.commit()
         from app.audit.checkpoints import write_checkpoint

@@ -13,12 +13,12 @@ import pytest
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import Integer, event, text
+from sqlalchemy import event, text
 
 from app import clock, create_app
 from app.calendar import services as calendar_services
 from app.engine import registry, store
-from app.extensions import db
+from app.extensions import db, sequences_past_ids
 from config import TestingConfig
 
 
@@ -199,18 +199,7 @@ def _load(base: dict[str, list[dict]] | None, target: dict[str, list[dict]]) -> 
         for row in updated:
             condition = [column == row[column.name] for column in table.primary_key.columns]
             db.session.execute(table.update().where(*condition).values(row))
-    if db.engine.dialect.name == "postgresql":
-        for table in changed:
-            if (
-                "id" in table.c
-                and isinstance(table.c.id.type, Integer)
-                and len(table.primary_key.columns) == 1
-            ):
-                db.session.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), max(id)) FROM \"{table.name}\""
-                    )
-                )
+    sequences_past_ids(changed)
     db.session.commit()
 
 
