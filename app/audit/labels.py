@@ -236,15 +236,21 @@ def _text(value: Any, key: str = "") -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def object_text(object_type: str | None, object_id: str | None, users: dict[int, str] | None = None) -> str:
+def object_text(
+    object_type: str | None,
+    object_id: str | None,
+    users: dict[int, str] | None = None,
+    *,
+    short_ids: bool = True,
+) -> str:
     """What an audit row is about as people read it: 申请 SQ-2026-000123, 用户 省民政厅经办人 (the name, when
-    `users` knows the id), 待办 51ce9fe7 (a task's id shortened; the export keeps it whole)."""
+    `users` knows the id), 待办 51ce9fe7 (a task's id shortened on the page; `short_ids=False` for exports)."""
     if not object_type and not object_id:
         return ""
     label, ident = OBJECT_LABELS.get(object_type or "", object_type or ""), object_id or ""
     if object_type == "user" and users and ident.isdigit() and int(ident) in users:
         ident = users[int(ident)]
-    elif object_type == "task" and len(ident) > 12:
+    elif object_type == "task" and short_ids and len(ident) > 12:
         ident = ident[:8]
     return f"{label} {ident}".strip()
 

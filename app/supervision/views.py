@@ -579,7 +579,7 @@ def _audit_row(e: AuditEvent, names: dict[int | None, str], users: dict[int, str
         e.actor_name,
         names.get(e.department_id, ""),
         action_label(e.action),
-        object_text(e.object_type, e.object_id, users) if e.object_type != "task" else f"待办 {e.object_id}",
+        object_text(e.object_type, e.object_id, users, short_ids=False),
         e.instance_id or "",
         data_text(e.data),
         (e.hash or "")[:16],

@@ -852,6 +852,8 @@ def test_the_audit_trail_reads_in_chinese_and_beijing_time(app, client, demo_con
     )
     assert role_label("platform_operator") != "platform_operator"
     assert object_text("task", "51ce9fe7-0000-4000-8000-000000000000") == "待办 51ce9fe7"
+    whole = object_text("task", "51ce9fe7-0000-4000-8000-000000000000", short_ids=False)
+    assert whole == "待办 51ce9fe7-0000-4000-8000-000000000000"  # exports keep the id whole
     with app.app_context():
         _granted_marriage_authorization()
         clerk = user("mz_clerk")
@@ -862,3 +864,5 @@ def test_the_audit_trail_reads_in_chinese_and_beijing_time(app, client, demo_con
     assert f"用户 {clerk.display_name}" in page and f">user {clerk.id}<" not in page
     assert "+00:00" not in re.sub(r'title="[^"]*"', "", page)
     assert "platform_operator" not in re.sub(r'title="[^"]*"', "", page)
+    exported = client.get("/supervision/audit.csv").data.decode("utf-8-sig")
+    assert re.search(r"待办 [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", exported)
