@@ -77,6 +77,13 @@ def _scope(user: User, scope: str):
     return scope_filter(user, scope)
 
 
+def unread(user: User) -> int:
+    """The user's unread notices, counted once per request (the nav bar and the home page both show it)."""
+    if "inbox_unread" not in g:
+        g.inbox_unread = unread_count(user)
+    return g.inbox_unread
+
+
 def scope_counts(user: User) -> dict[str, int]:
     """Open tasks the user holds ("mine") and may claim ("queue"); counted once per request."""
     if "inbox_counts" not in g:
@@ -214,7 +221,7 @@ def at_a_glance(user: User) -> Glance:
         int(due_soon or 0),
         int(overdue or 0),
         scope_counts(user)["queue"],
-        unread_count(user),
+        unread(user),
         until,
     )
 

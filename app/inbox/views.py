@@ -16,9 +16,9 @@ from app.errors import ServiceError, ValidationFailed
 from app.inbox import urging
 from app.inbox.batch import batch_tasks, complete_batch
 from app.inbox.formdata import fields_of, from_form
-from app.inbox.listing import DUE_FILTERS, SCOPES, inbox, parse_filters, process_choices, scope_counts
+from app.inbox.listing import DUE_FILTERS, SCOPES, inbox, parse_filters, process_choices, scope_counts, unread
 from app.inbox.summaries import describe
-from app.notices.notifications import mark_all_read, mark_read, notifications_for, read_ids, unread_count
+from app.notices.notifications import mark_all_read, mark_read, notifications_for, read_ids
 from app.org.services import phrases_of
 from app.redirects import is_local_path
 from app.transactions import unit_of_work
@@ -48,7 +48,7 @@ def inject_counts():
         return {}
     if "nav_counts" not in g:
         g.nav_counts = {
-            "unread": unread_count(current_user),
+            "unread": unread(current_user),
             "tasks": sum(scope_counts(current_user).values()),
         }
     return {"nav_counts": g.nav_counts}
@@ -221,7 +221,7 @@ def notifications():
         items=items,
         read=read_ids(current_user, [n.id for n in items]),
         unread_only=unread_only,
-        unread=unread_count(current_user),
+        unread=unread(current_user),
     )
 
 
