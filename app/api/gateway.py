@@ -12,7 +12,7 @@ from marshmallow import fields, validate
 from app import clock
 from app.api import Unauthorized
 from app.api.schemas import Input, Output
-from app.auth.services import gateway_for_token
+from app.auth.services import gateway_for_token, note_gateway_use
 from app.sharing.gateway import MESSAGES, decide
 from app.supervision.calls import record_gateway_decision
 
@@ -95,8 +95,8 @@ class CheckOut(Output):
 
 
 @gateway_bp.post("/check")
-@gateway_bp.arguments(CheckInput)
-@gateway_bp.response(200, CheckOut)
+@gateway_bp.arguments(CheckInput())  # one schema instance: none built per check (#30)
+@gateway_bp.response(200, CheckOut())
 @gateway_bp.doc(tags=TAGS, security=[{"gateway": []}])
 def check(body: dict):
     """Decide one call before it is served; revocation and expiry act at once."""
@@ -111,9 +111,7 @@ def check(body: dict):
     )
     if body["record"]:
         record_gateway_decision(decision, body["caller_uscc"], body["resource_code"], body["service"], at)
-    credential = g.gateway
-    if credential.last_used_at is None or (clock.now() - credential.last_used_at).total_seconds() > 60:
-        credential.last_used_at = clock.now()
+    note_gateway_use(g.gateway)
     return {  # committed by the unit of work around the view
         "decision": "permit" if decision.permit else "deny",
         "reason": decision.reason,

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload
 
@@ -190,16 +192,35 @@ def revoke_gateway_credential(credential_id: int, actor: User | None) -> Gateway
     return credential
 
 
-def gateway_for_token(plain: str) -> GatewayCredential | None:
-    """The active gateway credential of a token, or None (a person's token is never one)."""
+class GatewayCaller(NamedTuple):
+    """What a gateway check needs of its credential (columns, not the row: every data call passes here)."""
+
+    id: int
+    last_used_at: datetime | None
+
+
+_GATEWAY_BY_HASH = select(GatewayCredential.id, GatewayCredential.last_used_at).where(
+    GatewayCredential.token_hash == bindparam("token_hash"), GatewayCredential.revoked_at.is_(None)
+)
+GATEWAY_USE_SECONDS = 60  # last use is noted at most once a minute
+
+
+def gateway_for_token(plain: str) -> GatewayCaller | None:
+    """The active gateway credential of a token, or None (a person's token is never one). One prepared
+    statement on the unit of work's connection (#30)."""
     if not plain.startswith(GATEWAY_PREFIX):
         return None
-    credential = db.session.scalar(
-        db.select(GatewayCredential).where(GatewayCredential.token_hash == _digest(plain))
-    )
-    if credential is None or credential.revoked_at is not None:
-        return None
-    return credential
+    row = db.session.connection().execute(_GATEWAY_BY_HASH, {"token_hash": _digest(plain)}).first()
+    return None if row is None else GatewayCaller(*row)
+
+
+def note_gateway_use(caller: GatewayCaller) -> None:
+    """Note when a credential was last used, at most once a minute, in the caller's transaction."""
+    now = clock.now()
+    if caller.last_used_at is None or (now - caller.last_used_at).total_seconds() > GATEWAY_USE_SECONDS:
+        db.session.connection().execute(
+            update(GatewayCredential).where(GatewayCredential.id == caller.id).values(last_used_at=now)
+        )
 
 
 def gateway_credentials() -> list[GatewayCredential]:

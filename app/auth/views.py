@@ -67,8 +67,8 @@ _OPEN_WHILE_EXPIRED = {"auth.change_password_page", "auth.logout", "static", "ma
 def _password_first() -> ResponseReturnValue | None:
     """A signed-in person whose password must change (first sign-in, expiry) changes it before anything else."""
     if (
-        current_user.is_authenticated
-        and request.blueprint not in ("api", "gateway")
+        request.blueprint not in ("api", "gateway")  # first: an API call does not load a signed-in user
+        and current_user.is_authenticated
         and request.endpoint not in _OPEN_WHILE_EXPIRED
         and password_expired(current_user)
     ):

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select, text
+from sqlalchemy import ColumnElement, and_, case, exists, func, null, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -415,20 +415,52 @@ def _tell_holders(resource: Resource, message: str) -> int:
 
 def withdrawn_items(resource: Resource) -> set[str]:
     """Names of the data items the version in force no longer shares (不予共享, §8), or every item ("*") of a
-    resource withdrawn or no longer shared as a whole. One indexed lookup (the gateway asks on every permit):
-    the version in force with only its items that are not shared, however many versions and items."""
+    resource withdrawn or no longer shared as a whole. One indexed lookup: the version in force with only its
+    items that are not shared, however many versions and items."""
     if resource.status == ResourceStatus.WITHDRAWN:
         return {"*"}
+    return withheld_items(resource.id)
+
+
+def withheld_items(resource_id: int) -> set[str]:
+    """withdrawn_items of a resource that is not withdrawn, by its id."""
     rows = db.session.execute(
         select(ResourceVersion.share_type, DataItem.name)
         .outerjoin(
             DataItem, and_(DataItem.version_id == ResourceVersion.id, DataItem.share_type == "not_shared")
         )
-        .where(ResourceVersion.resource_id == resource.id, ResourceVersion.status == VersionStatus.PUBLISHED)
+        .where(ResourceVersion.resource_id == resource_id, ResourceVersion.status == VersionStatus.PUBLISHED)
     ).all()
     if not rows or rows[0].share_type == "not_shared":
         return {"*"}
     return {name for _share_type, name in rows if name is not None}
+
+
+WITHDRAWN_ALL, WITHDRAWN_SOME = "*", "items"
+
+
+def withdrawn_state() -> ColumnElement[str | None]:
+    """withdrawn_items as a column of a query over Resource, for the gateway's one statement (#30):
+    WITHDRAWN_ALL when the resource is withdrawn, has no version in force or its version in force is not
+    shared; WITHDRAWN_SOME when some items of that version are 不予共享 (withheld_items names them); else NULL."""
+    in_force = and_(
+        ResourceVersion.resource_id == Resource.id, ResourceVersion.status == VersionStatus.PUBLISHED
+    )
+    return case(
+        (Resource.status == ResourceStatus.WITHDRAWN, WITHDRAWN_ALL),
+        (~exists().where(in_force).correlate(Resource), WITHDRAWN_ALL),
+        (
+            exists().where(in_force, ResourceVersion.share_type == "not_shared").correlate(Resource),
+            WITHDRAWN_ALL,
+        ),
+        (
+            exists()
+            .where(in_force, DataItem.version_id == ResourceVersion.id, DataItem.share_type == "not_shared")
+            .correlate(Resource),
+            WITHDRAWN_SOME,
+        ),
+        else_=null(),
+    )
 
 
 # --- data services (§11) -----------------------------------------------------------------------------------

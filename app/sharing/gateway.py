@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Date, String, and_, bindparam, case, literal, select, true
 
 from app.catalog.models import Resource
-from app.catalog.services import withdrawn_items
+from app.catalog.services import WITHDRAWN_ALL, WITHDRAWN_SOME, withdrawn_state, withheld_items
 from app.clock import SHANGHAI
 from app.db_types import UTCDateTime
 from app.extensions import db
@@ -78,8 +78,8 @@ class GatewayDecision:
     permit: bool
     reason: str
     authorization_id: int | None = None
-    caller: Department | None = None
-    resource: Resource | None = None
+    caller_id: int | None = None  # the calling department, when its USCC is known
+    provider_id: int | None = None  # the resource's provider department, when the resource is known
     detail: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -142,10 +142,20 @@ def _check(
 LOOKUP_ROWS = 20
 
 
+class Found(NamedTuple):
+    """The caller and the resource of a check, as far as they exist (ids and what the decision reads)."""
+
+    caller_id: int | None
+    resource_id: int | None
+    provider_id: int | None
+    withdrawn: str | None  # catalog.services.withdrawn_state
+
+
 def _lookup(limit: int | None):
     """The one statement of a check, built once (#30: a check builds no SQL): the caller and the resource by their
-    unique keys, and their authorizations chosen in ix_share_authorization_gateway — the asked system's first,
-    then by state (valid, expired, not yet valid, revoked), the newest first, at most `limit` of them."""
+    unique keys, whether the resource still shares (catalog.services.withdrawn_state), and the caller's
+    authorizations chosen in ix_share_authorization_gateway — the asked system's first, then by state (valid,
+    expired, not yet valid, revoked), the newest first, at most `limit` of them. Columns only: no ORM object."""
     at, day = bindparam("at", type_=UTCDateTime()), bindparam("day", type_=Date())
     state = case(
         (and_(Authorization.revoked_at.is_not(None), Authorization.revoked_at <= at), 0),
@@ -171,7 +181,13 @@ def _lookup(limit: int | None):
         .subquery()
     )
     return (
-        select(Department, Resource, *HELD_COLUMNS)
+        select(
+            Department.id,
+            Resource.id,
+            Resource.provider_department_id,
+            withdrawn_state(),
+            *HELD_COLUMNS,
+        )
         .select_from(select(literal(1).label("one")).subquery())
         .outerjoin(Department, Department.uscc == caller_uscc)
         .outerjoin(Resource, Resource.code == resource_code)
@@ -186,19 +202,24 @@ _LOOKUP, _LOOKUP_ALL = _lookup(LOOKUP_ROWS), _lookup(None)
 
 def _authorization_rows(
     caller_uscc: str, resource_code: str, asked_system: str, at: datetime, every: bool = False
-) -> list[tuple[Department | None, Resource | None, Held | None]]:
-    """(caller, resource, authorization) rows of one check in one round trip (_lookup)."""
-    rows = db.session.execute(
-        _LOOKUP_ALL if every else _LOOKUP,
-        {
-            "caller_uscc": caller_uscc,
-            "resource_code": resource_code,
-            "system": asked_system,
-            "at": at,
-            "day": at.astimezone(SHANGHAI).date(),
-        },
-    ).all()
-    return [(row[0], row[1], None if row[2] is None else Held(*row[2:])) for row in rows]
+) -> tuple[Found, list[Held]]:
+    """The caller and resource of one check and the authorizations read, in one round trip (_lookup) on the unit
+    of work's connection (Core: no ORM work per check)."""
+    rows = (
+        db.session.connection()
+        .execute(
+            _LOOKUP_ALL if every else _LOOKUP,
+            {
+                "caller_uscc": caller_uscc,
+                "resource_code": resource_code,
+                "system": asked_system,
+                "at": at,
+                "day": at.astimezone(SHANGHAI).date(),
+            },
+        )
+        .all()
+    )
+    return Found(*rows[0][:4]), [Held(*row[4:]) for row in rows if row[4] is not None]
 
 
 def decide(
@@ -211,25 +232,31 @@ def decide(
 ) -> GatewayDecision:
     """The decision for one call (see the module's docstring). The caller, the resource and the caller's
     authorizations of it come in one round trip, by index lookups (#30), at most LOOKUP_ROWS authorizations
-    however many the caller holds; a permit adds one lookup for the items withdrawn since (§8)."""
+    however many the caller holds, with whether the resource still shares (§8); a permit of a resource some of
+    whose items are now 不予共享 adds one lookup for their names."""
     asked_system = system_key(business_system)
-    rows = _authorization_rows(caller_uscc, resource_code, asked_system, at)
-    if len(rows) == LOOKUP_ROWS and all(
-        row[2] is not None
-        and _check(row[2], at, business_system, [], {})[0]
+    found, candidates = _authorization_rows(caller_uscc, resource_code, asked_system, at)
+    if len(candidates) == LOOKUP_ROWS and all(
+        _check(held, at, business_system, [], {})[0]
         not in (Reason.REVOKED, Reason.NOT_YET_VALID, Reason.EXPIRED)
-        and _same_system(row[2].business_system, business_system)
-        for row in rows
+        and _same_system(held.business_system, business_system)
+        for held in candidates
     ):  # as many valid ones of this system as were read: read them all
-        rows = _authorization_rows(caller_uscc, resource_code, asked_system, at, every=True)
-    caller, resource = rows[0][0], rows[0][1]
-    if caller is None:
-        return GatewayDecision(False, Reason.UNKNOWN_CALLER, resource=resource)
-    if resource is None:
-        return GatewayDecision(False, Reason.UNKNOWN_RESOURCE, caller=caller)
-    candidates = [held for _caller, _resource, held in rows if held is not None]
+        found, candidates = _authorization_rows(caller_uscc, resource_code, asked_system, at, every=True)
+
+    def verdict(
+        permit: bool, reason: str, authorization_id: int | None = None, detail: dict[str, Any] | None = None
+    ) -> GatewayDecision:
+        return GatewayDecision(
+            permit, reason, authorization_id, found.caller_id, found.provider_id, detail or {}
+        )
+
+    if found.caller_id is None:
+        return verdict(False, Reason.UNKNOWN_CALLER)
+    if found.resource_id is None:
+        return verdict(False, Reason.UNKNOWN_RESOURCE)
     if not candidates:
-        return GatewayDecision(False, Reason.NO_AUTHORIZATION, None, caller, resource)
+        return verdict(False, Reason.NO_AUTHORIZATION, None)
     # The caller's own system's authorizations speak for it: a revoked one is "revoked", even when the
     # department holds another authorization of the resource for another system (§14).
     own = [a for a in candidates if _same_system(a.business_system, business_system)] or candidates
@@ -237,19 +264,21 @@ def decide(
     for authorization in own:
         reason, detail = _check(authorization, at, business_system, items, parameters)
         if reason == Reason.PERMITTED:
-            withdrawn = withdrawn_items(resource)
-            if "*" in withdrawn:
-                return GatewayDecision(False, Reason.RESOURCE_WITHDRAWN, authorization.id, caller, resource)
+            if found.withdrawn == WITHDRAWN_ALL:
+                return verdict(False, Reason.RESOURCE_WITHDRAWN, authorization.id)
+            withdrawn = withheld_items(found.resource_id) if found.withdrawn == WITHDRAWN_SOME else set()
+            if "*" in withdrawn:  # the version in force changed between the two statements
+                return verdict(False, Reason.RESOURCE_WITHDRAWN, authorization.id)
             asked = set(items or authorization.items) & withdrawn
             if asked:
-                return GatewayDecision(
-                    False, Reason.ITEM_WITHDRAWN, authorization.id, caller, resource, {"items": sorted(asked)}
+                return verdict(
+                    False, Reason.ITEM_WITHDRAWN, authorization.id, detail={"items": sorted(asked)}
                 )
-            return GatewayDecision(True, reason, authorization.id, caller, resource)
+            return verdict(True, reason, authorization.id)
         rank = _ORDER.index(reason)
         if best is None or rank > best[0]:
             best = (rank, reason, detail, authorization)
     if best is None:  # `own` is never empty; kept for the reader and the type checker
-        return GatewayDecision(False, Reason.NO_AUTHORIZATION, None, caller, resource)
+        return verdict(False, Reason.NO_AUTHORIZATION, None)
     _rank, reason, detail, authorization = best
-    return GatewayDecision(False, reason, authorization.id, caller, resource, detail)
+    return verdict(False, reason, authorization.id, detail=detail)

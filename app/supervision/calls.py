@@ -175,14 +175,14 @@ def record_gateway_decision(
     """A gateway decision as a data call (§26 figures), flagged as a reported call would be (§24): a denied
     call is one that was not served. One INSERT of the table's row, no object to flush (#30: every data call of
     every connected system passes here). The caller commits."""
-    db.session.execute(
+    db.session.connection().execute(
         _RECORD,
         {
             "authorization_id": decision.authorization_id,
             "caller_uscc": caller_uscc[:18],
-            "caller_department_id": decision.caller.id if decision.caller else None,
+            "caller_department_id": decision.caller_id,
             "resource_code": resource_code[:64],
-            "provider_department_id": decision.resource.provider_department_id if decision.resource else None,
+            "provider_department_id": decision.provider_id,
             "service_name": (service or None) and service[:200],
             "called_at": at,
             "success": decision.permit,

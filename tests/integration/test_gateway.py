@@ -192,8 +192,8 @@ def test_the_reason_names_the_authorization_of_the_callers_own_system(app, clien
 
 
 def test_a_check_is_one_lookup_and_its_record_one_insert(app, client, content):
-    """#30: the caller, the resource and the caller's authorizations of it come in one statement, a permit
-    adds one for the withdrawn items, and the record is one INSERT — denials as cheap as permits."""
+    """#30: the credential is one statement; the caller, the resource, whether it still shares and the caller's
+    authorizations of it another; the record is one INSERT — three statements, denials as cheap as permits."""
     _authorization, items, token = _granted_with_binding()
     assert (
         _ask(client, token).get_json()["decision"] == "permit"
@@ -215,11 +215,12 @@ def test_a_check_is_one_lookup_and_its_record_one_insert(app, client, content):
     lookups = [
         s for s in statements if s.lstrip().upper().startswith("SELECT") and "share_authorization" in s
     ]
-    assert len(lookups) == 2 and all("department" in s and "resource" in s for s in lookups)
-    items_lookups = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "data_item" in s]
-    assert len(items_lookups) == 1  # the permit's withdrawn-item check
+    assert len(lookups) == 2 and all("department" in s and "data_item" in s for s in lookups)
+    credentials = [s for s in statements if "gateway_credential" in s]
+    assert len(credentials) == 2 and all(s.lstrip().upper().startswith("SELECT") for s in credentials)
     inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT")]
     assert len(inserts) == 2 and all("data_call" in s for s in inserts)
+    assert len(statements) == 6, statements
 
 
 def _copies(authorization: Authorization, count: int, **changes) -> list[Authorization]:
