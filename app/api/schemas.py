@@ -10,7 +10,11 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from app.calendar.services import status_of
 from app.db_types import ROW_ID_MAX
+from app.engine import store
+from app.engine.history import case_steps
+from app.engine.registry import step_documentation
 from app.engine.runtime import task_form
+from app.inbox.summaries import prefill
 
 _CHINESE_DEFAULTS: dict[type[fields.Field], dict[str, str]] = {
     fields.Field: {"required": "必填", "null": "不能为空", "validator_failed": "取值无效"},
@@ -114,10 +118,41 @@ class TaskOut(Output):
     draft = fields.Dict(allow_none=True)
 
 
+class AnswerOut(Output):
+    """One answered field of a completed step."""
+
+    title = fields.String()
+    text = fields.String()
+
+
+class StepOut(Output):
+    """A completed step of the case (办理经过): who (for whom), when, what they decided and wrote."""
+
+    task_id = fields.String()
+    label = fields.String()
+    department = fields.String(allow_none=True)
+    actor = fields.String()
+    on_behalf_of = fields.String(allow_none=True, metadata={"description": "委托：代谁办理"})
+    at = fields.DateTime()
+    answers = fields.List(fields.Nested(AnswerOut))
+
+
 class TaskDetailOut(TaskOut):
-    """A task with the JSON Schema of its form."""
+    """A task with the JSON Schema of its form, the case so far and the basis of its deadline (as the page)."""
 
     form_schema = fields.Function(lambda task: _task_form(task))
+    basis = fields.Function(
+        lambda task: step_documentation(task.instance.process_version_id, task.spec_name),
+        metadata={"description": "依据（模型中该环节的说明：条款与要求）"},
+    )
+    steps = fields.Function(
+        lambda task: StepOut(many=True).dump(case_steps(task.business_key)),
+        metadata={"description": "办理经过：此前各环节的办理人、时间、结论和意见"},
+    )
+    prefill = fields.Function(
+        lambda task: prefill(task.process_id, task.form, store.instance_data(task.instance)),
+        metadata={"description": "补正等环节打开时填入的原申请内容（无草稿时）"},
+    )
 
 
 def _task_form(task):

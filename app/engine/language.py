@@ -24,6 +24,7 @@ FORM_PROPERTY = "formJsonSchemaFilename"
 ROLE_PROPERTY = "candidateRole"
 DEPARTMENT_PROPERTY = "candidateDepartment"
 DEADLINE_TIMER_PROPERTY = "deadlineTimer"
+ASSIGNEE_PROPERTY = "assignee"  # an expression giving the user the task goes to directly (e.g. the applicant)
 LABEL_SUFFIX_PROPERTY = "labelSuffix"  # an expression shown after the task name, e.g. the resource's name
 
 
@@ -159,6 +160,20 @@ def deadline_days_in(source: str, step: str) -> int | None:
     expressions = [t.text for timer in timers for t in timer.iter(f"{{{BPMN}}}timeDate")]
     found = deadline_call(expressions[0]) if len(expressions) == 1 else None
     return found[1] if found else None
+
+
+def documentation_in(source: str, step: str) -> str | None:
+    """The <bpmn:documentation> of user task `step` in a BPMN source (the article it applies, in the analysts'
+    words), or None."""
+    try:
+        root = etree.fromstring(
+            source.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True)
+        )
+    except etree.XMLSyntaxError:
+        return None
+    task = next((t for t in root.iter(f"{{{BPMN}}}userTask") if t.get("id") == step), None)
+    found = task.find(f"{{{BPMN}}}documentation") if task is not None else None
+    return (found.text or "").strip() or None if found is not None else None
 
 
 def deadline_call(expression: str | None) -> tuple[str | None, int] | None:

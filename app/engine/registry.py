@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from sqlalchemy import func
 
-from app.engine.language import deadline_days_in
+from app.engine.language import deadline_days_in, documentation_in
 from app.engine.models import ProcessVersion
 from app.errors import NotFound
 from app.extensions import db, stored
@@ -149,3 +149,18 @@ def parsed(version: ProcessVersion) -> ParsedVersion:
         )
         _parsed[version.id] = cached
     return cached
+
+
+_step_documentation: dict[tuple[int, str], str | None] = {}
+
+
+def step_documentation(version_id: int, step: str) -> str | None:
+    """What the model says of a user task (its documentation: the article and what it asks), in the version
+    an instance runs; read once per process."""
+    key = (version_id, step)
+    if key not in _step_documentation:
+        version = stored(ProcessVersion, version_id)
+        _step_documentation[key] = next(
+            (text for source in version.files.values() if (text := documentation_in(source, step))), None
+        )
+    return _step_documentation[key]

@@ -40,6 +40,7 @@ from app import clock
 from app.audit.writer import record
 from app.calendar.services import Taken, store_deadlines, time_taken
 from app.engine.language import (
+    ASSIGNEE_PROPERTY,
     DEADLINE_TIMER_PROPERTY,
     DEPARTMENT_PROPERTY,
     FORM_PROPERTY,
@@ -47,6 +48,7 @@ from app.engine.language import (
     ROLE_PROPERTY,
 )
 from app.engine.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus
+from app.engine.policies import is_candidate
 from app.engine.registry import parsed_by_id
 from app.engine.scripting import SCRIPT_ENGINE, current_run
 from app.extensions import db
@@ -394,12 +396,23 @@ def materialize(row: ProcessInstance, task) -> HumanTask:
         form=props.get(FORM_PROPERTY),
         created_at=clock.now(),
     )
+    if props.get(ASSIGNEE_PROPERTY):
+        human.assignee_id = _direct_assignee(human, SCRIPT_ENGINE.evaluate(task, props[ASSIGNEE_PROPERTY]))
     timer = deadline_timer_of(task)
     if timer is not None:
         human.timer_task_id = str(timer.id)
         for name, value in _deadline_columns(timer).items():
             setattr(human, name, value)
     return human
+
+
+def _direct_assignee(human: HumanTask, user_id: Any) -> int | None:
+    """The user a task goes to directly (property `assignee`, e.g. the applicant's own 补正), when that user is
+    still active and still a candidate of the task; otherwise None: the task waits in the department's queue."""
+    if not isinstance(user_id, int) or isinstance(user_id, bool):
+        return None
+    user = db.session.get(User, user_id)
+    return user.id if user is not None and user.active and is_candidate(user, human) else None
 
 
 def _deadline_columns(timer) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """What the task page shows about the case a task belongs to: each area registers, beside its own services, a
-summary of the cases of its procedures (app/sharing/summaries.py, app/catalog/summaries.py); the inbox knows
-none of them."""
+summary of the cases of its procedures (app/sharing/summaries.py, app/catalog/summaries.py) and the values a
+form opens with when it corrects what was submitted (补正); the inbox knows none of them."""
 
 from __future__ import annotations
 
@@ -27,3 +27,24 @@ def describe(process_id: str, number: str, data: dict) -> Summary:
     """(link to the case page, extra rows) for a case; procedures without a summary show nothing extra."""
     summary = _SUMMARIES.get(process_id)
     return summary(number, data) if summary else (None, [])
+
+
+Prefill = Callable[[dict], dict]
+_PREFILLS: dict[tuple[str, str], Prefill] = {}
+
+
+def form_prefill(process_id: str, form: str) -> Callable[[Prefill], Prefill]:
+    """Register what form `form` of `process_id` opens with (called with the case's data)."""
+
+    def register(prefill: Prefill) -> Prefill:
+        _PREFILLS[(process_id, form)] = prefill
+        return prefill
+
+    return register
+
+
+def prefill(process_id: str, form: str | None, data: dict) -> dict:
+    """The values a task's form opens with when no draft was saved: what was submitted, where a step corrects
+    it; nothing otherwise."""
+    found = _PREFILLS.get((process_id, form or ""))
+    return found(data) if found else {}

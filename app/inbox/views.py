@@ -11,13 +11,15 @@ from app.auth.forms import EmptyForm
 from app.calendar.services import status_of
 from app.engine import runtime, store
 from app.engine.forms import clean_form, validate_form
+from app.engine.history import case_steps
 from app.engine.models import HumanTask, ProcessInstance
+from app.engine.registry import step_documentation
 from app.errors import ServiceError, ValidationFailed
 from app.inbox import urging
 from app.inbox.batch import batch_tasks, complete_batch
 from app.inbox.formdata import fields_of, from_form
 from app.inbox.listing import DUE_FILTERS, SCOPES, inbox, parse_filters, process_choices, scope_counts, unread
-from app.inbox.summaries import describe
+from app.inbox.summaries import describe, prefill
 from app.notices.notifications import mark_all_read, mark_read, notifications_for, read_ids
 from app.org.services import phrases_of
 from app.redirects import is_local_path
@@ -79,9 +81,12 @@ def tasks():
 @bp.route("/tasks/<task_id>")
 @login_required
 def task(task_id: str):
-    """One task: the case, the deadline, the form (prefilled from a saved draft)."""
+    """One task: the case so far, the deadline and its basis, the form (prefilled from a saved draft, or from
+    the case where the procedure asks for a correction of what was submitted)."""
     item = _visible_task(task_id)
-    return _task_page(item, item.draft or {}, {})
+    return _task_page(
+        item, item.draft or prefill(item.process_id, item.form, store.instance_data(item.instance)), {}
+    )
 
 
 def _visible_task(task_id: str) -> HumanTask:
@@ -96,6 +101,8 @@ def _task_page(item: HumanTask, values, errors: dict[str, str]) -> str:
         "inbox/task.html",
         task=item,
         summary=case_summary(item.instance),
+        steps=case_steps(item.business_key),
+        basis=step_documentation(item.instance.process_version_id, item.spec_name),
         fields=fields_of(schema),
         schema=schema,
         badge=badge(item),

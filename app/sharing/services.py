@@ -201,6 +201,7 @@ def process_data(application: ShareApplication) -> dict[str, Any]:
         "application_id": application.id,
         "application_number": application.number,
         "applicant_department_id": application.applicant_department_id,
+        "applicant_user_id": application.applicant_user_id,  # 补正 goes back to the clerk who applied
         "received_at": application.submitted_at.isoformat(),
         "resource_requests": [
             {

@@ -6,9 +6,10 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.inbox.summaries import Row, Summary, case_summary
+from app.inbox.summaries import Row, Summary, case_summary, form_prefill
 from app.sharing.disputes import TOPICS, position_data
 from app.sharing.models import (
+    ApplicationStatus,
     Dispute,
     Objection,
     ObjectionStatus,
@@ -24,7 +25,11 @@ def _share_application(number: str, data: dict) -> Summary:
     application = db.session.get(ShareApplication, data.get("application_id"))
     if application is None:
         return None, []
+    returned: list[Row] = []
+    if application.status == ApplicationStatus.RETURNED and application.check_reasons:
+        returned = [(_("退回补正的原因"), application.check_reasons, None)]  # first: what to correct (§19)
     return url_for("sharing.case", number=number), [
+        *returned,
         (_("申请部门"), application.applicant_department.name, None),
         (_("用途"), application.purpose, None),
         (_("申请理由"), application.reason, None),
@@ -96,3 +101,12 @@ def _quality_issue(number: str, data: dict) -> Summary:
             )
         )
     return url_for("sharing.supervision"), rows
+
+
+@form_prefill("share_application", "share_completion.json")
+def _completion(data: dict) -> dict:
+    """补正 opens with what was submitted: the applicant edits it rather than typing it again (§19)."""
+    application = db.session.get(ShareApplication, data.get("application_id"))
+    if application is None:
+        return {}
+    return {key: getattr(application, key) for key in ("purpose", "reason", "business_system", "scope")}

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from app.engine.language import (
+    ASSIGNEE_PROPERTY,
     BPMN,
     DEADLINE_TIMER_PROPERTY,
     DEPARTMENT_PROPERTY,
@@ -52,6 +53,7 @@ KINDS = {
 PROPERTY_WORDS = {
     ROLE_PROPERTY: "候选角色",
     DEPARTMENT_PROPERTY: "候选部门",
+    ASSIGNEE_PROPERTY: "指定办理人",
     FORM_PROPERTY: "表单",
     DEADLINE_TIMER_PROPERTY: "期限定时器",
 }

@@ -24,6 +24,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from app.engine import sandbox
 from app.engine.language import (
+    ASSIGNEE_PROPERTY,
     BPMN,
     DEADLINE_TIMER_PROPERTY,
     DEPARTMENT_PROPERTY,
@@ -210,6 +211,9 @@ def _check_file(models: ModelSet, file: str, tree, forms_dir: Path) -> None:
             if DEPARTMENT_PROPERTY in props:
                 value, element = props[DEPARTMENT_PROPERTY]
                 _check_python(problems, file, element, value, "eval", "候选部门表达式")
+            if ASSIGNEE_PROPERTY in props:
+                value, element = props[ASSIGNEE_PROPERTY]
+                _check_python(problems, file, element, value, "eval", "指定办理人表达式")
             if LABEL_SUFFIX_PROPERTY in props:
                 value, element = props[LABEL_SUFFIX_PROPERTY]
                 _check_python(problems, file, element, value, "eval", "任务名称后缀表达式")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from app.access import can
 from app.audit.models import AuditEvent
 from app.engine import runtime
+from app.engine.history import case_steps
 from app.extensions import db
 from app.inbox import urging
 from app.notices.notifications import notifications_for
@@ -66,6 +67,9 @@ def test_a_deputy_completes_a_task_while_the_owner_is_away(app, client, demo_con
             )
         )
         assert event.data["on_behalf_of"] == "省民政厅经办人"
+        # The case so far on every later task page and in GET /api/v1/tasks/<id> says who acted for whom.
+        (step,) = [s for s in case_steps(number) if s.task_id == provider_task]
+        assert (step.actor, step.on_behalf_of) == ("省民政厅审核人", "省民政厅经办人")
     case = app.test_client()
     login(case, "rst_applicant")
     assert "省民政厅审核人 代 省民政厅经办人" in case.get(f"/applications/{number}").get_data(as_text=True)

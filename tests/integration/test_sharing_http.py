@@ -9,7 +9,7 @@ from datetime import datetime
 from app import clock
 from app.catalog.models import Resource
 from app.extensions import db
-from tests.conftest import api_token, bearer, csrf_token, login
+from tests.conftest import api_token, bearer, csrf_token, login, user
 
 
 def _code(app, name: str) -> str:
@@ -493,8 +493,30 @@ def test_a_normative_check_returns_an_application_for_completion_and_checks_it_a
     assert returned.status_code == 200
     case = client.get(f"/api/v1/applications/{number}", headers=applicant).get_json()
     assert case["status"] == "returned" and case["resources"][0]["decision"] == "pending"
-    (completion,) = client.get("/api/v1/tasks?scope=queue", headers=applicant).get_json()["items"]
+    # The 补正 goes straight to the clerk who applied (no 认领), opens with what was submitted and shows the
+    # operator's reasons among the steps so far (#31).
+    assert client.get("/api/v1/tasks?scope=queue", headers=applicant).get_json()["items"] == []
+    (completion,) = client.get("/api/v1/tasks?scope=mine", headers=applicant).get_json()["items"]
     assert completion["label"] == "补正申请" and completion["business_key"] == number
+    assert completion["assignee"] == "rst_applicant"
+    detail = client.get(f"/api/v1/tasks/{completion['id']}", headers=applicant).get_json()
+    submitted = _body(app, "婚姻登记信息")
+    assert detail["prefill"] == {k: submitted[k] for k in ("purpose", "reason", "business_system", "scope")}
+    (step,) = detail["steps"]
+    with app.app_context():
+        operator_name = user("hb_operator").display_name
+    assert (step["label"], step["actor"]) == ("规范性检查", operator_name)
+    assert {(a["title"], a["text"]) for a in step["answers"]} == {
+        ("检查结论", "不予受理或退回补正"),
+        ("退回补正", "是，退回补正"),
+        ("不予受理理由", "请写明低保审核所需的具体信息项用途"),
+    }
+    login(client, "rst_applicant")
+    page = client.get(f"/tasks/{completion['id']}").get_data(as_text=True)
+    assert page.index("退回补正的原因") < page.index("申请部门")  # what to correct comes first
+    assert "办理经过" in page and "请写明低保审核所需的具体信息项用途" in page
+    assert f">{submitted['purpose']}</textarea>" in page  # prefilled, to be edited
+    assert "尚未认领" not in page and ">认领</button>" not in page
     blank = client.post(
         f"/api/v1/tasks/{completion['id']}/complete", json={"data": {"completion": " "}}, headers=applicant
     )
@@ -517,3 +539,25 @@ def test_a_normative_check_returns_an_application_for_completion_and_checks_it_a
     assert (
         client.get(f"/api/v1/applications/{number}", headers=applicant).get_json()["status"] == "in_progress"
     )
+
+
+def test_a_task_form_with_errors_is_told_to_a_screen_reader_and_shows_its_basis(app, client, demo_content):
+    """#31: choices are a fieldset with a legend; a field in error is aria-invalid and described by its
+    message; the error summary links to each field (site.js puts the focus on it); the step's basis (the
+    article, from the model's documentation) is on the page."""
+    _applicant, _operator, _number, check = _submitted(app, client)
+    login(client, "hb_operator")
+    page = client.get(f"/tasks/{check['id']}").get_data(as_text=True)
+    assert "依据</strong>：办法§19" in page
+    assert re.search(r'<fieldset class="choices-set" id="f-accepted"[^>]*aria-required="true"', page)
+    assert "<legend>检查结论" in page and "aria-invalid" not in page
+    token = csrf_token(client, f"/tasks/{check['id']}")
+    refused = client.post(f"/tasks/{check['id']}/complete", data={"csrf_token": token, "accepted": "false"})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert re.search(
+        r'<textarea id="f-reasons" name="reasons" rows="4" aria-describedby="e-reasons" aria-invalid="true"',
+        body,
+    )
+    assert '<p class="field-error" id="e-reasons">' in body
+    assert re.search(r'id="error-summary"[^>]*>.*<a href="#f-reasons">', body, re.S)
