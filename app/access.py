@@ -94,6 +94,20 @@ def visible_department_ids(user: User) -> list[int] | None:
     )
 
 
+def followed_department_ids(user: User) -> list[int] | None:
+    """The departments whose open steps a user follows up (在办案件, #31): every department for the province's
+    supervisors and admins (None); the departments on the platform that a platform operator's or a supervisor's
+    大数据管理机构 runs (a city's for a city); none for anyone else ([])."""
+    if oversees_everything(user) and user.has_role(Role.ADMIN, Role.SUPERVISOR):
+        return None
+    dept = user.department
+    if not (dept.operates_platform and user.has_role(Role.PLATFORM_OPERATOR, Role.SUPERVISOR)):
+        return []
+    return list(
+        db.session.scalars(db.select(Department.id).where(Department.platform_id == dept.platform_id))
+    )
+
+
 def supervises_platform(user: User, platform_id: int | None) -> bool:
     """A supervisor of the 大数据管理机构 that runs this platform (a city data bureau for its city)."""
     if platform_id is None or not user.has_role(Role.SUPERVISOR):

@@ -85,8 +85,13 @@ class TaskQuery(PageQuery):
 
     scope = fields.String(
         load_default="mine",
-        validate=validate.OneOf(["mine", "queue", "done"], error="只能是 mine、queue 或 done"),
-        metadata={"description": "mine：我的待办（含委托给我的）；queue：本部门/角色待认领；done：我已办结"},
+        validate=validate.OneOf(
+            ["mine", "queue", "done", "following"], error="只能是 mine、queue、done 或 following"
+        ),
+        metadata={
+            "description": "mine：我的待办（含委托给我的）；queue：本部门/角色待认领；done：我已办结；"
+            "following：在办案件（平台运营方、监督方所辖部门的全部在办环节）"
+        },
     )
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 
+from app.access import followed_department_ids
 from app.engine.models import HumanTask, TaskStatus
 from app.extensions import db
 from app.org.models import User
@@ -27,9 +28,17 @@ def candidate_filter(user: User):
 def scope_filter(user: User, scope: str):
     """SQL condition of an inbox scope, the same for the web inbox and the API: "mine" (open tasks the user
     holds, and — 委托 — those of whom the user is today's deputy), "queue" (open, unclaimed, the user's role and
-    department) or "done" (completed by the user)."""
+    department), "done" (completed by the user) or "following" (在办案件: every open step of the departments the
+    user follows up as operator or supervisor, access.followed_department_ids; nothing for anyone else)."""
     if scope == "queue":
         return candidate_filter(user)
+    if scope == "following":
+        followed = followed_department_ids(user)
+        if followed is None:
+            return HumanTask.status == TaskStatus.OPEN
+        if not followed:
+            return false()
+        return (HumanTask.status == TaskStatus.OPEN) & HumanTask.candidate_department_id.in_(followed)
     if scope == "done":
         return (HumanTask.completed_by_id == user.id) & (HumanTask.status == TaskStatus.COMPLETED)
     holders = [user.id, *principals_of(user)]

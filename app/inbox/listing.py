@@ -19,7 +19,8 @@ from app.notices.notifications import unread_count
 from app.org.models import Department, User
 from app.sharing.models import ShareApplication
 
-SCOPES = {"mine": "我的待办", "queue": "待认领", "done": "我已办结"}
+SCOPES = {"mine": "我的待办", "queue": "待认领", "done": "我已办结", "following": "在办案件"}
+SORTS = {"due": "办理期限", "received": "接收时间", "department": "办理部门"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class InboxFilter:
     per_page: int = 20
     after: str = ""  # done lists: the page after this task (keyset, #30)
     due: str = ""  # "today" or "soon" (within GLANCE_SOON_DAYS working days after today)
+    department_id: int | None = None  # the step's department (在办案件)
+    sort: str = "due"  # SORTS: open lists only; done lists are newest first
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,8 @@ def inbox(user: User, filters: InboxFilter) -> InboxPage:
         conditions.append(HumanTask.created_at < _day_start(filters.received_to + timedelta(days=1)))
     if filters.number:
         conditions.append(HumanTask.business_key.contains(filters.number.strip().upper(), autoescape=True))
+    if filters.department_id is not None:
+        conditions.append(HumanTask.candidate_department_id == filters.department_id)
     if filters.due in DUE_FILTERS:
         today, until = _soon()
         conditions.append(
@@ -127,11 +132,7 @@ def inbox(user: User, filters: InboxFilter) -> InboxPage:
         total = scope_counts(user)[filters.scope]
     else:
         total = db.session.scalar(select(func.count()).select_from(HumanTask).where(*conditions)) or 0
-    order = (
-        (HumanTask.completed_at.desc(), HumanTask.id)
-        if filters.scope == "done"
-        else (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.business_key)
-    )
+    order = _order(filters)
     # Two steps: pick the page's ids on human_task alone (indexes, no joins), then load those rows joined.
     page_query = select(HumanTask.id).where(*conditions).order_by(*order)
     if filters.scope == "done":
@@ -153,6 +154,31 @@ def inbox(user: User, filters: InboxFilter) -> InboxPage:
     )
     found = {task.id: InboxRow(task, name, applicant) for task, name, applicant in db.session.execute(query)}
     return InboxPage([found[i] for i in ids if i in found], total, filters, capped, has_more)
+
+
+def _order(filters: InboxFilter) -> tuple:
+    """The list's order: done lists newest first; open ones by due time (soonest first), by when received
+    (oldest first) or by department (then due time) — each ending on the task id, so pages never overlap."""
+    if filters.scope == "done":
+        return (HumanTask.completed_at.desc(), HumanTask.id)
+    by_due = (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.business_key)
+    if filters.sort == "received":
+        return (HumanTask.created_at, HumanTask.id)
+    if filters.sort == "department":
+        department = select(Department.name).where(Department.id == HumanTask.candidate_department_id)
+        return (department.scalar_subquery(), *by_due, HumanTask.id)
+    return (*by_due, HumanTask.id)
+
+
+def following_departments(user: User) -> list[tuple[int, str]]:
+    """(id, name) of the departments with open steps among those the user follows (在办案件's filter: only what
+    the user may choose, #31)."""
+    query = (
+        select(Department.id, Department.name)
+        .where(Department.id.in_(select(HumanTask.candidate_department_id).where(_scope(user, "following"))))
+        .order_by(Department.name)
+    )
+    return [(department_id, name) for department_id, name in db.session.execute(query)]
 
 
 PAGE_SIZES = ("20", "50", "100")  # a batch of normative checks fits on one page
@@ -181,10 +207,14 @@ def parse_filters(args) -> InboxFilter:
         per_page=int(args["size"]) if args.get("size") in PAGE_SIZES else 20,
         after=args.get("after", "")[:36],
         due=args.get("due", "") if args.get("due") in DUE_FILTERS else "",
+        department_id=int(args["dept"])
+        if args.get("dept", "").isdigit() and len(args["dept"]) < 10
+        else None,
+        sort=args.get("sort", "") if args.get("sort") in SORTS else "due",
     )
 
 
-GLANCE_SOON_DAYS = 2  # "即将到期": due within this many working days after today
+GLANCE_SOON_DAYS = 3  # "即将到期（3个工作日内）" (#31): due within this many working days after today
 DUE_FILTERS = {"today": "今日到期", "soon": "即将到期"}
 
 

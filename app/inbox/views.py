@@ -6,7 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.access import require
+from app.access import followed_department_ids, require
 from app.auth.forms import EmptyForm
 from app.calendar.services import status_of
 from app.engine import runtime, store
@@ -14,11 +14,21 @@ from app.engine.forms import clean_form, validate_form
 from app.engine.history import case_steps
 from app.engine.models import HumanTask, ProcessInstance
 from app.engine.registry import step_documentation
-from app.errors import ServiceError, ValidationFailed
+from app.errors import PermissionDenied, ServiceError, ValidationFailed
 from app.inbox import urging
 from app.inbox.batch import batch_tasks, complete_batch
 from app.inbox.formdata import fields_of, from_form
-from app.inbox.listing import DUE_FILTERS, SCOPES, inbox, parse_filters, process_choices, scope_counts, unread
+from app.inbox.listing import (
+    DUE_FILTERS,
+    SCOPES,
+    SORTS,
+    following_departments,
+    inbox,
+    parse_filters,
+    process_choices,
+    scope_counts,
+    unread,
+)
 from app.inbox.summaries import describe, prefill
 from app.notices.notifications import mark_all_read, mark_read, notifications_for, read_ids
 from app.org.services import phrases_of
@@ -64,12 +74,18 @@ def tasks():
     args = request.args.to_dict()
     if "scope" not in args:  # open on my own work, or on the queue when I hold nothing
         args["scope"] = "mine" if counts["mine"] or not counts["queue"] else "queue"
+    follows = followed_department_ids(current_user) != []
+    scopes = {code: label for code, label in SCOPES.items() if code != "following" or follows}
     filters = parse_filters(args)
+    if filters.scope not in scopes:
+        raise PermissionDenied(_("只有平台运营方和监督方可以查看在办案件"))
     return render_template(
         "inbox/tasks.html",
         page=inbox(current_user, filters),
         filters=filters,
-        scopes=SCOPES,
+        scopes=scopes,
+        sorts=SORTS,
+        departments=following_departments(current_user) if filters.scope == "following" else [],
         counts=counts,
         processes=process_choices(),
         due_filters=DUE_FILTERS,
@@ -123,7 +139,8 @@ def urge(task_id: str):
             flash(_("已催办"), "success")
         except ServiceError as exc:
             flash(exc.fields.get("message") or exc.message, "error")
-    return redirect(url_for("inbox.task", task_id=task_id))
+    back = request.form.get("next")  # 在办案件 urges from its list and returns to it
+    return redirect(back if back and is_local_path(back) else url_for("inbox.task", task_id=task_id))
 
 
 @bp.post("/tasks/<task_id>/claim")

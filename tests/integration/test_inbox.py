@@ -9,8 +9,9 @@ from html import unescape
 from app import clock
 from app.engine import queries, runtime
 from app.extensions import db
+from app.inbox import urging
 from app.sharing import services
-from tests.conftest import api_token, bearer, login, user
+from tests.conftest import api_token, bearer, csrf_token, login, user
 from tests.integration.test_sharing import application_data
 
 
@@ -103,7 +104,7 @@ def test_the_done_list_pages_by_key_and_counts_no_further_than_it_must(
 def test_the_home_page_counts_what_is_due_today_soon_and_overdue_and_links_each_list(
     app, client, demo_content
 ):
-    """#31: the start page shows, at a glance, the user's open tasks due today, due within two working days and
+    """#31: the start page shows, at a glance, the user's open tasks due today, due within three working days and
     overdue, the queue and unread notices — each a link to the inbox filtered the same way; the API twin gives
     the same counts."""
     _submit(app, 1, "2026-09-21T10:00:00+08:00")  # due 09-24: overdue on 11-05
@@ -125,11 +126,67 @@ def test_the_home_page_counts_what_is_due_today_soon_and_overdue_and_links_each_
         for number, label in re.findall(r'<span class="big">(\d+)</span><span>([^<（]+)', home)
     )
     assert counts == {"已超期": 1, "今日到期": 1, "即将到期": 1, "待认领": 1, "未读通知": counts["未读通知"]}
-    assert "即将到期（至11-09）" in home  # two working days after Thursday 11-05: Friday and Monday
+    assert "即将到期（至11-10）" in home  # three working days after Thursday 11-05: Friday, Monday, Tuesday
     assert _rows(client.get("/tasks?due=today").get_data(as_text=True)) == ["SQ-2026-000002"]
     assert _rows(client.get("/tasks?due=soon").get_data(as_text=True)) == ["SQ-2026-000003"]
     assert _rows(client.get("/tasks?overdue=1").get_data(as_text=True)) == ["SQ-2026-000001"]
     assert client.get("/tasks?due=nonsense").status_code == 200  # ignored, as other bad filters
     api = client.get("/api/v1/me/glance", headers=bearer(api_token(app, "hb_operator"))).get_json()
     assert (api["due_today"], api["due_soon"], api["overdue"], api["queue"]) == (1, 1, 1, 1)
-    assert api["soon_until"] == "2026-11-09" and api["unread"] == counts["未读通知"]
+    assert api["soon_until"] == "2026-11-10" and api["unread"] == counts["未读通知"]
+
+
+def test_operators_follow_every_open_step_of_their_platform_and_urge_from_the_list(app, client, demo_content):
+    """#31 在办案件: a platform operator lists every open step of the departments on its platform (a city
+    operator its city's only), filters by department and step, sorts, and urges from the list, which it comes
+    back to; a department clerk has no such list (page 403, API empty)."""
+    _submit(app, 1, "2026-09-21T10:00:00+08:00")  # two province cases: hb_operator's checks, overdue by 11-05
+    _submit(app, 1, "2026-09-21T11:00:00+08:00")
+    with app.app_context():
+        clock.freeze(datetime.fromisoformat("2026-11-03T10:00:00+08:00"))
+        services.submit_application(user("wh_applicant"), application_data("人口基础信息"))  # 武汉's platform
+        checker = db.session.scalar(
+            db.select(queries.HumanTask.candidate_department_id).where(
+                queries.HumanTask.business_key == "SQ-2026-000001"
+            )
+        )
+    clock.freeze(datetime.fromisoformat("2026-11-05T10:00:00+08:00"))
+    login(client, "hb_operator")
+    page = client.get("/tasks?scope=following").get_data(as_text=True)
+    assert "在办案件" in page and _rows(page) == ["SQ-2026-000001", "SQ-2026-000002"]  # not 武汉's
+    assert _rows(client.get(f"/tasks?scope=following&dept={checker}").get_data(as_text=True)) == [
+        "SQ-2026-000001",
+        "SQ-2026-000002",
+    ]
+    assert _rows(client.get("/tasks?scope=following&dept=999999").get_data(as_text=True)) == []
+    assert _rows(client.get("/tasks?scope=following&step=授权").get_data(as_text=True)) == []
+    received = client.get("/tasks?scope=following&sort=received&overdue=1").get_data(as_text=True)
+    assert _rows(received) == ["SQ-2026-000001", "SQ-2026-000002"]
+    task_id = re.search(r'action="/tasks/([0-9a-f-]{36})/urge"', page).group(1)
+    urged = client.post(
+        f"/tasks/{task_id}/urge",
+        data={
+            "csrf_token": csrf_token(client, "/tasks?scope=following"),
+            "message": "请今日办理",
+            "next": "/tasks?scope=following",
+        },
+    )
+    assert urged.status_code == 302 and urged.headers["Location"].endswith("/tasks?scope=following")
+    with app.app_context():
+        assert [u.message for u in urging.urgings_of([task_id])[task_id]] == ["请今日办理"]
+    api = client.get(
+        "/api/v1/tasks?scope=following", headers=bearer(api_token(app, "hb_operator"))
+    ).get_json()
+    listed = re.findall(r"<td><code>([^<]+)</code></td>", page)
+    assert [t["business_key"] for t in api["items"]] == listed and api["total"] == len(listed)
+    city = app.test_client()
+    login(city, "wh_operator")
+    assert _rows(city.get("/tasks?scope=following").get_data(as_text=True)) == ["SQ-2026-000003"]
+    clerk = app.test_client()
+    login(clerk, "rst_applicant")
+    assert "在办案件" not in clerk.get("/tasks").get_data(as_text=True)
+    assert clerk.get("/tasks?scope=following").status_code == 403
+    api = clerk.get(
+        "/api/v1/tasks?scope=following", headers=bearer(api_token(app, "rst_applicant"))
+    ).get_json()
+    assert api["total"] == 0 and api["items"] == []
