@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import Response
 from marshmallow import fields
 from sqlalchemy import select
 
@@ -11,7 +12,7 @@ from app.api.schemas import Input, Output, PageOut, PageQuery, page_of, row_id
 from app.catalog.schemas import ReasonInput
 from app.errors import NotFound
 from app.extensions import db
-from app.sharing import disputes, objections, services
+from app.sharing import disputes, objections, printing, services
 from app.sharing.models import ApplicationLine, Objection, ShareApplication
 
 
@@ -218,6 +219,30 @@ def get_application(number: str):
         raise NotFound("申请不存在")
     require(api_user(), "application.view", application)
     return application
+
+
+PDF = {
+    "200": {
+        "description": "PDF",
+        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+@bp.get("/applications/<number>/sheet.pdf", tags=APPLICATIONS)
+@bp.doc(responses=PDF)
+def application_sheet(number: str):
+    """共享申请审批表（PDF，归档用）：申请内容、各资源答复、各环节办理人、时间、结论和意见"""
+    return Response(printing.application_sheet(api_user(), number), mimetype="application/pdf")
+
+
+@bp.get("/authorizations/<int:authorization_id>/certificate.pdf", tags=AUTHORIZATIONS)
+@bp.doc(responses=PDF)
+def authorization_certificate(authorization_id: int):
+    """授权书（PDF）：授权数据项、管控参数限定、有效期、使用系统"""
+    return Response(
+        printing.authorization_certificate(api_user(), authorization_id), mimetype="application/pdf"
+    )
 
 
 @bp.get("/authorizations", tags=AUTHORIZATIONS)

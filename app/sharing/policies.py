@@ -54,6 +54,14 @@ def _revoke(user: User, authorization: Authorization) -> bool:
     )
 
 
+@policy("authorization.view")
+def _view_authorization(user: User, authorization: Authorization) -> bool:
+    """Whoever may see the application it was granted on, and the supervisors of the provider's platform."""
+    return _view(user, authorization.line.application) or supervises_platform(
+        user, authorization.resource.provider.platform_id
+    )
+
+
 @policy("objection.raise")
 def _raise(user: User, authorization: Authorization) -> bool:
     return user.has_role(Role.APPLICANT_CLERK) and works_for(user, authorization.applicant_department_id)

@@ -515,6 +515,25 @@ def get_authorization(authorization_id: int | str | None) -> Authorization:
     return authorization
 
 
+def authorizations_by_line(application: ShareApplication) -> dict[int, Authorization]:
+    """The authorizations granted on an application's lines, by line id."""
+    return {
+        a.line_id: a
+        for a in db.session.scalars(
+            select(Authorization).where(Authorization.line_id.in_([line.id for line in application.lines]))
+        )
+    }
+
+
+def application_by_number(actor: User, number: str) -> ShareApplication:
+    """An application its reader may see (application.view), or NotFound / PermissionDenied."""
+    application = db.session.scalar(select(ShareApplication).where(ShareApplication.number == number))
+    if application is None:
+        raise NotFound(_("申请不存在"))
+    require(actor, "application.view", application)
+    return application
+
+
 def authorizations_of(department_id: int) -> list[Authorization]:
     """Authorizations held by (or granted on resources of) a department, newest first."""
     return list(

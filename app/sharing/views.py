@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import quote
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -29,11 +29,10 @@ from app.extensions import db
 from app.inbox.urging import urgings_of
 from app.inbox.views import badge
 from app.redirects import is_local_path
-from app.sharing import queries, services
+from app.sharing import printing, queries, services
 from app.sharing.disputes import TOPICS, disputes_for, get_dispute, position_data, raise_dispute
 from app.sharing.models import (
     ApplicationLine,
-    Authorization,
     Objection,
     ShareApplication,
 )
@@ -45,11 +44,30 @@ bp = Blueprint("sharing", __name__)
 
 
 def _application(number: str) -> ShareApplication:
-    application = db.session.scalar(select(ShareApplication).where(ShareApplication.number == number))
-    if application is None:
-        raise NotFound(_("申请不存在"))
-    require(current_user, "application.view", application)
-    return application
+    return services.application_by_number(current_user, number)
+
+
+def _pdf(body: bytes, name: str) -> Response:
+    return Response(
+        body, mimetype="application/pdf", headers={"Content-Disposition": f"inline; filename={name}"}
+    )
+
+
+@bp.route("/applications/<number>/sheet.pdf")
+@login_required
+def sheet(number: str):
+    """共享申请审批表 (PDF) for the file: the application, each answer, every step's decision and opinion."""
+    return _pdf(printing.application_sheet(current_user, number), f"{number}-sheet.pdf")
+
+
+@bp.route("/authorizations/<int:authorization_id>/certificate.pdf")
+@login_required
+def certificate(authorization_id: int):
+    """授权书 (PDF) of one authorization."""
+    return _pdf(
+        printing.authorization_certificate(current_user, authorization_id),
+        f"authorization-{authorization_id}.pdf",
+    )
 
 
 # The application list (申请清单): resources a clerk collects from the catalog to apply for in one application.
@@ -205,12 +223,7 @@ def case(number: str):
     instance = db.session.scalar(select(ProcessInstance).where(ProcessInstance.business_key == number))
     tasks = case_tasks(number)
     events = case_timeline(number) if instance is not None else []
-    authorizations = {
-        a.line_id: a
-        for a in db.session.scalars(
-            select(Authorization).where(Authorization.line_id.in_([line.id for line in application.lines]))
-        )
-    }
+    authorizations = services.authorizations_by_line(application)
     views = instance_diagrams(instance) if instance is not None else []
     urgings = urgings_of([t.id for t in tasks])
     return render_template(

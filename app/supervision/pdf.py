@@ -1,45 +1,21 @@
 """The 通报 page as a PDF (#17, 办法§26 定期公布, §28 通报): the published monthly figures per department and the
-year's scorecard, the reader's department highlighted, set in a CJK font (fpdf2)."""
+year's scorecard, the reader's department highlighted (app/pdf.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import current_app
 from flask_babel import gettext as _
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from app.errors import ServiceError
+from app.pdf import HEADINGS, document
 from app.supervision.models import MonthlyReport
 from app.supervision.reports import Scorecard
 
 OWN_ROW = FontFace(fill_color=(255, 240, 200))
-HEADINGS = FontFace(fill_color=(230, 233, 238))  # the one CJK face has no bold: headings are shaded instead
-
-
-class FontMissing(ServiceError):
-    """No CJK font to set a Chinese PDF in."""
-
-    status = 503
-    code = "font_missing"
-
-
-def _font() -> tuple[str, int]:
-    for path, index in current_app.config["PDF_FONTS"]:
-        if Path(path).is_file():
-            return path, index
-    raise FontMissing(_("服务器缺少中文字体，无法生成 PDF（请安装 fonts-noto-cjk）"))
 
 
 def bulletin_pdf(report: MonthlyReport | None, cards: list[Scorecard], year: int, mine: int | None) -> bytes:
     """The 通报 of `report` (or none yet) and the `year` scorecard, rows of department `mine` highlighted."""
-    path, index = _font()
-    pdf = FPDF(orientation="landscape")
-    pdf.add_font("cjk", fname=path, collection_font_number=index)
-    pdf.set_font("cjk", size=10)
-    pdf.set_title("GovShare 通报")
-    pdf.add_page()
+    pdf = document("GovShare 通报", landscape=True)
     pdf.set_font_size(16)
     pdf.cell(
         text=_("政务信息资源共享 通报") + (f" {report.period}" if report else ""),

@@ -6,6 +6,8 @@ import io
 import re
 from datetime import datetime
 
+import pypdfium2 as pdfium
+
 from app import clock
 from app.catalog.models import Resource
 from app.extensions import db
@@ -561,3 +563,55 @@ def test_a_task_form_with_errors_is_told_to_a_screen_reader_and_shows_its_basis(
     )
     assert '<p class="field-error" id="e-reasons">' in body
     assert re.search(r'id="error-summary"[^>]*>.*<a href="#f-reasons">', body, re.S)
+
+
+def _pdf_text(data: bytes) -> str:
+    document = pdfium.PdfDocument(data)
+    return "".join(page.get_textpage().get_text_range() for page in document)
+
+
+def test_the_approval_sheet_and_the_authorization_print_for_the_file(app, client, demo_content):
+    """#31: 共享申请审批表 (the application, each answer, every step with who, when, decision and opinion) and
+    授权书 (items, period, system) as PDFs from the case page and the API; a department that is no party to the
+    case gets neither."""
+    applicant, operator, number, check = _submitted(app, client)
+    client.post(f"/api/v1/tasks/{check['id']}/complete", json={"data": {"accepted": True}}, headers=operator)
+    provider = bearer(api_token(app, "mz_clerk"))
+    (decide,) = client.get("/api/v1/tasks?scope=queue", headers=provider).get_json()["items"]
+    granted = client.post(
+        f"/api/v1/tasks/{decide['id']}/complete", json={"data": {"granted": True}}, headers=provider
+    )
+    assert granted.status_code == 200
+    login(client, "rst_applicant")
+    case = client.get(f"/applications/{number}").get_data(as_text=True)
+    sheet_link = f"/applications/{number}/sheet.pdf"
+    certificate_link = re.search(r'href="(/authorizations/\d+/certificate\.pdf)"', case).group(1)
+    assert sheet_link in case
+    sheet = client.get(sheet_link)
+    assert sheet.status_code == 200 and sheet.mimetype == "application/pdf"
+    text = _pdf_text(sheet.data)
+    with app.app_context():
+        operator_name, provider_name = user("hb_operator").display_name, user("mz_clerk").display_name
+    for expected in (
+        "政务信息资源共享申请审批表",
+        number,
+        "婚姻登记信息",
+        "规范性检查",
+        "同意授权",
+        operator_name,
+        provider_name,
+    ):
+        assert expected in text, expected
+    assert client.get(f"/api/v1/applications/{number}/sheet.pdf", headers=applicant).data[:5] == b"%PDF-"
+    certificate = _pdf_text(client.get(certificate_link).data)
+    assert "政务信息资源共享授权书" in certificate and number in certificate and "有效" in certificate
+    api_certificate = client.get("/api/v1" + certificate_link, headers=applicant)
+    assert api_certificate.status_code == 200 and api_certificate.mimetype == "application/pdf"
+    stranger = app.test_client()
+    login(stranger, "gat_provider")
+    assert stranger.get(sheet_link).status_code == 403
+    assert stranger.get(certificate_link).status_code == 403
+    token = bearer(api_token(app, "gat_provider"))
+    denied = stranger.get(f"/api/v1/applications/{number}/sheet.pdf", headers=token)
+    assert denied.status_code == 403 and denied.get_json()["error"]["code"]
+    assert stranger.get("/api/v1/authorizations/999999/certificate.pdf", headers=token).status_code == 404
