@@ -12,7 +12,8 @@
     b.className = "small";
     b.textContent = label;
     b.title = title;
-    b.setAttribute("aria-label", title);
+    // The accessible name starts with the visible text (WCAG 2.5.3); a symbol is named by its title alone.
+    b.setAttribute("aria-label", /^[+−]$/.test(label) ? title : label + "（" + title + "）");
     b.addEventListener("click", onClick);
     return b;
   }

@@ -4,53 +4,20 @@ applicant, the operator and the provider. Skipped only where no Chromium is inst
 from __future__ import annotations
 
 import re
-import shutil
-import threading
 from datetime import datetime
 from pathlib import Path
 
 import pyotp
 import pytest
 from lxml import etree
-from werkzeug.serving import make_server
 
 from app import clock
+from tests.browser.conftest import CHROMIUM
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"
 )
 SHOTS = Path(__file__).resolve().parents[2] / "instance" / "screenshots"
-
-
-@pytest.fixture
-def live_server(app, demo_content):
-    """The app on a loopback port, in a thread, on the test database."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
-        yield chromium
-        chromium.close()
 
 
 _RECOVERY: dict[tuple[str, str], list[str]] = {}  # (server, username) → recovery codes not used yet
