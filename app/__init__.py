@@ -213,9 +213,10 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     inline = current_app.extensions["csp_script_sources"]()  # the import map of the BPMN pages, by hash
+    attributes = "style-src-attr 'unsafe-inline'; " if g.get("csp_style_attributes") else ""
     response.headers.setdefault(
         "Content-Security-Policy",
-        f"default-src 'self'; script-src 'self' {inline}; img-src 'self' data:; style-src 'self'; "
+        f"default-src 'self'; script-src 'self' {inline}; img-src 'self' data:; style-src 'self'; {attributes}"
         "frame-ancestors 'none'",
     )
     return response

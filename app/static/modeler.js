@@ -21,9 +21,11 @@
     return;
   }
   var vocabulary = JSON.parse(document.getElementById("studio-vocabulary").textContent);
+  // Chinese chrome through bpmn-js's translate service (app/static/studio-zh.js); the keyboard binds to the
+  // canvas by itself in this bpmn-js (a `keyboard.bindTo` setting is refused with a console error).
   var modeler = new window.BpmnJS({
     container: canvasBox,
-    keyboard: { bindTo: document },
+    additionalModules: [window.GovShareTranslate],
     moddleExtensions: { spiffworkflow: window.GovShareSpiffModdle },
   });
   var modeling = modeler.get("modeling");
@@ -357,6 +359,21 @@
     render(event.newSelection.length === 1 ? event.newSelection[0] : null);
   });
 
+  // Open at a zoom where the steps' names can be read: the whole process when it fits at 80 % or more,
+  // otherwise 100 % from its start event (the analyst scrolls or zooms out with the mouse).
+  function readable(canvas, registry) {
+    var fitted = canvas.zoom("fit-viewport");
+    if (fitted >= 0.8) {
+      return;
+    }
+    canvas.zoom(1);
+    var start = registry.filter(function (e) { return e.type === "bpmn:StartEvent"; })[0];
+    if (start) {
+      var box = canvas.viewbox();
+      canvas.viewbox({ x: start.x - 40, y: start.y - box.height / 2 + start.height / 2, width: box.width, height: box.height });
+    }
+  }
+
   // --- saving -------------------------------------------------------------------------------------------------
 
   wireSaving(modeler);
@@ -366,7 +383,7 @@
   window.govshareLaidOut(box.dataset.xml).then(function (xml) {
     return modeler.importXML(xml);
   }).then(function () {
-    modeler.get("canvas").zoom("fit-viewport");
+    readable(modeler.get("canvas"), modeler.get("elementRegistry"));
     box.classList.add("modeler-ready");
   }).catch(function (err) {
     canvasBox.textContent = box.dataset.failed + err.message;
@@ -378,7 +395,9 @@
       canvasBox.textContent = box.dataset.missing;
       return;
     }
-    var editor = new window.DmnJS({ container: canvasBox, common: { keyboard: { bindTo: document } } });
+    // Chinese chrome: each dmn-js view takes its own modules (drd, decisionTable, literalExpression).
+    var chinese = { additionalModules: [window.GovShareTranslate] };
+    var editor = new window.DmnJS({ container: canvasBox, drd: chinese, decisionTable: chinese, literalExpression: chinese });
     wireSaving(editor);
     window.govshareModeler = editor;
     editor.importXML(box.dataset.xml).then(function () {

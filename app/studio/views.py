@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -186,6 +186,9 @@ def edit_process(process_id: str):
     `?file=x.dmn`: the decision table editor (dmn-js, from npm) on a table the process uses."""
     draft = drafts.open_draft(current_user, process_id, request.args.get("file") or None)
     db.session.commit()
+    # dmn-js sizes the table's columns with style attributes: allowed on this page only (style-src-attr; style
+    # elements and scripts stay our own files).
+    g.csp_style_attributes = draft.file_name.endswith(".dmn")
     return render_template(
         "studio/modeler.html", draft=draft, form=EmptyForm(), studio=drafts.studio_vocabulary()
     )
