@@ -296,7 +296,9 @@
     }
     var bo = element.businessObject;
     panel.appendChild(el("h3", { text: (bo.name || bo.id) }));
-    panel.appendChild(el("p", { class: "hint", text: element.type.replace("bpmn:", "") + " · " + bo.id }));
+    var local = element.type.replace("bpmn:", "");
+    var kind = vocabulary.kinds[local.charAt(0).toLowerCase() + local.slice(1)] || local;
+    panel.appendChild(el("p", { class: "hint", text: kind + " · " + bo.id }));
     panel.appendChild(field("名称", input(bo.name, function (value) { modeling.updateLabel(element, value); })));
 
     if (element.type === "bpmn:UserTask") {

@@ -23,6 +23,7 @@ from app.extensions import db
 from app.org.models import User
 from app.org.roles import ROLE_LABELS, Role
 from app.studio import uploads
+from app.studio.compare import KINDS
 from app.studio.models import ModelDraft, ModelDraftRevision, ModelUpload
 
 MAX_DRAFT_BYTES = uploads.MAX_FILE_BYTES
@@ -85,6 +86,7 @@ def studio_vocabulary() -> dict[str, Any]:
         "forms": sorted(forms),
         "operations": describe_operations(),
         "moments": [{"value": key, "label": label} for key, label in MOMENT_LABELS.items()],
+        "kinds": KINDS,  # element types in Chinese, for the panel's heading
     }
 
 
