@@ -28,6 +28,21 @@
   }
   scrollables();
   window.addEventListener("resize", scrollables);
+  // Work that takes more than a moment (路径试运行, upload, deploy, migration) says so while it runs: a status
+  // line read out by screen readers, and its buttons disabled once the browser has taken the form's values.
+  document.querySelectorAll("form[data-busy]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      var note = form.querySelector(".busy") || document.createElement("p");
+      note.className = "busy small-text";
+      note.setAttribute("role", "status");
+      note.textContent = form.dataset.busy;
+      form.appendChild(note);
+      form.setAttribute("aria-busy", "true");
+      setTimeout(function () {
+        form.querySelectorAll("button").forEach(function (button) { button.disabled = true; });
+      }, 0);
+    });
+  });
   var summary = document.getElementById("error-summary");
   if (summary) {
     summary.focus();

@@ -251,6 +251,15 @@ def test_an_analyst_changes_a_deadline_in_the_studio_deploys_it_and_migrates_a_r
     row = analyst.locator("#trial tr.selected:has-text('超期')").filter(has_text="提供部门授权")
     assert "2026-10-16 24:00" in row.inner_text() and "2026-10-13 24:00" in row.inner_text()
     _shot(analyst, "studio-report")
+    # Work over a second says so while it runs (#31): submitting shows a status line and marks the form busy
+    # (held back here, so the page stays to be read; then the page is loaded afresh).
+    busy = analyst.evaluate(
+        """() => { const f = document.querySelector('#trial form[data-busy]');
+        f.addEventListener('submit', e => e.preventDefault()); f.requestSubmit();
+        return [f.getAttribute('aria-busy'), f.querySelector('.busy[role=status]').textContent]; }"""
+    )
+    assert busy[0] == "true" and "路径试运行" in busy[1]
+    analyst.reload()
     analyst.click("button:has-text('路径试运行')")
     analyst.wait_for_selector("#runs")
     runs = analyst.inner_text("#runs")
