@@ -10,6 +10,7 @@
   function option(spec) {
     var d = spec.data;
     var base = {
+      aria: { enabled: true }, // ECharts describes the series in words for screen readers; the page also has a table
       color: COLORS,
       grid: { left: 48, right: 16, top: 24, bottom: 72 },
       tooltip: { trigger: "axis" },

@@ -185,6 +185,11 @@ def test_supervision_dashboard_draws_its_charts(app, live_server, browser):
     page.wait_for_selector(".chart.chart-ready svg")  # ECharts from npm drew the on-time bars
     assert page.locator(".chart-ready").count() >= 1
     assert page.is_visible("text=提供部门授权（§20，10个工作日）")
+    # Each chart is described for a screen reader (ECharts' aria) and has its figures as a table (#31).
+    assert page.locator(".chart-ready[aria-label]").count() == page.locator(".chart-ready").count()
+    page.click("summary:has-text('以表格查看：各部门按时率')")
+    table = page.inner_text("details.chart-data[open] table")
+    assert "省民政厅" in table and "%" in table
     _shot(page, "supervision-dashboard")
 
 
