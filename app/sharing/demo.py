@@ -1,10 +1,12 @@
-"""Demo applications: one waiting for the provincial normative check, one forwarded from 武汉 to the province."""
+"""Demo applications: one waiting for the provincial normative check, one forwarded from 武汉 to the province,
+and one whose provider authorization is overdue at the demo's "now" (催办 and 委托 can be tried on it)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from app import clock
+from app.calendar.services import active_calendar
 from app.catalog.models import Resource
 from app.engine import runtime
 from app.engine.models import HumanTask, TaskStatus
@@ -55,3 +57,41 @@ def seed_applications() -> dict[str, int]:
     )
     runtime.complete_task(check.id, _user("wh_operator"), {"accepted": True})
     return {"applications": 2}
+
+
+OVERDUE_PURPOSE = "低保对象婚姻状况复核"
+
+
+def seed_overdue_case() -> dict[str, int]:
+    """An application submitted 15 working days before the demo's "now" and accepted the next working day: its
+    provider authorization at 省民政厅 (10 working days, §20) is overdue today — the operator can 催办 it from
+    在办案件, the provider clerk can hand it to a deputy (委托). Idempotent."""
+    if db.session.scalar(db.select(ShareApplication.id).where(ShareApplication.purpose == OVERDUE_PURPOSE)):
+        return {"overdue_cases": 0}
+    calendar = active_calendar()
+    today = clock.local_now().date()
+    submitted = datetime.combine(calendar.sub_working_days(today, 15), time(10), tzinfo=clock.SHANGHAI)
+    checked = datetime.combine(
+        calendar.add_working_days(submitted.date(), 1), time(10), tzinfo=clock.SHANGHAI
+    )
+    with clock.simulated(submitted):
+        application = submit_application(
+            _user("rst_applicant"),
+            {
+                "purpose": OVERDUE_PURPOSE,
+                "reason": "依据《社会救助暂行办法》对低保对象家庭状况定期复核",
+                "business_system": "湖北省社会救助信息系统",
+                "scope": "全省低保对象",
+                "resources": [{"code": _code("婚姻登记信息")}],
+                "valid_from": today.isoformat(),
+                "valid_to": (today + timedelta(days=364)).isoformat(),
+            },
+        )
+    with clock.simulated(checked):
+        check = db.session.scalar(
+            db.select(HumanTask).where(
+                HumanTask.business_key == application.number, HumanTask.status == TaskStatus.OPEN
+            )
+        )
+        runtime.complete_task(check.id, _user("hb_operator"), {"accepted": True})
+    return {"overdue_cases": 1}

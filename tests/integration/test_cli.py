@@ -102,7 +102,7 @@ def test_demo_seed_twice_creates_nothing_the_second_time(app):
     second = run(app, "demo", "seed")
     assert json.loads(first.output)["users"] == len(USERS)
     assert json.loads(first.output)["resources"] == 31
-    assert json.loads(first.output)["applications"] == 2
+    assert json.loads(first.output)["applications"] == 2 and json.loads(first.output)["overdue_cases"] == 1
     assert json.loads(first.output)["cases"] == 6 and json.loads(first.output)["calls"] == 121
     assert json.loads(second.output) == {
         "regions": 0,
@@ -113,5 +113,6 @@ def test_demo_seed_twice_creates_nothing_the_second_time(app):
         "resources": 0,
         "services": 0,
         "applications": 0,
+        "overdue_cases": 0,
         "cases": 0,
     }

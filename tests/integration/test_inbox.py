@@ -190,3 +190,15 @@ def test_operators_follow_every_open_step_of_their_platform_and_urge_from_the_li
         "/api/v1/tasks?scope=following", headers=bearer(api_token(app, "rst_applicant"))
     ).get_json()
     assert api["total"] == 0 and api["items"] == []
+
+
+def test_the_demo_has_an_overdue_step_to_urge_and_to_delegate(app, client, full_demo):
+    """#31: at the demo's "now" one provider authorization of 省民政厅 is overdue: the province operator finds
+    it among 在办案件 (overdue only) and urges it; 省民政厅's clerks see it overdue in their queue."""
+    login(client, "hb_operator")
+    overdue = client.get("/tasks?scope=following&overdue=1").get_data(as_text=True)
+    assert "提供部门授权" in overdue and "已超期" in overdue and ">催办</button>" in overdue
+    clerk = app.test_client()
+    login(clerk, "mz_clerk")
+    queue = clerk.get("/tasks?scope=queue&overdue=1").get_data(as_text=True)
+    assert "提供部门授权" in queue and "已超期" in queue

@@ -17,7 +17,7 @@ from app.demo import USERS
 from app.engine.models import HumanTask, TaskStatus
 from app.extensions import db
 from app.org.models import Department, User
-from app.sharing.models import Authorization, ShareApplication
+from app.sharing.models import ApplicationLine, Authorization, Decision, ShareApplication
 from tests.conftest import api_token, bearer, csrf_token, login, user
 
 EVERYONE = {username for username, *_rest in USERS}
@@ -53,10 +53,11 @@ def _matrix(app) -> list[tuple[str, str, set[str]]]:
         def department(name: str) -> int:
             return db.session.scalar(db.select(Department.id).where(Department.name == name))
 
-        province_case, wuhan_case, decided = (
-            case("SQ-2026-000001"),
-            case("SQ-2026-000002"),
-            case("SQ-2026-000003"),
+        province_case, wuhan_case = case("SQ-2026-000001"), case("SQ-2026-000002")
+        decided = db.session.scalar(  # the first case of the supervision demo whose resources were answered
+            db.select(ShareApplication)
+            .where(ShareApplication.lines.any(ApplicationLine.decision == Decision.GRANTED))
+            .order_by(ShareApplication.id)
         )
         province_platform = {"hb_operator"}  # operates the platform of the province's departments
         province_case_parties = (
