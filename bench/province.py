@@ -586,11 +586,17 @@ def main() -> None:
             db.session.commit()
         from app.audit.checkpoints import write_checkpoint
         from app.supervision.calls import rollup_months
+        from app.supervision.partitions import make_partitions
 
         started = time.perf_counter()
         clock.freeze(datetime.fromisoformat("2026-12-06T03:00:00+08:00"))
         months = rollup_months(limit=12 * args.years + 1)  # as the nightly calls-rollup job would have
         db.session.commit()
+        made = (
+            make_partitions()
+        )  # and each month's calls in its own partition (PostgreSQL), as that job keeps them
+        db.session.commit()
+        print(f"partitions made for {len(made)} months", flush=True)
         clock.unfreeze()
         _stage("calls rollup", started, len(months))
         write_checkpoint(db.session())  # as the scheduler keeps one: audit verify starts from it

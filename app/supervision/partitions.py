@@ -65,17 +65,19 @@ def monthly_partitions() -> list[date]:
 
 
 def make_partitions(ahead: int = 3) -> list[date]:
-    """Partitions for this month and the `ahead` months after it that have none (PostgreSQL; nothing on
-    SQLite). Calls of such a month already in the default partition (reported ahead of their time) move into
-    the new one in the same transaction. The months made."""
+    """Partitions for this month and the `ahead` months after it that have none, and for every earlier month
+    whose calls sit in the default partition — calls loaded or reported for a month made no partition for
+    (a history imported at once, a partition dropped by hand) — unless that month has expired (its rollup is
+    all that is kept: expire_calls removes them). PostgreSQL; nothing on SQLite. A month's calls already in the
+    default partition move into its new one in the same transaction. The months made."""
     if not partitioned():
         return []
     have = set(monthly_partitions())
     this_month = current_month()
+    coming = {add_months(this_month, n) for n in range(ahead + 1)}
+    expired = set(db.session.scalars(select(DataCallRollup.month).where(DataCallRollup.expired)))
     made = []
-    for month in (add_months(this_month, n) for n in range(ahead + 1)):
-        if month in have:
-            continue
+    for month in sorted((coming | (set(_months_in_default()) - expired)) - have):
         name, begin, end = partition_name(month), _bound(month), _bound(add_months(month, 1))
         db.session.execute(text(f'CREATE TABLE "{name}" (LIKE data_call INCLUDING DEFAULTS)'))
         db.session.execute(
@@ -92,6 +94,18 @@ def make_partitions(ahead: int = 3) -> list[date]:
         )
         made.append(month)
     return made
+
+
+def _months_in_default() -> list[date]:
+    """The Beijing-time months of the calls in the default partition (called_at is stored in UTC)."""
+    return list(
+        db.session.scalars(
+            text(
+                "SELECT DISTINCT date_trunc('month', (called_at AT TIME ZONE 'UTC') AT TIME ZONE "
+                f"'Asia/Shanghai')::date FROM \"{DEFAULT_PARTITION}\""
+            )
+        )
+    )
 
 
 def expire_calls(retention_months: int) -> list[date]:

@@ -157,3 +157,76 @@ def test_retention_never_loses_a_figure_even_for_a_call_reported_late(app, clien
     assert raw_calls_and_july() == (1, [2])
     upkeep(3)
     assert raw_calls_and_july() == (0, [2])
+
+
+def test_calls_of_months_without_a_partition_move_into_their_own_at_the_next_run(
+    app, client, demo_content, monkeypatch
+):
+    """A history reported at once for months no partition was made for (here March and April 2025) waits in
+    the default partition; the next run of the nightly job (from the scheduler's job table) makes those months'
+    partitions and moves the calls in, figures unchanged. (Partitions are tables: made here, dropped after.)"""
+    monkeypatch.setitem(app.config, "DATA_CALL_RETENTION_MONTHS", 0)  # keep every call
+    clock.freeze(clock.parse_moment("2026-12-06T10:00:00+08:00"))
+    with app.app_context():
+        code = db.session.scalar(text("SELECT code FROM resource WHERE name = '婚姻登记信息'"))
+        on_postgresql = _on_postgresql()
+        _drop_partitions("data_call_p202503", "data_call_p202504")  # left by an interrupted run
+    _report_calls(
+        client,
+        app,
+        [
+            {
+                "caller_uscc": RST,
+                "resource_code": code,
+                "called_at": f"2025-0{m}-{d:02d}T23:30:00+08:00",
+                "success": True,
+            }
+            for m in (3, 4)
+            for d in (1, 30)  # 04-30 23:30 Beijing is still April (15:30 UTC)
+        ],
+    )
+
+    def where() -> list[str]:
+        with app.app_context():
+            ids = db.session.scalars(
+                select(DataCall.id)
+                .where(DataCall.called_at < clock.parse_moment("2025-05-01T00:00:00+08:00"))
+                .order_by(DataCall.called_at)
+            ).all()
+            return [_partition_of(i) for i in ids] if on_postgresql else ["data_call"] * len(ids)
+
+    def figures():
+        with app.app_context():
+            return [
+                (f.key, f.calls)
+                for f in calls.call_figures(date(2025, 3, 1), date(2025, 4, 30), by="resource")
+            ]
+
+    before = figures()
+    assert before == [(code, 4)]
+    if on_postgresql:
+        assert where() == ["data_call_default"] * 4
+    _run(_job_table(app)["calls-rollup"])
+    try:
+        if on_postgresql:
+            assert where() == [
+                "data_call_p202503",
+                "data_call_p202503",
+                "data_call_p202504",
+                "data_call_p202504",
+            ]
+            with app.app_context():
+                assert {date(2025, 3, 1), date(2025, 4, 1)} <= set(monthly_partitions())
+        else:
+            assert where() == ["data_call"] * 4
+        assert figures() == before
+    finally:
+        with app.app_context():
+            _drop_partitions("data_call_p202503", "data_call_p202504")
+
+
+def _drop_partitions(*names: str) -> None:
+    if _on_postgresql():
+        for name in names:
+            db.session.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
+        db.session.commit()
