@@ -17,6 +17,7 @@ from app.audit.writer import SYSTEM_ACTOR
 from app.clock import SHANGHAI, as_utc, parse_moment
 from app.engine.registry import step_deadline_days
 from app.extensions import db
+from app.inbox.formdata import line_values
 from app.org.models import User
 from app.org.roles import Role
 
@@ -86,6 +87,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.filters["local_due"] = local_due
     app.jinja_env.filters["actor"] = actor_label
+    app.jinja_env.filters["line_values"] = line_values
     app.jinja_env.filters["reject_key"] = lambda mapping, key: {k: v for k, v in mapping.items() if k != key}
     app.jinja_env.globals["can"] = lambda action, obj=None: can(current_user, action, obj)
     app.jinja_env.globals["Role"] = Role

@@ -165,6 +165,7 @@ def resolve_options(schema: dict, data: dict[str, Any]) -> dict:
             resolved["required"] = [r for r in resolved.get("required", []) if r != name]
             continue
         if "x-lines-from" in prop:  # text lines "option=value": the options name the left-hand sides
+            prop["x-line-names"] = values  # the page offers one value box per name (inbox/formdata.py)
             prop["description"] = f"{prop.get('description', '')}可限定的参数：{'、'.join(values)}。".lstrip()
             names = "|".join(re.escape(value) for value in values)
             line = rf"[ \t]*(?:{names})[ \t]*=[ \t]*[^=\n]*[^=\s][^=\n]*"

@@ -12,7 +12,7 @@ class Field:
 
     name: str
     title: str
-    kind: str  # "boolean", "select", "checkboxes", "textarea", "text", "number"
+    kind: str  # "boolean", "select", "checkboxes", "textarea", "text", "number", "lines"
     required: bool
     options: list[tuple[str, str]]
     description: str = ""
@@ -38,6 +38,8 @@ def fields_of(schema: dict | None) -> list[Field]:
                 "checkboxes",
                 [(str(v), labels.get(str(v), str(v))) for v in prop["items"]["enum"]],
             )
+        elif prop.get("x-line-names"):  # "name=values" lines: a box per name the case offers (管控参数, §11)
+            kind, options = "lines", [(line, line) for line in prop["x-line-names"]]
         elif "x-options-from" in prop and "enum" in prop and not prop["enum"]:
             continue  # options from the case, none here: the field does not apply to this task
         elif "enum" in prop:
@@ -53,10 +55,41 @@ def fields_of(schema: dict | None) -> list[Field]:
     return out
 
 
+LINE_SEPARATOR = "="
+
+
+def line_values(text: Any) -> dict[str, str]:
+    """{name: values} of a lines field's text "name=values" per line (what the boxes show again)."""
+    found: dict[str, str] = {}
+    for line in str(text or "").splitlines():
+        name, sep, values = line.partition(LINE_SEPARATOR)
+        if sep and name.strip():
+            found[name.strip()] = values.strip()
+    return found
+
+
+def _lines_from_boxes(name: str, names: list[str], form) -> str | None:
+    """The text "name=values" per line of the boxes `name.<line name>` that were filled, or None if the page
+    sent none of them (an API client or a saved draft sends the text itself)."""
+    boxes = [(line, form.get(f"{name}.{line}")) for line in names]
+    if all(value is None for _line, value in boxes):
+        return None
+    return "\n".join(
+        f"{line}{LINE_SEPARATOR}{value.strip()}" for line, value in boxes if value and value.strip()
+    )
+
+
 def from_form(schema: dict | None, form) -> dict[str, Any]:
     """Posted values converted to the schema's types; empty inputs are left out (so "required" reports them)."""
     data: dict[str, Any] = {}
     for name, prop in (schema or {}).get("properties", {}).items():
+        if prop.get("x-line-names"):
+            text = _lines_from_boxes(name, prop["x-line-names"], form)
+            if text is None:
+                text = (form.get(name) or "").strip()
+            if text:
+                data[name] = text
+            continue
         if prop.get("type") == "array":
             chosen = [value for value in form.getlist(name) if str(value).strip()]
             if chosen:

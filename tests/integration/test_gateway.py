@@ -308,3 +308,37 @@ def test_the_provider_sees_which_parameters_a_grant_can_bind_and_none_when_there
     login(client, "mz_clerk")
     page = client.get(f"/tasks/{plain_task}").get_data(as_text=True)
     assert "管控参数" not in page and "授权决定" in page
+
+
+def test_the_provider_binds_a_parameter_in_its_own_box_and_a_wrong_value_is_named_inline(
+    app, client, demo_content
+):
+    """#31: the grant form offers one value box per controllable parameter of the resource (not a blind text
+    box); a value that cannot be a parameter value is refused on the field, in Chinese, nothing lost; the
+    values given bind the authorization (§11)."""
+    from tests.conftest import csrf_token, login
+
+    with app.app_context():
+        at("2026-11-02T10:00:00+08:00")
+        number = services.submit_application(user("wh_applicant"), application_data("人口基础信息")).number
+        runtime.complete_task(task(number, "normative_check").id, user("wh_operator"), {"accepted": True})
+        runtime.complete_task(task(number, "upper_check").id, user("hb_operator"), {"accepted": True})
+        provider = task(number, "provider_authorization").id
+        db.session.commit()
+    login(client, "gat_provider")
+    page = client.get(f"/tasks/{provider}").get_data(as_text=True)
+    assert "<legend>管控参数限定（§11）</legend>" in page
+    assert 'name="bound_parameters.行政区划代码"' in page and 'name="bound_parameters"' not in page
+    form = {"csrf_token": csrf_token(client, f"/tasks/{provider}"), "granted": "true"}
+    wrong = client.post(f"/tasks/{provider}/complete", data=form | {"bound_parameters.行政区划代码": "a=b"})
+    body = wrong.get_data(as_text=True)
+    assert wrong.status_code == 422
+    assert 'id="e-bound_parameters"' in body and "参数名应为：行政区划代码" in body
+    assert 'value="a=b"' in body  # kept for correcting
+    done = client.post(
+        f"/tasks/{provider}/complete", data=form | {"bound_parameters.行政区划代码": "420100, 420102"}
+    )
+    assert done.status_code == 302
+    with app.app_context():
+        authorization = db.session.scalars(db.select(Authorization)).one()
+        assert authorization.bound_parameters == {"行政区划代码": ["420100", "420102"]}
