@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
 
 from flask import g
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select
 
 from app import clock
@@ -14,9 +16,10 @@ from app.clock import SHANGHAI
 from app.db_types import page_number, page_window
 from app.engine.models import HumanTask, ProcessVersion
 from app.engine.queries import capped_count, done_after, scope_filter
+from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.notices.notifications import unread_count
-from app.org.models import Department, User
+from app.org.models import Department, SavedFilter, User
 from app.sharing.models import ShareApplication
 
 SCOPES = {"mine": "我的待办", "queue": "待认领", "done": "我已办结", "following": "在办案件"}
@@ -262,3 +265,57 @@ def process_choices() -> list[tuple[str, str]]:
         select(ProcessVersion.process_id, func.max(ProcessVersion.name)).group_by(ProcessVersion.process_id)
     )
     return sorted((pid, name) for pid, name in rows)
+
+
+# --- saved filters (#31) ------------------------------------------------------------------------------------
+
+FILTER_KEYS = ("scope", "process", "step", "overdue", "from", "to", "q", "due", "dept", "sort", "size")
+MAX_SAVED_FILTERS = 20
+
+
+def saved_filters(user: User) -> list[SavedFilter]:
+    """The user's saved inbox filters, by name."""
+    return list(
+        db.session.scalars(
+            select(SavedFilter)
+            .where(SavedFilter.user_id == user.id)
+            .order_by(SavedFilter.name, SavedFilter.id)
+        )
+    )
+
+
+def filter_query(args) -> str:
+    """The inbox query string of `args`: only the filter's own keys (not the page or the keyset), non-empty."""
+    kept = [(key, str(args.get(key))[:60]) for key in FILTER_KEYS if args.get(key) not in (None, "")]
+    return urlencode(kept)
+
+
+def save_filter(user: User, name: str, args) -> SavedFilter:
+    """Keep the inbox filter `args` under `name` for the user (a name used again is replaced)."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(_("请填写筛选名称"), fields={"name": _("请填写筛选名称")})
+    if len(name) > 40:
+        raise ValidationFailed(_("筛选名称过长"), fields={"name": _("最多 40 字")})
+    query = filter_query(args)
+    if not query:
+        raise ValidationFailed(_("当前没有筛选条件"), fields={"name": _("请先设置筛选条件再保存")})
+    mine = saved_filters(user)
+    same = next((f for f in mine if f.name == name), None)
+    if same is not None:
+        same.query = query
+        return same
+    if len(mine) >= MAX_SAVED_FILTERS:
+        raise ValidationFailed(_("保存的筛选已满"), fields={"name": _("最多 %(n)d 个", n=MAX_SAVED_FILTERS)})
+    saved = SavedFilter(user_id=user.id, name=name, query=query, created_at=clock.now())
+    db.session.add(saved)
+    db.session.flush()
+    return saved
+
+
+def delete_filter(user: User, filter_id: int) -> None:
+    """Remove one of the user's saved filters (another's is not found)."""
+    saved = db.session.get(SavedFilter, filter_id)
+    if saved is None or saved.user_id != user.id:
+        raise NotFound(_("筛选不存在"))
+    db.session.delete(saved)

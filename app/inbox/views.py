@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -15,6 +17,7 @@ from app.engine.history import case_steps
 from app.engine.models import HumanTask, ProcessInstance
 from app.engine.registry import step_documentation
 from app.errors import PermissionDenied, ServiceError, ValidationFailed
+from app.extensions import db
 from app.inbox import urging
 from app.inbox.batch import batch_tasks, complete_batch
 from app.inbox.formdata import fields_of, from_form
@@ -22,10 +25,14 @@ from app.inbox.listing import (
     DUE_FILTERS,
     SCOPES,
     SORTS,
+    delete_filter,
+    filter_query,
     following_departments,
     inbox,
     parse_filters,
     process_choices,
+    save_filter,
+    saved_filters,
     scope_counts,
     unread,
 )
@@ -86,6 +93,8 @@ def tasks():
         scopes=scopes,
         sorts=SORTS,
         departments=following_departments(current_user) if filters.scope == "following" else [],
+        saved=saved_filters(current_user),
+        current_query=filter_query(request.args),
         counts=counts,
         processes=process_choices(),
         due_filters=DUE_FILTERS,
@@ -127,6 +136,36 @@ def _task_page(item: HumanTask, values, errors: dict[str, str]) -> str:
         urgings=urging.urgings_of([item.id]).get(item.id, []),
         phrases=phrases_of(current_user),
     )
+
+
+@bp.post("/tasks/filters")
+@login_required
+def save_inbox_filter():
+    """保存筛选: the current filter (the page's query string) under a name of the clerk's choosing."""
+    query = request.form.get("query", "")
+    if EmptyForm().validate_on_submit():
+        try:
+            save_filter(current_user, request.form.get("name", ""), parse_qs_flat(query))
+            flash(_("已保存筛选"), "success")
+        except ValidationFailed as exc:
+            db.session.rollback()
+            flash(next(iter(exc.fields.values()), exc.message), "error")
+    return redirect(url_for("inbox.tasks") + ("?" + query if query else ""))
+
+
+@bp.post("/tasks/filters/<int:filter_id>/delete")
+@login_required
+def delete_inbox_filter(filter_id: int):
+    """Remove a saved filter."""
+    if EmptyForm().validate_on_submit():
+        delete_filter(current_user, filter_id)
+        flash(_("已删除筛选"), "info")
+    return redirect(url_for("inbox.tasks"))
+
+
+def parse_qs_flat(query: str) -> dict[str, str]:
+    """A query string as {key: first value}."""
+    return {key: values[0] for key, values in parse_qs(query[:1000]).items() if values}
 
 
 @bp.post("/tasks/<task_id>/urge")

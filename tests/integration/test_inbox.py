@@ -202,3 +202,47 @@ def test_the_demo_has_an_overdue_step_to_urge_and_to_delegate(app, client, full_
     login(clerk, "mz_clerk")
     queue = clerk.get("/tasks?scope=queue&overdue=1").get_data(as_text=True)
     assert "提供部门授权" in queue and "已超期" in queue
+
+
+def test_a_clerk_saves_a_filter_uses_it_from_the_list_and_removes_it(app, client, demo_content):
+    """#31: 保存筛选 keeps the current filter (not the page) under a name, shown above the list as a link; the
+    same name replaces it; another user can neither see nor delete it; the API twin lists, adds and deletes."""
+    _submit(app, 1, "2026-09-21T10:00:00+08:00")
+    _submit(app, 1, "2026-11-02T10:00:00+08:00")
+    login(client, "hb_operator")
+    url = "/tasks?scope=queue&overdue=1&sort=received&page=2"
+    token = csrf_token(client, url)
+    query = "scope=queue&overdue=1&sort=received&page=2"
+    blank = client.post("/tasks/filters", data={"csrf_token": token, "name": " ", "query": query})
+    assert "请填写筛选名称" in client.get(blank.headers["Location"]).get_data(as_text=True)
+    saved = client.post("/tasks/filters", data={"csrf_token": token, "name": "超期的检查", "query": query})
+    assert saved.status_code == 302
+    page = client.get("/tasks?scope=queue").get_data(as_text=True)
+    link = re.search(r'<a href="(/tasks\?[^"]+)"[^>]*>超期的检查</a>', page).group(1)
+    assert unescape(link) == "/tasks?scope=queue&overdue=1&sort=received"  # the filter, not its page
+    assert _rows(client.get(unescape(link)).get_data(as_text=True)) == ["SQ-2026-000001"]
+    client.post(
+        "/tasks/filters", data={"csrf_token": token, "name": "超期的检查", "query": "scope=queue&due=today"}
+    )
+    api = client.get("/api/v1/me/filters", headers=bearer(api_token(app, "hb_operator"))).get_json()
+    assert [(f["name"], f["query"]) for f in api] == [("超期的检查", "scope=queue&due=today")]
+    other = app.test_client()
+    login(other, "wh_operator")
+    assert "超期的检查" not in other.get("/tasks").get_data(as_text=True)
+    theirs = other.post(
+        f"/tasks/filters/{api[0]['id']}/delete", data={"csrf_token": csrf_token(other, "/tasks")}
+    )
+    assert theirs.status_code == 404
+    headers = bearer(api_token(app, "wh_operator"))
+    assert other.delete(f"/api/v1/me/filters/{api[0]['id']}", headers=headers).status_code == 404
+    added = other.post(
+        "/api/v1/me/filters", json={"name": "我的", "query": {"scope": "following"}}, headers=headers
+    )
+    assert added.status_code == 201 and added.get_json()["query"] == "scope=following"
+    empty = other.post("/api/v1/me/filters", json={"name": "空", "query": {}}, headers=headers)
+    assert empty.status_code == 422 and empty.get_json()["error"]["fields"] == {
+        "name": "请先设置筛选条件再保存"
+    }
+    assert other.delete(f"/api/v1/me/filters/{added.get_json()['id']}", headers=headers).status_code == 204
+    removed = client.post(f"/tasks/filters/{api[0]['id']}/delete", data={"csrf_token": token})
+    assert removed.status_code == 302 and "超期的检查" not in client.get("/tasks").get_data(as_text=True)
