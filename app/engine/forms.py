@@ -119,6 +119,30 @@ def validate_form(schema: dict | None, data: Any) -> dict[str, str]:
     return errors
 
 
+# --- rules across fields ----------------------------------------------------------------------------------
+# What JSON Schema cannot say (one date not before another): an area registers a check for a form by its file
+# name beside its services; complete_task adds its per-field messages to the schema's.
+
+FormCheck = Callable[[dict[str, Any]], dict[str, str]]
+_FORM_CHECKS: dict[str, FormCheck] = {}
+
+
+def form_check(form: str) -> Callable[[FormCheck], FormCheck]:
+    """Register a check of the data submitted with form `form` (per-field messages, empty when fine)."""
+
+    def register(check: FormCheck) -> FormCheck:
+        _FORM_CHECKS[form] = check
+        return check
+
+    return register
+
+
+def check_form(form: str | None, data: dict[str, Any]) -> dict[str, str]:
+    """The registered check of `form` on `data` (nothing registered: no messages)."""
+    check = _FORM_CHECKS.get(form or "")
+    return check(data) if check is not None and isinstance(data, dict) else {}
+
+
 # --- choices that depend on the case ---------------------------------------------------------------------
 # A form field may take its options from the case: {"type": "array", "items": {"type": "string"},
 # "x-options-from": "requested_items"} lists what the source registered under that name gives for the task's

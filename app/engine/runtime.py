@@ -26,7 +26,7 @@ from app.access import require
 from app.audit.writer import record
 from app.calendar.services import on_deadlines_recomputed
 from app.engine import store
-from app.engine.forms import clean_form, needs_options, resolve_options, validate_form
+from app.engine.forms import check_form, clean_form, needs_options, resolve_options, validate_form
 from app.engine.models import HumanTask, Incident, InstanceStatus, ProcessInstance, TaskStatus
 from app.engine.policies import is_candidate
 from app.engine.registry import latest_version_key, parsed_by_id
@@ -350,6 +350,8 @@ def complete_task(task_id: str, user: User, data: dict[str, Any] | None = None) 
         task, row = _open_task_locked(task_id)
         require(user, "task.complete", task)
         errors = validate_form(task_form(task), data)
+        if not errors:  # rules across fields once each field is right
+            errors = check_form(task.form, data)
         clash = set(data) & set(INJECTED) if isinstance(data, dict) else set()
         errors.update({name: "保留字，不能作为字段名" for name in clash})
         if errors:

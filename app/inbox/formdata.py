@@ -12,7 +12,7 @@ class Field:
 
     name: str
     title: str
-    kind: str  # "boolean", "select", "checkboxes", "textarea", "text", "number", "lines"
+    kind: str  # "boolean", "select", "checkboxes", "textarea", "text", "number", "date", "lines"
     required: bool
     options: list[tuple[str, str]]
     description: str = ""
@@ -47,6 +47,8 @@ def fields_of(schema: dict | None) -> list[Field]:
             kind, options = "select", [(str(v), labels.get(str(v), str(v))) for v in prop["enum"]]
         elif prop.get("type") in ("integer", "number"):
             kind = "number"
+        elif prop.get("format") == "date":
+            kind = "date"
         elif prop.get("x-widget") == "textarea" or prop.get("maxLength", 0) > 200:
             kind = "textarea"
         out.append(

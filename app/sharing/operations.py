@@ -32,6 +32,8 @@ def sharing_completed(
     reason: str | None = None,
     business_system: str | None = None,
     scope: str | None = None,
+    valid_from: str | None = None,
+    valid_to: str | None = None,
 ) -> dict:
     """Record the applicant's completion of a returned application (share_application.bpmn, 退回补正)."""
     data = {
@@ -40,6 +42,8 @@ def sharing_completed(
         "reason": reason,
         "business_system": business_system,
         "scope": scope,
+        "valid_from": valid_from,
+        "valid_to": valid_to,
     }
     return {"status": services.record_completion(application_id, current_run().actor_id, data).status}
 

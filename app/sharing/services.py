@@ -93,11 +93,7 @@ def validate_application(
             errors[field] = problem
     start = _parse_date(data.get("valid_from"), "valid_from", errors)
     end = _parse_date(data.get("valid_to"), "valid_to", errors)
-    if start and end:
-        if end < start:
-            errors["valid_to"] = "使用期限的结束日期早于开始日期"
-        elif (end - start).days > MAX_PERIOD_DAYS:
-            errors["valid_to"] = "使用期限最长5年"
+    errors.update(period_problems(start, end))
     requested: list[tuple[Resource, list[str]]] = []
     lines = data.get("resources") or []
     if not isinstance(lines, list) or not lines:
@@ -327,6 +323,16 @@ def record_check(
     return application
 
 
+def period_problems(start: date | None, end: date | None) -> dict[str, str]:
+    """What is wrong with a period of use (§13): the end before the start, or longer than five years."""
+    if start and end:
+        if end < start:
+            return {"valid_to": "使用期限的结束日期早于开始日期"}
+        if (end - start).days > MAX_PERIOD_DAYS:
+            return {"valid_to": "使用期限最长5年"}
+    return {}
+
+
 def record_completion(application_id: int, user_id: int | None, data: dict[str, Any]) -> ShareApplication:
     """The applicant completed a returned application (called by share_application.bpmn): the texts given
     replace the earlier ones, and the application waits for a new normative check (§19, a new 3 working days)."""
@@ -339,6 +345,12 @@ def record_completion(application_id: int, user_id: int | None, data: dict[str, 
         if value and value != getattr(application, field):
             changed[field] = {"from": getattr(application, field), "to": value[:limit]}
             setattr(application, field, value[:limit])
+    # the period, as the form's check let it through (period_problems): each date given replaces the old one
+    for field in ("valid_from", "valid_to"):
+        value = data.get(field)
+        if value and date.fromisoformat(str(value)) != getattr(application, field):
+            changed[field] = {"from": getattr(application, field).isoformat(), "to": str(value)}
+            setattr(application, field, date.fromisoformat(str(value)))
     application.status = ApplicationStatus.SUBMITTED
     author = db.session.get(User, user_id) if user_id else None
     record(

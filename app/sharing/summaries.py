@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import url_for
 from flask_babel import gettext as _
 
+from app.engine.forms import form_check
 from app.extensions import db
 from app.inbox.summaries import Row, Summary, case_summary, form_prefill
 from app.sharing.disputes import TOPICS, position_data
@@ -18,6 +21,7 @@ from app.sharing.models import (
     ShareApplication,
 )
 from app.sharing.objections import SERVE_NORMALLY
+from app.sharing.services import period_problems
 
 
 @case_summary("share_application")
@@ -109,4 +113,19 @@ def _completion(data: dict) -> dict:
     application = db.session.get(ShareApplication, data.get("application_id"))
     if application is None:
         return {}
-    return {key: getattr(application, key) for key in ("purpose", "reason", "business_system", "scope")}
+    texts = {key: getattr(application, key) for key in ("purpose", "reason", "business_system", "scope")}
+    return texts | {
+        "valid_from": application.valid_from.isoformat(),
+        "valid_to": application.valid_to.isoformat(),
+    }
+
+
+@form_check("share_completion.json")
+def _completion_period(data: dict) -> dict[str, str]:
+    """The corrected period is a period (§13): checked before the case moves, named on the field."""
+    start, end = (data.get(k) for k in ("valid_from", "valid_to"))
+    if bool(start) != bool(end):  # one date alone could turn the period around
+        return {"valid_to" if start else "valid_from": "开始和结束日期须同时填写"}
+    if not (start and end):
+        return {}
+    return period_problems(date.fromisoformat(start), date.fromisoformat(end))

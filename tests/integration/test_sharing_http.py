@@ -503,7 +503,9 @@ def test_a_normative_check_returns_an_application_for_completion_and_checks_it_a
     assert completion["assignee"] == "rst_applicant"
     detail = client.get(f"/api/v1/tasks/{completion['id']}", headers=applicant).get_json()
     submitted = _body(app, "婚姻登记信息")
-    assert detail["prefill"] == {k: submitted[k] for k in ("purpose", "reason", "business_system", "scope")}
+    assert detail["prefill"] == {
+        k: submitted[k] for k in ("purpose", "reason", "business_system", "scope", "valid_from", "valid_to")
+    }
     (step,) = detail["steps"]
     with app.app_context():
         operator_name = user("hb_operator").display_name
@@ -519,6 +521,20 @@ def test_a_normative_check_returns_an_application_for_completion_and_checks_it_a
     assert "办理经过" in page and "请写明低保审核所需的具体信息项用途" in page
     assert f">{submitted['purpose']}</textarea>" in page  # prefilled, to be edited
     assert "尚未认领" not in page and ">认领</button>" not in page
+    assert f'type="date" value="{submitted["valid_to"]}"' in page  # the period can be corrected too
+    backwards = client.post(
+        f"/api/v1/tasks/{completion['id']}/complete",
+        headers=applicant,
+        json={"data": {"completion": "改期限", "valid_from": "2027-01-01", "valid_to": "2026-12-31"}},
+    )
+    assert backwards.status_code == 422
+    assert backwards.get_json()["error"]["fields"] == {"valid_to": "使用期限的结束日期早于开始日期"}
+    alone = client.post(
+        f"/api/v1/tasks/{completion['id']}/complete",
+        headers=applicant,
+        json={"data": {"completion": "改期限", "valid_to": "2026-12-31"}},
+    )
+    assert alone.get_json()["error"]["fields"] == {"valid_from": "开始和结束日期须同时填写"}
     blank = client.post(
         f"/api/v1/tasks/{completion['id']}/complete", json={"data": {"completion": " "}}, headers=applicant
     )
@@ -527,11 +543,19 @@ def test_a_normative_check_returns_an_application_for_completion_and_checks_it_a
     done = client.post(
         f"/api/v1/tasks/{completion['id']}/complete",
         headers=applicant,
-        json={"data": {"completion": "补充了用途说明", "purpose": "低保家庭婚姻状况核对（仅核验婚姻状态）"}},
+        json={
+            "data": {
+                "completion": "补充了用途说明",
+                "purpose": "低保家庭婚姻状况核对（仅核验婚姻状态）",
+                "valid_from": "2026-12-01",
+                "valid_to": "2027-05-31",
+            }
+        },
     )
     assert done.status_code == 200
     case = client.get(f"/api/v1/applications/{number}", headers=applicant).get_json()
     assert case["status"] == "submitted" and case["purpose"] == "低保家庭婚姻状况核对（仅核验婚姻状态）"
+    assert (case["valid_from"], case["valid_to"]) == ("2026-12-01", "2027-05-31")
     (again,) = client.get("/api/v1/tasks?scope=queue", headers=operator).get_json()["items"]
     assert again["id"] != check["id"] and again["due_date"] == "2026-11-09"  # 3 WD from the completion
     accepted = client.post(
