@@ -143,3 +143,31 @@ def test_objections_over_the_api(app, client, authorization_id):
         client.get(f"/api/v1/objections/{number}", headers=bearer(api_token(app, "wh_applicant"))).status_code
         == 403
     )
+
+
+def test_the_applicant_confirms_seeing_the_providers_findings(app, client, authorization_id):
+    """#31: 确认校核结果 shows what the provider found and corrected (its 校核结果 and 更正情况, who, when)
+    above the 认可/不认可 choice."""
+    login(client, "rst_applicant")
+    client.post(
+        "/objections/new",
+        data={
+            "csrf_token": csrf_token(client, f"/objections/new?authorization={authorization_id}"),
+            "authorization": authorization_id,
+            "items": ["登记类型"],
+            "description": "婚姻状态与实际不符",
+        },
+    )
+    with app.app_context():
+        (number,) = [o.number for o in objections.objections_of(user("rst_applicant").department_id)]
+        runtime.complete_task(
+            task(number, "verify").id,
+            user("mz_clerk"),
+            {"outcome": "corrected", "correction": "已按离婚登记更正登记类型"},
+        )
+        review = task(number, "review").id
+        db.session.commit()
+    page = client.get(f"/tasks/{review}").get_data(as_text=True)
+    history = page[page.index("办理经过") : page.index('class="card task-form"')]
+    assert "异议校核" in history and "省民政厅经办人" in history
+    assert "数据有误，已更正" in history and "已按离婚登记更正登记类型" in history
