@@ -176,6 +176,10 @@ DATA_LABELS = {
     "by": "操作人",
     "share_type": "共享类型",
     "spec_name": "环节",
+    "department_id": "部门编号",
+    "hash": "文件摘要",
+    "hashes": "文件摘要",
+    "files": "文件",
 }
 
 # what an audit row is about, in Chinese (the audit viewer's 对象 column)

@@ -5,6 +5,7 @@ with the keyboard alone."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,55 @@ def test_a_task_form_is_completed_with_the_keyboard_alone(app, client, live_serv
 
 def _headers(app, username: str) -> dict:
     return bearer(api_token(app, username))
+
+
+ALLOWED_WORDS = {
+    "GovShare",
+    "Excel",
+    "Bearer",
+    "Authorization",
+}  # the product's name, a file kind, HTTP words
+WALK = {
+    "rst_applicant": [
+        "/",
+        "/tasks",
+        "/catalog",
+        "/applications",
+        "/authorizations",
+        "/objections",
+    ],
+    "hb_operator": [
+        "/tasks?scope=queue",
+        "/tasks?scope=following",
+        "/supervision/rectifications",
+        "/calendar",
+    ],
+    "mz_clerk": ["/catalog/mine", "/notifications", "/profile"],
+    "supervisor": ["/supervision/", "/supervision/report", "/supervision/scorecard", "/supervision/bulletin"],
+    "leader": ["/disputes"],
+}  # the auditor's trail and the analyst's studio show process ids, file hashes and commands by design
+
+
+def test_every_role_reads_chinese_with_no_raw_identifier(app, client, live_server, browser):
+    """#31's walk: on the daily pages of the clerks, operators, supervisors and the leadership office, no English
+    word outside what is shown as code on purpose (<code>: resource codes, case numbers), the product's name and
+    the HTTP words of the token help; no page fails."""
+    number, check = _case(app, client)
+    walk = WALK | {"rst_applicant": [*WALK["rst_applicant"], f"/applications/{number}"]}
+    walk["hb_operator"] = [*walk["hb_operator"], f"/tasks/{check}"]
+    found = {}
+    for username, paths in walk.items():
+        page = _page(browser, live_server, username)
+        for path in paths:
+            answer = page.goto(live_server + path)
+            assert answer.status == 200, path
+            text = page.evaluate(
+                "() => { const b = document.body.cloneNode(true);"
+                " b.querySelectorAll('code, pre, .hash, script, style').forEach(e => e.remove());"
+                " return b.innerText; }"
+            )
+            words = set(re.findall(r"[A-Za-z][A-Za-z_]{3,}", text)) - ALLOWED_WORDS - {username}
+            if words:
+                found[f"{username} {path}"] = sorted(words)
+        page.context.close()
+    assert found == {}, found
