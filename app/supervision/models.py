@@ -77,6 +77,13 @@ class DataCall(Model):
             sqlite_where=text("call_id IS NOT NULL"),
             postgresql_where=text("call_id IS NOT NULL"),
         ),
+        # the calls outside their authorization, newest first (the calls page: 1 % of the calls, #30)
+        Index(
+            "ix_data_call_flagged",
+            "called_at",
+            sqlite_where=text("flag IS NOT NULL"),
+            postgresql_where=text("flag IS NOT NULL"),
+        ),
     )
 
 
