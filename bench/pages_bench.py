@@ -5,7 +5,7 @@
 
 Run bench/province.py on that database first (the targets are for scale 1 on PostgreSQL; SQLite at a tenth of
 the size should stay within 2×). Requests go through the whole Flask stack in-process (WSGI client, signed in as
-the demo's users, the app's objects frozen for the garbage collector as gunicorn.conf.py does), after one warm-up
+the demo's users, the app's objects frozen for the garbage collector as gunicorn.conf.py does), after four warm-ups
 each; with --http they go to gunicorn (2 workers, gunicorn.conf.py, bench/bench_wsgi.py) from a client with a
 cookie jar, on the server's own clock. `audit verify` runs as the CLI does.
 """
@@ -157,13 +157,17 @@ def main() -> None:
     _verify(app)
 
 
+WARMUPS = 4  # with 2 workers taking requests as they come, enough for each to have served the page once
+
+
 def _measure(clients: dict[str, tuple], runs: int, case: str, department: int) -> None:
     print(f"{'page':<32} {'p50 ms':>9} {'p95 ms':>9} {'target':>8}  {'KB':>7}")
     for label, username, path, target in PAGES:
         client, headers = clients[username]
         path = path.format(case=case, department=department)
         extra = {"headers": headers} if path.startswith("/api/") else {}
-        response = client.get(path, **extra)  # warm-up
+        for _ in range(WARMUPS):  # each gunicorn worker's first request of a page compiles its template
+            response = client.get(path, **extra)
         took = []
         for _ in range(runs):
             started = time.perf_counter()
