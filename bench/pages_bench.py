@@ -115,6 +115,9 @@ def main() -> None:
     parser.add_argument(
         "--http", action="store_true", help="over HTTP to gunicorn (2 workers) instead of in-process"
     )
+    parser.add_argument(
+        "--only", default="", help="only the pages whose label contains this text (e.g. catalog)"
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL")
     if not url:
@@ -149,20 +152,23 @@ def main() -> None:
     gc.collect()
     gc.freeze()  # as gunicorn.conf.py does once a worker has started: the app's objects are not walked again
     try:
-        _measure(clients, args.runs, case, department)
+        _measure(clients, args.runs, case, department, args.only)
     finally:
         if server is not None:
             server.terminate()
             server.wait()
-    _verify(app)
+    if not args.only:
+        _verify(app)
 
 
 WARMUPS = 4  # with 2 workers taking requests as they come, enough for each to have served the page once
 
 
-def _measure(clients: dict[str, tuple], runs: int, case: str, department: int) -> None:
+def _measure(clients: dict[str, tuple], runs: int, case: str, department: int, only: str = "") -> None:
     print(f"{'page':<32} {'p50 ms':>9} {'p95 ms':>9} {'target':>8}  {'KB':>7}")
     for label, username, path, target in PAGES:
+        if only not in label:
+            continue
         client, headers = clients[username]
         path = path.format(case=case, department=department)
         extra = {"headers": headers} if path.startswith("/api/") else {}
