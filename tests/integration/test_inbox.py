@@ -162,6 +162,12 @@ def test_operators_follow_every_open_step_of_their_platform_and_urge_from_the_li
     assert _rows(client.get("/tasks?scope=following&step=授权").get_data(as_text=True)) == []
     received = client.get("/tasks?scope=following&sort=received&overdue=1").get_data(as_text=True)
     assert _rows(received) == ["SQ-2026-000001", "SQ-2026-000002"]
+    # the column headers sort too, keeping the filter; the sorted column says so to a screen reader
+    assert (
+        '<th aria-sort="ascending"><a href="/tasks?sort=received&amp;scope=following&amp;overdue=1">接收时间 ↑'
+        in received
+    )
+    assert 'href="/tasks?sort=department&amp;scope=following&amp;overdue=1">办理部门' in received
     task_id = re.search(r'action="/tasks/([0-9a-f-]{36})/urge"', page).group(1)
     urged = client.post(
         f"/tasks/{task_id}/urge",
