@@ -140,8 +140,9 @@ def timer_problem(expression: str | None) -> str | None:
     return None
 
 
-def deadline_days_in(source: str, step: str) -> int | None:
-    """The N of `deadline(…, N)` in the deadline timer of user task `step` in a BPMN source, or None."""
+def _user_task(source: str, step: str) -> tuple[Any, Any] | None:
+    """(the document's root, user task `step`) of a BPMN source, or None when it does not parse or has no such
+    task."""
     try:
         root = etree.fromstring(
             source.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True)
@@ -149,8 +150,15 @@ def deadline_days_in(source: str, step: str) -> int | None:
     except etree.XMLSyntaxError:
         return None
     task = next((t for t in root.iter(f"{{{BPMN}}}userTask") if t.get("id") == step), None)
-    if task is None:
+    return None if task is None else (root, task)
+
+
+def deadline_days_in(source: str, step: str) -> int | None:
+    """The N of `deadline(…, N)` in the deadline timer of user task `step` in a BPMN source, or None."""
+    found = _user_task(source, step)
+    if found is None:
         return None
+    root, task = found
     wanted = element_properties(task).get(DEADLINE_TIMER_PROPERTY, (None, None))[0]
     timers = [
         event
@@ -165,15 +173,10 @@ def deadline_days_in(source: str, step: str) -> int | None:
 def documentation_in(source: str, step: str) -> str | None:
     """The <bpmn:documentation> of user task `step` in a BPMN source (the article it applies, in the analysts'
     words), or None."""
-    try:
-        root = etree.fromstring(
-            source.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True)
-        )
-    except etree.XMLSyntaxError:
-        return None
-    task = next((t for t in root.iter(f"{{{BPMN}}}userTask") if t.get("id") == step), None)
-    found = task.find(f"{{{BPMN}}}documentation") if task is not None else None
-    return (found.text or "").strip() or None if found is not None else None
+    found = _user_task(source, step)
+    documentation = found[1].find(f"{{{BPMN}}}documentation") if found is not None else None
+    text = (documentation.text or "").strip() if documentation is not None else ""
+    return text or None
 
 
 def deadline_call(expression: str | None) -> tuple[str | None, int] | None:
