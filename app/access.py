@@ -94,18 +94,21 @@ def visible_department_ids(user: User) -> list[int] | None:
     )
 
 
-def followed_department_ids(user: User) -> list[int] | None:
-    """The departments whose open steps a user follows up (在办案件, #31): every department for the province's
-    supervisors and admins (None); the departments on the platform that a platform operator's or a supervisor's
-    大数据管理机构 runs (a city's for a city); none for anyone else ([])."""
+def follows_up(user: User) -> bool:
+    """Does the user follow up open steps (在办案件, #31)? The province's supervisors and admins, and the platform
+    operators and supervisors of a department that runs a platform (a city data bureau)."""
+    overseer = oversees_everything(user) and user.has_role(Role.ADMIN, Role.SUPERVISOR)
+    return overseer or (
+        user.department.operates_platform and user.has_role(Role.PLATFORM_OPERATOR, Role.SUPERVISOR)
+    )
+
+
+def followed_platform_id(user: User) -> int | None:
+    """For one who follows_up: the platform whose departments' open steps are theirs, or None for every
+    platform (the province's supervisors and admins)."""
     if oversees_everything(user) and user.has_role(Role.ADMIN, Role.SUPERVISOR):
         return None
-    dept = user.department
-    if not (dept.operates_platform and user.has_role(Role.PLATFORM_OPERATOR, Role.SUPERVISOR)):
-        return []
-    return list(
-        db.session.scalars(db.select(Department.id).where(Department.platform_id == dept.platform_id))
-    )
+    return user.department.platform_id
 
 
 def supervises_platform(user: User, platform_id: int | None) -> bool:

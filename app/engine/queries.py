@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 
-from app.access import followed_department_ids
+from app.access import followed_platform_id, follows_up
 from app.engine.models import HumanTask, TaskStatus
 from app.extensions import db
-from app.org.models import User
+from app.org.models import Department, User
 from app.org.services import principals_of
 
 
@@ -29,16 +29,18 @@ def scope_filter(user: User, scope: str):
     """SQL condition of an inbox scope, the same for the web inbox and the API: "mine" (open tasks the user
     holds, and — 委托 — those of whom the user is today's deputy), "queue" (open, unclaimed, the user's role and
     department), "done" (completed by the user) or "following" (在办案件: every open step of the departments the
-    user follows up as operator or supervisor, access.followed_department_ids; nothing for anyone else)."""
+    user follows up as operator or supervisor, access.follows_up; nothing for anyone else) — the platform's
+    departments as a subquery of the same statement."""
     if scope == "queue":
         return candidate_filter(user)
     if scope == "following":
-        followed = followed_department_ids(user)
-        if followed is None:
-            return HumanTask.status == TaskStatus.OPEN
-        if not followed:
+        if not follows_up(user):
             return false()
-        return (HumanTask.status == TaskStatus.OPEN) & HumanTask.candidate_department_id.in_(followed)
+        platform_id = followed_platform_id(user)
+        if platform_id is None:
+            return HumanTask.status == TaskStatus.OPEN
+        departments = select(Department.id).where(Department.platform_id == platform_id)
+        return (HumanTask.status == TaskStatus.OPEN) & HumanTask.candidate_department_id.in_(departments)
     if scope == "done":
         return (HumanTask.completed_by_id == user.id) & (HumanTask.status == TaskStatus.COMPLETED)
     holders = [user.id, *principals_of(user)]

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.access import followed_department_ids, require
+from app.access import follows_up, require
 from app.auth.forms import EmptyForm
 from app.calendar.services import status_of
 from app.engine import runtime, store
@@ -81,8 +81,9 @@ def tasks():
     args = request.args.to_dict()
     if "scope" not in args:  # open on my own work, or on the queue when I hold nothing
         args["scope"] = "mine" if counts["mine"] or not counts["queue"] else "queue"
-    follows = followed_department_ids(current_user) != []
-    scopes = {code: label for code, label in SCOPES.items() if code != "following" or follows}
+    scopes = {
+        code: label for code, label in SCOPES.items() if code != "following" or follows_up(current_user)
+    }
     filters = parse_filters(args)
     if filters.scope not in scopes:
         raise PermissionDenied(_("只有平台运营方和监督方可以查看在办案件"))
