@@ -30,7 +30,7 @@ from app.calendar.services import (
     list_versions,
     replace_overlay,
 )
-from app.clock import parse_moment
+from app.clock import local_datetime, parse_moment
 from app.demo import seed, seed_content
 from app.engine.cli import register as register_engine
 from app.errors import ServiceError
@@ -39,7 +39,6 @@ from app.org.models import User
 from app.org.services import create_user, list_users
 from app.studio.cli import bpmn
 from app.supervision.cli import supervision
-from app.templating import local_datetime
 from app.transactions import command_in_unit_of_work
 
 

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -103,3 +103,17 @@ def frozen(at: datetime) -> Iterator[None]:
     finally:
         with _lock:
             _frozen = previous
+
+
+def local_datetime(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time (or an ISO text with its offset, as JSON columns keep times) as Beijing time text."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        value = parse_moment(value)
+    return as_utc(value).astimezone(SHANGHAI).strftime(fmt)
+
+
+def local_date(value: date | None) -> str:
+    """A date as YYYY-MM-DD."""
+    return "—" if value is None else value.isoformat()

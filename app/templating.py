@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from flask import Flask, request, url_for
@@ -14,21 +14,12 @@ from flask_login import current_user
 
 from app.access import can
 from app.audit.writer import SYSTEM_ACTOR
-from app.clock import SHANGHAI, as_utc, parse_moment
+from app.clock import SHANGHAI, as_utc, local_date, local_datetime, parse_moment
 from app.engine.registry import step_deadline_days
 from app.extensions import db
 from app.inbox.formdata import line_values
 from app.org.models import User
 from app.org.roles import Role
-
-
-def local_datetime(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored UTC time (or an ISO text with its offset, as JSON columns keep times) as Beijing time text."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, str):
-        value = parse_moment(value)
-    return as_utc(value).astimezone(SHANGHAI).strftime(fmt)
 
 
 def local_due(value: datetime | str | None) -> str:
@@ -40,11 +31,6 @@ def local_due(value: datetime | str | None) -> str:
     if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
         return f"{(moment - timedelta(days=1)):%Y-%m-%d} 24:00"
     return moment.strftime("%Y-%m-%d %H:%M")
-
-
-def local_date(value: date | None) -> str:
-    """A date as YYYY-MM-DD."""
-    return "—" if value is None else value.isoformat()
 
 
 def actor_label(event) -> str:

@@ -9,12 +9,12 @@ import click
 from flask import Flask
 from flask.cli import ScriptInfo, with_appcontext
 
+from app.clock import local_datetime
 from app.engine.runtime import open_incidents, retry_incident
 from app.errors import ServiceError
 from app.extensions import db
 from app.org.models import User
 from app.scheduler import fire_due_timers, run_blocking, start_background
-from app.templating import local_datetime
 
 timers = click.Group("timers", help="Timer events.")
 

@@ -4,13 +4,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from flask_babel import gettext as _
 
 from app import attachments, clock
 from app.access import require
-from app.clock import SHANGHAI, as_utc
+from app.clock import local_date, local_datetime
 from app.engine.history import Step, case_steps
 from app.org.models import User
 from app.pdf import HEADINGS, document, facts, heading
@@ -39,21 +37,13 @@ STATUSES = {
 }
 
 
-def _moment(value: datetime | None) -> str:
-    return as_utc(value).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else "—"
-
-
-def _day(value: date | None) -> str:
-    return value.isoformat() if value else "—"
-
-
 def _printed(pdf) -> None:
     pdf.ln(3)
     pdf.set_font_size(8)
     pdf.cell(
         text=_(
             "打印时间 %(t)s（北京时间） · 依据《湖北省政务信息资源共享管理办法》 · GovShare",
-            t=_moment(clock.now()),
+            t=local_datetime(clock.now()),
         ),
         new_x="LMARGIN",
         new_y="NEXT",
@@ -78,12 +68,12 @@ def approval_sheet_pdf(
                 _("申请部门"),
                 f"{application.applicant_department.name}（{application.applicant.display_name}）",
             ),
-            (_("提交时间"), _moment(application.submitted_at)),
+            (_("提交时间"), local_datetime(application.submitted_at)),
             (_("用途"), application.purpose),
             (_("申请理由"), application.reason),
             (_("使用系统"), application.business_system),
             (_("使用范围"), application.scope),
-            (_("使用期限"), f"{_day(application.valid_from)} — {_day(application.valid_to)}"),
+            (_("使用期限"), f"{local_date(application.valid_from)} — {local_date(application.valid_to)}"),
             (_("附件"), "、".join(f.filename for f in files) or "—"),
         ],
     )
@@ -99,7 +89,13 @@ def approval_sheet_pdf(
             if line.refused_items:
                 notes.append(_("不予授权：%(i)s", i="、".join(line.refused_items)))
             if granted is not None:
-                notes.append(_("有效期 %(f)s 至 %(t)s", f=_day(granted.valid_from), t=_day(granted.valid_to)))
+                notes.append(
+                    _(
+                        "有效期 %(f)s 至 %(t)s",
+                        f=local_date(granted.valid_from),
+                        t=local_date(granted.valid_to),
+                    )
+                )
                 for name, values in (granted.bound_parameters or {}).items():
                     notes.append(_("管控参数 %(n)s = %(v)s", n=name, v="、".join(map(str, values))))
             table.row(
@@ -108,7 +104,7 @@ def approval_sheet_pdf(
                     line.provider.short_name,
                     ROUTES.get(line.route or "", _("受理后确定")),
                     DECISIONS.get(line.decision, line.decision),
-                    _moment(line.decided_at),
+                    local_datetime(line.decided_at),
                     "\n".join(n for n in notes if n) or "—",
                 ]
             )
@@ -126,7 +122,7 @@ def approval_sheet_pdf(
                         step.label,
                         step.department or "—",
                         who,
-                        _moment(step.at),
+                        local_datetime(step.at),
                         "\n".join(f"{a.title}：{a.text}" for a in step.answers) or "—",
                     ]
                 )
@@ -144,7 +140,7 @@ def authorization_pdf(authorization: Authorization) -> bytes:
     if authorization.revoked_at is not None:
         state = _(
             "已于 %(t)s 撤销：%(r)s",
-            t=_moment(authorization.revoked_at),
+            t=local_datetime(authorization.revoked_at),
             r=authorization.revoked_reason or "",
         )
     elif authorization.valid_to < clock.local_now().date():
@@ -169,9 +165,9 @@ def authorization_pdf(authorization: Authorization) -> bytes:
             (_("用途"), authorization.purpose),
             (_("使用范围"), authorization.scope),
             (_("使用条件"), authorization.conditions or _("无")),
-            (_("有效期"), f"{_day(authorization.valid_from)} 至 {_day(authorization.valid_to)}"),
+            (_("有效期"), f"{local_date(authorization.valid_from)} 至 {local_date(authorization.valid_to)}"),
             (_("授权路径"), ROUTES.get(line.route or "", "—")),
-            (_("授权时间"), _moment(authorization.decided_at)),
+            (_("授权时间"), local_datetime(authorization.decided_at)),
             (_("状态"), state),
         ],
     )

@@ -9,6 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from app.access import require
+from app.clock import local_datetime
 from app.engine.registry import list_versions
 from app.errors import ServiceError, ValidationFailed
 from app.extensions import db
@@ -16,7 +17,6 @@ from app.org.models import User
 from app.studio import migration
 from app.studio.deploy import deploy, validate
 from app.studio.uploads import deploy_files, validate_files
-from app.templating import local_datetime
 
 
 def _user(username: str) -> User:

@@ -17,7 +17,7 @@ from app.audit.models import AuditEvent
 from app.auth.forms import EmptyForm
 from app.calendar.deadlines import end_of_day, start_of_day
 from app.calendar.services import status_of
-from app.clock import SHANGHAI
+from app.clock import SHANGHAI, local_datetime
 from app.db_types import page_number, row_id
 from app.engine.models import HumanTask
 from app.engine.queries import case_tasks
@@ -30,7 +30,6 @@ from app.supervision.export import table_response
 from app.supervision.models import CALL_FLAG_LABELS, FAILINGS, RECTIFICATION_STATUS_LABELS, MonthlyReport
 from app.supervision.pdf import bulletin_pdf
 from app.supervision.rectification import get_rectification, order_rectification, rectifications_for
-from app.templating import local_datetime
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 
