@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -31,6 +32,29 @@ class Decision:
     REFUSED = "refused"
     NOT_ACCEPTED = "not_accepted"  # the application (or the upper platform's check) did not accept it
     WITHDRAWN = "withdrawn"  # the application was withdrawn before this resource was decided
+
+
+# What pages and printed documents call them (the case page, the lists, the 审批表).
+APPLICATION_STATUS_LABELS = {
+    ApplicationStatus.SUBMITTED: _l("待检查"),
+    ApplicationStatus.NOT_ACCEPTED: _l("不予受理"),
+    ApplicationStatus.IN_PROGRESS: _l("授权中"),
+    ApplicationStatus.DECIDED: _l("已答复"),
+    ApplicationStatus.WITHDRAWN: _l("已撤回"),
+    ApplicationStatus.RETURNED: _l("退回补正"),
+}
+DECISION_LABELS = {
+    Decision.PENDING: _l("办理中"),
+    Decision.GRANTED: _l("同意授权"),
+    Decision.REFUSED: _l("不予授权"),
+    Decision.NOT_ACCEPTED: _l("不予受理"),
+    Decision.WITHDRAWN: _l("已撤回"),
+}
+ROUTE_LABELS = {  # who authorizes a line (share_route.dmn); none until the application is accepted
+    "direct": _l("平台直接授权（§21）"),
+    "national": _l("国家共享平台（§18）"),
+    "provider": _l("提供部门授权（§20）"),
+}
 
 
 class ShareApplication(Model):

@@ -12,29 +12,14 @@ from app.clock import local_date, local_datetime
 from app.engine.history import Step, case_steps
 from app.org.models import User
 from app.pdf import HEADINGS, document, facts, heading
-from app.sharing.models import Authorization, ShareApplication
+from app.sharing.models import (
+    APPLICATION_STATUS_LABELS,
+    DECISION_LABELS,
+    ROUTE_LABELS,
+    Authorization,
+    ShareApplication,
+)
 from app.sharing.services import application_by_number, authorizations_by_line, get_authorization
-
-DECISIONS = {
-    "pending": "办理中",
-    "granted": "同意授权",
-    "refused": "不予授权",
-    "not_accepted": "不予受理",
-    "withdrawn": "已撤回",
-}
-ROUTES = {
-    "direct": "平台直接授权（§21）",
-    "national": "国家共享平台（§18）",
-    "provider": "提供部门授权（§20）",
-}
-STATUSES = {
-    "submitted": "待检查",
-    "not_accepted": "不予受理",
-    "in_progress": "授权中",
-    "decided": "已答复",
-    "withdrawn": "已撤回",
-    "returned": "退回补正",
-}
 
 
 def _printed(pdf) -> None:
@@ -63,7 +48,7 @@ def approval_sheet_pdf(
         pdf,
         [
             (_("业务编号"), application.number),
-            (_("状态"), STATUSES.get(application.status, application.status)),
+            (_("状态"), str(APPLICATION_STATUS_LABELS.get(application.status, application.status))),
             (
                 _("申请部门"),
                 f"{application.applicant_department.name}（{application.applicant.display_name}）",
@@ -102,8 +87,8 @@ def approval_sheet_pdf(
                 [
                     f"{line.resource.name}（{line.resource.code}）\n" + "、".join(line.items),
                     line.provider.short_name,
-                    ROUTES.get(line.route or "", _("受理后确定")),
-                    DECISIONS.get(line.decision, line.decision),
+                    str(ROUTE_LABELS.get(line.route or "", _("受理后确定"))),
+                    str(DECISION_LABELS.get(line.decision, line.decision)),
                     local_datetime(line.decided_at),
                     "\n".join(n for n in notes if n) or "—",
                 ]
@@ -166,7 +151,7 @@ def authorization_pdf(authorization: Authorization) -> bytes:
             (_("使用范围"), authorization.scope),
             (_("使用条件"), authorization.conditions or _("无")),
             (_("有效期"), f"{local_date(authorization.valid_from)} 至 {local_date(authorization.valid_to)}"),
-            (_("授权路径"), ROUTES.get(line.route or "", "—")),
+            (_("授权路径"), str(ROUTE_LABELS.get(line.route or "", "—"))),
             (_("授权时间"), local_datetime(authorization.decided_at)),
             (_("状态"), state),
         ],

@@ -32,6 +32,9 @@ from app.redirects import is_local_path
 from app.sharing import printing, queries, services
 from app.sharing.disputes import TOPICS, disputes_for, get_dispute, position_data, raise_dispute
 from app.sharing.models import (
+    APPLICATION_STATUS_LABELS,
+    DECISION_LABELS,
+    ROUTE_LABELS,
     ApplicationLine,
     Objection,
     ShareApplication,
@@ -305,6 +308,16 @@ def revoke(authorization_id: int):
     else:
         flash(_("授权已撤销"), "info")
     return redirect(url_for("sharing.authorizations"))
+
+
+# The words of statuses, decisions and routes, one table for every page and printed document (sharing.models).
+@bp.record_once
+def _labels(state) -> None:
+    state.app.jinja_env.globals.update(
+        application_status_labels=APPLICATION_STATUS_LABELS,
+        decision_labels=DECISION_LABELS,
+        route_labels=ROUTE_LABELS,
+    )
 
 
 def can_apply() -> bool:
