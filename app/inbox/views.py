@@ -17,7 +17,6 @@ from app.engine.history import case_steps
 from app.engine.models import HumanTask, ProcessInstance
 from app.engine.registry import step_documentation
 from app.errors import PermissionDenied, ServiceError, ValidationFailed
-from app.extensions import db
 from app.inbox import urging
 from app.inbox.batch import batch_tasks, complete_batch
 from app.inbox.formdata import fields_of, from_form
@@ -143,14 +142,14 @@ def _task_page(item: HumanTask, values, errors: dict[str, str]) -> str:
 @login_required
 def save_inbox_filter():
     """保存筛选: the current filter (the page's query string) under a name of the clerk's choosing."""
-    query = request.form.get("query", "")
+    args = parse_qs_flat(request.form.get("query", ""))
     if EmptyForm().validate_on_submit():
         try:
-            save_filter(current_user, request.form.get("name", ""), parse_qs_flat(query))
+            save_filter(current_user, request.form.get("name", ""), args)
             flash(_("已保存筛选"), "success")
         except ValidationFailed as exc:
-            db.session.rollback()
             flash(next(iter(exc.fields.values()), exc.message), "error")
+    query = filter_query(args)  # back to the list, filtered by the filter's own keys only
     return redirect(url_for("inbox.tasks") + ("?" + query if query else ""))
 
 
