@@ -49,9 +49,9 @@ def badge(task: HumanTask):
     return status_of(task.due_date, task.deadline_provisional) if task.due_date else None
 
 
-def case_summary(instance: ProcessInstance) -> list[tuple[str, str, str | None]]:
-    """(label, value, link) rows describing the case a task belongs to."""
-    link, rows = describe(instance.process_id, instance.business_key, store.instance_data(instance))
+def case_summary(instance: ProcessInstance, data: dict) -> list[tuple[str, str, str | None]]:
+    """(label, value, link) rows describing the case a task belongs to (`data`: the instance's data)."""
+    link, rows = describe(instance.process_id, instance.business_key, data)
     return [
         (_("业务编号"), instance.business_key, link),
         (_("流程"), instance.process_version.name, None),
@@ -109,9 +109,7 @@ def task(task_id: str):
     """One task: the case so far, the deadline and its basis, the form (prefilled from a saved draft, or from
     the case where the procedure asks for a correction of what was submitted)."""
     item = _visible_task(task_id)
-    return _task_page(
-        item, item.draft or prefill(item.process_id, item.form, store.instance_data(item.instance)), {}
-    )
+    return _task_page(item, None, {})
 
 
 def _visible_task(task_id: str) -> HumanTask:
@@ -121,11 +119,16 @@ def _visible_task(task_id: str) -> HumanTask:
 
 
 def _task_page(item: HumanTask, values, errors: dict[str, str]) -> str:
+    """The task page; `values` None: the saved draft or, without one, what the procedure prefills (the
+    instance's data is decoded once, for the summary and the prefill)."""
+    data = store.instance_data(item.instance)
+    if values is None:
+        values = item.draft or prefill(item.process_id, item.form, data)
     schema = runtime.task_form(item)
     return render_template(
         "inbox/task.html",
         task=item,
-        summary=case_summary(item.instance),
+        summary=case_summary(item.instance, data),
         steps=case_steps(item.business_key),
         basis=step_documentation(item.instance.process_version_id, item.spec_name),
         fields=fields_of(schema),
