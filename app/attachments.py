@@ -8,7 +8,9 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
+from flask import Response
 from flask_babel import gettext as _
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, defer, mapped_column
@@ -40,6 +42,8 @@ class Attachment(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     owner_type: Mapped[str] = mapped_column(String(32))
     owner_id: Mapped[int] = mapped_column(Integer)
+    # a finer owner inside owner_id: the step (task id) an opinion's file belongs to, owner_id its instance
+    owner_key: Mapped[str | None] = mapped_column(String(36))
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(120))
     size: Mapped[int] = mapped_column(Integer)
@@ -85,11 +89,15 @@ def check(uploads: list[Upload], existing: int = 0) -> dict[str, str]:
     return {"attachments": "；".join(problems)} if problems else {}
 
 
-def store(owner_type: str, owner_id: int, uploads: list[Upload], user_id: int) -> list[Attachment]:
-    """Store checked uploads in the caller's transaction."""
+def store(
+    owner_type: str, owner_id: int, uploads: list[Upload], user_id: int, key: str | None = None
+) -> list[Attachment]:
+    """Store checked uploads in the caller's transaction (`key`: the finer owner, see Attachment.owner_key)."""
     existing = db.session.scalar(
         db.select(db.func.count(Attachment.id)).where(
-            Attachment.owner_type == owner_type, Attachment.owner_id == owner_id
+            Attachment.owner_type == owner_type,
+            Attachment.owner_id == owner_id,
+            Attachment.owner_key.is_(None) if key is None else Attachment.owner_key == key,
         )
     )
     errors = check(uploads, existing or 0)
@@ -103,6 +111,7 @@ def store(owner_type: str, owner_id: int, uploads: list[Upload], user_id: int) -
             Attachment(
                 owner_type=owner_type,
                 owner_id=owner_id,
+                owner_key=key,
                 filename=name,
                 content_type=ALLOWED[extension][0],
                 size=len(upload.content),
@@ -140,10 +149,19 @@ def held(user_id: int, ids: list[str]) -> list[Attachment]:
     )
 
 
-def adopt(rows: list[Attachment], owner_type: str, owner_id: int) -> None:
+def adopt(rows: list[Attachment], owner_type: str, owner_id: int, key: str | None = None) -> None:
     """Give held files their owner (in the caller's transaction)."""
     for row in rows:
-        row.owner_type, row.owner_id = owner_type, owner_id
+        row.owner_type, row.owner_id, row.owner_key = owner_type, owner_id, key
+
+
+def retire(row: Attachment) -> None:
+    """Take a file out of its owner's file (a 补正 replaced it); kept, out of sight, for the record (in the
+    caller's transaction)."""
+    row.owner_type = f"{row.owner_type}{RETIRED}"
+
+
+RETIRED = ":retired"
 
 
 def of(owner_type: str, owner_id: int) -> list[Attachment]:
@@ -156,3 +174,26 @@ def of(owner_type: str, owner_id: int) -> list[Attachment]:
             .order_by(Attachment.id)
         )
     )
+
+
+def of_owners(owner_type: str, owner_ids: list[int]) -> list[Attachment]:
+    """The attachments of several owners of a type (a case's instances), without their bytes, oldest first."""
+    if not owner_ids:
+        return []
+    return list(
+        db.session.scalars(
+            db.select(Attachment)
+            .options(defer(Attachment.data))
+            .where(Attachment.owner_type == owner_type, Attachment.owner_id.in_(owner_ids))
+            .order_by(Attachment.id)
+        )
+    )
+
+
+def file_response(item: Attachment) -> Response:
+    """A download of a stored file: always as an attachment, its type not sniffed, not cached."""
+    response = Response(item.data, mimetype=item.content_type)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(item.filename)}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

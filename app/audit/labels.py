@@ -16,6 +16,7 @@ ACTION_LABELS = {
     "application.decided": "作出授权决定",
     "application.withdrawn": "撤回申请",
     "application.completed": "补正申请",
+    "application.revised": "补正修改资源和附件",
     "authorization.revoked": "撤销授权",
     "calendar.version_created": "工作日历新版本",
     "calls.ingested": "报送数据调用",
@@ -180,6 +181,16 @@ DATA_LABELS = {
     "hash": "文件摘要",
     "hashes": "文件摘要",
     "files": "文件",
+    "added": "增加",
+    "resources": "资源",
+    "service": "数据服务",
+    "removed": "移除",
+    "files_added": "增加的文件",
+    "files_removed": "移除的文件",
+    "completion": "补正说明",
+    "changes": "修改",
+    "revisions": "修订次数",
+    "revision_id": "修订",
 }
 
 # what an audit row is about, in Chinese (the audit viewer's 对象 column)
@@ -218,17 +229,25 @@ def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
 
 
-def _text(value: Any, key: str = "") -> str:
+_PROCESS_KEYS = {"process_id", "process"}
+_HASH_KEYS = {"hash", "hashes", "sha256"}
+
+
+def _text(value: Any, key: str = "", processes: dict[str, str] | None = None, short: bool = False) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, dict):
         return "；".join(
-            f"{DATA_LABELS.get(k, k)}：{_text(v, k)}" for k, v in value.items() if v not in (None, "", [], {})
+            f"{DATA_LABELS.get(k, k)}：{_text(v, k, processes, short)}"
+            for k, v in value.items()
+            if v not in (None, "", [], {}) and not (short and k in _HASH_KEYS)  # digests: export, title
         )
     if isinstance(value, list):
-        return "、".join(_text(v, key) for v in value)
+        return "、".join(_text(v, key, processes, short) for v in value)
     if isinstance(value, str) and key in _ROLE_KEYS:
         return role_label(value)
+    if isinstance(value, str) and key in _PROCESS_KEYS and processes and value in processes:
+        return f"{processes[value]}（{value}）" if not short else processes[value]
     if isinstance(value, str) and _MOMENT.match(value):  # stored in UTC, read in Beijing time
         return (
             datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -259,7 +278,11 @@ def object_text(
     return f"{label} {ident}".strip()
 
 
-def data_text(data: dict | None, limit: int = 2000) -> str:
-    """An audit row's data as people read it: 理由：…；依据：…, nested forms included; cut at `limit`."""
-    text = _text(data or {})
+def data_text(
+    data: dict | None, limit: int = 2000, *, processes: dict[str, str] | None = None, short: bool = False
+) -> str:
+    """An audit row's data as people read it: 理由：…；依据：…, nested forms included; cut at `limit`.
+    `processes`: process names by id (a procedure is named, its id kept in the export); `short`: without file
+    digests (the page, which shows them in the cell's title; the export keeps them)."""
+    text = _text(data or {}, "", processes, short)
     return text if len(text) <= limit else text[: limit - 1] + "…"

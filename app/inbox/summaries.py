@@ -48,3 +48,24 @@ def prefill(process_id: str, form: str | None, data: dict) -> dict:
     it; nothing otherwise."""
     found = _PREFILLS.get((process_id, form or ""))
     return found(data) if found else {}
+
+
+FullerPage = Callable[[dict], tuple[str, str] | None]
+_FULLER: dict[tuple[str, str], FullerPage] = {}
+
+
+def fuller_page(process_id: str, form: str) -> Callable[[FullerPage], FullerPage]:
+    """Register a page of the area that does this step with more than its form can carry (补正 of an
+    application's resources and files); called with the case's data, it gives (label, link) or None."""
+
+    def register(page: FullerPage) -> FullerPage:
+        _FULLER[(process_id, form)] = page
+        return page
+
+    return register
+
+
+def fuller(process_id: str, form: str | None, data: dict) -> tuple[str, str] | None:
+    """(label, link) of the fuller page of a task's step, if its area has one."""
+    found = _FULLER.get((process_id, form or ""))
+    return found(data) if found else None

@@ -23,7 +23,7 @@ def sharing_check_result(
     return {"status": application.status}
 
 
-@operation("sharing_completed")
+@operation("sharing_completed", sample={"status": "submitted"})
 def sharing_completed(
     task,
     application_id: int,
@@ -45,7 +45,9 @@ def sharing_completed(
         "valid_from": valid_from,
         "valid_to": valid_to,
     }
-    return {"status": services.record_completion(application_id, current_run().actor_id, data).status}
+    application = services.record_completion(application_id, current_run().actor_id, data)
+    # the resources as the 补正 left them (revise_application): the procedure authorizes these (recheck)
+    return {"status": application.status, "resource_requests": services.resource_requests(application)}
 
 
 @operation("sharing_routed", sample=lambda line_id, route: {"route": route})

@@ -32,6 +32,16 @@ def _copy(user: User, application: ShareApplication) -> bool:
     return user.has_role(Role.APPLICANT_CLERK) and works_for(user, application.applicant_department_id)
 
 
+@policy("application.revise")
+def _revise(user: User, application: ShareApplication) -> bool:
+    """补正 of the resources, items and files: the applicant department's clerks, while it is returned (§19)."""
+    return (
+        user.has_role(Role.APPLICANT_CLERK)
+        and works_for(user, application.applicant_department_id)
+        and application.status == ApplicationStatus.RETURNED
+    )
+
+
 @policy("application.withdraw")
 def _withdraw(user: User, application: ShareApplication) -> bool:
     """The applicant department's clerks, while no resource has been decided (nothing granted or refused)."""

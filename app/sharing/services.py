@@ -17,7 +17,9 @@ from app.catalog.models import Resource, ResourceStatus
 from app.catalog.rules import requestable_items
 from app.catalog.services import has_controlled_parameters, resource_by_code
 from app.db_types import row_id
-from app.engine.runtime import cancel_case, start_instance
+from app.engine.models import HumanTask, TaskStatus
+from app.engine.queries import case_tasks
+from app.engine.runtime import cancel_case, complete_task, start_instance
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db, rows_changed, stored
 from app.notices.notifications import send
@@ -361,6 +363,112 @@ def record_completion(application_id: int, user_id: int | None, data: dict[str, 
         data={"completion": data.get("completion"), "changes": changed},
     )
     return application
+
+
+def resource_requests(application: ShareApplication) -> list[dict[str, Any]]:
+    """The resources the procedure authorizes, as they stand (after a 补正 changed them)."""
+    return process_data(application)["resource_requests"]
+
+
+REVISABLE_TEXTS = tuple(field for field, _title, _limit in TEXT_FIELDS)
+# what the 补正 step's form takes (forms/share_completion.json)
+COMPLETION_FIELDS = ("completion", *REVISABLE_TEXTS, "valid_from", "valid_to")
+COMPLETION_FORM = "share_completion.json"
+
+
+def completion_step(application: ShareApplication) -> HumanTask:
+    """The open 补正 step of a returned application (share_application.bpmn, complete_application)."""
+    step = next(
+        (
+            t
+            for t in case_tasks(application.number)
+            if t.status == TaskStatus.OPEN and t.form == COMPLETION_FORM
+        ),
+        None,
+    )
+    if step is None:
+        raise NotFound(_("申请 %(n)s 没有待补正的环节", n=application.number))
+    return step
+
+
+def complete_revision(
+    actor: User,
+    application: ShareApplication,
+    task_id: str,
+    data: dict[str, Any],
+    uploads: list | None = None,
+    keep: list[int] | None = None,
+    held: list | None = None,
+) -> HumanTask:
+    """The whole 补正 from the application form: resources, items and files revised, then the 补正 step
+    completed with the explanation, texts and period (its record_completion hands the procedure the new
+    resources). Not committed here."""
+    revise_application(actor, application, data, uploads, keep, held)
+    return complete_task(task_id, actor, {key: data.get(key) for key in COMPLETION_FIELDS})
+
+
+def revise_application(
+    actor: User,
+    application: ShareApplication,
+    data: dict[str, Any],
+    uploads: list | None = None,
+    keep: list[int] | None = None,
+    held: list | None = None,
+) -> dict[str, Any]:
+    """补正 of what the step's form cannot carry (§19): the resources, their items and the attachments of a
+    returned application, checked as a new application is. `keep`: ids of its files that stay (the others
+    leave the case file); `uploads`/`held`: new files. The texts and the period go through the 补正 step itself
+    (record_completion); the procedure takes the new resources from record_completion's result. Not committed
+    here."""
+    require(actor, "application.revise", application)
+    errors, requested = validate_application(actor, data)
+    if not str(data.get("completion") or "").strip():
+        errors["completion"] = "请填写补正说明"
+    files = attachments.of("application", application.id)
+    kept = [f for f in files if f.id in set(keep or [])]
+    errors.update(attachments.check(uploads or [], existing=len(kept) + len(held or [])))
+    if errors:
+        raise ValidationFailed(_("补正填写有误"), fields=errors)
+    lines = {line.resource_id: line for line in application.lines}
+    changes: dict[str, Any] = {}
+    for resource, items in requested:
+        line = lines.pop(resource.id, None)
+        if line is None:
+            application.lines.append(
+                ApplicationLine(
+                    resource_id=resource.id,
+                    resource_version_id=resource.published_version.id,
+                    items=items,
+                    via_upper_platform=_via_upper(resource, actor),
+                    provider_department_id=resource.provider_department_id,
+                )
+            )
+            changes.setdefault("added", []).append(resource.code)
+        elif list(line.items) != items or line.resource_version_id != resource.published_version.id:
+            changes.setdefault("items", {})[resource.code] = {"from": list(line.items), "to": items}
+            line.items = items
+            line.resource_version_id = resource.published_version.id  # checked against the version in force
+    for line in lines.values():  # no longer requested; a returned application has no decision on it yet
+        changes.setdefault("removed", []).append(line.resource.code)
+        application.lines.remove(line)
+        db.session.delete(line)
+    for gone in (f for f in files if f not in kept):
+        changes.setdefault("files_removed", []).append(gone.filename)
+        attachments.retire(gone)
+    attachments.adopt(held or [], "application", application.id)
+    added = attachments.store("application", application.id, uploads or [], actor.id)
+    if held or added:
+        changes["files_added"] = [f.filename for f in [*(held or []), *added]]
+    db.session.flush()  # the new lines' ids, for the procedure (process_data)
+    if changes:
+        record(
+            "application.revised",
+            actor=actor,
+            object_type="application",
+            object_id=application.number,
+            data=changes,
+        )
+    return changes
 
 
 def record_decision(

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from app.engine.forms import form_check
 from app.extensions import db
-from app.inbox.summaries import Row, Summary, case_summary, form_prefill
+from app.inbox.summaries import Row, Summary, case_summary, form_prefill, fuller_page
 from app.sharing.disputes import TOPICS, position_data
 from app.sharing.models import (
     ApplicationStatus,
@@ -118,6 +118,13 @@ def _completion(data: dict) -> dict:
         "valid_from": application.valid_from.isoformat(),
         "valid_to": application.valid_to.isoformat(),
     }
+
+
+@fuller_page("share_application", "share_completion.json")
+def _revise_page(data: dict) -> tuple[str, str] | None:
+    """补正 of resources, items and files is done on the application form itself (sharing.revise)."""
+    number = data.get("application_number")
+    return (_("在申请表中修改并提交补正"), url_for("sharing.revise", number=number)) if number else None
 
 
 @form_check("share_completion.json")

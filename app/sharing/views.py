@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import quote
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -155,19 +154,7 @@ def new():
     if not codes:
         flash(_("请先在资源目录中选择要申请的资源"), "info")
         return redirect(url_for("catalog.browse"))
-    resources = []
-    for code in codes:
-        resource = resource_by_code(code)
-        version = resource.current_version
-        if version is None:
-            raise NotFound(_("资源未发布"))
-        allowed = {
-            i["name"]
-            for i in requestable_items(
-                version.share_type, [{"name": i.name, "share_type": i.share_type} for i in version.items]
-            )
-        }
-        resources.append((resource, version, allowed))
+    resources = _requestable(codes)
     errors: dict[str, str] = {}
     if request.method == "POST":
         values = request.form
@@ -207,6 +194,96 @@ def new():
     return render_template(
         "sharing/new.html", resources=resources, values=values, errors=errors, chosen=chosen, kept=kept
     ), (422 if errors else 200)
+
+
+def _requestable(codes: list[str]) -> list[tuple]:
+    """(resource, version in force, items it lets be requested) for each code, as the application form lists
+    them."""
+    resources = []
+    for code in codes:
+        resource = resource_by_code(code)
+        version = resource.current_version
+        if version is None:
+            raise NotFound(_("资源未发布"))
+        allowed = {
+            i["name"]
+            for i in requestable_items(
+                version.share_type or "",
+                [{"name": i.name, "share_type": i.share_type} for i in version.items],
+            )
+        }
+        resources.append((resource, version, allowed))
+    return resources
+
+
+@bp.route("/applications/<number>/revise", methods=["GET", "POST"])
+@login_required
+def revise(number: str):
+    """补正 on the application form (§19): the returned application opens as it was submitted, with the
+    operator's reasons first; the applicant changes resources, items, texts, period and files and submits the
+    补正 step in one go (adding a resource by its code re-shows the form, nothing saved)."""
+    application = _application(number)
+    require(current_user, "application.revise", application)
+    step = services.completion_step(application)
+    files = attachments.of("application", application.id)
+    errors: dict[str, str] = {}
+    if request.method == "GET":
+        codes = [line.resource.code for line in application.lines]
+        chosen = {line.resource.code: list(line.items) for line in application.lines}
+        values: dict = {key: getattr(application, key) for key in services.REVISABLE_TEXTS} | {
+            "valid_from": application.valid_from.isoformat(),
+            "valid_to": application.valid_to.isoformat(),
+        }
+        keep = {f.id for f in files}
+        return _revise_page(application, step, codes, chosen, values, errors, [], [], keep, files)
+    codes = list(dict.fromkeys(c for c in request.form.getlist("resource") if c))
+    chosen = {code: request.form.getlist(f"items-{code}") for code in codes}
+    dropped = request.form.getlist("drop")
+    keep = {int(i) for i in request.form.getlist("keep") if i.isdigit() and len(i) < 10}
+    held = attachments.held(current_user.id, request.form.getlist("kept"))
+    if request.form.get("add") is not None:  # 增加资源: shown on the form; saved with the 补正
+        code = request.form.get("add_code", "").strip()
+        try:
+            resource_by_code(code)
+        except NotFound:
+            errors["add_code"] = _("资源代码 %(c)s 不存在", c=code[:64]) if code else _("请填写资源代码")
+        else:
+            codes = list(dict.fromkeys([*codes, code]))
+        return _revise_page(
+            application, step, codes, chosen, request.form, errors, dropped, held, keep, files
+        ), (422 if errors else 200)
+    data: dict = {key: request.form.get(key, "") for key in (*services.COMPLETION_FIELDS,)}
+    data["resources"] = [{"code": c, "items": chosen[c]} for c in codes if c not in dropped]
+    uploads = [Upload(f.filename, f.read()) for f in request.files.getlist("attachments") if f and f.filename]
+    try:
+        services.complete_revision(current_user, application, step.id, data, uploads, sorted(keep), held)
+    except ValidationFailed as exc:
+        errors = exc.fields
+        db.session.rollback()
+        held += attachments.hold(uploads, current_user.id)  # kept for the corrected form
+        db.session.commit()
+        return _revise_page(
+            application, step, codes, chosen, request.form, errors, dropped, held, keep, files
+        ), 422
+    flash(_("补正已提交：%(n)s，共享平台将重新进行规范性检查。", n=number), "success")
+    return redirect(url_for("sharing.case", number=number))
+
+
+def _revise_page(application, step, codes, chosen, values, errors, dropped, held, keep, files) -> str:
+    return render_template(
+        "sharing/revise.html",
+        application=application,
+        step=step,
+        resources=_requestable(codes),
+        chosen=chosen,
+        values=values,
+        errors=errors,
+        dropped=dropped,
+        droppable=True,
+        kept=held,
+        keep=keep,
+        files=files,
+    )
 
 
 @bp.route("/applications")
@@ -266,18 +343,12 @@ def withdraw(number: str):
 @login_required
 def attachment(attachment_id: int):
     """Download an attachment; only those who may see its case; never rendered inline."""
-    from flask import Response
-
     item = db.session.get(attachments.Attachment, attachment_id)
     if item is None or item.owner_type != "application":
         raise NotFound(_("附件不存在"))
     application = db.session.get(ShareApplication, item.owner_id)
     require(current_user, "application.view", application)
-    response = Response(item.data, mimetype=item.content_type)
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(item.filename)}"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return attachments.file_response(item)
 
 
 @bp.route("/authorizations")

@@ -639,3 +639,196 @@ def test_the_approval_sheet_and_the_authorization_print_for_the_file(app, client
     denied = stranger.get(f"/api/v1/applications/{number}/sheet.pdf", headers=token)
     assert denied.status_code == 403 and denied.get_json()["error"]["code"]
     assert stranger.get("/api/v1/authorizations/999999/certificate.pdf", headers=token).status_code == 404
+
+
+def test_a_returned_application_is_corrected_on_its_own_form_resources_items_and_files_included(
+    app, client, demo_content
+):
+    """补正 on the application form (#31): the applicant adds a resource, narrows the items of another, drops a
+    third, replaces a file; the procedure then authorizes exactly the resources as corrected (§19, §20)."""
+    clock.freeze(datetime.fromisoformat("2026-11-02T10:00:00+08:00"))
+    marriage, welfare, birth = (
+        _code(app, n) for n in ("婚姻登记信息", "最低生活保障对象信息", "出生医学证明信息")
+    )
+    login(client, "rst_applicant")
+    path = f"/applications/new?resource={marriage}&resource={birth}"
+    first = client.post(
+        "/applications/new",
+        data={
+            "csrf_token": csrf_token(client, path),
+            "resource": [marriage, birth],
+            "purpose": "核验",
+            "reason": "审核",
+            "business_system": "救助系统",
+            "scope": "全省",
+            "valid_from": "2026-12-01",
+            "valid_to": "2027-11-30",
+            "attachments": [(io.BytesIO(b"%PDF-1.7 old"), "旧公函.pdf")],
+        },
+        content_type="multipart/form-data",
+    )
+    assert first.status_code == 302
+    number = re.search(r"SQ-2026-\d{6}", first.headers["Location"]).group(0)
+    operator = bearer(api_token(app, "hb_operator"))
+    (check,) = client.get("/api/v1/tasks?scope=queue", headers=operator).get_json()["items"]
+    client.post(
+        f"/api/v1/tasks/{check['id']}/complete",
+        headers=operator,
+        json={"data": {"accepted": False, "return_for_completion": True, "reasons": "出生信息与用途无关"}},
+    )
+    revise = f"/applications/{number}/revise"
+    # Nobody else may correct it: another department's applicant, the operator.
+    for other in ("wh_applicant", "hb_operator"):
+        stranger = app.test_client()
+        login(stranger, other)
+        assert stranger.get(revise).status_code == 403
+    (step,) = client.get(
+        "/api/v1/tasks?scope=mine", headers=bearer(api_token(app, "rst_applicant"))
+    ).get_json()["items"]
+    task_page = client.get(f"/tasks/{step['id']}").get_data(as_text=True)
+    assert f'href="{revise}">在申请表中修改并提交补正</a>' in task_page
+    page = client.get(revise).get_data(as_text=True)
+    assert page.index("出生信息与用途无关") < page.index("补正说明")  # the reason first
+    assert 'value="核验"' in page and "旧公函.pdf" in page and "出生医学证明信息" in page
+    # 增加 re-shows the form with the resource added; an unknown code is named on its field.
+    base = {
+        "resource": [marriage, birth],
+        "purpose": "核验婚姻状况",
+        "reason": "审核",
+        "business_system": "救助系统",
+        "scope": "全省",
+        "valid_from": "2026-12-01",
+        "valid_to": "2027-11-30",
+        f"items-{marriage}": ["登记类型", "登记日期"],
+        "drop": [birth],
+    }
+    unknown = client.post(
+        revise, data={**base, "csrf_token": csrf_token(client, revise), "add": "1", "add_code": "X-1"}
+    )
+    assert unknown.status_code == 422 and "资源代码 X-1 不存在" in unknown.get_data(as_text=True)
+    added = client.post(
+        revise, data={**base, "csrf_token": csrf_token(client, revise), "add": "1", "add_code": welfare}
+    )
+    assert added.status_code == 200 and "最低生活保障对象信息" in added.get_data(as_text=True)
+    base["resource"] = [marriage, birth, welfare]
+    base[f"items-{welfare}"] = ["姓名", "保障金额"]
+    # Without the explanation: refused by name, the new file held for the corrected form, nothing saved.
+    blank = client.post(
+        revise,
+        data={
+            **base,
+            "csrf_token": csrf_token(client, revise),
+            "completion": " ",
+            "attachments": [(io.BytesIO(b"%PDF-1.7 new"), "新公函.pdf")],
+        },
+        content_type="multipart/form-data",
+    )
+    html = blank.get_data(as_text=True)
+    assert blank.status_code == 422 and "请填写补正说明" in html
+    held = re.search(r'name="kept" value="(\d+)" checked> 新公函.pdf', html).group(1)
+    applicant = bearer(api_token(app, "rst_applicant"))
+    case = client.get(f"/api/v1/applications/{number}", headers=applicant).get_json()
+    assert case["status"] == "returned" and len(case["resources"]) == 2
+    # Own department's resources cannot be added (the same checks as a new application).
+    own = _code(app, "就业登记信息")
+    refused = client.post(
+        revise,
+        data={
+            **base,
+            "resource": [marriage, own],
+            "csrf_token": csrf_token(client, revise),
+            "completion": "改",
+        },
+    )
+    assert refused.status_code == 422 and "是本部门的资源，无需申请" in refused.get_data(as_text=True)
+    done = client.post(
+        revise,
+        data={
+            **base,
+            "csrf_token": csrf_token(client, revise),
+            "completion": "删去出生信息，增加低保信息",
+            "kept": held,
+        },  # the old file not kept: it leaves the case
+    )
+    assert done.status_code == 302
+    case = client.get(f"/api/v1/applications/{number}", headers=applicant).get_json()
+    assert case["status"] == "submitted" and case["purpose"] == "核验婚姻状况"
+    assert {r["code"]: r["items"] for r in case["resources"]} == {
+        marriage: ["登记类型", "登记日期"],
+        welfare: ["姓名", "保障金额"],
+    }
+    case_page = client.get(f"/applications/{number}").get_data(as_text=True)
+    assert "新公函.pdf" in case_page and "旧公函.pdf" not in case_page
+    assert client.get(revise).status_code == 403  # no longer returned
+    # The operator checks again and accepts: the procedure authorizes the corrected resources, no others.
+    (again,) = client.get("/api/v1/tasks?scope=queue", headers=operator).get_json()["items"]
+    assert (
+        client.post(
+            f"/api/v1/tasks/{again['id']}/complete", json={"data": {"accepted": True}}, headers=operator
+        ).status_code
+        == 200
+    )
+    provider = bearer(api_token(app, "mz_reviewer"))
+    asked = [
+        t
+        for t in client.get("/api/v1/tasks?scope=queue", headers=provider).get_json()["items"]
+        if t["business_key"] == number
+    ]
+    assert len(asked) == 2
+    with app.app_context():
+        from app.audit.models import AuditEvent
+
+        revised = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "application.revised"))
+        assert revised.data["added"] == [welfare] and revised.data["removed"] == [birth]
+        assert revised.data["files_removed"] == ["旧公函.pdf"] and revised.data["files_added"] == [
+            "新公函.pdf"
+        ]
+
+
+def test_an_opinion_carries_files_that_later_steps_show_and_only_the_case_may_download(
+    app, client, demo_content
+):
+    """意见附件 (#31): the operator returns an application with the rules it cites as a file; a refused file
+    loses nothing of the opinion; the applicant's 补正 shows the file under the operator's step."""
+    clock.freeze(datetime.fromisoformat("2026-11-02T10:00:00+08:00"))
+    applicant, _operator, number, check = _submitted(app, client)
+    login(client, "hb_operator")
+    page = f"/tasks/{check['id']}"
+    opinion = {"accepted": "false", "return_for_completion": "true", "reasons": "请按附件所列补充用途说明"}
+    bad = client.post(
+        f"/tasks/{check['id']}/complete",
+        data={
+            **opinion,
+            "csrf_token": csrf_token(client, page),
+            "attachments": [(io.BytesIO(b"MZ"), "x.exe")],
+        },
+        content_type="multipart/form-data",
+    )
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "“x.exe”的类型不允许" in html
+    assert "请按附件所列补充用途说明</textarea>" in html  # the opinion is kept
+    good = client.post(
+        f"/tasks/{check['id']}/complete",
+        data={
+            **opinion,
+            "csrf_token": csrf_token(client, page),
+            "attachments": [(io.BytesIO(b"%PDF-1.7 rules"), "补正要求.pdf")],
+        },
+        content_type="multipart/form-data",
+    )
+    assert good.status_code == 302
+    (completion,) = client.get("/api/v1/tasks?scope=mine", headers=applicant).get_json()["items"]
+    (step,) = client.get(f"/api/v1/tasks/{completion['id']}", headers=applicant).get_json()["steps"]
+    (file,) = step["files"]
+    assert file["filename"] == "补正要求.pdf"
+    mine = app.test_client()
+    login(mine, "rst_applicant")
+    task_page = mine.get(f"/tasks/{completion['id']}").get_data(as_text=True)
+    assert f'<a href="{file["url"]}">补正要求.pdf</a>' in task_page
+    download = mine.get(file["url"])
+    assert download.status_code == 200 and download.data == b"%PDF-1.7 rules"
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    stranger = app.test_client()
+    login(stranger, "wh_applicant")
+    assert stranger.get(file["url"]).status_code == 404
+    assert mine.get("/tasks/files/999999").status_code == 404
