@@ -152,7 +152,7 @@ def seed() -> dict[str, Any]:
 
 def seed_content(*, applications: bool = True) -> dict[str, Any]:
     """Deploy the procedures in bpmn/, load the demo catalog and (optionally) demo applications (idempotent)."""
-    deployed = deploy(comment="演示数据：部署 bpmn/ 下的全部流程")
+    deployed = deploy(comment="演示数据：部署流程目录中的全部流程")
     if deployed.problems:
         raise RuntimeError("bpmn/ has problems: " + "; ".join(str(p) for p in deployed.problems))
 

@@ -318,7 +318,7 @@ def api_token(app: Flask, username: str) -> str:
     end_use_case()
     with app.app_context():
         user = db.session.scalar(db.select(User).where(User.username == username))
-        return create_api_token(user, "test")[1]
+        return create_api_token(user, "测试")[1]
 
 
 def bearer(token: str) -> dict[str, str]:

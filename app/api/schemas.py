@@ -140,6 +140,13 @@ class StepOut(Output):
     on_behalf_of = fields.String(allow_none=True, metadata={"description": "委托：代谁办理"})
     at = fields.DateTime()
     answers = fields.List(fields.Nested(AnswerOut))
+    files = fields.Function(
+        lambda step: [
+            {"id": f.id, "filename": f.filename, "size": f.size, "url": f"/tasks/files/{f.id}"}
+            for f in step.files
+        ],
+        metadata={"description": "意见附件（下载地址与页面相同）"},
+    )
 
 
 class TaskDetailOut(TaskOut):

@@ -10,11 +10,16 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app import attachments
 from app.audit.models import AuditEvent
 from app.engine.models import HumanTask, ProcessInstance, TaskStatus
 from app.engine.registry import parsed_by_id
 from app.extensions import db
 from app.org.models import User
+
+OPINION_FILES = (
+    "opinion"  # attachments.owner_type of a step's files: owner_id its instance, owner_key the task
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class Step:
     on_behalf_of: str | None
     at: datetime
     answers: list[Answer]
+    files: list[attachments.Attachment]  # files given with the opinion (意见附件)
 
 
 def _text(prop: dict[str, Any], value: Any) -> str:
@@ -76,13 +82,17 @@ def case_steps(business_key: str) -> list[Step]:
     }
     if not tasks:
         return []
+    instance_ids = list(
+        db.session.scalars(select(ProcessInstance.id).where(ProcessInstance.business_key == business_key))
+    )
+    files: dict[str, list[attachments.Attachment]] = {}
+    for item in attachments.of_owners(OPINION_FILES, instance_ids):
+        files.setdefault(item.owner_key or "", []).append(item)
     events = list(
         db.session.scalars(
             select(AuditEvent)
             .where(
-                AuditEvent.instance_id.in_(
-                    select(ProcessInstance.id).where(ProcessInstance.business_key == business_key)
-                ),
+                AuditEvent.instance_id.in_(instance_ids),
                 AuditEvent.action == "task.completed",
             )
             .order_by(AuditEvent.at, AuditEvent.id)
@@ -111,6 +121,7 @@ def case_steps(business_key: str) -> list[Step]:
                 on_behalf_of=data.get("on_behalf_of"),
                 at=event.at,
                 answers=answers(schema, data.get("form")),
+                files=files.get(task.id, []),
             )
         )
     return steps

@@ -8,7 +8,9 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app import attachments
 from app.access import follows_up, require
+from app.attachments import Upload
 from app.auth.forms import EmptyForm
 from app.calendar.services import status_of
 from app.engine import runtime, store
@@ -17,7 +19,8 @@ from app.engine.history import case_steps
 from app.engine.models import HumanTask, ProcessInstance
 from app.engine.registry import step_documentation
 from app.errors import PermissionDenied, ServiceError, ValidationFailed
-from app.inbox import urging
+from app.extensions import db
+from app.inbox import opinions, urging
 from app.inbox.batch import batch_tasks, complete_batch
 from app.inbox.formdata import fields_of, from_form
 from app.inbox.listing import (
@@ -35,7 +38,8 @@ from app.inbox.listing import (
     scope_counts,
     unread,
 )
-from app.inbox.summaries import describe, prefill
+from app.inbox.opinions import complete_with_files
+from app.inbox.summaries import describe, fuller, prefill
 from app.notices.notifications import mark_all_read, mark_read, notifications_for, read_ids
 from app.org.services import phrases_of
 from app.redirects import is_local_path
@@ -118,7 +122,7 @@ def _visible_task(task_id: str) -> HumanTask:
     return item
 
 
-def _task_page(item: HumanTask, values, errors: dict[str, str]) -> str:
+def _task_page(item: HumanTask, values, errors: dict[str, str], held: list | None = None) -> str:
     """The task page; `values` None: the saved draft or, without one, what the procedure prefills (the
     instance's data is decoded once, for the summary and the prefill)."""
     data = store.instance_data(item.instance)
@@ -129,6 +133,7 @@ def _task_page(item: HumanTask, values, errors: dict[str, str]) -> str:
         "inbox/task.html",
         task=item,
         summary=case_summary(item.instance, data),
+        fuller=fuller(item.process_id, item.form, data) if item.status == "open" else None,
         steps=case_steps(item.business_key),
         basis=step_documentation(item.instance.process_version_id, item.spec_name),
         fields=fields_of(schema),
@@ -138,7 +143,15 @@ def _task_page(item: HumanTask, values, errors: dict[str, str]) -> str:
         errors=errors,
         urgings=urging.urgings_of([item.id]).get(item.id, []),
         phrases=phrases_of(current_user),
+        kept=held or [],
     )
+
+
+@bp.route("/tasks/files/<int:attachment_id>")
+@login_required
+def opinion_file(attachment_id: int):
+    """Download a file given with a step's opinion (whoever sees a step of its case)."""
+    return attachments.file_response(opinions.opinion_file(current_user, attachment_id))
 
 
 @bp.post("/tasks/filters")
@@ -215,10 +228,15 @@ def complete(task_id: str):
     """Submit the task's form; errors are shown on the fields and nothing is lost."""
     item = _visible_task(task_id)
     data = from_form(runtime.task_form(item), request.form)
+    uploads = [Upload(f.filename, f.read()) for f in request.files.getlist("attachments") if f and f.filename]
+    held = attachments.held(current_user.id, request.form.getlist("kept"))
     try:
-        runtime.complete_task(task_id, current_user, data)
+        complete_with_files(task_id, current_user, data, uploads, held)
     except ValidationFailed as exc:
-        return _task_page(item, request.form, exc.fields), 422
+        db.session.rollback()
+        held += attachments.hold(uploads, current_user.id)  # kept for the corrected form
+        db.session.commit()
+        return _task_page(item, request.form, exc.fields, held), 422
     flash(_("已办结：%(label)s", label=item.label), "success")
     return redirect(url_for("inbox.tasks"))
 

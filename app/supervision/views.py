@@ -21,6 +21,7 @@ from app.clock import SHANGHAI, local_datetime
 from app.db_types import page_number, row_id
 from app.engine.models import HumanTask
 from app.engine.queries import case_tasks
+from app.engine.registry import latest_versions
 from app.engine.timeline import case_timeline
 from app.errors import ServiceError, ValidationFailed
 from app.extensions import db
@@ -571,7 +572,14 @@ def _user_names(events: list[AuditEvent]) -> dict[int, str]:
     return {user_id: name for user_id, name in rows}
 
 
-def _audit_row(e: AuditEvent, names: dict[int | None, str], users: dict[int, str]) -> list:
+def _process_names() -> dict[str, str]:
+    """Each deployed procedure's name by its id (the audit data names procedures, not ids)."""
+    return {version.process_id: version.name for version in latest_versions()}
+
+
+def _audit_row(
+    e: AuditEvent, names: dict[int | None, str], users: dict[int, str], processes: dict[str, str]
+) -> list:
     return [
         e.seq,
         local_datetime(e.at, "%Y-%m-%d %H:%M:%S"),
@@ -580,7 +588,7 @@ def _audit_row(e: AuditEvent, names: dict[int | None, str], users: dict[int, str
         action_label(e.action),
         object_text(e.object_type, e.object_id, users, short_ids=False),
         e.instance_id or "",
-        data_text(e.data),
+        data_text(e.data, processes=processes),
         (e.hash or "")[:16],
     ]
 
@@ -595,7 +603,9 @@ def audit(fmt: str | None = None):
     if fmt:
         events = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(100_000)))
         names, users = stats.department_names(e.department_id for e in events), _user_names(events)
-        return table_response("审计日志", AUDIT_HEADERS, [_audit_row(e, names, users) for e in events], fmt)
+        processes = _process_names()
+        rows = [_audit_row(e, names, users, processes) for e in events]
+        return table_response("审计日志", AUDIT_HEADERS, rows, fmt)
     # Keyset pages (#30): `before` an id (older), or `after` one (newer); the cost of a page does not grow with
     # how far back it is.
     before, after = _int_arg("before"), _int_arg("after")
@@ -618,6 +628,7 @@ def audit(fmt: str | None = None):
         users=_user_names(events),
         action_label=action_label,
         data_text=data_text,
+        processes=_process_names(),
         object_text=object_text,
         args=request.args,
         departments=_filters()["departments"],

@@ -866,3 +866,24 @@ def test_the_audit_trail_reads_in_chinese_and_beijing_time(app, client, demo_con
     assert "platform_operator" not in re.sub(r'title="[^"]*"', "", page)
     exported = client.get("/supervision/audit.csv").data.decode("utf-8-sig")
     assert re.search(r"待办 [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", exported)
+    # Procedures by name, not id; a file digest shortened on the page and whole in the export.
+    assert data_text({"process_id": "share_application"}, processes={"share_application": "共享申请"}) == (
+        "流程：共享申请（share_application）"
+    )
+    digest = "ab" * 32
+    shown = data_text({"hash": digest, "version": 9}, short=True)
+    assert shown == "版本：9" and data_text({"hash": digest}) == f"文件摘要：{digest}"
+    with app.app_context():
+        record(
+            "process.deployed",
+            actor=user("analyst"),
+            object_type="process_version",
+            object_id="share_application:9",
+            data={"process_id": "share_application", "version": 9, "hash": digest},
+        )
+        db.session.commit()
+    page = unescape(client.get("/supervision/audit?action=process.deployed").get_data(as_text=True))
+    title, row = re.search(r'<td class="small-text audit-data" title="([^"]*)">([^<]*)</td>', page).groups()
+    assert row.startswith("流程：") and "share_application" not in row and digest not in row
+    assert digest in title  # kept at hand in the cell's title
+    assert digest in client.get("/supervision/audit.csv?action=process.deployed").data.decode("utf-8-sig")
