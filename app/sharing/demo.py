@@ -1,5 +1,6 @@
 """Demo applications: one waiting for the provincial normative check, one forwarded from 武汉 to the province,
-and one whose provider authorization is overdue at the demo's "now" (催办 and 委托 can be tried on it)."""
+one whose provider authorization is overdue at the demo's "now" (催办 and 委托 can be tried on it), and one 孝感
+returned for completion (补正 can be tried on it)."""
 
 from __future__ import annotations
 
@@ -95,3 +96,41 @@ def seed_overdue_case() -> dict[str, int]:
         )
         runtime.complete_task(check.id, _user("hb_operator"), {"accepted": True})
     return {"overdue_cases": 1}
+
+
+RETURNED_PURPOSE = "企业开办登记人员参保核验"
+
+
+def seed_returned_case() -> dict[str, int]:
+    """An application of 孝感市市场监管局 that 孝感's platform returned for completion (退回补正, §19): its clerk
+    finds the 补正 in the inbox and can change resources, items, texts, period and files. Idempotent."""
+    if db.session.scalar(db.select(ShareApplication.id).where(ShareApplication.purpose == RETURNED_PURPOSE)):
+        return {"returned_cases": 0}
+    today = clock.local_now().date()
+    application = submit_application(
+        _user("xg_applicant"),
+        {
+            "purpose": RETURNED_PURPOSE,
+            "reason": "企业开办时核验登记人员参保状态",
+            "business_system": "孝感市企业开办一网通办平台",
+            "scope": "孝感市",
+            "resources": [{"code": _code("社会保险参保信息")}],
+            "valid_from": today.isoformat(),
+            "valid_to": (today + timedelta(days=364)).isoformat(),
+        },
+    )
+    check = db.session.scalar(
+        db.select(HumanTask).where(
+            HumanTask.business_key == application.number, HumanTask.status == TaskStatus.OPEN
+        )
+    )
+    runtime.complete_task(
+        check.id,
+        _user("xg_operator"),
+        {
+            "accepted": False,
+            "return_for_completion": True,
+            "reasons": "使用范围写明到县（市、区）；只申请核验所需的信息项（缴费基数不需要）",
+        },
+    )
+    return {"returned_cases": 1}

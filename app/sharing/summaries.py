@@ -7,6 +7,7 @@ from datetime import date
 from flask import url_for
 from flask_babel import gettext as _
 
+from app import attachments
 from app.engine.forms import form_check
 from app.extensions import db
 from app.inbox.summaries import Row, Summary, case_summary, form_prefill, fuller_page
@@ -40,7 +41,14 @@ def _share_application(number: str, data: dict) -> Summary:
         (_("使用系统"), application.business_system, None),
         (_("使用范围"), application.scope, None),
         (_("使用期限"), f"{application.valid_from} — {application.valid_to}", None),
-        (_("申请资源"), "、".join(line.resource.name for line in application.lines), None),
+        *(
+            (_("申请资源"), f"{line.resource.name}（{'、'.join(line.items)}）", None)
+            for line in application.lines
+        ),
+        *(
+            (_("附件"), f.filename, url_for("sharing.attachment", attachment_id=f.id))
+            for f in attachments.of("application", application.id)
+        ),
     ]
 
 

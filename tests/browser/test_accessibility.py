@@ -46,9 +46,25 @@ def _case(app, client) -> tuple[str, str]:
     return number, check["id"]
 
 
+def _returned(app, client) -> tuple[str, str]:
+    """An application of rst_applicant returned for completion: (its number, the 补正 task's id)."""
+    applicant = bearer(api_token(app, "rst_applicant"))
+    number = client.post(
+        "/api/v1/applications", json=_body(app, "最低生活保障对象信息"), headers=applicant
+    ).get_json()["number"]
+    operator = bearer(api_token(app, "hb_operator"))
+    queue = client.get("/api/v1/tasks?scope=queue", headers=operator).get_json()["items"]
+    (check,) = [t for t in queue if t["business_key"] == number]
+    reasons = {"accepted": False, "return_for_completion": True, "reasons": "请写明使用范围"}
+    client.post(f"/api/v1/tasks/{check['id']}/complete", json={"data": reasons}, headers=operator)
+    (step,) = client.get("/api/v1/tasks?scope=mine", headers=applicant).get_json()["items"]
+    return number, step["id"]
+
+
 def test_key_pages_of_every_role_have_no_serious_accessibility_violation(app, client, live_server, browser):
     assert AXE.is_file(), "axe-core is installed by npm ci (package.json devDependencies)"
     number, check = _case(app, client)
+    returned, completion = _returned(app, client)
     pages = {
         "rst_applicant": [
             "/",
@@ -57,6 +73,8 @@ def test_key_pages_of_every_role_have_no_serious_accessibility_violation(app, cl
             "/applications",
             f"/applications/{number}",
             "/authorizations",
+            f"/tasks/{completion}",
+            f"/applications/{returned}/revise",
         ],
         "hb_operator": ["/tasks?scope=queue", f"/tasks/{check}", "/tasks?scope=following"],
         "mz_clerk": ["/catalog/mine", "/objections"],

@@ -103,6 +103,7 @@ def test_demo_seed_twice_creates_nothing_the_second_time(app):
     assert json.loads(first.output)["users"] == len(USERS)
     assert json.loads(first.output)["resources"] == 31
     assert json.loads(first.output)["applications"] == 2 and json.loads(first.output)["overdue_cases"] == 1
+    assert json.loads(first.output)["returned_cases"] == 1
     assert json.loads(first.output)["cases"] == 6 and json.loads(first.output)["calls"] == 121
     assert json.loads(second.output) == {
         "regions": 0,
@@ -114,5 +115,6 @@ def test_demo_seed_twice_creates_nothing_the_second_time(app):
         "services": 0,
         "applications": 0,
         "overdue_cases": 0,
+        "returned_cases": 0,
         "cases": 0,
     }
