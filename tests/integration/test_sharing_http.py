@@ -766,7 +766,9 @@ def test_a_returned_application_is_corrected_on_its_own_form_resources_items_and
     login(checker, "hb_operator")
     check_page = checker.get(f"/tasks/{again['id']}").get_data(as_text=True)
     assert "婚姻登记信息（登记类型、登记日期）" in check_page  # each resource with the items asked for
-    assert re.search(r'<a href="/attachments/\d+">新公函.pdf</a>', check_page) and "旧公函.pdf" not in check_page
+    assert (
+        re.search(r'<a href="/attachments/\d+">新公函.pdf</a>', check_page) and "旧公函.pdf" not in check_page
+    )
     assert (
         client.post(
             f"/api/v1/tasks/{again['id']}/complete", json={"data": {"accepted": True}}, headers=operator
