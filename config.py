@@ -135,6 +135,14 @@ class Config:
         ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),  # face 2: Simplified Chinese
         ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
     )
+    # Logs (#32): one JSON line per request and per scheduled job run on stderr ("json"), or plain text ("text").
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # Metrics (#32, GET /metrics, Prometheus): from these networks (comma-separated CIDRs), or with
+    # `Authorization: Bearer METRICS_TOKEN` from anywhere. Behind nginx the address is the scraper's own
+    # (TRUSTED_PROXIES). Several gunicorn workers: set PROMETHEUS_MULTIPROC_DIR (deploy/govshare.env).
+    METRICS_ALLOW_NETWORKS = os.environ.get("METRICS_ALLOW_NETWORKS", "127.0.0.1/32,::1/128")
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
     # Freshness watch (#17): days of grace beyond a resource's 更新周期 before a §17 quality issue opens, by class
     FRESHNESS_MARGIN_DAYS = {"base": 1, "topic": 1, "department": 1, "default": 1}
     # The applicant is told this many working days before an authorization expires, and may apply to renew (#14)

@@ -17,6 +17,7 @@ from werkzeug.routing import IntegerConverter
 from app.db_types import ROW_ID_MAX, include_name, json_text, render_item
 from app.engine import sandbox
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.ops import logs, metrics
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -44,7 +45,7 @@ def create_app(config: type | str | None = None) -> Flask:
             options.pop(option, None)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     os.makedirs(app.instance_path, exist_ok=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
     # SpiffWorkflow logs every task state change and APScheduler every run at INFO; the audit trail is the record.
     for name in ("spiff", "spiff.task", "spiff.workflow", "spiff.metrics", "apscheduler"):
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -87,6 +88,7 @@ def create_app(config: type | str | None = None) -> Flask:
     from app.inbox.views import bp as inbox_bp
     from app.main.views import bp as main_bp
     from app.notices import operations as _notices_operations  # noqa: F401
+    from app.ops.views import bp as ops_bp
     from app.org.views import bp as org_bp
     from app.sharing import national as _national  # noqa: F401  (the national_forward operation)
     from app.sharing import operations as _sharing_operations  # noqa: F401
@@ -110,6 +112,7 @@ def create_app(config: type | str | None = None) -> Flask:
     app.register_blueprint(engine_bp)
     app.register_blueprint(studio_bp)
     app.register_blueprint(supervision_bp)
+    app.register_blueprint(ops_bp)
     from app.api import api
     from app.api import bp as api_bp
     from app.api.gateway import gateway_bp
@@ -128,6 +131,8 @@ def create_app(config: type | str | None = None) -> Flask:
     app.after_request(_security_headers)
     app.before_request(_assign_request_id)
     app.before_request(_reject_unstorable_text)
+    logs.install(app)
+    metrics.install(app)
 
     from app.cli import register_commands
 

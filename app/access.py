@@ -171,6 +171,12 @@ def _view_calendar(user: User, _obj: Any) -> bool:
     return True
 
 
+@policy("jobs.manage")
+def _manage_jobs(user: User, _obj: Any) -> bool:
+    """The 定时任务 page and 立即执行 (#32): the 系统管理员."""
+    return user.has_role(Role.ADMIN)
+
+
 @policy("clock.set")
 def _set_clock(user: User, _obj: Any) -> bool:
     return user.has_role(Role.ADMIN)

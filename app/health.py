@@ -11,7 +11,7 @@ from pathlib import Path
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from flask import current_app
-from sqlalchemy import String, delete, func, insert, select, text
+from sqlalchemy import Integer, String, delete, func, insert, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import clock
@@ -29,6 +29,46 @@ class SchedulerBeat(Model):
 
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
     beat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class JobState(Model):
+    """What each scheduled job did last (the 定时任务 page, the metrics): one row per job, kept by whichever
+    scheduler process ran it."""
+
+    __tablename__ = "scheduler_job"
+
+    job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_duration_ms: Mapped[int | None] = mapped_column(Integer)
+    last_result: Mapped[str | None] = mapped_column(String(16))  # "ok" or "error"
+    last_error: Mapped[str | None] = mapped_column(String(2000))
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_host: Mapped[str | None] = mapped_column(String(128))
+    runs: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def record_job_run(job_id: str, host: str, started: datetime, duration_ms: float, error: str | None) -> None:
+    """Keep one run of a job (the caller commits; a lost race with another scheduler is the caller's)."""
+    state = db.session.get(JobState, job_id, with_for_update=True)
+    if state is None:
+        state = JobState(job_id=job_id, runs=0, failures=0)
+        db.session.add(state)
+    state.last_started_at = started
+    state.last_finished_at = clock.now()
+    state.last_duration_ms = int(duration_ms)
+    state.last_result = "error" if error else "ok"
+    state.last_host = host[:128]
+    state.runs = (state.runs or 0) + 1
+    if error:
+        state.failures = (state.failures or 0) + 1
+        state.last_error, state.last_error_at = error[:2000], clock.now()
+
+
+def job_states() -> dict[str, JobState]:
+    """Every job's last run, by job id."""
+    return {state.job_id: state for state in db.session.scalars(select(JobState))}
 
 
 @dataclass

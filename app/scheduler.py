@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from app.engine.runtime import SweepResult, fire_timer_batch
 from app.errors import Conflict
 from app.extensions import db
 from app.notices import mailer
+from app.ops import logs
 from app.sharing import national
 from app.sharing.services import notify_expiring
 from app.supervision import stats
@@ -39,15 +41,52 @@ from app.transactions import unit_of_work
 log = logging.getLogger(__name__)
 
 
-def _guarded(app: Flask, what: str, job: Callable[[], object]) -> None:
+# Each job's name on the 定时任务 page, and whether the 系统管理员 may run it at once (立即执行): every job is
+# safe to run again (a run does only what is due, once) except the heartbeat, which only a scheduler beats.
+JOB_TITLES = {
+    "timer-sweep": "期限定时器（到期提醒、超期转办）",
+    "service-probes": "数据服务可用性探测",
+    "audit-checkpoint": "审计链检查点",
+    "expiry-notices": "授权到期提醒",
+    "mail": "发送邮件通知",
+    "national-outbox": "转国家共享平台",
+    "digests": "每日待办摘要邮件",
+    "monthly-report": "月度统计报告",
+    "freshness-watch": "数据更新及时性检查",
+    "calls-rollup": "调用记录汇总与分区",
+    "step-days": "办理用时统计",
+    "heartbeat": "调度心跳",
+}
+NOT_BY_HAND = {"heartbeat"}
+
+
+def _guarded(app: Flask, job_id: str, job: Callable[[], object]) -> None:
     """Run one job inside an app context as one unit of work (a job that needs several, like the timer sweep,
-    opens them itself); errors are logged, never raised into the scheduler."""
+    opens them itself); errors are logged, never raised into the scheduler. Each run is kept (health.JobState)
+    and logged as one line, in a transaction of its own, so a failed job's rollback keeps its record."""
     with app.app_context():
+        started, began = clock.now(), time.perf_counter()
+        error = None
         try:
             with unit_of_work():
                 job()
-        except Exception:
-            log.exception("%s failed", what)
+        except Exception as err:
+            log.exception("%s failed", job_id)
+            error = f"{type(err).__name__}: {err}"
+        duration = (time.perf_counter() - began) * 1000
+        logs.job_run(job_id, duration, error)
+        try:
+            with unit_of_work():
+                health.record_job_run(job_id, SCHEDULER_NAME, started, duration, error)
+        except Exception:  # noqa: BLE001 — a database that is down: the log line above is the record
+            log.warning("run of %s not recorded", job_id, exc_info=True)
+
+
+def run_now(app: Flask, job_id: str) -> None:
+    """立即执行: one run of a job as the scheduler runs it (its own unit of work and record)."""
+    if job_id not in JOB_TITLES or job_id in NOT_BY_HAND:
+        raise LookupError(job_id)
+    dict(_JOB_FUNCTIONS)[job_id](app)
 
 
 def fire_due_timers(
@@ -92,22 +131,22 @@ def _fire_timers() -> None:
 
 def sweep(app: Flask) -> None:
     """One timer sweep."""
-    _guarded(app, "timer sweep", _fire_timers)
+    _guarded(app, "timer-sweep", _fire_timers)
 
 
 def probe(app: Flask) -> None:
     """Health probes of data services with a health URL (§26 availability)."""
-    _guarded(app, "service probes", probe_services)
+    _guarded(app, "service-probes", probe_services)
 
 
 def monthly_report(app: Flask) -> None:
     """Generate and keep last month's §26 report (once; later runs find it kept)."""
-    _guarded(app, "monthly report", generate_last_month)
+    _guarded(app, "monthly-report", generate_last_month)
 
 
 def audit_checkpoint(app: Flask) -> None:
     """Append the audit chain's head to the checkpoint file outside the database (§27)."""
-    _guarded(app, "audit checkpoint", lambda: write_checkpoint(db.session()))
+    _guarded(app, "audit-checkpoint", lambda: write_checkpoint(db.session()))
 
 
 def _expiry_notices(app: Flask) -> None:
@@ -118,7 +157,7 @@ def _expiry_notices(app: Flask) -> None:
 
 def expiry_notices(app: Flask) -> None:
     """Tell applicants about authorizations ending within the notice period (once each)."""
-    _guarded(app, "expiry notices", lambda: _expiry_notices(app))
+    _guarded(app, "expiry-notices", lambda: _expiry_notices(app))
 
 
 def _freshness() -> None:
@@ -129,7 +168,7 @@ def _freshness() -> None:
 
 def freshness(app: Flask) -> None:
     """Data older than its catalog update cycle opens a §17 quality issue (once per resource while open)."""
-    _guarded(app, "freshness watch", _freshness)
+    _guarded(app, "freshness-watch", _freshness)
 
 
 def run_outbox(
@@ -179,7 +218,7 @@ def mail(app: Flask) -> None:
 
 def national_outbox(app: Flask) -> None:
     """Call the 国家共享平台 for the queued cross-province lines (§18), outside any transaction."""
-    _guarded(app, "national outbox", deliver_national_requests)
+    _guarded(app, "national-outbox", deliver_national_requests)
 
 
 def _digests(app: Flask) -> None:
@@ -190,18 +229,18 @@ def _digests(app: Flask) -> None:
 
 def digests(app: Flask) -> None:
     """Each morning: the tasks due today and overdue, to those who chose e-mail (once a day each)."""
-    _guarded(app, "daily digests", lambda: _digests(app))
+    _guarded(app, "digests", lambda: _digests(app))
 
 
 def calls_rollup(app: Flask) -> None:
     """Sum the data calls of closed months (and of months a late report made stale) for the §26 figures; make
     the coming months' partitions (PostgreSQL); drop raw calls past DATA_CALL_RETENTION_MONTHS."""
-    _guarded(app, "calls rollup", lambda: keep_calls(app.config["DATA_CALL_RETENTION_MONTHS"]))
+    _guarded(app, "calls-rollup", lambda: keep_calls(app.config["DATA_CALL_RETENTION_MONTHS"]))
 
 
 def step_days(app: Flask) -> None:
     """The §26 figures of finished steps that have none or were counted on an older calendar (#30)."""
-    _guarded(app, "step days", stats.keep_step_figures)
+    _guarded(app, "step-days", stats.keep_step_figures)
 
 
 def heartbeat(app: Flask) -> None:
@@ -212,42 +251,49 @@ def heartbeat(app: Flask) -> None:
 SCHEDULER_NAME = f"{socket.gethostname()}:{os.getpid()}"
 
 
-def add_jobs(scheduler, app: Flask) -> None:
-    """Every scheduled job (README, 定时任务) in `scheduler`'s job table: (id, job, trigger) — an interval in the
-    configured unit, or a daily time in Beijing time."""
-    config = app.config
-    jobs: list[tuple[str, Callable[[Flask], None], dict[str, Any]]] = [
-        ("timer-sweep", sweep, {"trigger": "interval", "seconds": config["TIMER_SWEEP_SECONDS"]}),
-        ("service-probes", probe, {"trigger": "interval", "seconds": config["PROBE_INTERVAL_SECONDS"]}),
-        (
-            "audit-checkpoint",
-            audit_checkpoint,
-            {"trigger": "interval", "minutes": config["AUDIT_CHECKPOINT_MINUTES"]},
-        ),
-        ("expiry-notices", expiry_notices, {"trigger": "cron", "hour": 8}),
-        ("mail", mail, {"trigger": "interval", "seconds": config["MAIL_SWEEP_SECONDS"]}),
-        (
-            "national-outbox",
-            national_outbox,
-            {"trigger": "interval", "seconds": config["NATIONAL_OUTBOX_SECONDS"]},
-        ),
-        ("digests", digests, {"trigger": "cron", "hour": 7, "minute": 30}),
+_JOB_FUNCTIONS: list[tuple[str, Callable[[Flask], None]]] = [
+    ("timer-sweep", sweep),
+    ("service-probes", probe),
+    ("audit-checkpoint", audit_checkpoint),
+    ("expiry-notices", expiry_notices),
+    ("mail", mail),
+    ("national-outbox", national_outbox),
+    ("digests", digests),
+    ("monthly-report", monthly_report),
+    ("freshness-watch", freshness),
+    ("calls-rollup", calls_rollup),
+    ("step-days", step_days),
+    ("heartbeat", heartbeat),
+]
+
+
+def job_triggers(config) -> dict[str, dict[str, Any]]:
+    """Each job's trigger: an interval in the configured unit, or a daily time in Beijing time."""
+    return {
+        "timer-sweep": {"trigger": "interval", "seconds": config["TIMER_SWEEP_SECONDS"]},
+        "service-probes": {"trigger": "interval", "seconds": config["PROBE_INTERVAL_SECONDS"]},
+        "audit-checkpoint": {"trigger": "interval", "minutes": config["AUDIT_CHECKPOINT_MINUTES"]},
+        "expiry-notices": {"trigger": "cron", "hour": 8},
+        "mail": {"trigger": "interval", "seconds": config["MAIL_SWEEP_SECONDS"]},
+        "national-outbox": {"trigger": "interval", "seconds": config["NATIONAL_OUTBOX_SECONDS"]},
+        "digests": {"trigger": "cron", "hour": 7, "minute": 30},
         # Daily at 02:00: makes last month's report on the 1st, and catches up after downtime.
-        ("monthly-report", monthly_report, {"trigger": "cron", "hour": 2}),
-        ("freshness-watch", freshness, {"trigger": "interval", "minutes": config["FRESHNESS_WATCH_MINUTES"]}),
-        ("calls-rollup", calls_rollup, {"trigger": "cron", "hour": 3}),
-        ("step-days", step_days, {"trigger": "interval", "minutes": config["STEP_DAYS_MINUTES"]}),
-        (
-            "heartbeat",
-            heartbeat,
-            {
-                "trigger": "interval",
-                "seconds": config["SCHEDULER_HEARTBEAT_SECONDS"],
-                "next_run_time": datetime.now(UTC),
-            },
-        ),
-    ]
-    for job_id, job, trigger in jobs:
+        "monthly-report": {"trigger": "cron", "hour": 2},
+        "freshness-watch": {"trigger": "interval", "minutes": config["FRESHNESS_WATCH_MINUTES"]},
+        "calls-rollup": {"trigger": "cron", "hour": 3},
+        "step-days": {"trigger": "interval", "minutes": config["STEP_DAYS_MINUTES"]},
+        "heartbeat": {"trigger": "interval", "seconds": config["SCHEDULER_HEARTBEAT_SECONDS"]},
+    }
+
+
+def add_jobs(scheduler, app: Flask) -> None:
+    """Every scheduled job (README, 定时任务) in `scheduler`'s job table, with its trigger (job_triggers); the
+    heartbeat beats at once."""
+    triggers = job_triggers(app.config)
+    for job_id, job in _JOB_FUNCTIONS:
+        trigger = dict(triggers[job_id])
+        if job_id == "heartbeat":
+            trigger["next_run_time"] = datetime.now(UTC)
         scheduler.add_job(job, args=[app], id=job_id, max_instances=1, coalesce=True, **trigger)
 
 

@@ -10,7 +10,10 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Not when the app has set up its logs (app/ops/logs.py: JSON lines): alembic's file would replace its handler
+# and disable the loggers that exist already (the access log among them).
+if not any(getattr(h, "govshare", False) for h in logging.getLogger().handlers):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 

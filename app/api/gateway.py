@@ -13,6 +13,7 @@ from app import clock
 from app.api import Unauthorized
 from app.api.schemas import Input, Output
 from app.auth.services import gateway_for_token, note_gateway_use
+from app.ops import metrics
 from app.sharing.gateway import MESSAGES, decide
 from app.supervision.calls import record_gateway_decision
 
@@ -112,6 +113,7 @@ def check(body: dict):
     if body["record"]:
         record_gateway_decision(decision, body["caller_uscc"], body["resource_code"], body["service"], at)
     note_gateway_use(g.gateway)
+    metrics.gateway_decided(decision.permit, decision.reason)
     return {  # committed by the unit of work around the view
         "decision": "permit" if decision.permit else "deny",
         "reason": decision.reason,

@@ -19,6 +19,7 @@ def layer(module: str) -> str:
     if module in ("app", "app.cli", "app.scheduler", "app.templating", "app.demo") or parts[1:2] in (
         ["api"],
         ["main"],
+        ["ops"],  # logs, metrics and the 定时任务 page: they see every layer, as the scheduler does
     ):
         return "entry"
     if (
