@@ -7,7 +7,9 @@ from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
-INSTANCE_DIR = BASE_DIR / "instance"
+# Files the app keeps outside the database (the audit keyring and checkpoints, the SQLite demo database): beside
+# the code in a checkout; an installed release sets GOVSHARE_INSTANCE (deploy/govshare.env: /var/lib/govshare).
+INSTANCE_DIR = Path(os.environ.get("GOVSHARE_INSTANCE") or BASE_DIR / "instance")
 
 
 # The development keys: known to everyone who reads this file, so production refuses them.

@@ -6,7 +6,6 @@ import logging
 import os
 import re
 import uuid
-from pathlib import Path
 
 from flask import Flask, current_app, g, request
 from sqlalchemy import event
@@ -18,20 +17,21 @@ from app.db_types import ROW_ID_MAX, include_name, json_text, render_item
 from app.engine import sandbox
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.ops import logs, metrics
+from app.paths import project_dir
 
-MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+MIGRATIONS_DIR = str(project_dir("migrations"))
 
 
 def create_app(config: type | str | None = None) -> Flask:
     """Build the Flask application for `config` (a class, a name like "testing", or GOVSHARE_ENV)."""
-    from config import CONFIGS, config_from_env
+    from config import CONFIGS, INSTANCE_DIR, config_from_env
 
     if config is None:
         config = config_from_env()
     elif isinstance(config, str):
         config = CONFIGS[config]
 
-    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     # `<int:id>` in every route: a number past the database's integer range is a 404, not an overflow.
     app.url_map.converters["int"] = RowIdConverter
     app.config.from_object(config)
@@ -129,10 +129,12 @@ def create_app(config: type | str | None = None) -> Flask:
     register_error_handlers(app)
     register_template_helpers(app)
     app.after_request(_security_headers)
-    app.before_request(_assign_request_id)
     app.before_request(_reject_unstorable_text)
     logs.install(app)
     metrics.install(app)
+    # First of all (before the CSRF check and the limiter, which may refuse the request): its id, so even a
+    # refused request is logged and answered with one.
+    logs.run_first(app, _assign_request_id)
 
     from app.cli import register_commands
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
@@ -17,8 +16,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app import clock
 from app.db_types import UTCDateTime
 from app.extensions import Model, db
+from app.paths import project_dir
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = project_dir("migrations")
 PROBE = "readyz-probe"
 
 

@@ -4,7 +4,6 @@ studio's: app/studio/deploy.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import g
 from flask_babel import gettext as _
@@ -15,10 +14,10 @@ from app.engine.language import deadline_days_in, documentation_in
 from app.engine.models import ProcessVersion
 from app.errors import NotFound
 from app.extensions import db, stored
+from app.paths import project_dir
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-BPMN_DIR = ROOT / "bpmn"
-FORMS_DIR = ROOT / "forms"
+BPMN_DIR = project_dir("bpmn")
+FORMS_DIR = project_dir("forms")
 
 
 @dataclass

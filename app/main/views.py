@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, send_
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
-from app import clock
+from app import clock, paths
 from app.api import api
 from app.extensions import db
 from app.health import readiness
@@ -83,6 +83,9 @@ def vendor(package: str, filename: str):
     """A file of an allowed npm package's dist folder (404 if the package is not installed)."""
     if package not in VENDOR:
         abort(404)
+    bundled = paths.VENDOR / package  # a release (make dist) carries the files it serves
+    if bundled.is_dir():
+        return send_from_directory(bundled, filename, max_age=86400)
     root = Path(current_app.config["NODE_MODULES"])
     folder = next((root / d for d in VENDOR[package] if (root / d).is_dir()), root / VENDOR[package][0])
     return send_from_directory(folder, filename, max_age=86400)

@@ -31,7 +31,11 @@ def configure(log_format: str, level: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     if log_format == "json":
         handler.setFormatter(
-            JsonFormatter(_FIELDS, rename_fields={"asctime": "time", "levelname": "level", "name": "logger"})
+            JsonFormatter(
+                _FIELDS,
+                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                json_ensure_ascii=False,  # Chinese as written, one UTF-8 line
+            )
         )
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -75,9 +79,14 @@ def _logged(response):
     return response
 
 
+def run_first(app: Flask, hook) -> None:
+    """Put `hook` before every other before-request function registered so far (the extensions' checks)."""
+    app.before_request_funcs.setdefault(None, []).insert(0, hook)
+
+
 def install(app: Flask) -> None:
-    """Time each request and log it when its response is ready."""
-    app.before_request(_started)
+    """Time each request from its very start and log it when its response is ready (refused ones too)."""
+    run_first(app, _started)
     app.after_request(_logged)
 
 

@@ -28,6 +28,7 @@ from app.engine.models import HumanTask, ProcessInstance, TaskStatus
 from app.extensions import db, limiter
 from app.health import JobState
 from app.notices.models import MailOutbox
+from app.ops import logs
 from app.sharing.models import NationalRequest, NationalRequestStatus
 
 REQUEST_SECONDS = Histogram(
@@ -171,6 +172,6 @@ def metrics() -> Response:
 
 def install(app: Flask) -> None:
     """Time every request; serve /metrics (no sign-in, no rate limit: it is the scraper's)."""
-    app.before_request(_started)
+    logs.run_first(app, _started)
     app.after_request(_observed)
     app.add_url_rule("/metrics", "metrics", limiter.exempt(metrics))
