@@ -10,7 +10,7 @@ export GOVSHARE_ENV ?= development
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup lint format bench clean lock upgrade dist
+.PHONY: run test setup lint format bench clean lock upgrade dist messages
 
 # Every Python package from the hashed lock (requirements/dev.lock: the app's and the tools'), nothing resolved
 # on install day; then GovShare itself, editable, built with the locked setuptools.
@@ -30,6 +30,11 @@ lock: $(STAMP)
 
 upgrade:
 	$(MAKE) lock UPGRADE=--upgrade
+
+# The pages' texts for a translation (the UI is Chinese only today: README, Languages).
+messages: $(STAMP)
+	mkdir -p dist
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o dist/messages.pot .
 
 # A release for hosts without any registry (#32): dist/release/wheels holds the GovShare wheel (browser files
 # inside) and a wheel of every locked runtime dependency. On the host:

@@ -43,7 +43,9 @@ class Config:
     # UI language and the zone every time is shown and reasoned about in.
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
-    LANGUAGES = ("zh_Hans_CN", "en")
+    # The pages are in Chinese only (#32: no claim of English without a catalog). Their texts go through
+    # Flask-Babel's gettext, so `make messages` extracts them (babel.cfg) for a translation to come.
+    LANGUAGES = ("zh_Hans_CN",)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -67,7 +67,7 @@ def create_app(config: type | str | None = None) -> Flask:
     )
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app)  # one locale, BABEL_DEFAULT_LOCALE (config.LANGUAGES)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录"
@@ -243,17 +243,6 @@ def _import_models() -> None:
     from app.sharing import models as _sharing  # noqa: F401
     from app.studio import models as _studio  # noqa: F401
     from app.supervision import models as _supervision  # noqa: F401
-
-
-def _select_locale() -> str:
-    from flask import current_app, has_request_context
-
-    if not has_request_context():
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
-    choice = request.args.get("lang") or request.cookies.get("lang")
-    if choice and choice in current_app.config["LANGUAGES"]:
-        return choice
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 @event.listens_for(Engine, "connect")
