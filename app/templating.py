@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from datetime import datetime, timedelta
 from functools import lru_cache
 
 from flask import Flask, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from app.access import can
 from app.audit.writer import SYSTEM_ACTOR
@@ -31,6 +33,18 @@ def local_due(value: datetime | str | None) -> str:
     if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
         return f"{(moment - timedelta(days=1)):%Y-%m-%d} 24:00"
     return moment.strftime("%Y-%m-%d %H:%M")
+
+
+# Machine identifiers inside a text: task ids (UUIDs), digests and other hex of 8+ characters, audit key ids.
+_IDENTIFIER = re.compile(
+    r"\b[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\b|\bk[0-9a-f]{12}\b|\b(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b"
+)
+
+
+def ids_as_code(text: str) -> Markup:
+    """A text with the identifiers in it shown as code (the audit trail's data column): people read the words,
+    an identifier is set apart as one."""
+    return Markup(_IDENTIFIER.sub(lambda m: f"<code>{m.group(0)}</code>", str(escape(text))))
 
 
 def actor_label(event) -> str:
@@ -73,6 +87,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.filters["local_due"] = local_due
     app.jinja_env.filters["actor"] = actor_label
+    app.jinja_env.filters["ids_as_code"] = ids_as_code
     app.jinja_env.filters["line_values"] = line_values
     app.jinja_env.filters["reject_key"] = lambda mapping, key: {k: v for k, v in mapping.items() if k != key}
     app.jinja_env.globals["can"] = lambda action, obj=None: can(current_user, action, obj)
