@@ -6,6 +6,7 @@ from marshmallow import fields
 
 from app.api import api_user, bp
 from app.api.schemas import Input, MeOut, Output
+from app.catalog import watching
 from app.inbox.listing import at_a_glance, delete_filter, save_filter, saved_filters
 
 
@@ -76,3 +77,47 @@ def add_filter(body: dict):
 def remove_filter(filter_id: int):
     """删除一个保存的筛选"""
     delete_filter(api_user(), filter_id)
+
+
+class WatchIn(Input):
+    """What to watch (资源订阅)."""
+
+    target_type = fields.String(
+        required=True,
+        metadata={"description": "resource（资源代码）、class（资源类别）或 provider（部门编号）"},
+    )
+    target = fields.String(
+        required=True, metadata={"description": "资源代码、资源类别（base/topic/department）或部门编号"}
+    )
+
+
+class WatchOut(Output):
+    """A watch, described."""
+
+    id = fields.Integer()
+    target_type = fields.String()
+    target = fields.String()
+    description = fields.Function(lambda w: watching.describe(w)[0])
+    created_at = fields.DateTime()
+
+
+@bp.get("/me/watches", tags=["账户"])
+@bp.response(200, WatchOut(many=True))
+def list_watches():
+    """我的订阅（资源、资源类别、部门目录）"""
+    return watching.watches_of(api_user())
+
+
+@bp.post("/me/watches", tags=["账户"])
+@bp.arguments(WatchIn)
+@bp.response(201, WatchOut)
+def add_watch(body: dict):
+    """订阅：发布新版本、撤销、服务中断或恢复、数据未按时更新时通知（每件事一次）"""
+    return watching.watch(api_user(), body["target_type"], body["target"])
+
+
+@bp.delete("/me/watches/<int:watch_id>", tags=["账户"])
+@bp.response(204)
+def remove_watch(watch_id: int):
+    """取消订阅"""
+    watching.unwatch(api_user(), watch_id)

@@ -203,3 +203,44 @@ class DutyChange(Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     department = relationship("Department")
+
+
+class WatchTarget:
+    """What a 资源订阅 watches (#33)."""
+
+    RESOURCE = "resource"  # one resource, by code
+    CLASS = "class"  # a resource class (基础/主题/部门)
+    PROVIDER = "provider"  # a provider department's catalog, by department id
+
+
+class Watch(Model):
+    """资源订阅 (#33): a user watches a resource, a resource class or a provider's catalog, and is told of new
+    versions (with what changed), withdrawal, service outages and stale data — in the app, and by e-mail when
+    the user chose e-mail for notices."""
+
+    __tablename__ = "watch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    target_type: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "target_type", "target"),
+        Index("ix_watch_target", "target_type", "target"),
+    )
+
+
+class WatchNotice(Model):
+    """One event told to one watcher: kept so that a user watching a resource both by itself and through its
+    provider or class is told once, and a repeated event (a job run twice) not again."""
+
+    __tablename__ = "watch_notice"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(String(120))
+    told_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    __table_args__ = (UniqueConstraint("user_id", "event"),)

@@ -55,3 +55,9 @@ def _duty_change(user: User, department) -> bool:
         or supervises_platform(user, department.platform_id)
         or (user.has_role(Role.SUPERVISOR) and oversees_everything(user))
     )
+
+
+@policy("catalog.watch")
+def _watch(user: User, _obj) -> bool:
+    """资源订阅 (#33): anyone signed in may watch what the catalog shows them."""
+    return bool(user.active)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from app import clock
 from app.access import require
 from app.audit.writer import record
-from app.catalog import search
+from app.catalog import search, watching
 from app.catalog.models import DataItem, DataService, Resource, ResourceStatus, ResourceVersion, VersionStatus
 from app.catalog.rules import check_resource, code_error, code_prefix, may_authorize_directly
 from app.catalog.upkeep import catalog_updated
@@ -311,6 +311,7 @@ def publish_version(version_id: int, reviewer_id: int | None, comment: str | Non
     transaction; called by the catalog_review process)."""
     version = _review_version(version_id)
     resource = version.resource
+    previous = next((v for v in resource.versions if v.status == VersionStatus.PUBLISHED), None)
     for other in resource.versions:
         if other.status == VersionStatus.PUBLISHED:
             other.status = VersionStatus.SUPERSEDED
@@ -334,6 +335,18 @@ def publish_version(version_id: int, reviewer_id: int | None, comment: str | Non
         object_id=resource.code,
         data={"version": version.number, "comment": comment},
     )
+    if previous is None:
+        news = _(
+            "%(p)s发布了新资源“%(n)s”（%(c)s）", p=resource.provider.name, n=resource.name, c=resource.code
+        )
+    else:
+        news = _(
+            "您关注的资源“%(n)s”发布了第%(v)d版：%(w)s",
+            n=resource.name,
+            v=version.number,
+            w=watching.change_words(diff_versions(previous, version)),
+        )
+    watching.tell_watchers(resource, f"resource:{resource.id}:v{version.number}", news)
     return version
 
 
@@ -377,6 +390,11 @@ def withdraw_resource(actor: User, resource: Resource, reason: str) -> Resource:
         object_type="resource",
         object_id=resource.code,
         data={"reason": reason},
+    )
+    watching.tell_watchers(
+        resource,
+        f"resource:{resource.id}:withdrawn:{resource.withdrawn_at.isoformat()}",
+        _("您关注的资源“%(n)s”（%(c)s）已撤销：%(r)s", n=resource.name, c=resource.code, r=reason.strip()),
     )
     _tell_holders(
         resource,

@@ -9,11 +9,13 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
+from sqlalchemy import select
 
 from app import clock
 from app.access import can, require, visible_department_ids
-from app.catalog import excel, services
-from app.catalog.models import ResourceStatus
+from app.auth.forms import EmptyForm
+from app.catalog import excel, services, watching
+from app.catalog.models import Resource, ResourceStatus, WatchTarget
 from app.catalog.vocab import (
     BASE_CATEGORIES,
     DATA_TYPES,
@@ -33,6 +35,7 @@ from app.db_types import page_number, row_id
 from app.errors import NotFound, ServiceError, ValidationFailed
 from app.extensions import db
 from app.org.models import Department
+from app.redirects import is_local_path
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 
@@ -125,7 +128,53 @@ def resource(code: str):
         open_version=item.open_version if can(current_user, "catalog.view_unpublished", item) else None,
         direct=services.may_platform_authorize(item),
         vocab=VOCAB,
+        watched=watching.watching(current_user, WatchTarget.RESOURCE, item.code),
     )
+
+
+@bp.route("/watching")
+@login_required
+def watches():
+    """我的订阅 (#33): what I watch, and a resource class or a provider's catalog to add."""
+    require(current_user, "catalog.watch")
+    rows = [(w, *watching.describe(w)) for w in watching.watches_of(current_user)]
+    providers = db.session.scalars(
+        select(Department)
+        .where(
+            Department.id.in_(
+                select(Resource.provider_department_id).where(Resource.status == ResourceStatus.PUBLISHED)
+            )
+        )
+        .order_by(Department.name)
+    ).all()
+    return render_template(
+        "catalog/watching.html",
+        rows=rows,
+        classes=RESOURCE_CLASSES,
+        providers=providers,
+        labels=watching.TARGET_LABELS,
+    )
+
+
+@bp.post("/watching")
+@login_required
+def watch_toggle():
+    """Watch a target, or stop (with `watch_id`); back to where the form was."""
+    if EmptyForm().validate_on_submit():
+        try:
+            if request.form.get("watch_id", "").isdigit():
+                watching.unwatch(current_user, int(request.form["watch_id"][:9]))
+                flash(_("已取消订阅"), "info")
+            else:
+                watching.watch(
+                    current_user, request.form.get("target_type", ""), request.form.get("target", "")
+                )
+                flash(_("已订阅：发布新版本、撤销、服务中断或数据未按时更新时通知您"), "success")
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(next(iter(exc.fields.values()), exc.message), "error")
+    back = request.form.get("next", "")
+    return redirect(back if is_local_path(back) else url_for("catalog.watches"))
 
 
 @bp.route("/resources/<path:code>/history")

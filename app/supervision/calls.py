@@ -35,6 +35,7 @@ from app import clock
 from app.access import visible_department_ids
 from app.audit.writer import record
 from app.calendar.deadlines import end_of_day, start_of_day
+from app.catalog import watching
 from app.catalog.models import DataService, Resource
 from app.clock import SHANGHAI, parse_moment
 from app.db_types import ROW_ID_MAX
@@ -567,7 +568,31 @@ def probe_services() -> int:
     for service in services:
         if not (service.health_url or "").startswith(("http://", "https://")):
             continue
-        db.session.add(probe(service, current_app.config.get("PROBE_TIMEOUT_SECONDS", 5.0)))
+        was_up = db.session.scalar(
+            select(ServiceProbe.ok)
+            .where(ServiceProbe.service_id == service.id)
+            .order_by(ServiceProbe.at.desc())
+            .limit(1)
+        )
+        result = probe(service, current_app.config.get("PROBE_TIMEOUT_SECONDS", 5.0))
+        db.session.add(result)
+        if was_up is not False and not result.ok:  # an interruption begins: the resource's watchers are told
+            watching.tell_watchers(
+                service.resource,
+                f"outage:{service.id}:{result.at.isoformat()}",
+                _(
+                    "您关注的资源“%(r)s”的数据服务“%(s)s”中断：%(e)s",
+                    r=service.resource.name,
+                    s=service.name,
+                    e=result.error or result.status_code or "—",
+                ),
+            )
+        elif was_up is False and result.ok:
+            watching.tell_watchers(
+                service.resource,
+                f"restored:{service.id}:{result.at.isoformat()}",
+                _("您关注的资源“%(r)s”的数据服务“%(s)s”已恢复", r=service.resource.name, s=service.name),
+            )
         count += 1
     db.session.flush()
     return count

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from app.access import require
 from app.audit.writer import record
+from app.catalog import watching
 from app.catalog.models import DataService, Resource, ResourceStatus
 from app.catalog.vocab import UPDATE_CYCLES
 from app.clock import SHANGHAI
@@ -111,8 +112,13 @@ def watch(now: datetime) -> int:
             )
             for s in stale
         )
-        raise_stale_data_issue(
+        issue = raise_stale_data_issue(
             resource, _("数据未按目录更新周期更新（办法§17，自动发现）：%(e)s", e=evidence)
+        )
+        watching.tell_watchers(
+            resource,
+            f"stale:{resource.id}:{issue.number if issue is not None else now.date().isoformat()}",
+            _("您关注的资源“%(r)s”的数据未按更新周期更新：%(e)s", r=resource.name, e=evidence),
         )
         opened += 1
     return opened
