@@ -890,7 +890,9 @@ def test_the_audit_trail_reads_in_chinese_and_beijing_time(app, client, demo_con
         )
         db.session.commit()
     urged = client.get("/supervision/audit?action=task.urged").get_data(as_text=True)
-    assert "待办：<code>51ce9fe7-0000-4000-8000-00000000dcaf</code>；消息：请今日答复" in urged  # ids set apart
+    assert (
+        "待办：<code>51ce9fe7-0000-4000-8000-00000000dcaf</code>；消息：请今日答复" in urged
+    )  # ids set apart
     page = unescape(client.get("/supervision/audit?action=process.deployed").get_data(as_text=True))
     title, row = re.search(r'<td class="small-text audit-data" title="([^"]*)">([^<]*)</td>', page).groups()
     assert row.startswith("流程：") and "share_application" not in row and digest not in row
