@@ -388,3 +388,59 @@ class NationalRequest(Model):
     instance = relationship("ProcessInstance")
 
     __table_args__ = (Index("ix_national_request_due", "status", "next_attempt_at"),)
+
+
+class DemandStatus:
+    """Values of DataDemand.status (供需对接, #33)."""
+
+    ROUTING = "routing"  # the platform operator finds who holds the data
+    ANSWERING = "answering"  # the holding department answers
+    WILL_CATALOGUE = "will_catalogue"  # the holder will catalogue it by the promised date
+    FULFILLED = "fulfilled"  # catalogued (already, or published since): the demanders may apply
+    CANNOT = "cannot"  # the holder cannot share it, with reasons and basis (§20)
+    MERGED = "merged"  # the same data as another open demand: followed there
+
+
+DEMAND_STATUS_LABELS = {
+    DemandStatus.ROUTING: _l("待平台分派"),
+    DemandStatus.ANSWERING: _l("待掌握部门答复"),
+    DemandStatus.WILL_CATALOGUE: _l("承诺编目"),
+    DemandStatus.FULFILLED: _l("已可申请"),
+    DemandStatus.CANNOT: _l("无法提供"),
+    DemandStatus.MERGED: _l("已合并"),
+}
+
+
+class DataDemand(Model):
+    """供需对接 (#33): a department needs data nobody has catalogued; the platform finds who holds it, the holder
+    answers (will catalogue by a date, already catalogued as a resource, or cannot — with reasons), and when the
+    data is published the demanders are told and apply in one click (bpmn/data_demand.bpmn)."""
+
+    __tablename__ = "data_demand"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    demander_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    demander_user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(Text)
+    fields: Mapped[str] = mapped_column(Text)  # the data items needed, in the demander's words
+    legal_basis: Mapped[str] = mapped_column(Text)
+    business_system: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    holder_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("data_demand.id"), index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    promised_on: Mapped[date | None] = mapped_column(Date)
+    reasons: Mapped[str | None] = mapped_column(Text)
+    basis: Mapped[str | None] = mapped_column(Text)
+    resource_id: Mapped[int | None] = mapped_column(ForeignKey("resource.id"))
+    fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    demander = relationship("Department", foreign_keys=[demander_department_id])
+    demander_user = relationship("User", foreign_keys=[demander_user_id])
+    holder = relationship("Department", foreign_keys=[holder_department_id])
+    resource = relationship("Resource")
+    merged_into: Mapped[DataDemand | None] = relationship(remote_side=[id])

@@ -8,7 +8,7 @@ from app.engine.operations import operation
 from app.engine.scripting import current_run
 from app.extensions import db
 from app.org.models import Department
-from app.sharing import disputes, objections, offline, quality, services
+from app.sharing import demands, disputes, objections, offline, quality, services
 from app.sharing.models import ApplicationLine
 
 
@@ -200,3 +200,69 @@ def quality_response(task, issue_id: int, department_id: int, text: str) -> dict
 def quality_resolved(task, issue_id: int, conclusion: str) -> dict:
     """Close a quality issue with the platform's conclusion (quality_issue.bpmn)."""
     return {"status": quality.resolve_quality_issue(issue_id, current_run().actor_id, conclusion).status}
+
+
+# --- 供需对接 (#33, bpmn/data_demand.bpmn) -------------------------------------------------------------------
+
+
+ROUTE_OUTCOMES = {"route": "routed", "merge": "merged", "catalogued": "catalogued"}
+
+
+@operation(
+    "demand_routed",
+    sample=lambda demand_id, action, holder_department_id=None, **_: {
+        "outcome": ROUTE_OUTCOMES.get(action, "routed"),
+        "holder_department_id": int(holder_department_id) if str(holder_department_id).isdigit() else 1,
+    },
+)
+def demand_routed(
+    task,
+    demand_id: int,
+    action: str,
+    holder_department_id: str | None = None,
+    merge_into: str | None = None,
+    resource_code: str | None = None,
+    note: str | None = None,
+) -> dict:
+    """Record the platform's routing of a data demand: to its holder, merged, or already catalogued."""
+    return demands.record_route(
+        demand_id, current_run().actor_id, action, holder_department_id, merge_into, resource_code, note
+    )
+
+
+@operation(
+    "demand_answered",
+    sample=lambda demand_id, answer, **_: {  # a test run's promise: some day to wait until
+        "outcome": answer,
+        "promised_until": "2099-12-31T23:59:59+08:00" if answer == "will" else None,
+    },
+)
+def demand_answered(
+    task,
+    demand_id: int,
+    answer: str,
+    promised_on: str | None = None,
+    resource_code: str | None = None,
+    reasons: str | None = None,
+    basis: str | None = None,
+) -> dict:
+    """Record the holder's answer to a data demand (will catalogue by a date, catalogued, cannot)."""
+    return demands.record_answer(
+        demand_id, current_run().actor_id, answer, promised_on, resource_code, reasons, basis
+    )
+
+
+@operation("demand_published", sample={"told": 1})
+def demand_published(task, demand_id: int) -> dict:
+    """The promised resource is published: tell every demander (merged ones included)."""
+    return demands.record_fulfilled(demand_id)
+
+
+@form_options("demand_holders")
+def _demand_holders(data: dict) -> list[tuple[str, str]]:
+    return demands.holder_options(data.get("demand_id") or 0)
+
+
+@form_options("similar_demands")
+def _similar_demands(data: dict) -> list[tuple[str, str]]:
+    return demands.similar_open_demands(data.get("demand_id") or 0)

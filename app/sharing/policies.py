@@ -5,7 +5,14 @@ from __future__ import annotations
 from app.access import operates_platform, oversees_everything, policy, supervises_platform, works_for
 from app.org.models import User
 from app.org.roles import Role
-from app.sharing.models import ApplicationStatus, Authorization, Decision, ShareApplication
+from app.sharing.models import (
+    ApplicationStatus,
+    Authorization,
+    DataDemand,
+    Decision,
+    DemandStatus,
+    ShareApplication,
+)
 
 
 @policy("sharing.apply")
@@ -128,3 +135,31 @@ def _offline_request(user: User, authorization: Authorization) -> bool:
 def _quality_raise(user: User, resource) -> bool:
     """The operator of the platform that collects the provider's data (§17)."""
     return operates_platform(user, resource.provider.platform_id)
+
+
+@policy("demand.raise")
+def _raise_demand(user: User, _obj) -> bool:
+    """供需对接 (#33): a department's applicant clerks state what data they need."""
+    return user.has_role(Role.APPLICANT_CLERK)
+
+
+@policy("demand.view")
+def _view_demand(user: User, demand: DataDemand) -> bool:
+    """The demander's and the holder's people, and those who follow up the demander's platform."""
+    if works_for(user, demand.demander_department_id) or works_for(user, demand.holder_department_id):
+        return True
+    if oversees_everything(user):
+        return True
+    return operates_platform(user, demand.demander.platform_id) or supervises_platform(
+        user, demand.demander.platform_id
+    )
+
+
+@policy("demand.fulfil")
+def _fulfil_demand(user: User, demand: DataDemand) -> bool:
+    """The holder's provider clerks name the resource they published for a demand they promised."""
+    return (
+        user.has_role(Role.PROVIDER_CLERK)
+        and works_for(user, demand.holder_department_id)
+        and demand.status == DemandStatus.WILL_CATALOGUE
+    )

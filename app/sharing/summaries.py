@@ -6,14 +6,17 @@ from datetime import date
 
 from flask import url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 
-from app import attachments
+from app import attachments, clock
+from app.catalog.models import Resource, ResourceStatus
 from app.engine.forms import form_check
 from app.extensions import db
 from app.inbox.summaries import Row, Summary, case_summary, form_prefill, fuller_page
 from app.sharing.disputes import TOPICS, position_data
 from app.sharing.models import (
     ApplicationStatus,
+    DataDemand,
     Dispute,
     Objection,
     ObjectionStatus,
@@ -144,3 +147,45 @@ def _completion_period(data: dict) -> dict[str, str]:
     if not (start and end):
         return {}
     return period_problems(date.fromisoformat(start), date.fromisoformat(end))
+
+
+def _published(code: str | None) -> bool:
+    resource = db.session.scalar(select(Resource).where(Resource.code == (code or "").strip()))
+    return resource is not None and resource.status == ResourceStatus.PUBLISHED
+
+
+@form_check("demand_route.json")
+def _demand_route(data: dict) -> dict[str, str]:
+    """Already catalogued: a resource that is published."""
+    if data.get("action") == "catalogued" and not _published(data.get("resource_code")):
+        return {"resource_code": "没有这个已发布的资源"}
+    return {}
+
+
+@form_check("demand_answer.json")
+def _demand_answer(data: dict) -> dict[str, str]:
+    """A promise is for a day to come; an already catalogued resource is published."""
+    promised = data.get("promised_on") if data.get("answer") == "will" else None
+    if promised and date.fromisoformat(promised) < clock.local_now().date():
+        return {"promised_on": "承诺日期不能早于今天"}
+    if data.get("answer") == "catalogued" and not _published(data.get("resource_code")):
+        return {"resource_code": "没有这个已发布的资源"}
+    return {}
+
+
+@case_summary("data_demand")
+def _data_demand(number: str, data: dict) -> Summary:
+    demand = db.session.get(DataDemand, data.get("demand_id"))
+    if demand is None:
+        return None, []
+    rows: list[Row] = [
+        (_("需求部门"), demand.demander.name, None),
+        (_("需求名称"), demand.title, None),
+        (_("用途"), demand.purpose, None),
+        (_("所需数据项"), demand.fields, None),
+        (_("法律依据"), demand.legal_basis, None),
+        (_("使用系统"), demand.business_system, None),
+    ]
+    if demand.holder is not None:
+        rows.append((_("掌握数据的部门"), demand.holder.name, None))
+    return url_for("sharing.demand", number=number), rows

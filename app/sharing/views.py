@@ -28,11 +28,12 @@ from app.extensions import db
 from app.inbox.urging import urgings_of
 from app.inbox.views import badge
 from app.redirects import is_local_path
-from app.sharing import printing, queries, services
+from app.sharing import demands, printing, queries, services
 from app.sharing.disputes import TOPICS, disputes_for, get_dispute, position_data, raise_dispute
 from app.sharing.models import (
     APPLICATION_STATUS_LABELS,
     DECISION_LABELS,
+    DEMAND_STATUS_LABELS,
     ROUTE_LABELS,
     ApplicationLine,
     Objection,
@@ -150,6 +151,15 @@ def new():
             + earlier.line.application.reason,
             "valid_from": start.isoformat(),
             "valid_to": (start + (earlier.valid_to - earlier.valid_from)).isoformat(),
+        }
+    if request.method == "GET" and request.args.get("demand"):
+        # 一键申请 from a demand the data now answers (#33): its purpose, legal basis and system, filled in.
+        asked = demands.get_demand(request.args["demand"])
+        require(current_user, "demand.view", asked)
+        values |= {
+            "purpose": asked.purpose,
+            "reason": _("依据：%(b)s（数据需求 %(n)s）", b=asked.legal_basis, n=asked.number),
+            "business_system": asked.business_system,
         }
     if not codes:
         flash(_("请先在资源目录中选择要申请的资源"), "info")
@@ -437,6 +447,68 @@ def objection(number: str):
     return render_template(
         "sharing/objection.html", objection=item, tasks=tasks, notice=SERVE_NORMALLY, badge=badge
     )
+
+
+@bp.route("/demands")
+@login_required
+def demands_list():
+    """供需对接 (#33): the demands my department raised or must answer, and (operators) those of my platform."""
+    return render_template(
+        "sharing/demands.html", items=demands.demands_for(current_user), labels=DEMAND_STATUS_LABELS
+    )
+
+
+@bp.route("/demands/new", methods=["GET", "POST"])
+@login_required
+def new_demand():
+    """State data the department needs and cannot find in the catalog."""
+    require(current_user, "demand.raise")
+    values: dict = {"title": request.args.get("q", "")[:200]}
+    errors: dict[str, str] = {}
+    if request.method == "POST" and EmptyForm().validate_on_submit():
+        values = request.form
+        try:
+            demand = demands.submit_demand(current_user, request.form.to_dict())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.fields
+        else:
+            flash(_("需求已提交：%(n)s。共享平台将找到掌握数据的部门。", n=demand.number), "success")
+            return redirect(url_for("sharing.demand", number=demand.number))
+    return render_template("sharing/new_demand.html", values=values, errors=errors, texts=demands.TEXTS), (
+        422 if errors else 200
+    )
+
+
+@bp.route("/demands/<number>", methods=["GET", "POST"])
+@login_required
+def demand(number: str):
+    """One demand: what is needed, who holds it, the answer, its steps; the holder links the published
+    resource; the demanders apply in one click."""
+    item = demands.get_demand(number)
+    require(current_user, "demand.view", item)
+    errors: dict[str, str] = {}
+    if request.method == "POST" and EmptyForm().validate_on_submit():
+        try:
+            demands.fulfil_demand(current_user, item, request.form.get("resource_code", ""))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.fields
+        else:
+            flash(_("已关联资源，需求部门将收到通知"), "success")
+            return redirect(url_for("sharing.demand", number=number))
+    followed = item.merged_into or item
+    return render_template(
+        "sharing/demand.html",
+        demand=item,
+        followed=followed,
+        merged=demands.merged_into(followed),
+        tasks=case_tasks(number),
+        labels=DEMAND_STATUS_LABELS,
+        badge=badge,
+        errors=errors,
+        similar=demands.similar_resources(item) if item.status == "routing" else [],
+    ), (422 if errors else 200)
 
 
 @bp.route("/disputes/new", methods=["GET", "POST"])

@@ -50,6 +50,9 @@ STEPS = {
     "upper_check": ("上级平台规范性检查", "§12、§19", "resource_authorization"),
     "direct_authorization": ("平台直接授权", "§21", "resource_authorization"),
     "provider_authorization": ("提供部门授权", "§20", "resource_authorization"),
+    # 供需对接 (#33): answering other departments' needs in time (武汉暂行办法§5)
+    "route_demand": ("分派数据需求", "供需对接", "data_demand"),
+    "answer_demand": ("答复数据需求", "供需对接", "data_demand"),
 }
 NOTIFICATION = "notification"  # 办法§20: the platform tells the applicant (no task: kept on the line)
 STEP_LABELS = [*STEPS, NOTIFICATION]

@@ -388,6 +388,13 @@ def _start_data() -> dict[str, dict]:
             "provider_department_id": gat,
             "raised_at": at,
         },
+        "data_demand": {
+            "demand_id": 1,
+            "demand_number": "XQ-1",
+            "demand_title": "D",
+            "demander_department_id": rst,
+            "submitted_at": at,
+        },
     }
 
 
