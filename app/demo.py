@@ -11,7 +11,7 @@ from app.org.models import Department, DepartmentKind, Level, Platform, Region, 
 from app.org.roles import Role
 from app.org.services import create_department, create_user
 from app.org.uscc import make_uscc
-from app.sharing.demo import seed_applications, seed_overdue_case, seed_returned_case
+from app.sharing.demo import seed_applications, seed_matters, seed_overdue_case, seed_returned_case
 from app.studio.deploy import deploy
 from app.supervision.demo import seed_supervision
 
@@ -161,5 +161,6 @@ def seed_content(*, applications: bool = True) -> dict[str, Any]:
         summary.update(seed_applications())
         summary.update(seed_overdue_case())
         summary.update(seed_returned_case())
+        summary.update(seed_matters())
         summary.update(seed_supervision())
     return summary

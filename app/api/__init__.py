@@ -92,4 +92,4 @@ def api_user():
     return g.api_user
 
 
-from app.api import admin, calendar, catalog, incidents, me, notifications, sharing, supervision, tasks  # noqa: E402,F401  (routes)
+from app.api import admin, calendar, catalog, incidents, me, notifications, reuse, sharing, supervision, tasks  # noqa: E402,F401  (routes)

@@ -12,8 +12,8 @@ from app.catalog.models import Resource
 from app.engine import runtime
 from app.engine.models import HumanTask, TaskStatus
 from app.extensions import db
-from app.org.models import User
-from app.sharing.models import ShareApplication
+from app.org.models import Department, User
+from app.sharing.models import MatterMaterial, ServiceMatter, ShareApplication
 from app.sharing.services import submit_application
 
 
@@ -134,3 +134,50 @@ def seed_returned_case() -> dict[str, int]:
         },
     )
     return {"returned_cases": 1}
+
+
+# 复用核验 (#33): 事项 of two departments, the materials they ask for and the resources that could supply them.
+Material = tuple[str, str | None, list[str], bool]  # name, resource that supplies it, items, still asked
+MATTERS: list[tuple[str, str, str, list[Material]]] = [
+    (
+        "武汉市人力资源和社会保障局",
+        "420100-JYBT-001",
+        "就业补贴申领",
+        [
+            ("居民身份证", "人口基础信息", ["公民身份号码", "姓名"], True),
+            ("银行账户信息", None, [], True),
+        ],
+    ),
+    (
+        "湖北省人力资源和社会保障厅",
+        "420000-YLDY-002",
+        "养老保险待遇领取资格认证",
+        [
+            ("婚姻状况证明", "婚姻登记信息", ["登记类型", "登记日期"], True),
+            ("低保对象证明", "最低生活保障对象信息", ["公民身份号码", "保障类别"], False),
+        ],
+    ),
+]
+
+
+def seed_matters() -> dict[str, int]:
+    """Register the demo's 事项 (idempotent)."""
+    if db.session.scalar(db.select(ServiceMatter.id).limit(1)) is not None:
+        return {"matters": 0}
+    for department_name, code, name, materials in MATTERS:
+        department = db.session.scalar(db.select(Department).where(Department.name == department_name))
+        matter = ServiceMatter(code=code, name=name, department_id=department.id)
+        for material, resource_name, items, required in materials:
+            resource_id = (
+                db.session.scalar(db.select(Resource.id).where(Resource.name == resource_name))
+                if resource_name
+                else None
+            )
+            matter.materials.append(
+                MatterMaterial(
+                    name=material, resource_id=resource_id, items=items or None, still_required=required
+                )
+            )
+        db.session.add(matter)
+    db.session.flush()
+    return {"matters": len(MATTERS)}

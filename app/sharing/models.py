@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app import clock
@@ -444,3 +444,39 @@ class DataDemand(Model):
     holder = relationship("Department", foreign_keys=[holder_department_id])
     resource = relationship("Resource")
     merged_into: Mapped[DataDemand | None] = relationship(remote_side=[id])
+
+
+class ServiceMatter(Model):
+    """A 政务服务事项 of a department (复用核验, #33): what it asks citizens and companies to hand in (its materials)
+    is mapped to catalog items, so a material that sharing can supply is no longer asked for (鄂政办电〔2018〕89号)."""
+
+    __tablename__ = "service_matter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    department = relationship("Department")
+    materials: Mapped[list[MatterMaterial]] = relationship(
+        back_populates="matter", order_by="MatterMaterial.id", cascade="all, delete-orphan"
+    )
+
+
+class MatterMaterial(Model):
+    """One material a 事项 asks for, and the catalog resource (and items) that can supply it, if any."""
+
+    __tablename__ = "matter_material"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    matter_id: Mapped[int] = mapped_column(ForeignKey("service_matter.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    resource_id: Mapped[int | None] = mapped_column(ForeignKey("resource.id"), index=True)
+    items: Mapped[list | None] = mapped_column(JSON)
+    still_required: Mapped[bool] = mapped_column(Boolean, default=True)  # still asked of people
+
+    matter: Mapped[ServiceMatter] = relationship(back_populates="materials")
+    resource = relationship("Resource")
+
+    __table_args__ = (UniqueConstraint("matter_id", "name"),)

@@ -11,6 +11,7 @@ from app.sharing.models import (
     DataDemand,
     Decision,
     DemandStatus,
+    ServiceMatter,
     ShareApplication,
 )
 
@@ -163,3 +164,15 @@ def _fulfil_demand(user: User, demand: DataDemand) -> bool:
         and works_for(user, demand.holder_department_id)
         and demand.status == DemandStatus.WILL_CATALOGUE
     )
+
+
+@policy("matter.manage")
+def _manage_matters(user: User, _obj) -> bool:
+    """复用核验 (#33): a department's clerks register its 政务服务事项 and their materials."""
+    return user.has_role(Role.APPLICANT_CLERK, Role.PROVIDER_CLERK)
+
+
+@policy("matter.edit")
+def _edit_matter(user: User, matter: ServiceMatter) -> bool:
+    """Only the department that owns the 事项."""
+    return _manage_matters(user, matter) and works_for(user, matter.department_id)

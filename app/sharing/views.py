@@ -28,7 +28,7 @@ from app.extensions import db
 from app.inbox.urging import urgings_of
 from app.inbox.views import badge
 from app.redirects import is_local_path
-from app.sharing import demands, printing, queries, services
+from app.sharing import demands, printing, queries, reuse, services
 from app.sharing.disputes import TOPICS, disputes_for, get_dispute, position_data, raise_dispute
 from app.sharing.models import (
     APPLICATION_STATUS_LABELS,
@@ -508,6 +508,37 @@ def demand(number: str):
         badge=badge,
         errors=errors,
         similar=demands.similar_resources(item) if item.status == "routing" else [],
+    ), (422 if errors else 200)
+
+
+@bp.route("/matters", methods=["GET", "POST"])
+@login_required
+def matters():
+    """复用核验 (#33): my department's 政务服务事项 and the materials they ask for, mapped to catalog resources;
+    import from Excel; mark a material no longer asked of people."""
+    require(current_user, "matter.manage")
+    errors: dict[str, str] = {}
+    if request.method == "POST" and EmptyForm().validate_on_submit():
+        try:
+            if request.form.get("material_id", "").isdigit():
+                material = reuse.set_required(
+                    current_user, int(request.form["material_id"][:9]), request.form.get("required") == "1"
+                )
+                flash(_("已更新：%(m)s", m=material.name), "success")
+            else:
+                upload = request.files.get("file")
+                count = reuse.import_matters(current_user, upload.read() if upload else b"")
+                flash(_("已导入 %(n)d 项材料", n=count), "success")
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.fields
+        else:
+            return redirect(url_for("sharing.matters"))
+    return render_template(
+        "sharing/matters.html",
+        items=reuse.matters_of(current_user.department_id),
+        columns=reuse.COLUMNS,
+        errors=errors,
     ), (422 if errors else 200)
 
 

@@ -26,6 +26,7 @@ from app.engine.timeline import case_timeline
 from app.errors import ServiceError, ValidationFailed
 from app.extensions import db
 from app.org.models import Department, Platform, User
+from app.sharing import reuse
 from app.supervision import calls, reports, stats
 from app.supervision.export import table_response
 from app.supervision.models import CALL_FLAG_LABELS, FAILINGS, RECTIFICATION_STATUS_LABELS, MonthlyReport
@@ -369,6 +370,36 @@ def overdue_report():
         now=clock.now(),
         can_order=can(current_user, "rectification.order"),
     )
+
+
+REUSE_HEADERS = ["部门", "事项编码", "事项名称", "材料", "可共享获取的资源", "资源代码", "信息项"]
+
+
+@bp.route("/reuse")
+@bp.route("/reuse.<fmt>")
+@login_required
+def reuse_report(fmt: str | None = None):
+    """复用核验 (#33): 事项 still asking people for materials that sharing supplies (鄂政办电〔2018〕89号), by
+    department; exported like the other §26 tables."""
+    require(current_user, "supervision.view")
+    found = reuse.still_asked(visible_department_ids(current_user))
+    rows = [
+        [
+            m.department.name,
+            m.code,
+            m.name,
+            k.name,
+            k.resource.name,
+            k.resource.code,
+            "、".join(k.items or []),
+        ]
+        for m, k in found
+    ]
+    if fmt in ("csv", "xlsx"):
+        return table_response("复用核验", REUSE_HEADERS, rows, fmt)
+    if fmt:
+        abort(404)
+    return render_template("supervision/reuse.html", rows=rows, headers=REUSE_HEADERS)
 
 
 @bp.route("/rectifications", methods=["GET", "POST"])

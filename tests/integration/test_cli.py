@@ -116,5 +116,6 @@ def test_demo_seed_twice_creates_nothing_the_second_time(app):
         "applications": 0,
         "overdue_cases": 0,
         "returned_cases": 0,
+        "matters": 0,
         "cases": 0,
     }
