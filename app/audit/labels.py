@@ -195,6 +195,7 @@ DATA_LABELS = {
     "files_added": "增加的文件",
     "files_removed": "移除的文件",
     "completion": "补正说明",
+    "effective_on": "施行日期",
     "changes": "修改",
     "revisions": "修订次数",
     "revision_id": "修订",

@@ -41,6 +41,9 @@ class ProcessVersion(Model):
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     deployed_by_name: Mapped[str] = mapped_column(String(64), default="system")
     comment: Mapped[str] = mapped_column(Text, default="")
+    # 施行日期 (#34): cases started on or after this Beijing-time day get this version (the one clock decides);
+    # None: from its deployment on. Running cases keep their version; moving them is the separate migration.
+    effective_on: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
         UniqueConstraint("process_id", "version", name="uq_process_version_process_id_version"),

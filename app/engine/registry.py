@@ -4,12 +4,14 @@ studio's: app/studio/deploy.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from flask import g
 from flask_babel import gettext as _
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from sqlalchemy import func
+from sqlalchemy import func, or_
 
+from app import clock
 from app.engine.language import deadline_days_in, documentation_in
 from app.engine.models import ProcessVersion
 from app.errors import NotFound
@@ -59,7 +61,9 @@ def step_deadline_days(process_id: str, step: str) -> int | None:
     None when the process is not deployed or the timer takes its days from process data."""
     latest = g.setdefault("latest_version_ids", {})  # per request: a statistics page asks for every row
     if process_id not in latest:
-        found = db.session.connection().execute(_LATEST, {"process_id": process_id}).first()
+        found = (
+            db.session.connection().execute(_LATEST, {"process_id": process_id, "today": _today()}).first()
+        )
         latest[process_id] = found[0] if found else None
     if latest[process_id] is None:
         return None
@@ -95,18 +99,37 @@ def latest_version(process_id: str) -> ProcessVersion:
     return version
 
 
+# The version in force on a day (#34, 施行日期): the newest one whose effective day has come (or that has none).
 _LATEST = (
     db.select(ProcessVersion.id, ProcessVersion.version)
-    .where(ProcessVersion.process_id == db.bindparam("process_id"))
+    .where(
+        ProcessVersion.process_id == db.bindparam("process_id"),
+        or_(ProcessVersion.effective_on.is_(None), ProcessVersion.effective_on <= db.bindparam("today")),
+    )
     .order_by(ProcessVersion.version.desc())
     .limit(1)
 )
 
 
+def _today() -> date:
+    return clock.local_now().date()
+
+
+def upcoming_versions() -> list[ProcessVersion]:
+    """Versions deployed with a 施行日期 still to come (the studio lists them), soonest first."""
+    return list(
+        db.session.scalars(
+            db.select(ProcessVersion)
+            .where(ProcessVersion.effective_on > _today())
+            .order_by(ProcessVersion.effective_on, ProcessVersion.process_id)
+        )
+    )
+
+
 def latest_version_key(process_id: str) -> tuple[int, int]:
-    """(id, version number) of the newest deployed version of a process: what starting an instance needs,
-    read without loading the version row (its spec comes from the parse cache by id)."""
-    found = db.session.connection().execute(_LATEST, {"process_id": process_id}).first()
+    """(id, version number) of the version of a process in force today (the newest whose 施行日期 has come): what
+    starting an instance needs, read without loading the version row (its spec comes from the parse cache)."""
+    found = db.session.connection().execute(_LATEST, {"process_id": process_id, "today": _today()}).first()
     if found is None:
         raise NotFound(_("流程 %(pid)s 尚未部署", pid=process_id))
     return found[0], found[1]

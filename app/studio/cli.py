@@ -53,8 +53,15 @@ def bpmn_validate(paths: tuple[Path, ...]):
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--comment", default="", help="Why this deployment (recorded with the version).")
 @click.option("--as", "as_user", default=None, help="Username recorded as the deployer (analyst or admin).")
+@click.option(
+    "--effective",
+    "effective",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="施行日期 YYYY-MM-DD: cases started from that day on get the new versions (default: at once).",
+)
 @with_appcontext
-def bpmn_deploy(paths: tuple[Path, ...], comment: str, as_user: str | None):
+def bpmn_deploy(paths: tuple[Path, ...], comment: str, as_user: str | None, effective):
     """Validate and deploy bpmn/ and forms/ (or the given .bpmn/.json files, laid over the deployed models);
     only changed processes get a new version, and the processes that call them with them."""
     actor = None
@@ -65,7 +72,12 @@ def bpmn_deploy(paths: tuple[Path, ...], comment: str, as_user: str | None):
             sys.exit(1)
         require(actor, "process.deploy")
     try:
-        result = deploy_files(list(paths), actor, comment) if paths else deploy(actor=actor, comment=comment)
+        day = effective.date() if effective else None
+        result = (
+            deploy_files(list(paths), actor, comment, day)
+            if paths
+            else deploy(actor=actor, comment=comment, effective_on=day)
+        )
     except ValidationFailed as err:
         click.echo(f"错误：{err.message}：{'；'.join(err.fields.values())}", err=True)
         sys.exit(1)
@@ -75,7 +87,8 @@ def bpmn_deploy(paths: tuple[Path, ...], comment: str, as_user: str | None):
         click.echo("not deployed", err=True)
         sys.exit(1)
     for version in result.created:
-        click.echo(f"deployed {version.process_id} v{version.version}")
+        since = f" (施行日期 {version.effective_on.isoformat()})" if version.effective_on else ""
+        click.echo(f"deployed {version.process_id} v{version.version}{since}")
     for pid in result.unchanged:
         click.echo(f"unchanged {pid}")
 

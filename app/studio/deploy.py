@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from flask import g
@@ -57,9 +58,13 @@ def deploy(
     bpmn_dir: Path = BPMN_DIR,
     forms_dir: Path = FORMS_DIR,
     dry_run: bool = False,
+    effective_on: date | None = None,
 ) -> DeployResult:
     """Validate and deploy: a new immutable version of each process whose files or forms changed.
-    With `dry_run`, only report which processes would change."""
+    With `dry_run`, only report which processes would change. `effective_on` (施行日期, #34): cases started
+    from that Beijing-time day on get the new versions; until then the versions in force keep starting them."""
+    if effective_on is not None and effective_on <= clock.local_now().date():
+        effective_on = None  # a day already come: in force at once
     models = validate(paths, bpmn_dir=bpmn_dir, forms_dir=forms_dir)
     result = DeployResult(problems=models.problems or _callers_left_behind(models))
     if result.problems:
@@ -91,6 +96,7 @@ def deploy(
             deployed_by_id=actor.id if actor else None,
             deployed_by_name=actor.username if actor else "system",
             comment=comment,
+            effective_on=effective_on,
         )
         db.session.add(version)
         db.session.flush()
@@ -99,7 +105,13 @@ def deploy(
             actor=actor,
             object_type="process_version",
             object_id=version.id,
-            data={"process_id": pid, "version": version.version, "comment": comment, "hash": digest},
+            data={
+                "process_id": pid,
+                "version": version.version,
+                "comment": comment,
+                "hash": digest,
+                "effective_on": effective_on.isoformat() if effective_on else None,
+            },
         )
         result.created.append(version)
         g.pop("latest_version_ids", None)  # this request's step_deadline_days reads the new version

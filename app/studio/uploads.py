@@ -138,11 +138,15 @@ def validate_files(paths: list[Path]) -> ModelSet:
         return deploy_module.validate(bpmn_paths, forms_dir=forms_dir)
 
 
-def deploy_files(paths: list[Path], user: User | None, comment: str) -> deploy_module.DeployResult:
+def deploy_files(
+    paths: list[Path], user: User | None, comment: str, effective_on: date | None = None
+) -> deploy_module.DeployResult:
     """Deploy the given .bpmn and .json files laid over the latest deployed models, as an upload is: a
     changed called process gets deployed with its callers (`govshare bpmn deploy FILE…`)."""
     with workspace(check_files(_read(paths))) as (bpmn_paths, forms_dir):
-        return deploy_module.deploy(bpmn_paths, forms_dir=forms_dir, actor=user, comment=comment)
+        return deploy_module.deploy(
+            bpmn_paths, forms_dir=forms_dir, actor=user, comment=comment, effective_on=effective_on
+        )
 
 
 def get_upload(upload_id: int) -> ModelUpload:
@@ -153,7 +157,9 @@ def get_upload(upload_id: int) -> ModelUpload:
     return item
 
 
-def deploy_upload(upload_id: int, user: User, comment: str) -> list[ProcessVersion]:
+def deploy_upload(
+    upload_id: int, user: User, comment: str, effective_on: date | None = None
+) -> list[ProcessVersion]:
     """Deploy a validated upload with the analyst's comment; checked again against what is deployed now."""
     item = get_upload(upload_id)
     comment = (comment or "").strip()
@@ -164,7 +170,9 @@ def deploy_upload(upload_id: int, user: User, comment: str) -> list[ProcessVersi
     if item.status != "validated":
         raise Conflict(_("该上传未通过校验或已部署，不能部署"))
     with workspace(item.files) as (paths, forms_dir):
-        result = deploy_module.deploy(paths, forms_dir=forms_dir, actor=user, comment=comment[:2000])
+        result = deploy_module.deploy(
+            paths, forms_dir=forms_dir, actor=user, comment=comment[:2000], effective_on=effective_on
+        )
     if result.problems:  # the deployed models changed since the upload was checked
         raise Conflict(_("模型在上传后已有变化，请重新上传校验"))
     item.status = "deployed"

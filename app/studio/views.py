@@ -14,7 +14,7 @@ from app.access import require
 from app.auth.forms import EmptyForm
 from app.engine import language, registry
 from app.engine.diagram import DiagramView, process_sources, processes_in
-from app.errors import NotFound, ServiceError
+from app.errors import NotFound, ServiceError, ValidationFailed
 from app.extensions import db
 from app.inbox.formdata import fields_of
 from app.studio import drafts, form_editor, migration, uploads
@@ -34,7 +34,11 @@ def processes():
         latest.setdefault(version.process_id, version)
         counts[version.process_id] = counts.get(version.process_id, 0) + 1
     return render_template(
-        "studio/processes.html", latest=latest, counts=counts, uploads=uploads.recent_uploads()
+        "studio/processes.html",
+        latest=latest,
+        counts=counts,
+        uploads=uploads.recent_uploads(),
+        upcoming=registry.upcoming_versions(),
     )
 
 
@@ -132,15 +136,26 @@ def upload_report(upload_id: int):
     item = uploads.get_upload(upload_id)
     form = EmptyForm()
     errors: dict[str, str] = {}
+    effective = request.form.get("effective_on", "").strip()
     if form.validate_on_submit():
+        day = _day(effective)
         try:
-            created = uploads.deploy_upload(upload_id, current_user, request.form.get("comment", ""))
+            if effective and day is None:
+                raise ValidationFailed(
+                    _("施行日期无效"), fields={"effective_on": _("请填写日期，如 2027-01-01")}
+                )
+            created = uploads.deploy_upload(upload_id, current_user, request.form.get("comment", ""), day)
         except ServiceError as exc:
             errors = exc.fields or {"comment": exc.message}
         else:
             names = "、".join(f"{v.process_id} v{v.version}" for v in created) or _("无变化")
+            since = (
+                _("%(d)s起新启动的案件使用新版本", d=day.isoformat())
+                if day and day > clock.local_now().date()
+                else _("新启动的案件使用新版本")
+            )
             flash(
-                _("已部署：%(names)s。新启动的案件使用新版本，办理中的案件保持原版本。", names=names),
+                _("已部署：%(names)s。%(since)s，办理中的案件保持原版本。", names=names, since=since),
                 "success",
             )
             return redirect(url_for("studio.processes"))
@@ -153,7 +168,8 @@ def upload_report(upload_id: int):
                 for pid, title in processes_in(text)
             )  # problem elements drawn in red
     changes = uploads.changes(item) if item.status != "deployed" else {}
-    trial_day = _day(request.args.get("trial")) or clock.local_now().date()
+    # 期限试算 on the 施行日期 when one is given: the deadlines of the old rule and the new side by side
+    trial_day = _day(request.args.get("trial")) or _day(effective) or clock.local_now().date()
     trial = uploads.trial(item, trial_day) if item.status != "deployed" else []
     runs = (
         uploads.test_run(item, trial_day) if item.status == "validated" and request.args.get("run") else None
@@ -169,6 +185,7 @@ def upload_report(upload_id: int):
         trial_day=trial_day,
         runs=runs,
         comment=request.form.get("comment", ""),
+        effective=effective,
     ), 422 if errors else 200
 
 
