@@ -64,6 +64,7 @@ ACTION_LABELS = {
     "offline.decided": "线下交换审批",
     "process.deployed": "部署流程",
     "scheduler.run_now": "立即执行定时任务",
+    "resource.rated": "共享评价",
     "demand.raised": "提出数据需求",
     "matter.imported": "导入政务服务事项",
     "matter.material_changed": "修改事项材料",

@@ -36,6 +36,7 @@ from app.errors import NotFound, ServiceError, ValidationFailed
 from app.extensions import db
 from app.org.models import Department
 from app.redirects import is_local_path
+from app.sharing import ratings
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 
@@ -118,8 +119,8 @@ def _provider_options(chosen: str | None) -> Markup:
 
 @bp.route("/resources/<path:code>")
 @login_required
-def resource(code: str):
-    """One resource: metadata, items, services, and what an applicant can do."""
+def resource(code: str, rating_errors: dict | None = None, rating_values=None):
+    """One resource: metadata, items, services, its 共享评价, and what an applicant can do."""
     item = _visible(code)
     return render_template(
         "catalog/resource.html",
@@ -129,6 +130,12 @@ def resource(code: str):
         direct=services.may_platform_authorize(item),
         vocab=VOCAB,
         watched=watching.watching(current_user, WatchTarget.RESOURCE, item.code),
+        rating=ratings.summary(item),
+        reviews=ratings.recent(item),
+        may_rate=ratings.rating_authorization(current_user, item) is not None,
+        scores=ratings.SCORES,
+        rating_errors=rating_errors or {},
+        rating_values=rating_values or {},
     )
 
 

@@ -480,3 +480,24 @@ class MatterMaterial(Model):
     resource = relationship("Resource")
 
     __table_args__ = (UniqueConstraint("matter_id", "name"),)
+
+
+class ResourceRating(Model):
+    """共享评价 (#34): a department that used a resource rates it — timeliness, accuracy, completeness (1–5) and a
+    comment; one rating per authorization, changed as use goes on. Ratings show on the catalog; a low one tells
+    the platform, which may open a §17 quality issue."""
+
+    __tablename__ = "resource_rating"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"), index=True)
+    authorization_id: Mapped[int] = mapped_column(ForeignKey("share_authorization.id"), unique=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    timeliness: Mapped[int] = mapped_column(Integer)
+    accuracy: Mapped[int] = mapped_column(Integer)
+    completeness: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    department = relationship("Department")

@@ -17,6 +17,7 @@ from app.auth.forms import EmptyForm
 from app.calendar.services import days_taken
 from app.catalog.rules import requestable_items
 from app.catalog.services import resource_by_code, withdrawn_items
+from app.catalog.views import resource as catalog_resource_page
 from app.db_types import row_id
 from app.engine.diagram import instance_diagrams
 from app.engine.models import ProcessInstance
@@ -28,7 +29,7 @@ from app.extensions import db
 from app.inbox.urging import urgings_of
 from app.inbox.views import badge
 from app.redirects import is_local_path
-from app.sharing import demands, printing, queries, reuse, services
+from app.sharing import demands, printing, queries, ratings, reuse, services
 from app.sharing.disputes import TOPICS, disputes_for, get_dispute, position_data, raise_dispute
 from app.sharing.models import (
     APPLICATION_STATUS_LABELS,
@@ -511,6 +512,25 @@ def demand(number: str):
     ), (422 if errors else 200)
 
 
+@bp.post("/ratings/<path:code>")
+@login_required
+def rate(code: str):
+    """共享评价 of a resource by a department that holds its authorization; a low score tells the platform (§17)."""
+    resource = resource_by_code(code)
+    if EmptyForm().validate_on_submit():
+        try:
+            rating = ratings.rate(current_user, resource, request.form.to_dict())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return catalog_resource_page(code, rating_errors=exc.fields, rating_values=request.form), 422
+        low = min(rating.timeliness, rating.accuracy, rating.completeness) <= ratings.LOW
+        flash(
+            _("已提交评价；评分较低，已通知共享平台核实（办法§17）") if low else _("已提交评价，谢谢"),
+            "success",
+        )
+    return redirect(url_for("catalog.resource", code=code) + "#ratings")
+
+
 @bp.route("/matters", methods=["GET", "POST"])
 @login_required
 def matters():
@@ -666,7 +686,7 @@ def new_quality_issue():
         intro=_("共享平台发现问题数据的，通知提供部门更正；多个部门数据不一致的，会同提供部门共同核实。"),
         subject=f"{resource.name}（{resource.provider.name}）",
         hidden={"resource": resource.code},
-        values=request.form,
+        values=request.values,  # a low 共享评价 links here with the description filled in (#34)
         errors=errors,
         fields=[
             ("description", _("问题描述"), "textarea"),
