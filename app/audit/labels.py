@@ -65,6 +65,7 @@ ACTION_LABELS = {
     "process.deployed": "部署流程",
     "scheduler.run_now": "立即执行定时任务",
     "resource.rated": "共享评价",
+    "application.assessed": "共享安全评估",
     "demand.raised": "提出数据需求",
     "matter.imported": "导入政务服务事项",
     "matter.material_changed": "修改事项材料",

@@ -26,6 +26,7 @@ from app.catalog.vocab import (
     BASE_CATEGORIES,
     DATA_TYPES,
     FORMATS,
+    ITEM_GRADES,
     LEGAL_BASIS_TYPES,
     OPEN_ATTRIBUTES,
     RESOURCE_CLASSES,
@@ -81,7 +82,10 @@ ITEM_COLUMNS = [
     ("长度", "length", None),
     ("共享类型", "share_type", SHARE_TYPES),
     ("说明", "description", None),
+    ("数据分级", "grade", ITEM_GRADES),  # optional columns (#34): 一般数据 when absent
+    ("敏感个人信息", "sensitive", None),
 ]
+OPTIONAL_ITEM_FIELDS = {"grade", "sensitive"}
 HEADERS = {field: header for header, field, _v in RESOURCE_COLUMNS} | {"items": "信息项"}
 
 
@@ -163,6 +167,8 @@ def export_workbook(resources: list[Resource]) -> bytes:
                     item["length"],
                     label(SHARE_TYPES, item["share_type"]) if item["share_type"] else None,
                     item["description"],
+                    label(ITEM_GRADES, item["grade"]),
+                    "是" if item["sensitive"] else "否",
                 ],
             )
     for target in (sheet, items_sheet):
@@ -205,6 +211,8 @@ def _header_map(sheet, columns, errors: list[RowError]) -> dict[str, int]:
     found = {}
     for header, field, _vocab in columns:
         if header not in headers:
+            if columns is ITEM_COLUMNS and field in OPTIONAL_ITEM_FIELDS:
+                continue
             errors.append(RowError(sheet.title, 1, header, "缺少这一列"))
         else:
             found[field] = headers[header]
@@ -350,6 +358,8 @@ def _read_workbook(book) -> tuple[list[ParsedResource], list[RowError]]:
         if not any(v not in (None, "") for v in row):
             continue
         values = {field: (_text(row[i]) if i < len(row) else None) for field, i in item_columns.items()}
+        values.setdefault("grade", None)
+        values.setdefault("sensitive", None)
         owner = by_code.get(values["code"] or "") or by_name.get(values["resource_name"] or "")
         if owner is None:
             errors.append(
@@ -362,9 +372,14 @@ def _read_workbook(book) -> tuple[list[ParsedResource], list[RowError]]:
             )
             continue
         item: dict[str, Any] = {"name": values["name"], "description": values["description"]}
+        sensitive = values["sensitive"] or "否"
+        if sensitive not in ("是", "否"):
+            errors.append(RowError(ITEM_SHEET, number, "敏感个人信息", f"“{sensitive}”应为“是”或“否”"))
+        item["sensitive"] = sensitive == "是"
         for field, vocab, header in (
             ("data_type", DATA_TYPES, "数据类型"),
             ("share_type", SHARE_TYPES, "共享类型"),
+            ("grade", ITEM_GRADES, "数据分级"),
         ):
             value = values[field]
             item[field] = code_for(vocab, value) if value else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
@@ -143,8 +144,15 @@ class DataItem(Model):
     length: Mapped[int | None] = mapped_column(Integer)
     share_type: Mapped[str | None] = mapped_column(String(16))  # None: as the resource
     description: Mapped[str | None] = mapped_column(Text)
+    grade: Mapped[str] = mapped_column(String(16), default="general", server_default="general")  # ITEM_GRADES
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())  # 敏感个人信息
 
     version: Mapped[ResourceVersion] = relationship(back_populates="items")
+
+    @property
+    def guarded(self) -> bool:
+        """Granting it needs a stated necessity and a 共享安全评估 (#34)."""
+        return self.sensitive or self.grade in ("important", "core")
 
 
 class DataService(Model):

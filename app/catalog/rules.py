@@ -14,6 +14,7 @@ from app.catalog.vocab import (
     CLASS_DIGIT,
     DATA_TYPES,
     FORMATS,
+    ITEM_GRADES,
     LEGAL_BASIS_TYPES,
     METHOD_FORMATS,
     OPEN_ATTRIBUTES,
@@ -147,6 +148,10 @@ def check_resource(data: dict) -> dict[str, str]:
                 errors[f"{where}.length"] = (
                     f"信息项“{item_name or index + 1}”的长度应为 1–{ITEM_LENGTH_MAX} 之间的整数"
                 )
+        if (item.get("grade") or "general") not in ITEM_GRADES:
+            errors[f"{where}.grade"] = (
+                f"信息项“{item_name or index + 1}”的数据分级应为：{'、'.join(ITEM_GRADES.values())}"
+            )
         item_share = item.get("share_type") or None
         if item_share is not None and item_share not in SHARE_TYPES:
             errors[f"{where}.share_type"] = f"信息项“{item_name or index + 1}”的共享类型不在可选范围内"

@@ -24,6 +24,7 @@ from app.catalog.upkeep import catalog_updated
 from app.catalog.vocab import (
     DATA_TYPES,
     FORMATS,
+    ITEM_GRADES,
     LEGAL_BASIS_TYPES,
     OPEN_ATTRIBUTES,
     RESOURCE_CLASSES,
@@ -60,7 +61,7 @@ VERSION_FIELDS: list[tuple[str, str, dict | None]] = [
     ("legal_basis_type", "不予共享依据类型", LEGAL_BASIS_TYPES),
     ("legal_basis", "不予共享依据", None),
 ]
-ITEM_FIELDS = ("name", "data_type", "length", "share_type", "description")
+ITEM_FIELDS = ("name", "data_type", "length", "share_type", "description", "grade", "sensitive")
 
 
 # --- reading -------------------------------------------------------------------------------------------
@@ -156,6 +157,8 @@ def _apply_fields(version: ResourceVersion, data: dict[str, Any]) -> None:
             length=int(item["length"]) if item.get("length") not in (None, "") else None,
             share_type=item.get("share_type") or None,
             description=(item.get("description") or "").strip() or None,
+            grade=item.get("grade") or "general",
+            sensitive=bool(item.get("sensitive")),
         )
         for index, item in enumerate(data.get("items") or [])
     ]
@@ -577,6 +580,10 @@ def _item_text(item: dict) -> str:
         parts.append(f"长度{item['length']}")
     if item.get("share_type"):
         parts.append(label(SHARE_TYPES, item["share_type"]))
+    if item.get("grade") not in (None, "general"):
+        parts.append(label(ITEM_GRADES, item["grade"]))
+    if item.get("sensitive"):
+        parts.append("敏感个人信息")
     return "，".join(parts)
 
 

@@ -20,6 +20,7 @@ from app.catalog.vocab import (
     BASE_CATEGORIES,
     DATA_TYPES,
     FORMATS,
+    ITEM_GRADES,
     LEGAL_BASIS_TYPES,
     OPEN_ATTRIBUTES,
     RESOURCE_CLASSES,
@@ -208,15 +209,19 @@ def _form_data(form) -> tuple[dict[str, Any], list[str]]:
         parts = [p.strip() for p in line.replace("，", ",").split(",")]
         if not any(parts):
             continue
-        while len(parts) < 4:
+        while len(parts) < 6:
             parts.append("")
-        name, data_type, length, share = parts[:4]
+        name, data_type, length, share, grade, sensitive = parts[:6]
         item = {
             "name": name,
             "data_type": code_for(DATA_TYPES, data_type) or data_type,
             "length": int(length) if length.isdigit() else (length or None),
             "share_type": code_for(SHARE_TYPES, share) if share else None,
+            "grade": (code_for(ITEM_GRADES, grade) or grade) if grade else "general",
+            "sensitive": sensitive in ("敏感", "敏感个人信息", "是"),
         }
+        if sensitive and sensitive not in ("敏感", "敏感个人信息", "是", "否"):
+            problems.append(f"第{number}行第6项应为“敏感”或留空")
         if length and not length.isdigit():
             problems.append(f"第{number}行长度“{length}”不是整数")
             item["length"] = None
@@ -255,6 +260,8 @@ def _items_text(version) -> str:
                 label(DATA_TYPES, i.data_type),
                 str(i.length or ""),
                 label(SHARE_TYPES, i.share_type) if i.share_type else "",
+                label(ITEM_GRADES, i.grade) if i.grade != "general" else "",
+                "敏感" if i.sensitive else "",
             ]
         ).rstrip(",")
         for i in version.items

@@ -93,6 +93,11 @@ DATA_TYPES = {
 SERVICE_METHODS = {"api": "接口", "table": "库表", "file": "文件"}
 
 
+# 数据分级 (#34; 数据安全法 §21, 令第419号 第五章): every item is 一般, 重要 or 核心 data; 敏感个人信息 (个人信息保护法
+# §28) is flagged apart. Granting 重要/核心 or sensitive items needs a stated necessity and a 共享安全评估.
+ITEM_GRADES = {"general": "一般数据", "important": "重要数据", "core": "核心数据"}
+
+
 def label(vocabulary: dict[str, str], code: str | None) -> str:
     """The Chinese label of a code ("—" when empty, the code itself when unknown)."""
     if not code:

@@ -101,6 +101,8 @@ class Held(NamedTuple):
     business_system: str
     items: list[str]
     bound_parameters: dict[str, list] | None
+    grade: str  # the highest grade of the items granted (#34)
+    sensitive: bool
 
 
 HELD_COLUMNS = (
@@ -111,6 +113,8 @@ HELD_COLUMNS = (
     Authorization.business_system,
     Authorization.items,
     Authorization.bound_parameters,
+    Authorization.grade,
+    Authorization.sensitive,
 )
 
 
@@ -274,7 +278,13 @@ def decide(
                 return verdict(
                     False, Reason.ITEM_WITHDRAWN, authorization.id, detail={"items": sorted(asked)}
                 )
-            return verdict(True, reason, authorization.id)
+            # the decision carries the data's grade (#34): the gateway may log or mask 重要/核心 and sensitive data
+            return verdict(
+                True,
+                reason,
+                authorization.id,
+                detail={"grade": authorization.grade, "sensitive": bool(authorization.sensitive)},
+            )
         rank = _ORDER.index(reason)
         if best is None or rank > best[0]:
             best = (rank, reason, detail, authorization)

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app import clock
@@ -70,6 +71,8 @@ class ShareApplication(Model):
     reason: Mapped[str] = mapped_column(Text)  # 申请理由
     business_system: Mapped[str] = mapped_column(String(200))  # the system that will use the data
     scope: Mapped[str] = mapped_column(Text)  # 使用范围
+    # why 重要/核心 or 敏感个人信息 items are needed (#34: a grant of such items needs a stated necessity)
+    necessity: Mapped[str | None] = mapped_column(Text)
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), index=True)
@@ -104,6 +107,8 @@ class ApplicationLine(Model):
     # a partial grant (§20, §21): the requested items refused, with the line's reasons and basis; the
     # authorization holds exactly the others
     refused_items: Mapped[list | None] = mapped_column(JSON)
+    # 共享安全评估 of a line requesting 重要/核心 or sensitive items (#34): passed, opinion, by, at
+    assessment: Mapped[dict | None] = mapped_column(JSON)
     # 转办 (#15): [{"from", "to", "reason", "by", "at", "clock"}], the provider moved to the department that really
     # holds the resource (provider_department_id is the current one)
     transfers: Mapped[list | None] = mapped_column(JSON)
@@ -174,6 +179,9 @@ class Authorization(Model):
     conditions: Mapped[str | None] = mapped_column(Text)
     # 管控参数 (§11) values the decision binds: {parameter: [allowed values]}; a gateway check (§24) refuses others
     bound_parameters: Mapped[dict | None] = mapped_column(JSON)
+    # the highest grade among the items granted, and whether any is 敏感个人信息 (#34): shown, checked, counted
+    grade: Mapped[str] = mapped_column(String(16), default="general", server_default="general")
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date] = mapped_column(Date)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

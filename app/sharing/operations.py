@@ -266,3 +266,10 @@ def _demand_holders(data: dict) -> list[tuple[str, str]]:
 @form_options("similar_demands")
 def _similar_demands(data: dict) -> list[tuple[str, str]]:
     return demands.similar_open_demands(data.get("demand_id") or 0)
+
+
+@operation("sharing_assessed", sample=lambda line_id, passed, **_: {"passed": bool(passed)})
+def sharing_assessed(task, line_id: int, passed: bool, opinion: str | None = None) -> dict:
+    """Record the 共享安全评估 of a line requesting 重要/核心 or sensitive items (resource_authorization.bpmn, #34)."""
+    line = services.record_assessment(line_id, current_run().actor_id, bool(passed), opinion)
+    return {"passed": bool((line.assessment or {}).get("passed"))}

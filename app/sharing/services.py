@@ -29,6 +29,7 @@ from app.sharing.models import ApplicationLine, ApplicationStatus, Authorization
 from app.texts import TEXT_LIMIT, too_long
 
 PROCESS = "share_application"
+GRADE_ORDER = ("general", "important", "core")
 MAX_PERIOD_DAYS = 5 * 366
 
 
@@ -140,6 +141,19 @@ def validate_application(
             errors[f"{where}.items"] = f"信息项“{'、'.join(refused)}”不予共享或不存在，不能申请"
             continue
         requested.append((resource, list(wanted)))
+    guarded = [
+        i.name
+        for resource, wanted in requested
+        for i in (resource.current_version.items if resource.current_version else [])
+        if i.name in wanted and i.guarded
+    ]
+    necessity = str(data.get("necessity") or "").strip()
+    if guarded and not necessity:
+        errors["necessity"] = (
+            f"申请的“{'、'.join(guarded[:5])}”属于重要、核心数据或敏感个人信息，请说明申请的必要性"
+        )
+    elif problem := too_long(necessity, "必要性说明", 2000):
+        errors["necessity"] = problem
     return errors, requested
 
 
@@ -163,6 +177,7 @@ def submit_application(
         reason=data["reason"].strip(),
         business_system=data["business_system"].strip(),
         scope=data["scope"].strip(),
+        necessity=str(data.get("necessity") or "").strip() or None,
         valid_from=date.fromisoformat(str(data["valid_from"])),
         valid_to=date.fromisoformat(str(data["valid_to"])),
         status=ApplicationStatus.SUBMITTED,
@@ -193,6 +208,12 @@ def submit_application(
     return application
 
 
+def guarded_items(line: ApplicationLine) -> list[str]:
+    """The requested items of a line that are 重要/核心 data or 敏感个人信息 (#34)."""
+    asked = set(line.items)
+    return [i.name for i in line.resource_version.items if i.name in asked and i.guarded]
+
+
 def process_data(application: ShareApplication) -> dict[str, Any]:
     """The small values the procedure needs (ids, not documents)."""
     return {
@@ -215,6 +236,8 @@ def process_data(application: ShareApplication) -> dict[str, Any]:
                 "via_upper": line.via_upper_platform,
                 # §21: the platform holding the resource authorizes directly; §12: its operator checks forwards.
                 "resource_platform_operator_id": forwarding_operator_id(line),
+                # 重要/核心 or sensitive items asked for: a 共享安全评估 comes first (#34, resource_authorization.bpmn)
+                "guarded": guarded_items(line),
             }
             for line in application.lines
         ],
@@ -431,6 +454,10 @@ def revise_application(
         raise ValidationFailed(_("补正填写有误"), fields=errors)
     lines = {line.resource_id: line for line in application.lines}
     changes: dict[str, Any] = {}
+    necessity = str(data.get("necessity") or "").strip() or None
+    if necessity != application.necessity:
+        changes["necessity"] = necessity
+        application.necessity = necessity
     for resource, items in requested:
         line = lines.pop(resource.id, None)
         if line is None:
@@ -471,6 +498,31 @@ def revise_application(
     return changes
 
 
+def record_assessment(
+    line_id: int, actor_id: int | None, passed: bool, opinion: str | None
+) -> ApplicationLine:
+    """The 共享安全评估 of a line (#34): who, when, passed or not, with the opinion; audited."""
+    line = db.session.get(ApplicationLine, int(line_id))
+    if line is None:
+        raise LookupError(f"application line {line_id} does not exist")
+    actor = db.session.get(User, actor_id) if actor_id else None
+    line.assessment = {
+        "passed": passed,
+        "opinion": opinion,
+        "by": actor.display_name if actor else None,
+        "at": clock.now().isoformat(),
+        "items": guarded_items(line),
+    }
+    record(
+        "application.assessed",
+        actor=actor,
+        object_type="application",
+        object_id=line.application.number,
+        data={"resource": line.resource.code, "passed": passed, "opinion": opinion},
+    )
+    return line
+
+
 def record_decision(
     line_id: int,
     decider_id: int | None,
@@ -504,6 +556,12 @@ def record_decision(
     application = line.application
     if decision == Decision.GRANTED:
         version = line.resource_version
+        granted = [i for i in version.items if i.name in set(line.items) - set(refused)]
+        grade = max((i.grade for i in granted), key=GRADE_ORDER.index, default="general")
+        if any(i.guarded for i in granted) and not (line.assessment or {}).get("passed"):
+            raise ValueError(
+                "重要、核心数据或敏感个人信息须经共享安全评估通过后方可授权（办法§14，数据安全法§21）"
+            )
         db.session.add(
             Authorization(
                 line=line,
@@ -519,6 +577,8 @@ def record_decision(
                 valid_to=application.valid_to,
                 decided_by_id=decider_id,
                 decided_at=now,
+                grade=grade,
+                sensitive=any(i.sensitive for i in granted),
             )
         )
     decider = db.session.get(User, decider_id) if decider_id else None

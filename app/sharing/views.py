@@ -174,7 +174,15 @@ def new():
         }
         data = {
             key: request.form.get(key, "")
-            for key in ("purpose", "reason", "business_system", "scope", "valid_from", "valid_to")
+            for key in (
+                "purpose",
+                "reason",
+                "business_system",
+                "scope",
+                "valid_from",
+                "valid_to",
+                "necessity",
+            )
         }
         data["resources"] = [
             {"code": resource.code, "items": request.form.getlist(f"items-{resource.code}")}
@@ -242,6 +250,7 @@ def revise(number: str):
         codes = [line.resource.code for line in application.lines]
         chosen = {line.resource.code: list(line.items) for line in application.lines}
         values: dict = {key: getattr(application, key) for key in services.REVISABLE_TEXTS} | {
+            "necessity": application.necessity or "",
             "valid_from": application.valid_from.isoformat(),
             "valid_to": application.valid_to.isoformat(),
         }
@@ -263,7 +272,7 @@ def revise(number: str):
         return _revise_page(
             application, step, codes, chosen, request.form, errors, dropped, held, keep, files
         ), (422 if errors else 200)
-    data: dict = {key: request.form.get(key, "") for key in (*services.COMPLETION_FIELDS,)}
+    data: dict = {key: request.form.get(key, "") for key in (*services.COMPLETION_FIELDS, "necessity")}
     data["resources"] = [{"code": c, "items": chosen[c]} for c in codes if c not in dropped]
     uploads = [Upload(f.filename, f.read()) for f in request.files.getlist("attachments") if f and f.filename]
     try:

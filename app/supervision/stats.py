@@ -28,6 +28,7 @@ from app import clock
 from app.access import oversees_everything, visible_department_ids
 from app.calendar.deadlines import end_of_day, start_of_day
 from app.calendar.services import active_version, time_taken
+from app.catalog.models import Resource
 from app.clock import parse_moment
 from app.engine.models import HumanTask, TaskStatus, TaskUrging
 from app.engine.registry import step_deadline_days
@@ -37,12 +38,14 @@ from app.org.models import Department, User
 from app.sharing.models import (
     ApplicationLine,
     ApplicationStatus,
+    Authorization,
     Decision,
     Dispute,
     Objection,
     ShareApplication,
 )
 from app.sharing.services import NOTIFICATION_DAYS, told_taken
+from app.supervision.models import DataCall
 
 # step → (name, article, the process whose deployed model holds its deadline)
 STEPS = {
@@ -178,6 +181,9 @@ class Statistics:
     withdrawn: int = 0
     transfers: int = 0  # 转办 (#15) in the period, of lines whose provider is in scope (before or after)
     urgings: int = 0  # 催办 by hand (#15) in the period, of tasks of departments in scope
+    guarded_grants: int = 0  # #34: authorizations of 重要/核心 data or 敏感个人信息 granted in the period
+    sensitive_grants: int = 0  # of which with 敏感个人信息
+    guarded_calls: int = 0  # calls in the period under such authorizations
     decisions: dict[str, int] = field(
         default_factory=dict
     )  # direct_granted, provider_refused, provider_partial…
@@ -249,6 +255,32 @@ def compute(scope: Scope) -> Statistics:
         stats.decisions[f"{route}_{decision}"] = count
         if partial_grants:
             stats.decisions[f"{route}_partial"] = int(partial_grants)
+    # #34: grants of 重要/核心 data or 敏感个人信息 (by the provider in scope), and the calls made under them
+    guarded = or_(Authorization.grade != "general", Authorization.sensitive.is_(True))
+    stats.guarded_grants, stats.sensitive_grants = db.session.execute(
+        select(func.count(), func.count().filter(Authorization.sensitive.is_(True)))
+        .select_from(Authorization)
+        .join(Resource, Resource.id == Authorization.resource_id)
+        .where(
+            guarded,
+            Authorization.decided_at >= scope.start_at,
+            Authorization.decided_at < scope.end_at,
+            _in(Resource.provider_department_id, ids),
+        )
+    ).one()
+    stats.guarded_calls = (
+        db.session.scalar(
+            select(func.count(DataCall.id))
+            .join(Authorization, Authorization.id == DataCall.authorization_id)
+            .where(
+                guarded,
+                DataCall.called_at >= scope.start_at,
+                DataCall.called_at < scope.end_at,
+                _in(DataCall.provider_department_id, ids),
+            )
+        )
+        or 0
+    )
     stats.urgings = (
         db.session.scalar(
             select(func.count(TaskUrging.id)).where(
