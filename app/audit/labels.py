@@ -65,6 +65,8 @@ ACTION_LABELS = {
     "process.deployed": "部署流程",
     "scheduler.run_now": "立即执行定时任务",
     "resource.rated": "共享评价",
+    "catalog.lead_set": "设置牵头部门",
+    "catalog.lead_removed": "取消牵头部门",
     "application.assessed": "共享安全评估",
     "demand.raised": "提出数据需求",
     "matter.imported": "导入政务服务事项",

@@ -115,6 +115,9 @@ class ResourceVersion(Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     review_business_key: Mapped[str | None] = mapped_column(String(64))
+    # 一数一源 (#34): items of this version that other departments already catalogue (name or definition), found
+    # at submission and shown to the submitter and the reviewer: [{item, resource_code, resource_name, provider}]
+    duplicates: Mapped[list | None] = mapped_column(JSON)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     review_comment: Mapped[str | None] = mapped_column(Text)
@@ -252,3 +255,21 @@ class WatchNotice(Model):
     told_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     __table_args__ = (UniqueConstraint("user_id", "event"),)
+
+
+class CatalogLead(Model):
+    """一数一源 (#34, 办法§8(二)(三)): the lead department of a base resource class (人口、法人…) or a topic, set by
+    the data bureau; only the lead may catalogue resources of it."""
+
+    __tablename__ = "catalog_lead"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resource_class: Mapped[str] = mapped_column(String(16))
+    subcategory: Mapped[str] = mapped_column(String(4))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    department = relationship("Department")
+
+    __table_args__ = (UniqueConstraint("resource_class", "subcategory"),)

@@ -61,3 +61,9 @@ def _duty_change(user: User, department) -> bool:
 def _watch(user: User, _obj) -> bool:
     """资源订阅 (#33): anyone signed in may watch what the catalog shows them."""
     return bool(user.active)
+
+
+@policy("catalog.leads")
+def _set_leads(user: User, _obj) -> bool:
+    """一数一源 (#34): the province's data bureau (its supervisors) names the lead departments."""
+    return oversees_everything(user) and user.has_role(Role.SUPERVISOR)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from app import clock
 from app.access import require
 from app.audit.writer import record
-from app.catalog import search, watching
+from app.catalog import search, sources, watching
 from app.catalog.models import DataItem, DataService, Resource, ResourceStatus, ResourceVersion, VersionStatus
 from app.catalog.rules import check_resource, code_error, code_prefix, may_authorize_directly
 from app.catalog.upkeep import catalog_updated
@@ -193,6 +193,9 @@ def create_resource(actor: User, data: dict[str, Any], *, provider: Department |
     resource_class, subcategory = data.get("resource_class"), data.get("subcategory")
     if resource_class not in RESOURCE_CLASSES:  # even a draft needs its class: the code is made from it
         raise ValidationFailed(_("资源信息有误"), fields={"resource_class": "请选择资源分类"})
+    sources.check_lead(
+        provider.id, resource_class, subcategory
+    )  # 一数一源: only the lead catalogues a led class
     prefix = code_prefix(resource_class, subcategory, provider.region.code)
     code = data.get("code") or None
     if code:
@@ -271,6 +274,10 @@ def submit_for_review(actor: User, resource: Resource) -> ResourceVersion:
     errors = check_resource(version_data(version))
     if errors:
         raise ValidationFailed(_("资源信息不完整或不符合要求，不能提交"), fields=errors)
+    sources.check_lead(resource.provider_department_id, resource.resource_class, resource.subcategory)
+    version.duplicates = (
+        sources.probable_duplicates(version) or None
+    )  # shown to the submitter and the reviewer
     version.status = VersionStatus.IN_REVIEW
     version.submitted_at = clock.now()
     version.submitted_by_id = actor.id

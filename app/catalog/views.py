@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app import clock
 from app.access import can, require, visible_department_ids
 from app.auth.forms import EmptyForm
-from app.catalog import excel, services, watching
+from app.catalog import excel, services, sources, watching
 from app.catalog.models import Resource, ResourceStatus, WatchTarget
 from app.catalog.vocab import (
     BASE_CATEGORIES,
@@ -138,6 +138,43 @@ def resource(code: str, rating_errors: dict | None = None, rating_values=None):
         rating_errors=rating_errors or {},
         rating_values=rating_values or {},
     )
+
+
+@bp.route("/leads", methods=["GET", "POST"])
+@login_required
+def leads():
+    """一数一源 (#34): the lead department of each base class and topic, named by the data bureau."""
+    require(current_user, "catalog.leads")
+    errors: dict[str, str] = {}
+    if request.method == "POST" and EmptyForm().validate_on_submit():
+        try:
+            if request.form.get("remove", "").isdigit():
+                sources.remove_lead(current_user, int(request.form["remove"][:9]))
+            else:
+                department = request.form.get("department_id", "")
+                resource_class, _sep, subcategory = request.form.get("category", "").partition(":")
+                sources.set_lead(
+                    current_user,
+                    resource_class,
+                    subcategory,
+                    int(department) if department.isdigit() and len(department) < 10 else 0,
+                )
+        except ServiceError as exc:
+            db.session.rollback()
+            errors = exc.fields or {"subcategory": exc.message}
+        else:
+            flash(_("已保存"), "success")
+            return redirect(url_for("catalog.leads"))
+    departments = db.session.scalars(
+        select(Department).where(Department.active.is_(True)).order_by(Department.name)
+    ).all()
+    return render_template(
+        "catalog/leads.html",
+        leads=sources.leads(),
+        classes=sources.LED_CLASSES,
+        departments=departments,
+        errors=errors,
+    ), (422 if errors else 200)
 
 
 @bp.route("/watching")
