@@ -208,3 +208,20 @@ class DataCallRollup(Model):
     # The month's raw calls were dropped past the retention (app/supervision/partitions.py): its rollup is all
     # there is, and a call reported late for it is added to the rollup, not counted again from the calls.
     expired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AssessmentPlan(Model):
+    """The weighted §28 assessment of a year (#34): each indicator's weight and target, set by the data bureau;
+    and, once published, the scores with their breakdown kept as published (like the monthly report)."""
+
+    __tablename__ = "assessment_plan"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, unique=True)
+    indicators: Mapped[dict] = mapped_column(JSON)  # {key: {"weight": float, "target": float}}
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published: Mapped[list | None] = mapped_column(
+        JSON
+    )  # [{department, score, parts: {key: {value, points}}}]

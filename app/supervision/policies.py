@@ -54,3 +54,9 @@ def _rectification(user: User, item) -> bool:
 def _ingest(user: User, _obj) -> bool:
     """The exchange system reports data calls with a platform operator's (or admin's) token."""
     return user.has_role(Role.PLATFORM_OPERATOR, Role.SUPERVISOR, Role.ADMIN)
+
+
+@policy("assessment.manage")
+def _manage_assessment(user: User, _obj) -> bool:
+    """The weighted §28 assessment's weights, targets and publication: the province's data bureau (#34)."""
+    return oversees_everything(user) and user.has_role(Role.SUPERVISOR)

@@ -27,7 +27,7 @@ from app.errors import ServiceError, ValidationFailed
 from app.extensions import db
 from app.org.models import Department, Platform, User
 from app.sharing import reuse
-from app.supervision import calls, reports, stats
+from app.supervision import assessment, calls, reports, stats
 from app.supervision.export import table_response
 from app.supervision.models import CALL_FLAG_LABELS, FAILINGS, RECTIFICATION_STATUS_LABELS, MonthlyReport
 from app.supervision.pdf import bulletin_pdf
@@ -521,6 +521,8 @@ def bulletin():
         year=year,
         cards=reports.scorecards(year, None),
         mine=current_user.department_id,
+        assessed=assessment.plan_for(year),
+        indicator_names=assessment.INDICATORS,
     )
 
 
@@ -562,6 +564,61 @@ def scorecard(fmt: str | None = None):
     return render_template(
         "supervision/scorecard.html", year=year, headers=reports.SCORECARD_HEADERS, rows=rows
     )
+
+
+@bp.route("/assessment", methods=["GET", "POST"])
+@bp.route("/assessment.<fmt>")
+@login_required
+def assessment_page(fmt: str | None = None):
+    """The weighted §28 assessment (#34): the year's weights and targets (set by the data bureau), every
+    department's score with its breakdown, publication for the 通报; CSV/Excel."""
+    require(current_user, "supervision.view")
+    year = _int_arg("year") or clock.local_now().year
+    if not 2000 <= year <= 2100:
+        raise ValidationFailed(_("年份有误"), fields={"year": _("应在 2000–2100 之间")})
+    errors: dict[str, str] = {}
+    if request.method == "POST" and EmptyForm().validate_on_submit():
+        try:
+            if request.form.get("action") == "publish":
+                assessment.publish(current_user, year)
+                flash(_("已发布 %(y)d 年度考核得分", y=year), "success")
+            else:
+                assessment.set_plan(current_user, year, request.form.to_dict())
+                flash(_("已保存考核指标"), "success")
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.fields
+        else:
+            return redirect(url_for("supervision.assessment_page", year=year))
+    results = assessment.scores(year, visible_department_ids(current_user))
+    keys = list(assessment.indicators_for(year))
+    headers = ["部门", "得分", *(f"{assessment.INDICATORS[k][0]}（值/得分）" for k in keys)]
+    rows = [
+        [
+            s.department,
+            s.total,
+            *(
+                f"{'—' if s.parts[k]['value'] is None else format(s.parts[k]['value'], '.1%')} / {s.parts[k]['points']}"
+                for k in keys
+            ),
+        ]
+        for s in results
+    ]
+    if fmt in ("csv", "xlsx"):
+        return table_response(f"共享工作加权考核_{year}", headers, rows, fmt)
+    if fmt:
+        abort(404)
+    return render_template(
+        "supervision/assessment.html",
+        year=year,
+        indicators=assessment.indicators_for(year),
+        names=assessment.INDICATORS,
+        headers=headers,
+        rows=rows,
+        plan=assessment.plan_for(year),
+        errors=errors,
+        values=request.form if errors else {},
+    ), (422 if errors else 200)
 
 
 # --- audit viewer --------------------------------------------------------------------------------------------
