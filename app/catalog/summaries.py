@@ -6,6 +6,7 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from app.catalog.models import ResourceVersion
+from app.engine.forms import form_check
 from app.extensions import db
 from app.inbox.summaries import Row, Summary, case_summary
 
@@ -32,3 +33,18 @@ def _catalog_review(number: str, data: dict) -> Summary:
             )
         )
     return None, rows
+
+
+@form_check("catalog_review.json")
+def _review_resolves_duplicates(data: dict, case) -> dict[str, str]:
+    """一数一源 (#34): a version with probable duplicate items is published only with the reviewer's finding
+    written down (different data, or changed to reference the source)."""
+    if data.get("approved") is not True or (data.get("comment") or "").strip():
+        return {}
+    version = db.session.get(ResourceVersion, case().get("version_id") or 0)
+    if version is not None and version.duplicates:
+        return {
+            "comment": "该版本有疑似重复编目的信息项（一数一源）：通过前请在审核意见中写明核对结果"
+            "（确属不同数据，或已改为引用来源资源）"
+        }
+    return {}

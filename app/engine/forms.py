@@ -6,6 +6,7 @@ A form's properties carry Chinese `title`s; an `errorMessage` on a property over
 from __future__ import annotations
 
 import copy
+import inspect
 import json
 import re
 from collections.abc import Callable
@@ -121,9 +122,10 @@ def validate_form(schema: dict | None, data: Any) -> dict[str, str]:
 
 # --- rules across fields ----------------------------------------------------------------------------------
 # What JSON Schema cannot say (one date not before another): an area registers a check for a form by its file
-# name beside its services; complete_task adds its per-field messages to the schema's.
+# name beside its services; complete_task adds its per-field messages to the schema's. A check that takes a
+# second argument gets the case: a function returning the instance's data (read only when asked for).
 
-FormCheck = Callable[[dict[str, Any]], dict[str, str]]
+FormCheck = Callable[..., dict[str, str]]
 _FORM_CHECKS: dict[str, FormCheck] = {}
 
 
@@ -137,10 +139,17 @@ def form_check(form: str) -> Callable[[FormCheck], FormCheck]:
     return register
 
 
-def check_form(form: str | None, data: dict[str, Any]) -> dict[str, str]:
-    """The registered check of `form` on `data` (nothing registered: no messages)."""
+def check_form(
+    form: str | None, data: dict[str, Any], case: Callable[[], dict[str, Any]] | None = None
+) -> dict[str, str]:
+    """The registered check of `form` on `data` (nothing registered: no messages); `case` gives the instance's
+    data to a check that asks for it."""
     check = _FORM_CHECKS.get(form or "")
-    return check(data) if check is not None and isinstance(data, dict) else {}
+    if check is None or not isinstance(data, dict):
+        return {}
+    if len(inspect.signature(check).parameters) > 1:
+        return check(data, case or dict)
+    return check(data)
 
 
 # --- choices that depend on the case ---------------------------------------------------------------------

@@ -351,7 +351,7 @@ def complete_task(task_id: str, user: User, data: dict[str, Any] | None = None) 
         require(user, "task.complete", task)
         errors = validate_form(task_form(task), data)
         if not errors:  # rules across fields once each field is right
-            errors = check_form(task.form, data)
+            errors = check_form(task.form, data, lambda: store.instance_data(row))
         clash = set(data) & set(INJECTED) if isinstance(data, dict) else set()
         errors.update({name: "保留字，不能作为字段名" for name in clash})
         if errors:

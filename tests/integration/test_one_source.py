@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from app.catalog import services
+from app.engine import runtime
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.org.models import Department
@@ -66,3 +67,14 @@ def test_a_non_lead_is_refused_a_base_resource_and_a_duplicate_item_is_flagged(a
     page = client.get(f"/tasks/{review}").get_data(as_text=True)
     assert "疑似重复（一数一源）" in page and "湖北省公安厅已在“人口基础信息”中编目“公民身份号码”" in page
     assert "疑似重复编目（一数一源）" in clerk.get(f"/catalog/resources/{code}").get_data(as_text=True)
+    # The reviewer may publish it only with the finding written down.
+    with app.app_context():
+        with pytest.raises(ValidationFailed) as unresolved:
+            runtime.complete_task(review, user("supervisor"), {"approved": True})
+        assert "一数一源" in unresolved.value.fields["comment"]
+        runtime.complete_task(
+            review,
+            user("supervisor"),
+            {"approved": True, "comment": "墓区身份号码为登记人，与人口库核对后保留"},
+        )
+        assert services.resource_by_code(code).status == "published"
