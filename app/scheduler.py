@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 # Each job's name on the 定时任务 page, and whether the 系统管理员 may run it at once (立即执行): every job is
 # safe to run again (a run does only what is due, once) except the heartbeat, which only a scheduler beats.
 JOB_TITLES = {
-    "timer-sweep": "期限定时器（到期提醒、超期转办）",
+    "timer-sweep": "期限定时器（到期提醒、超期督办）",
     "service-probes": "数据服务可用性探测",
     "audit-checkpoint": "审计链检查点",
     "expiry-notices": "授权到期提醒",
