@@ -17,7 +17,7 @@ from app.catalog.models import Resource, ResourceStatus
 from app.catalog.rules import requestable_items
 from app.catalog.services import has_controlled_parameters, resource_by_code
 from app.db_types import row_id
-from app.engine.models import HumanTask, TaskStatus
+from app.engine.models import HumanTask, ProcessInstance, ProcessVersion, TaskStatus
 from app.engine.queries import case_tasks
 from app.engine.runtime import cancel_case, complete_task, start_instance
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -430,6 +430,20 @@ def complete_revision(
     return complete_task(task_id, actor, {key: data.get(key) for key in COMPLETION_FIELDS})
 
 
+CORRECTED_RESOURCES = "completion_result.get('resource_requests'"  # share_application.bpmn's recheck script
+
+
+def _takes_corrected_resources(application: ShareApplication) -> bool:
+    """Does the version the case runs under authorize the lines as a 补正 left them? (Cases started before the
+    recheck script took them keep the lines they started with.)"""
+    version = db.session.scalar(
+        select(ProcessVersion)
+        .join(ProcessInstance, ProcessInstance.process_version_id == ProcessVersion.id)
+        .where(ProcessInstance.business_key == application.number, ProcessVersion.process_id == PROCESS)
+    )
+    return version is not None and any(CORRECTED_RESOURCES in text for text in version.files.values())
+
+
 def revise_application(
     actor: User,
     application: ShareApplication,
@@ -475,6 +489,9 @@ def revise_application(
             changes.setdefault("items", {})[resource.code] = {"from": list(line.items), "to": items}
             line.items = items
             line.resource_version_id = resource.published_version.id  # checked against the version in force
+    if (changes.get("added") or lines) and not _takes_corrected_resources(application):
+        message = _("本案件按旧版流程办理，补正时不能增减资源；可修改信息项、内容和附件，或撤回后重新申请")
+        raise ValidationFailed(message, fields={"resources": message})
     for line in lines.values():  # no longer requested; a returned application has no decision on it yet
         changes.setdefault("removed", []).append(line.resource.code)
         application.lines.remove(line)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import datetime
+from pathlib import Path
 
 import pypdfium2 as pdfium
 
@@ -12,6 +13,7 @@ from app import clock
 from app.catalog.models import Resource
 from app.extensions import db
 from tests.conftest import api_token, bearer, csrf_token, login, user
+from tests.integration.test_cli import run
 
 
 def _code(app, name: str) -> str:
@@ -839,3 +841,55 @@ def test_an_opinion_carries_files_that_later_steps_show_and_only_the_case_may_do
     login(stranger, "wh_applicant")
     assert stranger.get(file["url"]).status_code == 404
     assert mine.get("/tasks/files/999999").status_code == 404
+
+
+def test_a_case_on_a_version_that_keeps_its_lines_cannot_add_or_drop_resources_in_its_completion(
+    app, client, demo_content, tmp_path
+):
+    """A case started on a share_application version whose recheck does not take the corrected resources (one
+    deployed before #31) would go on authorizing its first lines: its 补正 may change items and texts, not the
+    resources, and says so."""
+    source = (Path(__file__).resolve().parents[2] / "bpmn" / "share_application.bpmn").read_text(
+        encoding="utf-8"
+    )
+    old = tmp_path / "share_application.bpmn"
+    old.write_text(
+        source.replace(
+            "\nresource_requests = completion_result.get('resource_requests', resource_requests)", ""
+        ),
+        encoding="utf-8",
+    )
+    assert run(app, "bpmn", "deploy", str(old), "--comment", "旧版").exit_code == 0
+    clock.freeze(datetime.fromisoformat("2026-11-02T10:00:00+08:00"))
+    _applicant, operator, number, check = _submitted(app, client)
+    client.post(
+        f"/api/v1/tasks/{check['id']}/complete",
+        headers=operator,
+        json={"data": {"accepted": False, "return_for_completion": True, "reasons": "补充说明"}},
+    )
+    marriage, welfare = _code(app, "婚姻登记信息"), _code(app, "最低生活保障对象信息")
+    login(client, "rst_applicant")
+    revise = f"/applications/{number}/revise"
+    base = {
+        "purpose": "核验",
+        "reason": "审核",
+        "business_system": "救助系统",
+        "scope": "全省",
+        "valid_from": "2026-12-01",
+        "valid_to": "2027-11-30",
+        "completion": "补充",
+    }
+    added = client.post(
+        revise, data={**base, "resource": [marriage, welfare], "csrf_token": csrf_token(client, revise)}
+    )
+    assert added.status_code == 422 and "按旧版流程办理，补正时不能增减资源" in added.get_data(as_text=True)
+    items_only = client.post(
+        revise,
+        data={
+            **base,
+            "resource": [marriage],
+            f"items-{marriage}": ["登记类型"],
+            "csrf_token": csrf_token(client, revise),
+        },
+    )
+    assert items_only.status_code == 302
