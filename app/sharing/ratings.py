@@ -93,19 +93,33 @@ def rate(user: User, resource: Resource, data: dict) -> ResourceRating:
     if any(score <= LOW for score in scores.values()):
         operator = resource.provider.platform.operator
         if operator is not None:
-            low = "、".join(title for field, title in SCORES if scores[field] <= LOW)
-            description = _("使用部门%(d)s评价%(l)s较低：%(c)s", d=user.department.name, l=low, c=comment)
             send(
                 message=_(
                     "资源“%(r)s”收到低评分（%(l)s），请核实是否需要通知提供部门更正（办法§17）",
                     r=resource.name,
-                    l=low,
+                    l=_low(rating),
                 ),
                 role="platform_operator",
                 department_id=operator.id,
-                link="/quality/new?" + urlencode({"resource": resource.code, "description": description}),
+                # the form fills the description in from the rating (a link stays short: notification.link)
+                link="/quality/new?" + urlencode({"resource": resource.code, "rating": rating.id}),
             )
     return rating
+
+
+def _low(rating: ResourceRating) -> str:
+    return "、".join(title for field, title in SCORES if getattr(rating, field) <= LOW)
+
+
+def issue_text(rating_id: str | None, resource: Resource) -> str | None:
+    """The §17 quality-issue description a low rating of `resource` suggests (None without such a rating)."""
+    known = (rating_id or "").isdigit() and len(rating_id or "") < 10
+    rating = db.session.get(ResourceRating, int(rating_id or 0)) if known else None
+    if rating is None or rating.resource_id != resource.id:
+        return None
+    return _(
+        "使用部门%(d)s评价%(l)s较低：%(c)s", d=rating.department.name, l=_low(rating), c=rating.comment or "—"
+    )
 
 
 def summary(resource: Resource) -> Summary:

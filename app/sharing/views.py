@@ -695,7 +695,9 @@ def new_quality_issue():
         intro=_("共享平台发现问题数据的，通知提供部门更正；多个部门数据不一致的，会同提供部门共同核实。"),
         subject=f"{resource.name}（{resource.provider.name}）",
         hidden={"resource": resource.code},
-        values=request.values,  # a low 共享评价 links here with the description filled in (#34)
+        values=request.form
+        if request.method == "POST"
+        else {"description": ratings.issue_text(request.args.get("rating"), resource) or ""},
         errors=errors,
         fields=[
             ("description", _("问题描述"), "textarea"),
