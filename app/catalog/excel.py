@@ -12,12 +12,9 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zipfile import BadZipFile, ZipFile
 
-from lxml import etree
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
 
 from app.catalog.models import Resource, ResourceStatus
 from app.catalog.rules import check_resource, code_error
@@ -41,7 +38,15 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.org.models import Department, User
 from app.org.roles import Role
-from app.spreadsheets import append_row
+from app.spreadsheets import (
+    NOT_A_WORKBOOK,
+    WorkbookLimits,
+    append_row,
+    check_package,
+    check_sheet,
+    header_row,
+    limited_rows,
+)
 
 RESOURCE_SHEET = "信息资源"
 ITEM_SHEET = "信息项"
@@ -206,7 +211,7 @@ def _text(value: Any) -> str | None:
 
 
 def _header_map(sheet, columns, errors: list[RowError]) -> dict[str, int]:
-    first = next(sheet.iter_rows(min_row=1, max_row=1, max_col=MAX_COLUMNS, values_only=True), ())
+    first = header_row(sheet, _limits())
     headers = {(_text(value) or ""): i for i, value in enumerate(first)}
     found = {}
     for header, field, _vocab in columns:
@@ -219,21 +224,7 @@ def _header_map(sheet, columns, errors: list[RowError]) -> dict[str, int]:
     return found
 
 
-# What openpyxl raises for a file that is no workbook, or whose XML is broken or refused (a DTD, an entity):
-# in read-only mode the sheets are parsed lazily, while their rows are read, so the whole reading is guarded.
-_NOT_A_WORKBOOK = (
-    InvalidFileException,
-    BadZipFile,
-    OSError,
-    KeyError,
-    ValueError,
-    SyntaxError,
-    etree.LxmlError,
-)
-
-
-# Limits checked before any row is read (a small .xlsx can hold rows as wide as column XFD and pin a worker):
-# the file, the XML inside it once unpacked, the declared size of each sheet; then rows and time while reading.
+# Limits checked before any row is read, then while reading (app/spreadsheets.py).
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 40 * 1024 * 1024
 MAX_ROWS = 5_000
@@ -241,50 +232,21 @@ MAX_COLUMNS = 64
 MAX_SECONDS = 20.0
 
 
+def _limits() -> WorkbookLimits:
+    """The limits as the module holds them now (a test may lower one)."""
+    return WorkbookLimits(MAX_FILE_BYTES, MAX_UNPACKED_BYTES, MAX_ROWS, MAX_COLUMNS, MAX_SECONDS)
+
+
 def _limit(message: str) -> ImportFailed:
     return ImportFailed([RowError("文件", 0, "-", message)])
 
 
-def _check_package(content: bytes) -> None:
-    if len(content) > MAX_FILE_BYTES:
-        raise _limit(f"文件过大：{len(content) // 1024} KB，上限 {MAX_FILE_BYTES // 1024 // 1024} MB")
-    try:
-        with ZipFile(io.BytesIO(content)) as package:
-            unpacked = sum(info.file_size for info in package.infolist())
-    except (BadZipFile, OSError):
-        raise _limit("不是有效的 .xlsx 文件（BadZipFile）") from None
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise _limit(
-            f"文件解压后过大：{unpacked // 1024 // 1024} MB，上限 {MAX_UNPACKED_BYTES // 1024 // 1024} MB"
-        )
-
-
-def _check_sheet(sheet) -> None:
-    """The sheet's declared dimensions within the limits (read-only sheets declare them up front)."""
-    rows, columns = sheet.max_row or 0, sheet.max_column or 0
-    if rows > MAX_ROWS + 1:
-        raise _limit(f"工作表“{sheet.title}”有 {rows} 行，上限 {MAX_ROWS} 行（不含表头）")
-    if columns > MAX_COLUMNS:
-        raise _limit(f"工作表“{sheet.title}”有 {columns} 列，上限 {MAX_COLUMNS} 列")
-
-
-def _rows(sheet, started: float):
-    """The data rows (from row 2), at most MAX_COLUMNS cells each; past MAX_ROWS rows or MAX_SECONDS, refused
-    (a sheet whose declared size was false is caught here)."""
-    for count, row in enumerate(sheet.iter_rows(min_row=2, max_col=MAX_COLUMNS, values_only=True), start=1):
-        if count > MAX_ROWS:
-            raise _limit(f"工作表“{sheet.title}”超过 {MAX_ROWS} 行（不含表头）")
-        if time.monotonic() - started > MAX_SECONDS:
-            raise _limit(f"读取超过 {MAX_SECONDS:g} 秒，请拆分文件后分批导入")
-        yield row
-
-
 def parse_workbook(content: bytes) -> tuple[list[ParsedResource], list[RowError]]:
     """Read both sheets; vocabulary values may be Chinese labels or codes. Limits first (MAX_*)."""
-    _check_package(content)
+    check_package(content, _limits(), _limit)
     try:
         return _read_workbook(load_workbook(io.BytesIO(content), read_only=True, data_only=True))
-    except _NOT_A_WORKBOOK as exc:  # ParseError (a SyntaxError) from a sheet's XML included
+    except NOT_A_WORKBOOK as exc:  # ParseError (a SyntaxError) from a sheet's XML included
         raise ImportFailed(
             [RowError("文件", 0, "-", f"不是有效的 .xlsx 文件（{type(exc).__name__}）")]
         ) from None
@@ -298,8 +260,8 @@ def _read_workbook(book) -> tuple[list[ParsedResource], list[RowError]]:
     if errors:
         raise ImportFailed(errors)
     sheet, items_sheet = book[RESOURCE_SHEET], book[ITEM_SHEET]
-    _check_sheet(sheet)
-    _check_sheet(items_sheet)
+    check_sheet(sheet, _limits(), _limit)
+    check_sheet(items_sheet, _limits(), _limit)
     started = time.monotonic()
     columns = _header_map(sheet, RESOURCE_COLUMNS, errors)
     item_columns = _header_map(items_sheet, ITEM_COLUMNS, errors)
@@ -310,7 +272,7 @@ def _read_workbook(book) -> tuple[list[ParsedResource], list[RowError]]:
     parsed: list[ParsedResource] = []
     by_code: dict[str, ParsedResource] = {}
     by_name: dict[str, ParsedResource] = {}
-    for number, row in enumerate(_rows(sheet, started), start=2):
+    for number, row in enumerate(limited_rows(sheet, _limits(), _limit, started), start=2):
         if not any(v not in (None, "") for v in row):
             continue
         data: dict[str, Any] = {}
@@ -354,7 +316,7 @@ def _read_workbook(book) -> tuple[list[ParsedResource], list[RowError]]:
             by_code[data["code"]] = entry
         if data.get("name"):
             by_name.setdefault(data["name"], entry)
-    for number, row in enumerate(_rows(items_sheet, started), start=2):
+    for number, row in enumerate(limited_rows(items_sheet, _limits(), _limit, started), start=2):
         if not any(v not in (None, "") for v in row):
             continue
         values = {field: (_text(row[i]) if i < len(row) else None) for field, i in item_columns.items()}

@@ -7,7 +7,7 @@ authorization (or may apply); a supervision report lists the 事项 still asking
 from __future__ import annotations
 
 import io
-import zipfile
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,10 +24,18 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.org.models import User
 from app.sharing.models import Authorization, MatterMaterial, ServiceMatter
+from app.spreadsheets import (
+    NOT_A_WORKBOOK,
+    WorkbookLimits,
+    check_package,
+    check_sheet,
+    header_row,
+    limited_rows,
+)
 
 COLUMNS = ("事项编码", "事项名称", "材料名称", "资源代码", "信息项", "仍要求提交")
-MAX_BYTES = 2 * 1024 * 1024
-MAX_ROWS = 5000
+# files, XML, rows, columns and reading time a 事项 sheet may take (checked as the catalog's import checks them)
+LIMITS = WorkbookLimits(2 * 1024 * 1024, 20 * 1024 * 1024, 5000, 32, 20.0)
 
 
 @dataclass
@@ -47,52 +55,53 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _refuse(message: str) -> ValidationFailed:
+    return ValidationFailed(_("表格无法读取"), fields={"file": message})
+
+
 def parse(content: bytes) -> list[Row]:
-    """The rows of a 事项 sheet; every problem named by row and column (ValidationFailed "file")."""
-    if len(content) > MAX_BYTES:
-        raise ValidationFailed(_("文件过大"), fields={"file": _("文件不能超过 2 MB")})
+    """The rows of a 事项 sheet within the shared upload limits (app/spreadsheets.py); every problem named by row
+    and column (ValidationFailed "file")."""
+    check_package(content, LIMITS, _refuse)
     try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise ValidationFailed(
-            _("不是有效的 Excel 文件"), fields={"file": _("请上传 .xlsx 文件（按模板填写）")}
-        ) from None
-    sheet = book.worksheets[0]
-    lines = sheet.iter_rows(values_only=True)
-    header = [_cell(v) for v in next(lines, ())]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise ValidationFailed(_("表头不符"), fields={"file": _("缺少列：%(c)s", c="、".join(missing))})
-    at = {c: header.index(c) for c in COLUMNS}
-    rows, problems = [], []
-    for number, values in enumerate(lines, start=2):
-        if number > MAX_ROWS + 1:
-            raise ValidationFailed(_("行数过多"), fields={"file": _("最多 %(n)d 行", n=MAX_ROWS)})
-        cells = {c: _cell(values[i]) if i < len(values) else "" for c, i in at.items()}
-        if not any(cells.values()):
-            continue
-        for column in ("事项编码", "事项名称", "材料名称"):
-            if not cells[column]:
-                problems.append(_("第%(r)d行“%(c)s”为空", r=number, c=column))
-        if len(cells["事项编码"]) > 64 or len(cells["事项名称"]) > 200 or len(cells["材料名称"]) > 200:
-            problems.append(_("第%(r)d行内容过长", r=number))
-        required = cells["仍要求提交"] in ("", "是", "Y", "y", "1")
-        if cells["仍要求提交"] not in ("", "是", "否", "Y", "N", "y", "n", "1", "0"):
-            problems.append(_("第%(r)d行“仍要求提交”应为“是”或“否”", r=number))
-        items = [
-            i.strip() for i in cells["信息项"].replace("，", "、").replace(",", "、").split("、") if i.strip()
-        ]
-        rows.append(
-            Row(
-                number,
-                cells["事项编码"],
-                cells["事项名称"],
-                cells["材料名称"],
-                cells["资源代码"],
-                items,
-                required,
+        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
+        check_sheet(sheet, LIMITS, _refuse)
+        header = [_cell(v) for v in header_row(sheet, LIMITS)]
+        missing = [c for c in COLUMNS if c not in header]
+        if missing:
+            raise ValidationFailed(_("表头不符"), fields={"file": _("缺少列：%(c)s", c="、".join(missing))})
+        at = {c: header.index(c) for c in COLUMNS}
+        rows, problems = [], []
+        for number, values in enumerate(limited_rows(sheet, LIMITS, _refuse, time.monotonic()), start=2):
+            cells = {c: _cell(values[i]) if i < len(values) else "" for c, i in at.items()}
+            if not any(cells.values()):
+                continue
+            for column in ("事项编码", "事项名称", "材料名称"):
+                if not cells[column]:
+                    problems.append(_("第%(r)d行“%(c)s”为空", r=number, c=column))
+            if len(cells["事项编码"]) > 64 or len(cells["事项名称"]) > 200 or len(cells["材料名称"]) > 200:
+                problems.append(_("第%(r)d行内容过长", r=number))
+            required = cells["仍要求提交"] in ("", "是", "Y", "y", "1")
+            if cells["仍要求提交"] not in ("", "是", "否", "Y", "N", "y", "n", "1", "0"):
+                problems.append(_("第%(r)d行“仍要求提交”应为“是”或“否”", r=number))
+            items = [
+                i.strip()
+                for i in cells["信息项"].replace("，", "、").replace(",", "、").split("、")
+                if i.strip()
+            ]
+            rows.append(
+                Row(
+                    number,
+                    cells["事项编码"],
+                    cells["事项名称"],
+                    cells["材料名称"],
+                    cells["资源代码"],
+                    items,
+                    required,
+                )
             )
-        )
+    except NOT_A_WORKBOOK:
+        raise _refuse(_("请上传 .xlsx 文件（按模板填写）")) from None
     if problems:
         raise ValidationFailed(_("表格填写有误"), fields={"file": "；".join(problems[:20])})
     return rows

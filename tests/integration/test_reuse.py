@@ -57,6 +57,13 @@ def test_a_registered_material_is_answered_with_the_resource_and_the_callers_aut
     )
     assert wrong_item.status_code == 422 and "没有信息项 血型" in wrong_item.get_data(as_text=True)
     assert _upload(client, b"not a workbook").status_code == 422
+    wide = Workbook()
+    wide.active.append(list(COLUMNS))
+    wide.active.cell(row=2, column=40, value="x")  # read within the shared upload limits, as the catalog's
+    out = io.BytesIO()
+    wide.save(out)
+    too_wide = _upload(client, out.getvalue())
+    assert too_wide.status_code == 422 and "上限 32 列" in too_wide.get_data(as_text=True)
     good = _upload(
         client,
         _sheet(
