@@ -28,7 +28,6 @@ from app.engine.models import HumanTask, ProcessInstance, TaskStatus
 from app.extensions import db, limiter
 from app.health import JobState
 from app.notices.models import MailOutbox
-from app.ops import logs
 from app.sharing.models import NationalRequest, NationalRequestStatus
 
 REQUEST_SECONDS = Histogram(
@@ -49,12 +48,8 @@ def gateway_decided(permit: bool, reason: str) -> None:
     GATEWAY_DECISIONS.labels("permit" if permit else "deny", reason).inc()
 
 
-def _started() -> None:
-    g.metrics_started = time.perf_counter()
-
-
 def _observed(response):
-    started = g.get("metrics_started")
+    started = g.get("started")  # the request's start, taken once for the log and the metrics (logs.install)
     if started is not None and request.endpoint != "metrics":
         REQUEST_SECONDS.labels(request.endpoint or "unknown", request.method).observe(
             time.perf_counter() - started
@@ -171,7 +166,7 @@ def metrics() -> Response:
 
 
 def install(app: Flask) -> None:
-    """Time every request; serve /metrics (no sign-in, no rate limit: it is the scraper's)."""
-    logs.run_first(app, _started)
+    """Time every request (from the start logs.install records); serve /metrics (no sign-in, no rate limit: it is
+    the scraper's)."""
     app.after_request(_observed)
     app.add_url_rule("/metrics", "metrics", limiter.exempt(metrics))
