@@ -167,21 +167,28 @@ def merged_into(demand: DataDemand) -> list[DataDemand]:
     return list(db.session.scalars(select(DataDemand).where(DataDemand.merged_into_id == demand.id)))
 
 
-def _followers(demand: DataDemand) -> list[DataDemand]:
-    """The demand and those merged into it: everyone waiting for the same data."""
-    merged = db.session.scalars(select(DataDemand).where(DataDemand.merged_into_id == demand.id)).all()
-    return [demand, *merged]
-
-
 def _tell_demanders(demand: DataDemand, message: str) -> int:
-    for each in _followers(demand):
+    """Tell the demand's department and those of the demands merged into it (everyone waiting for the data)."""
+    followers = [demand, *merged_into(demand)]
+    for each in followers:
         send(
             message=message,
             role="applicant_clerk",
             department_id=each.demander_department_id,
             link=f"/demands/{each.number}",
         )
-    return len(_followers(demand))
+    return len(followers)
+
+
+def _already_catalogued(demand: DataDemand, resource_code: str | None) -> Resource:
+    """The data is catalogued as a resource (named at routing or in the holder's answer): the demand is fulfilled
+    and its demanders may apply."""
+    resource = resource_by_code(resource_code or "")
+    demand.status, demand.resource_id, demand.fulfilled_at = DemandStatus.FULFILLED, resource.id, clock.now()
+    _tell_demanders(
+        demand, _("数据需求%(n)s：所需数据已编目为“%(r)s”，可直接申请", n=demand.number, r=resource.name)
+    )
+    return resource
 
 
 def record_route(
@@ -218,16 +225,8 @@ def record_route(
         )
         outcome = {"outcome": "merged", "merged_into": target.number}
     elif action == "catalogued":
-        resource = resource_by_code(resource_code or "")
-        demand.status, demand.resource_id, demand.fulfilled_at = (
-            DemandStatus.FULFILLED,
-            resource.id,
-            clock.now(),
-        )
+        resource = _already_catalogued(demand, resource_code)
         demand.holder_department_id = resource.provider_department_id
-        _tell_demanders(
-            demand, _("数据需求%(n)s：所需数据已编目为“%(r)s”，可直接申请", n=demand.number, r=resource.name)
-        )
         outcome = {"outcome": "catalogued", "resource_code": resource.code}
     else:
         holder = db.session.get(Department, int(holder_department_id or 0))
@@ -279,15 +278,7 @@ def record_answer(
             ),
         )
     elif answer == "catalogued":
-        resource = resource_by_code(resource_code or "")
-        demand.status, demand.resource_id, demand.fulfilled_at = (
-            DemandStatus.FULFILLED,
-            resource.id,
-            clock.now(),
-        )
-        _tell_demanders(
-            demand, _("数据需求%(n)s：所需数据已编目为“%(r)s”，可直接申请", n=demand.number, r=resource.name)
-        )
+        _already_catalogued(demand, resource_code)
     else:
         demand.status, demand.reasons, demand.basis = DemandStatus.CANNOT, reasons, basis
         _tell_demanders(
