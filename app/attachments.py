@@ -166,14 +166,7 @@ RETIRED = ":retired"
 
 def of(owner_type: str, owner_id: int) -> list[Attachment]:
     """An owner's attachments, without loading their bytes."""
-    return list(
-        db.session.scalars(
-            db.select(Attachment)
-            .options(defer(Attachment.data))
-            .where(Attachment.owner_type == owner_type, Attachment.owner_id == owner_id)
-            .order_by(Attachment.id)
-        )
-    )
+    return of_owners(owner_type, [owner_id])
 
 
 def of_owners(owner_type: str, owner_ids: list[int]) -> list[Attachment]:

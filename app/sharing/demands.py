@@ -28,7 +28,7 @@ from app.notices.notifications import send
 from app.numbering import next_in_sequence
 from app.org.models import Department, User
 from app.sharing.models import DataDemand, DemandStatus
-from app.texts import too_long
+from app.texts import required_texts
 
 PROCESS = "data_demand"
 TEXTS = (
@@ -57,13 +57,7 @@ def submit_demand(actor: User, data: dict[str, Any]) -> DataDemand:
     """A department states data it needs and cannot find (purpose, items, legal basis, system); the procedure
     starts and the operator of its platform is asked to find the holder. Not committed here."""
     require(actor, "demand.raise")
-    errors = {}
-    for field, title, limit in TEXTS:
-        value = str(data.get(field) or "").strip()
-        if not value:
-            errors[field] = f"请填写{title}"
-        elif problem := too_long(value, title, limit):
-            errors[field] = problem
+    errors = required_texts(data, TEXTS)
     if errors:
         raise ValidationFailed(_("需求填写有误"), fields=errors)
     demand = DataDemand(

@@ -26,7 +26,7 @@ from app.notices.notifications import send
 from app.numbering import next_in_sequence
 from app.org.models import Department, Level, User
 from app.sharing.models import ApplicationLine, ApplicationStatus, Authorization, Decision, ShareApplication
-from app.texts import TEXT_LIMIT, too_long
+from app.texts import TEXT_LIMIT, required_texts, too_long
 
 PROCESS = "share_application"
 GRADE_ORDER = ("general", "important", "core")
@@ -89,11 +89,7 @@ def validate_application(
     """Per-field problems and the (resource, items) requested. Only online (§18); 不予共享 resources and items
     cannot be requested (§8(一)); the period must be sensible."""
     errors: dict[str, str] = {}
-    for field, title, limit in TEXT_FIELDS:
-        if not str(data.get(field) or "").strip():
-            errors[field] = f"请填写{title}"
-        elif problem := too_long(data.get(field), title, limit):
-            errors[field] = problem
+    errors.update(required_texts(data, TEXT_FIELDS))
     start = _parse_date(data.get("valid_from"), "valid_from", errors)
     end = _parse_date(data.get("valid_to"), "valid_to", errors)
     errors.update(period_problems(start, end))
@@ -184,15 +180,7 @@ def submit_application(
         submitted_at=now,
     )
     for resource, items in requested:
-        application.lines.append(
-            ApplicationLine(
-                resource_id=resource.id,
-                resource_version_id=resource.published_version.id,
-                items=items,
-                via_upper_platform=_via_upper(resource, actor),
-                provider_department_id=resource.provider_department_id,
-            )
-        )
+        application.lines.append(_new_line(resource, items, actor))
     db.session.add(application)
     db.session.flush()
     attachments.adopt(kept or [], "application", application.id)
@@ -212,6 +200,17 @@ def guarded_items(line: ApplicationLine) -> list[str]:
     """The requested items of a line that are 重要/核心 data or 敏感个人信息 (#34)."""
     asked = set(line.items)
     return [i.name for i in line.resource_version.items if i.name in asked and i.guarded]
+
+
+def _new_line(resource: Resource, items: list[str], applicant: User) -> ApplicationLine:
+    """A line asking for `items` of the resource's version in force (an application, or one its 补正 adds)."""
+    return ApplicationLine(
+        resource_id=resource.id,
+        resource_version_id=resource.published_version.id,
+        items=items,
+        via_upper_platform=_via_upper(resource, applicant),
+        provider_department_id=resource.provider_department_id,
+    )
 
 
 def process_data(application: ShareApplication) -> dict[str, Any]:
@@ -475,15 +474,7 @@ def revise_application(
     for resource, items in requested:
         line = lines.pop(resource.id, None)
         if line is None:
-            application.lines.append(
-                ApplicationLine(
-                    resource_id=resource.id,
-                    resource_version_id=resource.published_version.id,
-                    items=items,
-                    via_upper_platform=_via_upper(resource, actor),
-                    provider_department_id=resource.provider_department_id,
-                )
-            )
+            application.lines.append(_new_line(resource, items, actor))
             changes.setdefault("added", []).append(resource.code)
         elif list(line.items) != items or line.resource_version_id != resource.published_version.id:
             changes.setdefault("items", {})[resource.code] = {"from": list(line.items), "to": items}
