@@ -15,6 +15,7 @@ import socket
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,25 +42,6 @@ from app.transactions import unit_of_work
 log = logging.getLogger(__name__)
 
 
-# Each job's name on the 定时任务 page, and whether the 系统管理员 may run it at once (立即执行): every job is
-# safe to run again (a run does only what is due, once) except the heartbeat, which only a scheduler beats.
-JOB_TITLES = {
-    "timer-sweep": "期限定时器（到期提醒、超期督办）",
-    "service-probes": "数据服务可用性探测",
-    "audit-checkpoint": "审计链检查点",
-    "expiry-notices": "授权到期提醒",
-    "mail": "发送邮件通知",
-    "national-outbox": "转国家共享平台",
-    "digests": "每日待办摘要邮件",
-    "monthly-report": "月度统计报告",
-    "freshness-watch": "数据更新及时性检查",
-    "calls-rollup": "调用记录汇总与分区",
-    "step-days": "办理用时统计",
-    "heartbeat": "调度心跳",
-}
-NOT_BY_HAND = {"heartbeat"}
-
-
 def _guarded(app: Flask, job_id: str, job: Callable[[], object]) -> None:
     """Run one job inside an app context as one unit of work (a job that needs several, like the timer sweep,
     opens them itself); errors are logged, never raised into the scheduler. Each run is kept (health.JobState)
@@ -80,13 +62,6 @@ def _guarded(app: Flask, job_id: str, job: Callable[[], object]) -> None:
                 health.record_job_run(job_id, SCHEDULER_NAME, started, duration, error)
         except Exception:  # noqa: BLE001 — a database that is down: the log line above is the record
             log.warning("run of %s not recorded", job_id, exc_info=True)
-
-
-def run_now(app: Flask, job_id: str) -> None:
-    """立即执行: one run of a job as the scheduler runs it (its own unit of work and record)."""
-    if job_id not in JOB_TITLES or job_id in NOT_BY_HAND:
-        raise LookupError(job_id)
-    dict(_JOB_FUNCTIONS)[job_id](app)
 
 
 def fire_due_timers(
@@ -251,50 +226,90 @@ def heartbeat(app: Flask) -> None:
 SCHEDULER_NAME = f"{socket.gethostname()}:{os.getpid()}"
 
 
-_JOB_FUNCTIONS: list[tuple[str, Callable[[Flask], None]]] = [
-    ("timer-sweep", sweep),
-    ("service-probes", probe),
-    ("audit-checkpoint", audit_checkpoint),
-    ("expiry-notices", expiry_notices),
-    ("mail", mail),
-    ("national-outbox", national_outbox),
-    ("digests", digests),
-    ("monthly-report", monthly_report),
-    ("freshness-watch", freshness),
-    ("calls-rollup", calls_rollup),
-    ("step-days", step_days),
-    ("heartbeat", heartbeat),
-]
+@dataclass(frozen=True)
+class Job:
+    """One scheduled job: its id (README, the job table), its name on the 定时任务 page, what runs, its trigger
+    from the configuration (an interval, or a daily time in Beijing time), and whether the 系统管理员 may run it
+    at once (立即执行) — every job may, as a run does only what is due, once; not the heartbeat, which only a
+    scheduler beats."""
+
+    id: str
+    title: str
+    run: Callable[[Flask], None]
+    trigger: Callable[[Any], dict[str, Any]]
+    by_hand: bool = True
 
 
-def job_triggers(config) -> dict[str, dict[str, Any]]:
-    """Each job's trigger: an interval in the configured unit, or a daily time in Beijing time."""
-    return {
-        "timer-sweep": {"trigger": "interval", "seconds": config["TIMER_SWEEP_SECONDS"]},
-        "service-probes": {"trigger": "interval", "seconds": config["PROBE_INTERVAL_SECONDS"]},
-        "audit-checkpoint": {"trigger": "interval", "minutes": config["AUDIT_CHECKPOINT_MINUTES"]},
-        "expiry-notices": {"trigger": "cron", "hour": 8},
-        "mail": {"trigger": "interval", "seconds": config["MAIL_SWEEP_SECONDS"]},
-        "national-outbox": {"trigger": "interval", "seconds": config["NATIONAL_OUTBOX_SECONDS"]},
-        "digests": {"trigger": "cron", "hour": 7, "minute": 30},
-        # Daily at 02:00: makes last month's report on the 1st, and catches up after downtime.
-        "monthly-report": {"trigger": "cron", "hour": 2},
-        "freshness-watch": {"trigger": "interval", "minutes": config["FRESHNESS_WATCH_MINUTES"]},
-        "calls-rollup": {"trigger": "cron", "hour": 3},
-        "step-days": {"trigger": "interval", "minutes": config["STEP_DAYS_MINUTES"]},
-        "heartbeat": {"trigger": "interval", "seconds": config["SCHEDULER_HEARTBEAT_SECONDS"]},
-    }
+JOBS: tuple[Job, ...] = (
+    Job(
+        "timer-sweep",
+        "期限定时器（到期提醒、超期督办）",
+        sweep,
+        lambda c: {"trigger": "interval", "seconds": c["TIMER_SWEEP_SECONDS"]},
+    ),
+    Job(
+        "service-probes",
+        "数据服务可用性探测",
+        probe,
+        lambda c: {"trigger": "interval", "seconds": c["PROBE_INTERVAL_SECONDS"]},
+    ),
+    Job(
+        "audit-checkpoint",
+        "审计链检查点",
+        audit_checkpoint,
+        lambda c: {"trigger": "interval", "minutes": c["AUDIT_CHECKPOINT_MINUTES"]},
+    ),
+    Job("expiry-notices", "授权到期提醒", expiry_notices, lambda c: {"trigger": "cron", "hour": 8}),
+    Job("mail", "发送邮件通知", mail, lambda c: {"trigger": "interval", "seconds": c["MAIL_SWEEP_SECONDS"]}),
+    Job(
+        "national-outbox",
+        "转国家共享平台",
+        national_outbox,
+        lambda c: {"trigger": "interval", "seconds": c["NATIONAL_OUTBOX_SECONDS"]},
+    ),
+    Job("digests", "每日待办摘要邮件", digests, lambda c: {"trigger": "cron", "hour": 7, "minute": 30}),
+    # Daily at 02:00: makes last month's report on the 1st, and catches up after downtime.
+    Job("monthly-report", "月度统计报告", monthly_report, lambda c: {"trigger": "cron", "hour": 2}),
+    Job(
+        "freshness-watch",
+        "数据更新及时性检查",
+        freshness,
+        lambda c: {"trigger": "interval", "minutes": c["FRESHNESS_WATCH_MINUTES"]},
+    ),
+    Job("calls-rollup", "调用记录汇总与分区", calls_rollup, lambda c: {"trigger": "cron", "hour": 3}),
+    Job(
+        "step-days",
+        "办理用时统计",
+        step_days,
+        lambda c: {"trigger": "interval", "minutes": c["STEP_DAYS_MINUTES"]},
+    ),
+    Job(
+        "heartbeat",
+        "调度心跳",
+        heartbeat,
+        lambda c: {"trigger": "interval", "seconds": c["SCHEDULER_HEARTBEAT_SECONDS"]},
+        by_hand=False,
+    ),
+)
+JOBS_BY_ID = {job.id: job for job in JOBS}
+
+
+def run_now(app: Flask, job_id: str) -> None:
+    """立即执行: one run of a job as the scheduler runs it (its own unit of work and record)."""
+    job = JOBS_BY_ID.get(job_id)
+    if job is None or not job.by_hand:
+        raise LookupError(job_id)
+    job.run(app)
 
 
 def add_jobs(scheduler, app: Flask) -> None:
-    """Every scheduled job (README, 定时任务) in `scheduler`'s job table, with its trigger (job_triggers); the
-    heartbeat beats at once."""
-    triggers = job_triggers(app.config)
-    for job_id, job in _JOB_FUNCTIONS:
-        trigger = dict(triggers[job_id])
-        if job_id == "heartbeat":
+    """Every scheduled job (README, 定时任务) in `scheduler`'s job table, with its trigger; the heartbeat beats
+    at once."""
+    for job in JOBS:
+        trigger = job.trigger(app.config)
+        if job.id == "heartbeat":
             trigger["next_run_time"] = datetime.now(UTC)
-        scheduler.add_job(job, args=[app], id=job_id, max_instances=1, coalesce=True, **trigger)
+        scheduler.add_job(job.run, args=[app], id=job.id, max_instances=1, coalesce=True, **trigger)
 
 
 def start_background(app: Flask) -> BackgroundScheduler:

@@ -39,7 +39,8 @@ def _rows() -> list[JobRow]:
     now = clock.now()
     states = job_states()
     rows = []
-    for job_id, trigger in scheduler.job_triggers(current_app.config).items():
+    for job in scheduler.JOBS:
+        job_id, trigger = job.id, job.trigger(current_app.config)
         state = states.get(job_id)
         last = state.last_started_at if state else None
         if trigger["trigger"] == "interval":
@@ -64,12 +65,12 @@ def _rows() -> list[JobRow]:
         rows.append(
             JobRow(
                 job_id,
-                scheduler.JOB_TITLES[job_id],
+                job.title,
                 schedule,
                 state,
                 next_run,
                 late,
-                job_id not in scheduler.NOT_BY_HAND,
+                job.by_hand,
             )
         )
     return rows
@@ -88,7 +89,8 @@ def jobs():
 def run(job_id: str):
     """立即执行: run the job once now, in this request, as the scheduler would (its own record and log line)."""
     require(current_user, "jobs.manage")
-    if job_id not in scheduler.JOB_TITLES or job_id in scheduler.NOT_BY_HAND:
+    job = scheduler.JOBS_BY_ID.get(job_id)
+    if job is None or not job.by_hand:
         raise NotFound(_("没有这个可以立即执行的定时任务"))
     if EmptyForm().validate_on_submit():
         record("scheduler.run_now", actor=current_user, object_type="job", object_id=job_id, data={})
@@ -99,7 +101,7 @@ def run(job_id: str):
             flash(
                 _(
                     "已执行：%(t)s（%(ms)d 毫秒）",
-                    t=scheduler.JOB_TITLES[job_id],
+                    t=job.title,
                     ms=state.last_duration_ms or 0,
                 ),
                 "success",
