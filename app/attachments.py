@@ -63,6 +63,11 @@ class Upload:
     content: bytes
 
 
+def uploads(files) -> list[Upload]:
+    """The files a form sent in its `attachments` field (a request's `files`), empty parts left out."""
+    return [Upload(f.filename, f.read()) for f in files.getlist("attachments") if f and f.filename]
+
+
 def safe_name(filename: str) -> str:
     """The base name without path parts or control characters, at most 200 characters."""
     name = re.split(r"[\\\\/]", filename or "")[-1]

@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 
 from app import attachments
 from app.access import follows_up, require
-from app.attachments import Upload
 from app.auth.forms import EmptyForm
 from app.calendar.services import status_of
 from app.engine import runtime, store
@@ -228,7 +227,7 @@ def complete(task_id: str):
     """Submit the task's form; errors are shown on the fields and nothing is lost."""
     item = _visible_task(task_id)
     data = from_form(runtime.task_form(item), request.form)
-    uploads = [Upload(f.filename, f.read()) for f in request.files.getlist("attachments") if f and f.filename]
+    uploads = attachments.uploads(request.files)
     held = attachments.held(current_user.id, request.form.getlist("kept"))
     try:
         complete_with_files(task_id, current_user, data, uploads, held)

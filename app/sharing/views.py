@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from app import attachments, clock
 from app.access import can, require
-from app.attachments import Upload
 from app.audit.labels import ACTION_LABELS
 from app.auth.forms import EmptyForm
 from app.calendar.services import days_taken
@@ -188,9 +187,7 @@ def new():
             {"code": resource.code, "items": request.form.getlist(f"items-{resource.code}")}
             for resource, _v, _a in resources
         ]
-        uploads = [
-            Upload(f.filename, f.read()) for f in request.files.getlist("attachments") if f and f.filename
-        ]
+        uploads = attachments.uploads(request.files)
         kept = attachments.held(current_user.id, request.form.getlist("kept"))
         try:
             application = services.submit_application(current_user, data, uploads, kept)
@@ -274,7 +271,7 @@ def revise(number: str):
         ), (422 if errors else 200)
     data: dict = {key: request.form.get(key, "") for key in (*services.COMPLETION_FIELDS, "necessity")}
     data["resources"] = [{"code": c, "items": chosen[c]} for c in codes if c not in dropped]
-    uploads = [Upload(f.filename, f.read()) for f in request.files.getlist("attachments") if f and f.filename]
+    uploads = attachments.uploads(request.files)
     try:
         services.complete_revision(current_user, application, step.id, data, uploads, sorted(keep), held)
     except ValidationFailed as exc:
